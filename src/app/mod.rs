@@ -1,0 +1,15 @@
+//! State, Action, `update(state, action) -> effects`. Pure: no I/O, no terminal.
+
+pub mod action;
+pub mod command;
+pub mod pane;
+pub mod prompt;
+pub mod servers;
+pub mod state;
+pub mod table;
+pub mod update;
+
+pub use action::{Action, Effect};
+pub use pane::Pane;
+pub use state::{Level, State};
+pub use update::{init, update};

@@ -1,0 +1,373 @@
+//! A list of rows with a filter, a sort and a cursor: what every pane's list is.
+//! The view is a vector of indices into `items`, so filtering and sorting 10,000
+//! rows moves integers, not rows.
+
+use regex::{Regex, RegexBuilder};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub title: &'static str,
+    /// Preferred width; the UI may shrink or drop columns with priority > 1 on narrow screens.
+    pub width: u16,
+    pub align: Align,
+    /// 0 = always shown; higher numbers drop first when space is short.
+    pub priority: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub enum SortKey<'a> {
+    Text(Cow<'a, str>),
+    Num(f64),
+}
+
+pub trait Row {
+    fn columns() -> &'static [Column];
+    fn cell(&self, col: usize) -> Cow<'_, str>;
+    fn sort_key(&self, col: usize) -> SortKey<'_> {
+        SortKey::Text(self.cell(col))
+    }
+    /// All text a filter searches (any case; lowercased by the table).
+    fn haystack(&self) -> String;
+    /// Stable identity, to keep the cursor on the same row across reloads.
+    fn id(&self) -> String;
+}
+
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    Text(String),
+    Regex(Regex),
+}
+
+/// A `/` filter: a regex (case-insensitive) when it is one, else plain text;
+/// a leading `!` keeps the rows that do not match.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub source: String,
+    pub inverse: bool,
+    pub matcher: Matcher,
+}
+
+const META: &[char] = &['.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '^', '$', '\\'];
+
+impl Filter {
+    pub fn parse(source: &str) -> Option<Filter> {
+        let (inverse, pat) = match source.strip_prefix('!') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, source),
+        };
+        if pat.is_empty() {
+            return None;
+        }
+        let matcher = if pat.contains(META) {
+            match RegexBuilder::new(pat).case_insensitive(true).size_limit(1 << 20).build() {
+                Ok(re) => Matcher::Regex(re),
+                // Not a valid regex (say `db(`): take it literally.
+                Err(_) => Matcher::Text(pat.to_lowercase()),
+            }
+        } else {
+            Matcher::Text(pat.to_lowercase())
+        };
+        Some(Filter { source: source.to_string(), inverse, matcher })
+    }
+
+    /// `hay` is already lowercase.
+    pub fn matches(&self, hay: &str) -> bool {
+        let m = match &self.matcher {
+            Matcher::Text(t) => hay.contains(t.as_str()),
+            Matcher::Regex(re) => re.is_match(hay),
+        };
+        m != self.inverse
+    }
+
+    pub fn is_regex(&self) -> bool {
+        matches!(self.matcher, Matcher::Regex(_))
+    }
+}
+
+pub struct Table<T: Row> {
+    items: Vec<T>,
+    hay: Vec<String>,
+    view: Vec<u32>,
+    pub cursor: usize,
+    pub offset: usize,
+    filter: Option<Filter>,
+    /// An extra predicate (e.g. a label selector) applied before the filter.
+    pub scope: Option<Box<dyn Fn(&T) -> bool + Send + Sync>>,
+    pub scope_label: Option<String>,
+    pub sort_col: usize,
+    pub sort_desc: bool,
+}
+
+impl<T: Row> Default for Table<T> {
+    fn default() -> Self {
+        Table { items: Vec::new(), hay: Vec::new(), view: Vec::new(), cursor: 0, offset: 0, filter: None, scope: None, scope_label: None, sort_col: 0, sort_desc: false }
+    }
+}
+
+impl<T: Row> Table<T> {
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    pub fn total(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn filter(&self) -> Option<&Filter> {
+        self.filter.as_ref()
+    }
+
+    /// The row at a view position.
+    pub fn row(&self, pos: usize) -> Option<&T> {
+        self.view.get(pos).map(|&i| &self.items[i as usize])
+    }
+
+    pub fn selected(&self) -> Option<&T> {
+        self.row(self.cursor)
+    }
+
+    /// Rows `offset..offset+n` of the view.
+    pub fn visible(&self, n: usize) -> impl Iterator<Item = (usize, &T)> {
+        self.view.iter().enumerate().skip(self.offset).take(n).map(|(pos, &i)| (pos, &self.items[i as usize]))
+    }
+
+    /// Replaces all rows, keeping the cursor on the same row id when it is still there.
+    pub fn set_items(&mut self, items: Vec<T>) {
+        let keep = self.selected().map(Row::id);
+        self.hay = items.iter().map(|r| r.haystack().to_lowercase()).collect();
+        self.items = items;
+        self.rebuild(keep);
+    }
+
+    /// Appends rows (a page arriving), keeping the cursor where it is.
+    pub fn extend(&mut self, more: Vec<T>) {
+        let keep = self.selected().map(Row::id);
+        self.hay.extend(more.iter().map(|r| r.haystack().to_lowercase()));
+        self.items.extend(more);
+        self.rebuild(keep);
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.hay.clear();
+        self.view.clear();
+        self.cursor = 0;
+        self.offset = 0;
+    }
+
+    pub fn set_filter(&mut self, f: Option<Filter>) {
+        let keep = self.selected().map(Row::id);
+        self.filter = f;
+        self.rebuild(keep);
+    }
+
+    pub fn set_scope(&mut self, label: Option<String>, pred: Option<Box<dyn Fn(&T) -> bool + Send + Sync>>) {
+        let keep = self.selected().map(Row::id);
+        self.scope_label = label;
+        self.scope = pred;
+        self.rebuild(keep);
+    }
+
+    pub fn sort_by(&mut self, col: usize, desc: bool) {
+        let keep = self.selected().map(Row::id);
+        self.sort_col = col.min(T::columns().len().saturating_sub(1));
+        self.sort_desc = desc;
+        self.rebuild(keep);
+    }
+
+    fn rebuild(&mut self, keep: Option<String>) {
+        let filter = self.filter.as_ref();
+        let scope = self.scope.as_ref();
+        self.view = (0..self.items.len() as u32)
+            .filter(|&i| scope.is_none_or(|p| p(&self.items[i as usize])))
+            .filter(|&i| filter.is_none_or(|f| f.matches(&self.hay[i as usize])))
+            .collect();
+        let col = self.sort_col;
+        let items = &self.items;
+        let desc = self.sort_desc;
+        self.view.sort_by(|&a, &b| {
+            let o = compare(&items[a as usize].sort_key(col), &items[b as usize].sort_key(col));
+            if desc { o.reverse() } else { o }
+        });
+        if let Some(id) = keep
+            && let Some(pos) = self.view.iter().position(|&i| self.items[i as usize].id() == id)
+        {
+            self.cursor = pos;
+            return;
+        }
+        self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
+    }
+
+    /// Moves the cursor by `delta` rows, clamped.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            self.cursor = 0;
+            return;
+        }
+        let max = self.view.len() - 1;
+        self.cursor = (self.cursor as isize + delta).clamp(0, max as isize) as usize;
+    }
+
+    pub fn top(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn bottom(&mut self) {
+        self.cursor = self.view.len().saturating_sub(1);
+    }
+
+    /// Adjusts `offset` so the cursor is inside a window of `height` rows.
+    pub fn scroll_to_cursor(&mut self, height: usize) {
+        let h = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + h {
+            self.offset = self.cursor + 1 - h;
+        }
+        let max_off = self.view.len().saturating_sub(h);
+        self.offset = self.offset.min(max_off);
+    }
+}
+
+fn compare(a: &SortKey, b: &SortKey) -> Ordering {
+    match (a, b) {
+        (SortKey::Num(x), SortKey::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (SortKey::Text(x), SortKey::Text(y)) => natural_cmp(x, y),
+        (SortKey::Num(_), SortKey::Text(_)) => Ordering::Less,
+        (SortKey::Text(_), SortKey::Num(_)) => Ordering::Greater,
+    }
+}
+
+/// Case-insensitive order that compares digit runs as numbers (`web-2` < `web-10`).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut ai, mut bi) = (a.char_indices().peekable(), b.char_indices().peekable());
+    loop {
+        match (ai.peek().copied(), bi.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some((_, ca)), Some((_, cb))) if ca.is_ascii_digit() && cb.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::CharIndices>| {
+                    let mut n: u128 = 0;
+                    while let Some(&(_, c)) = it.peek() {
+                        match c.to_digit(10) {
+                            Some(d) => {
+                                n = n.saturating_mul(10).saturating_add(d as u128);
+                                it.next();
+                            }
+                            None => break,
+                        }
+                    }
+                    n
+                };
+                let (na, nb) = (take(&mut ai), take(&mut bi));
+                if na != nb {
+                    return na.cmp(&nb);
+                }
+            }
+            (Some((_, ca)), Some((_, cb))) => {
+                let (la, lb) = (ca.to_lowercase().next().unwrap_or(ca), cb.to_lowercase().next().unwrap_or(cb));
+                if la != lb {
+                    return la.cmp(&lb);
+                }
+                ai.next();
+                bi.next();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone)]
+    struct R(&'static str, f64);
+
+    impl Row for R {
+        fn columns() -> &'static [Column] {
+            &[Column { title: "NAME", width: 10, align: Align::Left, priority: 0 }, Column { title: "N", width: 3, align: Align::Right, priority: 0 }]
+        }
+        fn cell(&self, col: usize) -> Cow<'_, str> {
+            if col == 0 { self.0.into() } else { self.1.to_string().into() }
+        }
+        fn sort_key(&self, col: usize) -> SortKey<'_> {
+            if col == 0 { SortKey::Text(self.0.into()) } else { SortKey::Num(self.1) }
+        }
+        fn haystack(&self) -> String {
+            self.0.into()
+        }
+        fn id(&self) -> String {
+            self.0.into()
+        }
+    }
+
+    fn table() -> Table<R> {
+        let mut t = Table::default();
+        t.set_items(vec![R("web-10", 3.0), R("web-2", 1.0), R("DB-prod", 2.0), R("cache", 9.0)]);
+        t
+    }
+
+    fn names(t: &Table<R>) -> Vec<&str> {
+        t.visible(100).map(|(_, r)| r.0).collect()
+    }
+
+    #[test]
+    fn sorts_naturally_and_numerically() {
+        let mut t = table();
+        assert_eq!(names(&t), ["cache", "DB-prod", "web-2", "web-10"]);
+        t.sort_by(1, true);
+        assert_eq!(names(&t), ["cache", "web-10", "DB-prod", "web-2"]);
+    }
+
+    #[test]
+    fn filters_text_regex_and_inverse() {
+        let mut t = table();
+        t.set_filter(Filter::parse("WEB"));
+        assert_eq!(names(&t), ["web-2", "web-10"]);
+        t.set_filter(Filter::parse("^(db|cache)"));
+        assert_eq!(names(&t), ["cache", "DB-prod"]);
+        assert!(t.filter().unwrap().is_regex());
+        t.set_filter(Filter::parse("!web"));
+        assert_eq!(names(&t), ["cache", "DB-prod"]);
+        // An invalid regex is taken literally rather than refused.
+        t.set_filter(Filter::parse("db("));
+        assert!(t.is_empty());
+        t.set_filter(None);
+        assert_eq!(t.len(), 4);
+    }
+
+    #[test]
+    fn cursor_follows_the_row_across_changes() {
+        let mut t = table();
+        t.move_by(2);
+        assert_eq!(t.selected().unwrap().0, "web-2");
+        t.sort_by(0, true);
+        assert_eq!(t.selected().unwrap().0, "web-2");
+        t.extend(vec![R("web-3", 0.0)]);
+        assert_eq!(t.selected().unwrap().0, "web-2");
+        t.move_by(100);
+        assert_eq!(t.cursor, 4);
+        t.scroll_to_cursor(2);
+        assert_eq!(t.offset, 3);
+        t.top();
+        t.scroll_to_cursor(2);
+        assert_eq!(t.offset, 0);
+    }
+}

@@ -1,0 +1,347 @@
+//! `update(state, action) -> effects`: the only place State changes.
+
+use super::action::{Action, Effect};
+use super::command;
+use super::pane::Pane;
+use super::prompt::{Prompt, PromptKind, remember};
+use super::servers::View;
+use super::state::{Level, Overlay, State};
+use super::table::Filter;
+use crate::input::{Command, Key, Scope};
+
+/// Effects to run when the console starts.
+pub fn init(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if state.contexts.hetzner.is_some() {
+        effects.push(reload_servers(state));
+    }
+    if state.contexts.coolify.is_some() {
+        effects.push(Effect::LoadCoolifyVersion);
+    }
+    effects
+}
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => on_key(state, key),
+        Action::Paste(text) => {
+            if let Some(p) = &mut state.prompt {
+                p.insert(&text.replace(['\n', '\r'], " "));
+                live_filter(state);
+            }
+            vec![]
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            let height = state.list_height();
+            state.servers.table.scroll_to_cursor(height);
+            vec![]
+        }
+        Action::Tick => {
+            state.spinner = state.spinner.wrapping_add(1);
+            vec![]
+        }
+        Action::ServersPage { generation, servers, page, last_page, total, rate } => {
+            let load = &mut state.servers.load;
+            if generation == load.generation {
+                if page == 1 {
+                    state.servers.table.clear();
+                }
+                load.pages_done = page;
+                load.last_page = last_page;
+                load.total = total;
+                state.servers.table.extend(servers);
+                let h = state.list_height();
+                state.servers.table.scroll_to_cursor(h);
+            }
+            if rate.is_some() {
+                state.rate = rate;
+            }
+            vec![]
+        }
+        Action::ServersDone { generation, result, rate } => {
+            if rate.is_some() {
+                state.rate = rate;
+            }
+            if generation != state.servers.load.generation {
+                return vec![];
+            }
+            let load = &mut state.servers.load;
+            load.loading = false;
+            match result {
+                Ok(()) => {
+                    load.error = None;
+                    load.loaded_once = true;
+                    let n = state.servers.table.total();
+                    state.set_message(Level::Ok, format!("{n} servers loaded"));
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    load.error = Some(text.clone());
+                    state.set_message(Level::Error, text);
+                }
+            }
+            vec![]
+        }
+        Action::CoolifyVersion(r) => {
+            match r {
+                Ok(v) => {
+                    state.contexts.coolify_version = Some(v);
+                    state.contexts.coolify_error = None;
+                }
+                Err(e) => {
+                    state.contexts.coolify_error = Some(e.clone());
+                    state.set_message(Level::Error, e);
+                }
+            }
+            vec![]
+        }
+    }
+}
+
+fn reload_servers(state: &mut State) -> Effect {
+    let load = &mut state.servers.load;
+    load.generation += 1;
+    load.loading = true;
+    load.pages_done = 0;
+    load.last_page = None;
+    Effect::LoadServers { generation: load.generation }
+}
+
+/// The keymap scopes in force, most specific first.
+pub fn scopes(state: &State) -> Vec<Scope> {
+    if state.prompt.is_some() {
+        return vec![Scope::Prompt];
+    }
+    if state.overlay.is_some() {
+        return vec![Scope::Detail, Scope::Global];
+    }
+    view_scopes(state)
+}
+
+/// The scopes of the pane's view, ignoring any prompt or overlay on top (what `?` describes).
+pub fn view_scopes(state: &State) -> Vec<Scope> {
+    match state.pane {
+        Pane::Servers => match state.servers.view {
+            View::List => vec![Scope::Servers, Scope::List, Scope::Global],
+            View::Detail => vec![Scope::Servers, Scope::Detail, Scope::Global],
+        },
+        _ => vec![Scope::Global],
+    }
+}
+
+fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let scopes = scopes(state);
+    let cmd = state.keymap.lookup(&scopes, key);
+    if state.prompt.is_some() {
+        return prompt_key(state, key, cmd);
+    }
+    let Some(cmd) = cmd else {
+        return vec![];
+    };
+    run(state, cmd)
+}
+
+fn prompt_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let Some(mut prompt) = state.prompt.take() else { return vec![] };
+    let history = match prompt.kind {
+        PromptKind::Command => &state.command_history,
+        PromptKind::Filter => &state.filter_history,
+    };
+    match cmd {
+        Some(Command::Submit) => {
+            let line = prompt.text.clone();
+            return match prompt.kind {
+                PromptKind::Command => {
+                    remember(&mut state.command_history, &line);
+                    command::execute(state, &line)
+                }
+                PromptKind::Filter => {
+                    remember(&mut state.filter_history, &line);
+                    state.filter_before = None;
+                    apply_filter(state, &line);
+                    vec![]
+                }
+            };
+        }
+        Some(Command::Cancel) => {
+            if prompt.kind == PromptKind::Filter {
+                let before = state.filter_before.take().unwrap_or_default();
+                apply_filter(state, &before);
+            }
+            return vec![];
+        }
+        Some(Command::HistoryPrev) => prompt.history_prev(history),
+        Some(Command::HistoryNext) => prompt.history_next(history),
+        Some(Command::Complete) if prompt.kind == PromptKind::Command => {
+            if let Some(done) = command::complete(&prompt.text, &state.theme_names()) {
+                prompt.set(&done);
+            }
+        }
+        _ => {
+            prompt.edit(key);
+        }
+    }
+    let is_filter = prompt.kind == PromptKind::Filter;
+    state.prompt = Some(prompt);
+    if is_filter {
+        live_filter(state);
+    }
+    vec![]
+}
+
+/// Filters as the user types, like k9s.
+fn live_filter(state: &mut State) {
+    if let Some(p) = &state.prompt
+        && p.kind == PromptKind::Filter
+    {
+        let text = p.text.clone();
+        apply_filter(state, &text);
+    }
+}
+
+fn apply_filter(state: &mut State, text: &str) {
+    let h = state.list_height();
+    if state.pane == Pane::Servers {
+        let t = &mut state.servers.table;
+        t.set_filter(Filter::parse(text));
+        t.scroll_to_cursor(h);
+    }
+}
+
+fn current_filter(state: &State) -> Option<String> {
+    match state.pane {
+        Pane::Servers => state.servers.table.filter().map(|f| f.source.clone()),
+        _ => None,
+    }
+}
+
+pub fn switch_pane(state: &mut State, pane: Pane) {
+    if pane != state.pane {
+        state.last_pane = state.pane;
+        state.pane = pane;
+    }
+    state.overlay = None;
+}
+
+/// Runs a bound command.
+pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let h = state.list_height();
+    // The help overlay takes scrolling and closing; everything else closes it first.
+    if let Some(Overlay::Help { scroll }) = state.overlay {
+        match cmd {
+            Command::ScrollDown | Command::Down => {
+                state.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) });
+                return vec![];
+            }
+            Command::ScrollUp | Command::Up => {
+                state.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) });
+                return vec![];
+            }
+            Command::Back | Command::Help => {
+                state.overlay = None;
+                return vec![];
+            }
+            Command::Quit => {}
+            _ => state.overlay = None,
+        }
+    }
+    match cmd {
+        Command::Quit => state.quit = true,
+        Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Command::CommandMode => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
+        Command::Filter => {
+            let cur = current_filter(state);
+            state.filter_before = Some(cur.clone().unwrap_or_default());
+            state.prompt = Some(Prompt::new(PromptKind::Filter, &cur.unwrap_or_default()));
+        }
+        Command::ClearFilter => apply_filter(state, ""),
+        Command::Back => match state.pane {
+            Pane::Servers if state.servers.view == View::Detail => state.servers.view = View::List,
+            Pane::Servers if state.servers.table.filter().is_some() => apply_filter(state, ""),
+            Pane::Servers if state.servers.table.scope_label.is_some() => {
+                let _ = state.servers.set_selector("");
+            }
+            _ => {}
+        },
+        Command::Refresh => return refresh(state),
+        Command::PaneServers => switch_pane(state, Pane::Servers),
+        Command::PaneDeployments => switch_pane(state, Pane::Deployments),
+        Command::PaneDns => switch_pane(state, Pane::Dns),
+        Command::PaneDatabases => switch_pane(state, Pane::Databases),
+        Command::PaneLogs => switch_pane(state, Pane::Logs),
+        Command::PaneChecklist => switch_pane(state, Pane::Checklist),
+        Command::NextPane | Command::PrevPane => {
+            let n = Pane::ALL.len();
+            let i = state.pane.index();
+            let j = if cmd == Command::NextPane { (i + 1) % n } else { (i + n - 1) % n };
+            switch_pane(state, Pane::ALL[j]);
+        }
+        Command::LastPane => {
+            let p = state.last_pane;
+            switch_pane(state, p);
+        }
+        Command::Suspend => return vec![Effect::Suspend],
+        Command::Down | Command::Up | Command::Top | Command::Bottom | Command::PageDown | Command::PageUp => {
+            if state.pane == Pane::Servers {
+                let t = &mut state.servers.table;
+                match cmd {
+                    Command::Down => t.move_by(1),
+                    Command::Up => t.move_by(-1),
+                    Command::Top => t.top(),
+                    Command::Bottom => t.bottom(),
+                    Command::PageDown => t.move_by(h as isize),
+                    _ => t.move_by(-(h as isize)),
+                }
+                t.scroll_to_cursor(h);
+            }
+        }
+        Command::Open => {
+            if state.pane == Pane::Servers && state.servers.table.selected().is_some() {
+                state.servers.view = View::Detail;
+                state.servers.detail_scroll = 0;
+            }
+        }
+        Command::ScrollDown => state.servers.detail_scroll = state.servers.detail_scroll.saturating_add(1),
+        Command::ScrollUp => state.servers.detail_scroll = state.servers.detail_scroll.saturating_sub(1),
+        Command::SortNext | Command::SortReverse => {
+            if state.pane == Pane::Servers {
+                let t = &mut state.servers.table;
+                let ncols = <crate::hetzner::Server as super::table::Row>::columns().len();
+                if cmd == Command::SortNext {
+                    t.sort_by((t.sort_col + 1) % ncols, false);
+                } else {
+                    t.sort_by(t.sort_col, !t.sort_desc);
+                }
+                t.scroll_to_cursor(h);
+                let (col, desc) = (t.sort_col, t.sort_desc);
+                let title = <crate::hetzner::Server as super::table::Row>::columns()[col].title;
+                state.set_message(Level::Info, format!("sorted by {title} {}", if desc { "descending" } else { "ascending" }));
+            }
+        }
+        Command::CopyIp => {
+            if let Some(s) = state.servers.table.selected() {
+                let msg = match s.ipv4() {
+                    Some(ip) => format!("{}: {ip}", s.name),
+                    None => format!("{} has no public IPv4", s.name),
+                };
+                state.set_message(Level::Info, msg);
+            }
+        }
+        // Prompt-only commands do nothing outside a prompt.
+        Command::Submit | Command::Cancel | Command::HistoryPrev | Command::HistoryNext | Command::Complete => {}
+    }
+    vec![]
+}
+
+pub fn refresh(state: &mut State) -> Vec<Effect> {
+    match state.pane {
+        Pane::Servers if state.contexts.hetzner.is_some() => vec![reload_servers(state)],
+        Pane::Servers => {
+            state.set_message(Level::Warn, "no Hetzner context: set HCLOUD_TOKEN or configure hcloud contexts");
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+

@@ -1,0 +1,81 @@
+//! cutover's config file and the contexts it reaches (Hetzner projects, Coolify
+//! instances), read from the user's existing tools first.
+
+pub mod contexts;
+pub mod secret;
+pub mod source;
+
+pub use contexts::{CoolifyContext, HetznerContext};
+pub use secret::Secret;
+pub use source::SourceError;
+
+use std::path::{Path, PathBuf};
+
+/// `$XDG_CONFIG_HOME/cutover` (or `~/.config/cutover`).
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".config")))
+        .map(|d| d.join("cutover"))
+}
+
+/// `$XDG_STATE_HOME/cutover` (or `~/.local/state/cutover`).
+pub fn state_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
+        .map(|d| d.join("cutover"))
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Theme name (built-in or a file in `themes/` beside this config).
+    pub theme: Option<String>,
+    /// Keymap name (built-in or a file in `keymaps/` beside this config).
+    pub keymap: Option<String>,
+    /// `auto`, `truecolor`, `256`, `16` or `none`.
+    pub colors: Option<String>,
+    /// Replace every non-ASCII glyph.
+    pub ascii: Option<bool>,
+    /// Hide every write action.
+    #[serde(default)]
+    pub readonly: bool,
+    /// Hetzner contexts of cutover's own (beside hcloud's `cli.toml`).
+    #[serde(default, rename = "hetzner")]
+    pub hetzner: Vec<contexts::HetznerEntry>,
+    /// Coolify instances of cutover's own (beside coolify's `config.json`).
+    #[serde(default, rename = "coolify")]
+    pub coolify: Vec<contexts::CoolifyEntry>,
+}
+
+impl Config {
+    /// Reads the config file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Config, SourceError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => source::parse_toml(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(SourceError::new(path, 1, 1, format!("cannot read: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_config_names_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "theme = \"light\"\nreadonly = \"yes\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 12), "{e}");
+        std::fs::write(&p, "theme = \"light\"\nthem = 1\n").unwrap();
+        let e = Config::load(&p).unwrap_err();
+        assert!(e.message.contains("unknown field `them`"), "{e}");
+        assert!(Config::load(&dir.path().join("missing.toml")).is_ok());
+    }
+}

@@ -1,0 +1,224 @@
+//! The one HTTP layer every Hetzner call goes through: bearer auth, pagination,
+//! `RateLimit-*` headers, error decoding, retries with backoff for the codes the
+//! official client retries, timeouts and correlation ids.
+
+use super::error::{ApiError, Error};
+use crate::config::Secret;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: u32,
+    pub remaining: u32,
+    /// UNIX time when the quota is full again.
+    pub reset: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        // As hcloud-go: 5 retries, 1 s base, doubling, 60 s cap.
+        RetryPolicy { max_retries: 5, base: Duration::from_secs(1), cap: Duration::from_secs(60) }
+    }
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize, PartialEq, Eq)]
+pub struct Pagination {
+    pub page: u64,
+    pub per_page: u64,
+    pub previous_page: Option<u64>,
+    pub next_page: Option<u64>,
+    pub last_page: Option<u64>,
+    pub total_entries: Option<u64>,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+    rate: Arc<Mutex<Option<RateLimit>>>,
+    pub retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("hetzner::Client").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+pub const PER_PAGE: u32 = 50;
+
+impl Client {
+    pub fn new(endpoint: &str, token: Secret) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cutover/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::Transport(e.to_string()))?;
+        Ok(Client { http, base: endpoint.trim_end_matches('/').to_string(), token, rate: Arc::default(), retry: RetryPolicy::default() })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.base
+    }
+
+    /// The latest `RateLimit-*` headers seen.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One request, retried with backoff for retryable errors. `path` starts with `/`.
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            match self.request_once(method.clone(), path, query, body).await {
+                Ok(v) => {
+                    return serde_json::from_value(v).map_err(|e| Error::Decode(format!("{method} {path}: {e}")));
+                }
+                Err(Error::Api(e)) if e.is_retryable() && attempt < self.retry.max_retries => {
+                    let mut wait = backoff(&self.retry, attempt);
+                    if e.code == "rate_limit_exceeded" {
+                        // One request comes back per limit/3600 s; waiting less only burns quota.
+                        let per_req = self.rate_limit().map(|r| 3600.0 / r.limit.max(1) as f64).unwrap_or(1.0);
+                        wait = wait.max(Duration::from_secs_f64(per_req));
+                    }
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn request_once(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&Value>) -> Result<Value, Error> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method, &url).bearer_auth(self.token.expose()).query(query);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let header_num = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
+        if let (Some(limit), Some(remaining), Some(reset)) =
+            (header_num("ratelimit-limit"), header_num("ratelimit-remaining"), header_num("ratelimit-reset"))
+        {
+            *self.rate.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(RateLimit { limit: limit as u32, remaining: remaining as u32, reset });
+        }
+        let correlation_id = headers.get("x-correlation-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bytes = resp.bytes().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
+        if status.is_success() {
+            if bytes.is_empty() || status == StatusCode::NO_CONTENT {
+                return Ok(Value::Null);
+            }
+            return serde_json::from_slice(&bytes).map_err(|e| Error::Decode(format!("{url}: {e}")));
+        }
+        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+        let err = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |k: &str| err.and_then(|e| e.get(k)).and_then(|v| v.as_str()).map(str::to_string);
+        let code = text("code").unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase().replace(' ', "_"));
+        let message = text("message").unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string());
+        Err(Error::Api(ApiError {
+            status: status.as_u16(),
+            reset: if status == StatusCode::TOO_MANY_REQUESTS { header_num("ratelimit-reset") } else { None },
+            code,
+            message,
+            details: err.and_then(|e| e.get("details")).cloned().filter(|d| !d.is_null()),
+            correlation_id,
+        }))
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, Error> {
+        self.request(Method::GET, path, query, None).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, Error> {
+        self.request(Method::POST, path, &[], Some(body)).await
+    }
+
+    /// Walks every page of a list endpoint, handing each page to `on_page` as it
+    /// arrives (so a long list fills in while it loads).
+    pub async fn list_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        query: &[(&str, String)],
+        per_page: u32,
+        mut on_page: impl FnMut(Vec<T>, &Pagination),
+    ) -> Result<(), Error> {
+        let mut page = 1u64;
+        loop {
+            let mut q: Vec<(&str, String)> = query.to_vec();
+            q.push(("page", page.to_string()));
+            q.push(("per_page", per_page.to_string()));
+            let mut v: Value = self.get(path, &q).await?;
+            let meta: Pagination = v
+                .pointer("/meta/pagination")
+                .cloned()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| Error::Decode(format!("{path}: pagination: {e}")))?
+                .ok_or_else(|| Error::Decode(format!("{path}: no meta.pagination")))?;
+            let items = v.get_mut(key).map(Value::take).ok_or_else(|| Error::Decode(format!("{path}: no `{key}` in answer")))?;
+            let items: Vec<T> = serde_json::from_value(items).map_err(|e| Error::Decode(format!("{path}: {e}")))?;
+            on_page(items, &meta);
+            match meta.next_page {
+                Some(n) if n > page => page = n,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Every item of a list endpoint.
+    pub async fn list_all<T: DeserializeOwned>(&self, path: &str, key: &str, query: &[(&str, String)]) -> Result<Vec<T>, Error> {
+        let mut all = Vec::new();
+        self.list_pages(path, key, query, PER_PAGE, |items, _| all.extend(items)).await?;
+        Ok(all)
+    }
+}
+
+fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
+    // Exponential with full jitter, like the official client.
+    let exp = p.base.saturating_mul(1u32 << attempt.min(16)).min(p.cap);
+    let jitter = rand::random::<f64>();
+    Duration::from_secs_f64((exp.as_secs_f64() * jitter).max(p.base.as_secs_f64() / 2.0))
+}
+
+/// A reqwest error in words, without the URL's query (which may hold ids).
+pub fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_decode() {
+        "bad response body"
+    } else {
+        "request failed"
+    };
+    let mut msg = kind.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    msg
+}

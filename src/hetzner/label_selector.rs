@@ -1,0 +1,135 @@
+//! Hetzner label selectors: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
+//! `k notin (a,b)`, joined by `,` (AND).
+
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Term {
+    Eq(String, String),
+    Ne(String, String),
+    Exists(String),
+    Absent(String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Selector(pub Vec<Term>);
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+}
+
+fn valid_value(v: &str) -> bool {
+    v.len() <= 63 && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Splits on commas outside parentheses.
+fn split_terms(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+impl Selector {
+    pub fn parse(s: &str) -> Result<Selector, String> {
+        let mut terms = Vec::new();
+        if s.trim().is_empty() {
+            return Ok(Selector(terms));
+        }
+        for raw in split_terms(s) {
+            let t = raw.trim();
+            let term = if let Some((k, v)) = t.split_once("!=") {
+                Term::Ne(k.trim().into(), v.trim().into())
+            } else if let Some((k, v)) = t.split_once("==") {
+                Term::Eq(k.trim().into(), v.trim().into())
+            } else if let Some((k, v)) = t.split_once('=') {
+                Term::Eq(k.trim().into(), v.trim().into())
+            } else if let Some(k) = t.strip_prefix('!') {
+                Term::Absent(k.trim().into())
+            } else if let Some((k, rest)) = t.split_once(" notin ") {
+                Term::NotIn(k.trim().into(), list(rest)?)
+            } else if let Some((k, rest)) = t.split_once(" in ") {
+                Term::In(k.trim().into(), list(rest)?)
+            } else {
+                Term::Exists(t.into())
+            };
+            let (key, values): (&str, Vec<&str>) = match &term {
+                Term::Eq(k, v) | Term::Ne(k, v) => (k, vec![v.as_str()]),
+                Term::Exists(k) | Term::Absent(k) => (k, vec![]),
+                Term::In(k, vs) | Term::NotIn(k, vs) => (k, vs.iter().map(String::as_str).collect()),
+            };
+            if !valid_key(key) {
+                return Err(format!("invalid label key `{key}` in `{t}`"));
+            }
+            if let Some(v) = values.iter().find(|v| !valid_value(v)) {
+                return Err(format!("invalid label value `{v}` in `{t}`"));
+            }
+            terms.push(term);
+        }
+        Ok(Selector(terms))
+    }
+
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.0.iter().all(|t| match t {
+            Term::Eq(k, v) => labels.get(k) == Some(v),
+            Term::Ne(k, v) => labels.get(k) != Some(v),
+            Term::Exists(k) => labels.contains_key(k),
+            Term::Absent(k) => !labels.contains_key(k),
+            Term::In(k, vs) => labels.get(k).is_some_and(|x| vs.contains(x)),
+            Term::NotIn(k, vs) => labels.get(k).is_none_or(|x| !vs.contains(x)),
+        })
+    }
+}
+
+fn list(s: &str) -> Result<Vec<String>, String> {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .ok_or_else(|| format!("expected (a,b) after in/notin, found `{s}`"))?;
+    Ok(inner.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn evaluates_every_form() {
+        let l = labels(&[("env", "production"), ("role", "web")]);
+        for (sel, want) in [
+            ("env=production", true),
+            ("env==production,role!=db", true),
+            ("role!=web", false),
+            ("env", true),
+            ("!legacy", true),
+            ("!env", false),
+            ("role in (web,db)", true),
+            ("role notin (web,db)", false),
+            ("env=production,role in (db)", false),
+            ("", true),
+        ] {
+            assert_eq!(Selector::parse(sel).unwrap().matches(&l), want, "{sel}");
+        }
+        assert!(Selector::parse("env=prod uction").is_err());
+        assert!(Selector::parse("role in web").is_err());
+    }
+}

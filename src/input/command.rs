@@ -1,0 +1,104 @@
+//! Everything a key can be bound to. The keymap, the dispatcher and the `?` help
+//! all read this one table, so help can never disagree with what a key does.
+
+use std::fmt;
+
+/// Where a binding applies. Lookups go from the most specific scope to `Global`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    List,
+    Detail,
+    Prompt,
+    Servers,
+}
+
+impl Scope {
+    pub const ALL: &'static [Scope] = &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::List => "list",
+            Scope::Detail => "detail",
+            Scope::Prompt => "prompt",
+            Scope::Servers => "servers",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Scope> {
+        Scope::ALL.iter().copied().find(|sc| sc.name() == s)
+    }
+}
+
+macro_rules! commands {
+    ($($variant:ident => $scope:ident, $name:literal, $desc:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Command { $($variant),* }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Command::$variant => $name),* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Command::$variant => $desc),* }
+            }
+
+            pub fn scope(self) -> Scope {
+                match self { $(Command::$variant => Scope::$scope),* }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit => Global, "quit", "Quit cutover";
+    Help => Global, "help", "Show the keys of this view";
+    CommandMode => Global, "command", "Enter a command (:servers, :theme light, :q)";
+    Back => Global, "back", "Go back / close";
+    Refresh => Global, "refresh", "Reload the current pane";
+    PaneServers => Global, "pane_servers", "Servers pane";
+    PaneDeployments => Global, "pane_deployments", "Deployments pane";
+    PaneDns => Global, "pane_dns", "DNS pane";
+    PaneDatabases => Global, "pane_databases", "Databases pane";
+    PaneLogs => Global, "pane_logs", "Logs pane";
+    PaneChecklist => Global, "pane_checklist", "Checklist pane";
+    NextPane => Global, "next_pane", "Next pane";
+    PrevPane => Global, "prev_pane", "Previous pane";
+    LastPane => Global, "last_pane", "Toggle to the last pane";
+    Suspend => Global, "suspend", "Suspend to the shell (fg to return)";
+    Filter => List, "filter", "Filter rows (regex or text, ! inverts)";
+    ClearFilter => List, "clear_filter", "Clear the filter";
+    Down => List, "down", "Move down";
+    Up => List, "up", "Move up";
+    Top => List, "top", "Go to the first row";
+    Bottom => List, "bottom", "Go to the last row";
+    PageDown => List, "page_down", "Page down";
+    PageUp => List, "page_up", "Page up";
+    Open => List, "open", "Open the detail view";
+    SortNext => List, "sort_next", "Sort by the next column";
+    SortReverse => List, "sort_reverse", "Reverse the sort order";
+    ScrollDown => Detail, "scroll_down", "Scroll down";
+    ScrollUp => Detail, "scroll_up", "Scroll up";
+    Submit => Prompt, "submit", "Run / accept";
+    Cancel => Prompt, "cancel", "Cancel";
+    HistoryPrev => Prompt, "history_prev", "Previous entry in history";
+    HistoryNext => Prompt, "history_next", "Next entry in history";
+    Complete => Prompt, "complete", "Complete the command";
+    CopyIp => Servers, "copy_ip", "Show the selected server's IPv4 to copy";
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Command {
+    pub fn from_name(scope: Scope, name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.scope() == scope && c.name() == name)
+    }
+}

@@ -1,0 +1,15 @@
+//! cutover: a terminal operations console for Django sites on Hetzner Cloud with
+//! Coolify. See `../shared/DESIGN.md` for the map; arrows point down:
+//! `ui -> app -> {hetzner, coolify, ...}`; `runtime`/`term` run effects and draw.
+
+pub mod app;
+pub mod config;
+pub mod coolify;
+pub mod hetzner;
+pub mod input;
+pub mod playbook;
+pub mod runtime;
+pub mod sim;
+pub mod term;
+pub mod theme;
+pub mod ui;

@@ -1,0 +1,232 @@
+//! The `cutover` command line: the console, `demo`, `sim` and `play`.
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+use cutover::app::Level;
+use cutover::playbook::{Hooks, InProcess, Playbook};
+use cutover::runtime::setup::{self, UiOptions};
+use cutover::runtime::{Event, Runtime, Services};
+use cutover::sim::{Sim, SimOptions};
+use cutover::term::frame::FrameInfo;
+use cutover::term::render::{self, LoopOptions};
+use cutover::term::{self, CrosstermSurface};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Parser)]
+#[command(name = "cutover", version, about = "Terminal operations console for Django sites on Hetzner Cloud with Coolify")]
+struct Cli {
+    #[command(flatten)]
+    ui: UiOptions,
+    /// Type the keys of a playbook into the console as if typed, then hand control back.
+    #[arg(long, global = true, value_name = "FILE")]
+    play: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Open the console on a built-in simulated world: no account, no network.
+    Demo {
+        /// Number of servers in the simulated project (default: the demo project).
+        #[arg(long)]
+        servers: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Serve the simulated Hetzner and Coolify APIs without the UI; prints `export` lines.
+    Sim {
+        #[arg(long, default_value_t = 0)]
+        hetzner_port: u16,
+        #[arg(long, default_value_t = 0)]
+        coolify_port: u16,
+        #[arg(long)]
+        servers: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Requests per hour before 429 (the `RateLimit-Limit` header).
+        #[arg(long, default_value_t = 3600)]
+        rate_limit: u32,
+    },
+    /// Run a playbook headless (in-process screen) and print the final screen.
+    Play {
+        file: PathBuf,
+        /// Against a fresh simulated world instead of the configured contexts.
+        #[arg(long)]
+        demo: bool,
+        /// Screen size, COLSxROWS.
+        #[arg(long, default_value = "120x40")]
+        size: String,
+        /// Where `Snapshot` steps write the screen text.
+        #[arg(long, default_value = "snapshots")]
+        snapshots: PathBuf,
+        /// Default timeout of `WaitFor`/`WaitIdle` steps.
+        #[arg(long, default_value = "10s")]
+        timeout: String,
+        /// Servers in the simulated project (with --demo).
+        #[arg(long)]
+        servers: Option<usize>,
+    },
+}
+
+struct SimHooks(Arc<Sim>);
+
+impl Hooks for SimHooks {
+    fn sim(&self, cmd: &str) -> Result<(), String> {
+        self.0.control(cmd)
+    }
+}
+
+fn main() {
+    if let Err(e) = term::install_hooks() {
+        eprintln!("cutover: {e}");
+    }
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cutover: starting the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = rt.block_on(async_main(cli));
+    // Background tasks (simulator, jobs) end with the runtime.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    std::process::exit(code);
+}
+
+async fn async_main(cli: Cli) -> i32 {
+    let result = match cli.cmd {
+        None => console(&cli.ui, cli.play, None).await,
+        Some(Cmd::Demo { servers, seed }) => console(&cli.ui, cli.play, Some(SimOptions { servers, seed, ..SimOptions::default() })).await,
+        Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit }) => {
+            sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, ..SimOptions::default() }).await
+        }
+        Some(Cmd::Play { file, demo, size, snapshots, timeout, servers }) => return play(&cli.ui, file, demo, &size, snapshots, &timeout, servers).await,
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            term::restore();
+            eprintln!("cutover: {e:?}");
+            1
+        }
+    }
+}
+
+async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>) -> Result<()> {
+    // Everything that can be malformed is read before the terminal is touched.
+    let playbook = play.as_deref().map(Playbook::load).transpose()?;
+    let mut loaded = setup::load(ui, &setup::process_env)?;
+    let (services, _sim): (Services, Option<Sim>) = match demo {
+        Some(opts) => {
+            let sim = Sim::start(opts).await?;
+            (setup::demo_services(&mut loaded.state, &sim)?, Some(sim))
+        }
+        None => (setup::live_services(&mut loaded, ui, &setup::process_env)?, None),
+    };
+    let mut surface = CrosstermSurface::new()?;
+    let mut rt = Runtime::new(loaded.state, services);
+    term::signals::spawn(rt.sender()).wrap_err("installing signal handlers")?;
+    rt.start();
+    let mut opts = LoopOptions::default();
+    if let Some(pb) = playbook {
+        let (ftx, frx) = watch::channel(FrameInfo::default());
+        opts.frames = Some(ftx);
+        let tx = rt.sender();
+        let was_readonly = rt.state.readonly;
+        tokio::spawn(async move {
+            if !pb.writes() {
+                let _ = tx.send(Event::Readonly(true));
+            }
+            let mut driver = cutover::playbook::Driver::new(tx.clone(), frx);
+            let progress = tx.clone();
+            driver.on_step = Some(Box::new(move |i, n, s| {
+                let _ = progress.send(Event::Notice { level: Level::Info, text: format!("playbook step {}/{n}: {}", i + 1, s.text) });
+            }));
+            let (level, text) = match driver.run(&pb).await {
+                Ok(_) => (Level::Ok, format!("playbook {} done; the keyboard is yours", pb.path.display())),
+                Err(f) => (Level::Error, format!("playbook {}:{}: `{}` failed: {}", f.file.display(), f.line, f.step, f.message)),
+            };
+            let _ = tx.send(Event::Readonly(was_readonly));
+            let _ = tx.send(Event::Notice { level, text });
+        });
+    }
+    let input = crossterm::event::EventStream::new();
+    let r = render::run(&mut surface, &mut rt, Some(input), opts).await;
+    drop(surface);
+    r
+}
+
+async fn sim(opts: SimOptions) -> Result<()> {
+    use std::io::Write;
+    let sim = Sim::start(opts).await?;
+    let mut out = std::io::stdout();
+    for l in sim.env_lines() {
+        writeln!(out, "{l}")?;
+    }
+    writeln!(out, "# cutover sim: serving until interrupted (Ctrl-C)")?;
+    out.flush()?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+    Ok(())
+}
+
+async fn play(ui: &UiOptions, file: PathBuf, demo: bool, size: &str, snapshots: PathBuf, timeout: &str, servers: Option<usize>) -> i32 {
+    let fail = |msg: String| {
+        eprintln!("cutover play: {msg}");
+        2
+    };
+    let pb = match Playbook::load(&file) {
+        Ok(p) => p,
+        Err(e) => return fail(e.to_string()),
+    };
+    let Some(size) = cutover::playbook::parse::parse_size(size) else {
+        return fail(format!("--size {size}: expected COLSxROWS like 120x40"));
+    };
+    let timeout = match humantime::parse_duration(timeout) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("--timeout {timeout}: {e}")),
+    };
+    let mut loaded = match setup::load(ui, &setup::process_env) {
+        Ok(l) => l,
+        Err(e) => return fail(format!("{e}")),
+    };
+    let mut hooks: Option<Arc<dyn Hooks>> = None;
+    let services = if demo {
+        let sim = match Sim::start(SimOptions { servers, ..SimOptions::default() }).await {
+            Ok(s) => Arc::new(s),
+            Err(e) => return fail(format!("{e:?}")),
+        };
+        let sv = match setup::demo_services(&mut loaded.state, &sim) {
+            Ok(s) => s,
+            Err(e) => return fail(format!("{e:?}")),
+        };
+        hooks = Some(Arc::new(SimHooks(sim)));
+        sv
+    } else {
+        match setup::live_services(&mut loaded, ui, &setup::process_env) {
+            Ok(s) => s,
+            Err(e) => return fail(format!("{e:?}")),
+        }
+    };
+    let opts = InProcess { size, snapshots, timeout, hooks };
+    match cutover::playbook::run_in_process(&pb, loaded.state, services, opts).await {
+        Ok(screen) => {
+            print!("{screen}");
+            0
+        }
+        Err(f) => {
+            eprintln!("{f}");
+            1
+        }
+    }
+}

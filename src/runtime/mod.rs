@@ -1,0 +1,151 @@
+//! Runs the app: turns events into actions, applies them with `app::update`, and
+//! spawns the effects as background jobs. Owns the busy counter that playbooks
+//! and tests wait on: +1 before a job is spawned, -1 after its final action has
+//! been applied to State.
+
+pub mod jobs;
+pub mod setup;
+
+use crate::app::{self, Action, Effect, State};
+use crate::input::Key;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+pub use jobs::Services;
+
+#[derive(Debug)]
+pub enum Event {
+    /// From the terminal.
+    Terminal(crossterm::event::Event),
+    /// A key from a playbook; `seq` lets the playbook know when it was handled.
+    Inject { key: Key, seq: u64 },
+    /// A pasted text from a playbook.
+    Paste { text: String, seq: u64 },
+    /// A resize from a playbook (the in-process screen changes size).
+    Resize { w: u16, h: u16, seq: u64 },
+    /// A job's result. `done` marks its last action.
+    Job { action: Action, done: bool, label: &'static str },
+    /// SIGHUP / SIGTERM: leave cleanly.
+    Quit,
+    /// SIGTSTP from outside.
+    Suspend,
+    /// A status-line message from outside the app (a running playbook).
+    Notice { level: crate::app::Level, text: String },
+    /// Force read-only on or off (a playbook without `Set Mode write`).
+    Readonly(bool),
+}
+
+/// What the terminal layer must do after an event.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Handled {
+    pub dirty: bool,
+    pub suspend: bool,
+    pub resize: Option<(u16, u16)>,
+}
+
+pub struct Runtime {
+    pub state: State,
+    services: Services,
+    tx: UnboundedSender<Event>,
+    rx: UnboundedReceiver<Event>,
+    /// The highest playbook sequence number handled.
+    pub processed_seq: u64,
+}
+
+impl Runtime {
+    pub fn new(state: State, services: Services) -> Runtime {
+        let (tx, rx) = unbounded_channel();
+        Runtime { state, services, tx, rx, processed_seq: 0 }
+    }
+
+    pub fn sender(&self) -> UnboundedSender<Event> {
+        self.tx.clone()
+    }
+
+    /// Spawns the start-up jobs.
+    pub fn start(&mut self) {
+        let effects = app::init(&mut self.state);
+        self.run_effects(effects);
+    }
+
+    pub async fn recv(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    pub fn try_recv(&mut self) -> Option<Event> {
+        self.rx.try_recv().ok()
+    }
+
+    fn apply(&mut self, action: Action) -> Handled {
+        let effects = app::update(&mut self.state, action);
+        self.run_effects(effects)
+    }
+
+    fn run_effects(&mut self, effects: Vec<Effect>) -> Handled {
+        let mut h = Handled { dirty: true, ..Default::default() };
+        for e in effects {
+            if !e.is_job() {
+                h.suspend |= e == Effect::Suspend;
+                continue;
+            }
+            let label = e.label();
+            self.state.busy += 1;
+            self.state.pending.push(label);
+            tokio::spawn(jobs::run(e, self.services.clone(), self.tx.clone()));
+        }
+        h
+    }
+
+    pub fn handle(&mut self, ev: Event) -> Handled {
+        use crossterm::event::Event as CE;
+        match ev {
+            Event::Terminal(CE::Key(k)) if crate::input::key::is_press(&k) => self.apply(Action::Key(Key::from(k))),
+            Event::Terminal(CE::Paste(text)) => self.apply(Action::Paste(text)),
+            Event::Terminal(CE::Resize(w, h)) => self.apply(Action::Resize(w, h)),
+            Event::Terminal(_) => Handled::default(),
+            Event::Inject { key, seq } => {
+                let h = self.apply(Action::Key(key));
+                self.processed_seq = self.processed_seq.max(seq);
+                h
+            }
+            Event::Paste { text, seq } => {
+                let h = self.apply(Action::Paste(text));
+                self.processed_seq = self.processed_seq.max(seq);
+                h
+            }
+            Event::Resize { w, h: height, seq } => {
+                let mut h = self.apply(Action::Resize(w, height));
+                h.resize = Some((w, height));
+                self.processed_seq = self.processed_seq.max(seq);
+                h
+            }
+            Event::Job { action, done, label } => {
+                let h = self.apply(action);
+                if done {
+                    self.state.busy = self.state.busy.saturating_sub(1);
+                    if let Some(i) = self.state.pending.iter().position(|l| *l == label) {
+                        self.state.pending.remove(i);
+                    }
+                }
+                h
+            }
+            Event::Quit => {
+                self.state.quit = true;
+                Handled { dirty: false, ..Default::default() }
+            }
+            Event::Suspend => Handled { suspend: true, ..Default::default() },
+            Event::Notice { level, text } => {
+                self.state.set_message(level, text);
+                Handled { dirty: true, ..Default::default() }
+            }
+            Event::Readonly(on) => {
+                self.state.readonly = on;
+                Handled { dirty: true, ..Default::default() }
+            }
+        }
+    }
+
+    /// One spinner step (the render loop ticks only while busy).
+    pub fn tick(&mut self) -> Handled {
+        self.apply(Action::Tick)
+    }
+}

@@ -1,0 +1,146 @@
+//! From flags, environment and files to a ready State and Services. Everything
+//! that can be wrong in a file is found here, before the terminal is touched, so
+//! the console never starts half-configured.
+
+use super::jobs::Services;
+use crate::app::State;
+use crate::app::state::Contexts;
+use crate::config::contexts;
+use crate::config::{self, Config, Secret};
+use crate::input::Keymap;
+use crate::theme::{ColorDepth, Theme};
+use crate::{coolify, hetzner};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct UiOptions {
+    /// Theme: default, light, ansi16, mono, or a file in $XDG_CONFIG_HOME/cutover/themes/.
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Keymap: default, emacs, or a file in $XDG_CONFIG_HOME/cutover/keymaps/.
+    #[arg(long, global = true)]
+    pub keymap: Option<String>,
+    /// Colour depth: truecolor, 256, 16 or none (default: detected from COLORTERM/TERM).
+    #[arg(long, global = true, value_name = "DEPTH")]
+    pub colors: Option<String>,
+    /// Use only ASCII glyphs (automatic when the locale is not UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// Hide every write action.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Config file (default: $XDG_CONFIG_HOME/cutover/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Hetzner context (as in the hcloud CLI; default: its active context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Coolify instance name (as in the coolify CLI).
+    #[arg(long, global = true)]
+    pub coolify: Option<String>,
+}
+
+pub type EnvFn = dyn Fn(&str) -> Option<String>;
+
+pub fn process_env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+/// Whether the locale promises UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set decides).
+pub fn locale_is_utf8(env: &EnvFn) -> bool {
+    for k in ["LC_ALL", "LC_CTYPE", "LANG"] {
+        if let Some(v) = env(k).filter(|v| !v.is_empty()) {
+            let v = v.to_ascii_lowercase();
+            return v.contains("utf-8") || v.contains("utf8");
+        }
+    }
+    false
+}
+
+pub struct Loaded {
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub state: State,
+}
+
+/// Reads the config, themes and keymap, and resolves colours and glyphs.
+pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
+    let dir = opts.config.as_ref().and_then(|p| p.parent().map(PathBuf::from)).or_else(config::config_dir);
+    let config_path = opts.config.clone().or_else(|| dir.as_ref().map(|d| d.join("config.toml")));
+    let config = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let keymap_name = opts.keymap.clone().or_else(|| config.keymap.clone()).unwrap_or_else(|| "default".into());
+    let keymap = Keymap::load(&keymap_name, dir.as_ref().map(|d| d.join("keymaps")).as_deref())?;
+    let themes = Theme::load_all(dir.as_ref().map(|d| d.join("themes")).as_deref())?;
+
+    let explicit_colors = opts.colors.clone().or_else(|| env("CUTOVER_COLORS")).or_else(|| config.colors.clone()).filter(|c| c != "auto");
+    let depth = match &explicit_colors {
+        Some(c) => ColorDepth::parse(c).ok_or_else(|| eyre!("--colors {c}: use truecolor, 256, 16 or none"))?,
+        None => ColorDepth::detect(env),
+    };
+    if explicit_colors.is_some() && depth != ColorDepth::None {
+        // An explicit depth beats NO_COLOR, which crossterm would otherwise apply globally.
+        crossterm::style::force_color_output(true);
+    }
+    let theme = opts.theme.clone().or_else(|| config.theme.clone()).unwrap_or_else(|| match depth {
+        ColorDepth::Ansi16 => "ansi16".into(),
+        ColorDepth::None => "mono".into(),
+        _ => "default".into(),
+    });
+    if !themes.iter().any(|t| t.name == theme) {
+        let names: Vec<_> = themes.iter().map(|t| t.name.as_str()).collect();
+        return Err(eyre!("no theme named `{theme}` (available: {})", names.join(", ")));
+    }
+    let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
+    let readonly = opts.readonly || config.readonly;
+    let state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    Ok(Loaded { config, config_path, state })
+}
+
+/// Clients for the configured contexts (hcloud/coolify CLI configs, env, cutover config).
+pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Result<Services> {
+    let mut sv = Services::default();
+    let hpath = contexts::hcloud_config_path(env);
+    let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
+    if let Some(ctx) = active.map(|i| &hctx[i]) {
+        sv.hetzner_context = ctx.name.clone();
+        loaded.state.contexts.hetzner = Some(ctx.name.clone());
+        loaded.state.contexts.hetzner_endpoint = Some(ctx.endpoint.clone());
+        loaded.state.readonly |= ctx.readonly;
+        let token = ctx.token.resolve().wrap_err_with(|| format!("Hetzner context `{}`", ctx.name))?;
+        if let Some(t) = token {
+            sv.hetzner = Some(hetzner::Client::new(&ctx.endpoint, t)?);
+        }
+    } else if let Some(wanted) = &opts.context {
+        return Err(eyre!("no Hetzner context named `{wanted}`"));
+    }
+    let cpath = contexts::coolify_config_path();
+    let (cctx, active) = contexts::coolify_contexts(&loaded.config.coolify, opts.coolify.as_deref(), cpath.as_deref(), env)?;
+    if let Some(ctx) = active.map(|i| &cctx[i]) {
+        loaded.state.contexts.coolify = Some(ctx.name.clone());
+        loaded.state.readonly |= ctx.readonly;
+        if let Some(t) = ctx.token.resolve().wrap_err_with(|| format!("Coolify instance `{}`", ctx.name))? {
+            sv.coolify = Some(coolify::Client::new(&ctx.url, t)?);
+        }
+    } else if let Some(wanted) = &opts.coolify {
+        return Err(eyre!("no Coolify instance named `{wanted}`"));
+    }
+    Ok(sv)
+}
+
+/// Clients pointed at a running simulator (the demo).
+pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
+    let hz = hetzner::Client::new(&sim.hetzner_endpoint(), Secret::new(sim.shared.hetzner_token.clone()))?;
+    let cf = coolify::Client::new(&sim.coolify_url(), Secret::new(sim.shared.coolify_token.clone()))?;
+    state.contexts = Contexts {
+        hetzner: Some("demo".into()),
+        hetzner_endpoint: Some(sim.hetzner_endpoint()),
+        coolify: Some("demo".into()),
+        ..Contexts::default()
+    };
+    Ok(Services { hetzner: Some(hz), hetzner_context: "demo".into(), coolify: Some(cf) })
+}
+

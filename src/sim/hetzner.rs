@@ -1,0 +1,256 @@
+//! The simulated Hetzner Cloud API (`/v1/...`): the paths, fields, status strings,
+//! pagination, rate-limit headers and error bodies of the real service.
+
+use super::{Api, Shared, json_response, lock, record};
+use crate::hetzner::label_selector::Selector;
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+type S = State<Arc<Shared>>;
+type Q = Query<Vec<(String, String)>>;
+
+pub fn error(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
+    json_response(status, &json!({"error": {"code": code, "message": message, "details": details}}))
+}
+
+pub fn invalid_input(field: &str, msg: &str) -> Response {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+        &format!("invalid input in field '{field}'"),
+        json!({"fields": [{"name": field, "messages": [msg]}]}),
+    )
+}
+
+pub fn not_found(what: &str) -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", &format!("{what} not found"), Value::Null)
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/servers", get(list_servers))
+        .route("/v1/servers/{id}", get(get_server))
+        .route("/v1/server_types", get(list_server_types))
+        .route("/v1/locations", get(list_locations))
+        .route("/v1/pricing", get(pricing))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "not found", Value::Null) })
+        .layer(from_fn_with_state(shared.clone(), guard))
+        .layer(from_fn_with_state(shared.clone(), |State(s): S, req: Request, next: Next| record(s, Api::Hetzner, req, next)))
+        .with_state(shared)
+}
+
+/// Auth, rate limit, correlation id and injected faults: what every real
+/// response goes through.
+async fn guard(State(s): S, req: Request, next: Next) -> Response {
+    let corr = lock(&s.correlation).hex(16);
+    let authorised = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t == s.hetzner_token);
+    let (limit, remaining, reset, allowed) = {
+        let mut b = lock(&s.bucket);
+        b.refill();
+        let allowed = b.tokens >= 1.0;
+        if allowed {
+            b.tokens -= 1.0;
+        }
+        let now = chrono::Utc::now().timestamp();
+        (b.limit, b.tokens.floor() as i64, now + b.secs_to_full(), allowed)
+    };
+    let mut resp = if !allowed {
+        error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            &format!("limit of {limit} requests per hour reached"),
+            Value::Null,
+        )
+    } else if !authorised {
+        error(StatusCode::UNAUTHORIZED, "unauthorized", "unable to authenticate", Value::Null)
+    } else if let Some(f) = s.take_fault(Api::Hetzner, req.method().as_str(), req.uri().path()) {
+        error(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.code, &f.message, Value::Null)
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    for (k, v) in [("ratelimit-limit", limit as i64), ("ratelimit-remaining", remaining), ("ratelimit-reset", reset)] {
+        h.insert(k, HeaderValue::from(v));
+    }
+    if let Ok(v) = HeaderValue::from_str(&corr) {
+        h.insert("x-correlation-id", v);
+    }
+    resp
+}
+
+/// Query parameters, with repeated keys kept.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, k: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// `page`/`per_page` with the API's limits.
+    pub fn paging(&self, max: usize) -> Result<(usize, usize), Response> {
+        let page = match self.get("page") {
+            None => 1,
+            Some(p) => p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| invalid_input("page", "must be a positive integer"))?,
+        };
+        let per_page = match self.get("per_page") {
+            None => 25,
+            Some(p) => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=max).contains(p))
+                .ok_or_else(|| invalid_input("per_page", &format!("must be between 1 and {max}")))?,
+        };
+        Ok((page, per_page))
+    }
+}
+
+/// One page of `items` with the API's `meta.pagination`.
+pub fn page_of(key: &str, items: Vec<Value>, page: usize, per_page: usize) -> Response {
+    let total = items.len();
+    let last = total.div_ceil(per_page).max(1);
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let end = (start + per_page).min(total);
+    let slice: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            key: slice,
+            "meta": {"pagination": {
+                "page": page, "per_page": per_page,
+                "previous_page": if page > 1 { json!(page - 1) } else { Value::Null },
+                "next_page": if page < last { json!(page + 1) } else { Value::Null },
+                "last_page": last, "total_entries": total,
+            }},
+        }),
+    )
+}
+
+fn sort_values(items: &mut [Value], sorts: &[&str], allowed: &[&str]) -> Result<(), Response> {
+    for spec in sorts.iter().rev() {
+        let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+        if !allowed.contains(&field) || !matches!(dir, "asc" | "desc") {
+            return Err(invalid_input("sort", &format!("invalid sort `{spec}`")));
+        }
+        items.sort_by(|a, b| {
+            let o = match (&a[field], &b[field]) {
+                (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(std::cmp::Ordering::Equal),
+                (x, y) => x.as_str().unwrap_or("").cmp(y.as_str().unwrap_or("")),
+            };
+            if dir == "desc" { o.reverse() } else { o }
+        });
+    }
+    Ok(())
+}
+
+fn labels_of(v: &Value) -> BTreeMap<String, String> {
+    v["labels"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default()
+}
+
+async fn list_servers(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let selector: Option<Selector> = match p.get("label_selector").map(Selector::parse).transpose() {
+        Ok(sel) => sel,
+        Err(m) => return invalid_input("label_selector", m.as_str()),
+    };
+    let statuses = p.all("status");
+    let name = p.get("name");
+    let mut items: Vec<Value> = {
+        let w = s.world();
+        w.hz.servers
+            .iter()
+            .filter(|sv| name.is_none_or(|n| sv.name == n))
+            .filter(|sv| statuses.is_empty() || statuses.contains(&sv.status.as_str()))
+            .map(|sv| w.hz.server_json(sv))
+            .filter(|v| selector.as_ref().is_none_or(|sel| sel.matches(&labels_of(v))))
+            .collect()
+    };
+    if let Err(r) = sort_values(&mut items, &p.all("sort"), &["id", "name", "created"]) {
+        return r;
+    }
+    page_of("servers", items, page, per_page)
+}
+
+async fn get_server(State(s): S, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return invalid_input("id", "must be an integer");
+    };
+    let w = s.world();
+    match w.hz.servers.iter().find(|sv| sv.id == id) {
+        Some(sv) => json_response(StatusCode::OK, &json!({"server": w.hz.server_json(sv)})),
+        None => not_found("server"),
+    }
+}
+
+async fn list_server_types(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let w = s.world();
+    let items = w.hz.types.iter().filter(|t| p.get("name").is_none_or(|n| n == t.name)).map(|t| w.hz.type_json(t)).collect();
+    page_of("server_types", items, page, per_page)
+}
+
+async fn list_locations(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let w = s.world();
+    let items = w.hz.locations.iter().filter(|l| p.get("name").is_none_or(|n| n == l.name)).map(super::world::HetznerWorld::location_json).collect();
+    page_of("locations", items, page, per_page)
+}
+
+async fn pricing(State(s): S) -> Response {
+    use super::world::net_gross;
+    let w = s.world();
+    let per_loc = |net: i64| {
+        w.hz.locations
+            .iter()
+            .map(|l| json!({"location": l.name, "price_hourly": net_gross(net / 730), "price_monthly": net_gross(net)}))
+            .collect::<Vec<_>>()
+    };
+    json_response(
+        StatusCode::OK,
+        &json!({"pricing": {
+            "currency": "EUR",
+            "vat_rate": super::world::VAT,
+            "primary_ips": [
+                {"type": "ipv4", "prices": per_loc(5_000)},
+                {"type": "ipv6", "prices": per_loc(0)},
+            ],
+            "floating_ip": {"price_monthly": net_gross(30_000)},
+            "floating_ips": [
+                {"type": "ipv4", "prices": w.hz.locations.iter().map(|l| json!({"location": l.name, "price_monthly": net_gross(30_000)})).collect::<Vec<_>>()},
+                {"type": "ipv6", "prices": w.hz.locations.iter().map(|l| json!({"location": l.name, "price_monthly": net_gross(30_000)})).collect::<Vec<_>>()},
+            ],
+            "image": {"price_per_gb_month": net_gross(1_100)},
+            "volume": {"price_per_gb_month": net_gross(440)},
+            "server_backup": {"percentage": "20.00"},
+            "server_types": w.hz.types.iter().map(|t| json!({"id": t.id, "name": t.name, "prices": w.hz.type_json(t)["prices"].clone()})).collect::<Vec<_>>(),
+            "load_balancer_types": [],
+        }}),
+    )
+}

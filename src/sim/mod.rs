@@ -1,0 +1,310 @@
+//! The simulated world: Hetzner Cloud and Coolify HTTP APIs served on 127.0.0.1,
+//! reached by cutover through the same clients that talk to the real services.
+//! Used by `cutover demo`, `cutover sim`, `cutover play --demo` and the tests.
+
+pub mod coolify;
+pub mod hetzner;
+pub mod world;
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use color_eyre::eyre::{Result, WrapErr};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+use tokio::task::JoinHandle;
+use world::{CoolifyWorld, HetznerWorld, Rng};
+
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub hetzner_port: u16,
+    pub coolify_port: u16,
+    /// `None`: the demo project. `Some(n)`: `n` generated servers (load tests).
+    pub servers: Option<usize>,
+    pub seed: u64,
+    /// Requests per hour (the `RateLimit-Limit` header).
+    pub rate_limit: u32,
+    /// Keep every request/response for contract tests.
+    pub record: bool,
+    /// Fixed tokens (tests); random when `None`.
+    pub hetzner_token: Option<String>,
+    pub coolify_token: Option<String>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            hetzner_port: 0,
+            coolify_port: 0,
+            servers: None,
+            seed: 42,
+            rate_limit: 3600,
+            record: false,
+            hetzner_token: None,
+            coolify_token: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    Hetzner,
+    Coolify,
+}
+
+/// One request and its response, as seen on the wire.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub api: Api,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub request_body: Option<Value>,
+    pub status: u16,
+    pub content_type: String,
+    pub response_body: Bytes,
+}
+
+/// An error the simulator returns instead of the real answer, `times` times.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub api: Api,
+    pub method: String,
+    pub path_prefix: String,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub times: usize,
+}
+
+pub struct World {
+    pub hz: HetznerWorld,
+    pub cf: CoolifyWorld,
+    pub rng: Rng,
+}
+
+pub struct Bucket {
+    pub limit: u32,
+    pub tokens: f64,
+    pub last: Instant,
+}
+
+impl Bucket {
+    fn new(limit: u32) -> Self {
+        Bucket { limit, tokens: limit as f64, last: Instant::now() }
+    }
+
+    fn refill(&mut self) {
+        let now = Instant::now();
+        let per_sec = self.limit as f64 / 3600.0;
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * per_sec).min(self.limit as f64);
+        self.last = now;
+    }
+
+    /// Seconds until the bucket is full again.
+    fn secs_to_full(&self) -> i64 {
+        ((self.limit as f64 - self.tokens) * 3600.0 / self.limit.max(1) as f64).ceil() as i64
+    }
+}
+
+/// Shared state of a running simulator.
+pub struct Shared {
+    pub world: Mutex<World>,
+    pub hetzner_token: String,
+    pub coolify_token: String,
+    pub bucket: Mutex<Bucket>,
+    pub exchanges: Mutex<Vec<Exchange>>,
+    pub record: bool,
+    pub faults: Mutex<Vec<Fault>>,
+    pub correlation: Mutex<Rng>,
+}
+
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    pub fn take_fault(&self, api: Api, method: &str, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let i = faults.iter().position(|f| f.api == api && f.method.eq_ignore_ascii_case(method) && path.starts_with(&f.path_prefix))?;
+        let f = faults[i].clone();
+        faults[i].times -= 1;
+        if faults[i].times == 0 {
+            faults.remove(i);
+        }
+        Some(f)
+    }
+}
+
+pub struct Sim {
+    pub hetzner_addr: SocketAddr,
+    pub coolify_addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn token(rng: &mut Rng, len: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len).map(|_| A[rng.below(A.len() as u64) as usize] as char).collect()
+}
+
+impl Sim {
+    pub async fn start(opts: SimOptions) -> Result<Sim> {
+        let mut rng = Rng::new(opts.seed);
+        let hz = match opts.servers {
+            Some(n) => HetznerWorld::bulk(&mut rng, n),
+            None => HetznerWorld::demo(&mut rng),
+        };
+        let cf = CoolifyWorld::demo(&mut rng, &hz);
+        // Tokens differ per run (they are printed for `eval`), the world does not.
+        let mut trng = Rng::new(rand::random());
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World { hz, cf, rng }),
+            // The hcloud CLI insists on 64-character tokens.
+            hetzner_token: opts.hetzner_token.clone().unwrap_or_else(|| token(&mut trng, 64)),
+            coolify_token: opts.coolify_token.clone().unwrap_or_else(|| format!("1|{}", token(&mut trng, 40))),
+            bucket: Mutex::new(Bucket::new(opts.rate_limit)),
+            exchanges: Mutex::new(Vec::new()),
+            record: opts.record,
+            faults: Mutex::new(Vec::new()),
+            correlation: Mutex::new(Rng::new(opts.seed ^ 0xC0FFEE)),
+        });
+        let hz_listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.hetzner_port))
+            .await
+            .wrap_err_with(|| format!("binding the simulated Hetzner API to 127.0.0.1:{}", opts.hetzner_port))?;
+        let cf_listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.coolify_port))
+            .await
+            .wrap_err_with(|| format!("binding the simulated Coolify API to 127.0.0.1:{}", opts.coolify_port))?;
+        let hetzner_addr = hz_listener.local_addr()?;
+        let coolify_addr = cf_listener.local_addr()?;
+        let hz_router = hetzner::router(shared.clone());
+        let cf_router = coolify::router(shared.clone());
+        let tasks = vec![
+            tokio::spawn(async move {
+                let _ = axum::serve(hz_listener, hz_router).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(cf_listener, cf_router).await;
+            }),
+        ];
+        Ok(Sim { hetzner_addr, coolify_addr, shared, tasks })
+    }
+
+    pub fn hetzner_endpoint(&self) -> String {
+        format!("http://{}/v1", self.hetzner_addr)
+    }
+
+    pub fn coolify_url(&self) -> String {
+        format!("http://{}", self.coolify_addr)
+    }
+
+    /// The `export` lines `cutover sim` prints.
+    pub fn env_lines(&self) -> Vec<String> {
+        vec![
+            format!("export HCLOUD_ENDPOINT={}", self.hetzner_endpoint()),
+            format!("export HCLOUD_TOKEN={}", self.shared.hetzner_token),
+            format!("export COOLIFY_URL={}", self.coolify_url()),
+            format!("export COOLIFY_TOKEN='{}'", self.shared.coolify_token),
+        ]
+    }
+
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.shared.exchanges).clone()
+    }
+
+    pub fn add_fault(&self, f: Fault) {
+        lock(&self.shared.faults).push(f);
+    }
+
+    /// Drains the rate-limit bucket so the next request gets a 429.
+    pub fn exhaust_rate_limit(&self) {
+        let mut b = lock(&self.shared.bucket);
+        b.tokens = 0.0;
+        b.last = Instant::now();
+    }
+
+    /// Runs a control command (from a playbook's `Sim` step):
+    /// `fault hetzner|coolify METHOD PATH STATUS CODE [TIMES] MESSAGE...` or `exhaust-rate-limit`.
+    pub fn control(&self, cmd: &str) -> Result<(), String> {
+        let parts: Vec<&str> = cmd.split_whitespace().collect();
+        match parts.as_slice() {
+            ["exhaust-rate-limit"] => {
+                self.exhaust_rate_limit();
+                Ok(())
+            }
+            ["fault", api, method, path, status, code, rest @ ..] => {
+                let api = match *api {
+                    "hetzner" => Api::Hetzner,
+                    "coolify" => Api::Coolify,
+                    other => return Err(format!("unknown api `{other}` (hetzner or coolify)")),
+                };
+                let status: u16 = status.parse().map_err(|_| format!("bad status `{status}`"))?;
+                let (times, msg) = match rest.first().and_then(|t| t.parse::<usize>().ok()) {
+                    Some(n) => (n, rest[1..].join(" ")),
+                    None => (1, rest.join(" ")),
+                };
+                self.add_fault(Fault {
+                    api,
+                    method: method.to_string(),
+                    path_prefix: path.to_string(),
+                    status,
+                    code: code.to_string(),
+                    message: if msg.is_empty() { code.replace('_', " ") } else { msg },
+                    times: times.max(1),
+                });
+                Ok(())
+            }
+            _ => Err(format!("unknown sim command `{cmd}`")),
+        }
+    }
+}
+
+/// Records the exchange (when recording) around the inner service.
+pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::middleware::Next) -> Response {
+    if !shared.record {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap_or_default();
+    let request_body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    lock(&shared.exchanges).push(Exchange {
+        api,
+        method,
+        path,
+        query,
+        request_body,
+        status: parts.status.as_u16(),
+        content_type,
+        response_body: bytes.clone(),
+    });
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+pub fn json_response(status: StatusCode, v: &Value) -> Response {
+    let mut r = Response::new(Body::from(serde_json::to_vec(v).unwrap_or_default()));
+    *r.status_mut() = status;
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}

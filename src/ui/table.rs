@@ -1,0 +1,61 @@
+//! Drawing a `Table<T>`: fitted columns, the cursor row marked by a glyph as well
+//! as by style (never by colour alone), sort arrow in the header.
+
+use super::glyphs::Glyphs;
+use crate::app::State;
+use crate::app::table::{Align, Row as TRow, Table};
+use crate::theme::Slot;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table as TuiTable};
+
+/// Columns that fit in `width`, dropping the highest priority numbers first.
+pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
+    let cols = T::columns();
+    let mut shown: Vec<usize> = (0..cols.len()).collect();
+    let need = |s: &[usize]| s.iter().map(|&i| cols[i].width + 1).sum::<u16>() + 2;
+    while need(&shown) > width {
+        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].priority > 0).max_by_key(|(p, i)| (cols[**i].priority, *p)) else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    shown
+}
+
+/// `cell_style` picks a style per cell (e.g. a status colour).
+pub fn draw<T: TRow>(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, table: &Table<T>, cell_style: impl Fn(&T, usize) -> Option<Slot>) {
+    let st = &state.styles;
+    let cols = T::columns();
+    let shown = fit_columns::<T>(area.width);
+    let header = Row::new(std::iter::once(Cell::from("")).chain(shown.iter().map(|&i| {
+        let mut title = cols[i].title.to_string();
+        if i == table.sort_col {
+            title.push_str(if table.sort_desc { g.sort_desc } else { g.sort_asc });
+        }
+        Cell::from(title)
+    })))
+    .style(st.get(Slot::TableHeader));
+    let height = area.height.saturating_sub(1) as usize;
+    let rows = table.visible(height).map(|(pos, item)| {
+        let selected = pos == table.cursor;
+        let marker = if selected { g.cursor } else { " " };
+        let cells = std::iter::once(Cell::from(marker)).chain(shown.iter().map(|&i| {
+            let text = item.cell(i).into_owned();
+            let style = cell_style(item, i).map(|s| st.get(s)).unwrap_or_else(|| st.get(Slot::Text));
+            let line = match cols[i].align {
+                Align::Left => Line::from(Span::styled(text, style)),
+                Align::Right => Line::from(Span::styled(text, style)).right_aligned(),
+            };
+            Cell::from(line)
+        }));
+        let row = Row::new(cells);
+        if selected { row.style(st.get(Slot::Selection)) } else { row }
+    });
+    let mut widths: Vec<Constraint> = vec![Constraint::Length(1)];
+    widths.extend(shown.iter().enumerate().map(|(n, &i)| if n == 0 { Constraint::Min(cols[i].width) } else { Constraint::Length(cols[i].width) }));
+    let t = TuiTable::new(rows, widths).header(header).column_spacing(1).style(Style::default());
+    f.render_widget(t, area);
+}
