@@ -81,7 +81,7 @@ fn project_json(p: &super::world::CProject) -> Value {
 }
 
 fn env_json(e: &super::world::CEnv, project_id: i64) -> Value {
-    json!({"id": e.id, "uuid": e.uuid, "name": e.name, "project_id": project_id, "description": null, "created_at": TS, "updated_at": TS})
+    json!({"id": e.id, "uuid": e.uuid, "name": e.name, "project_id": project_id, "description": "", "created_at": TS, "updated_at": TS})
 }
 
 pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {

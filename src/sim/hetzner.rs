@@ -10,7 +10,6 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 type S = State<Arc<Shared>>;
@@ -123,10 +122,15 @@ impl Params {
 /// One page of `items` with the API's `meta.pagination`.
 pub fn page_of(key: &str, items: Vec<Value>, page: usize, per_page: usize) -> Response {
     let total = items.len();
-    let last = total.div_ceil(per_page).max(1);
     let start = (page - 1).saturating_mul(per_page).min(total);
     let end = (start + per_page).min(total);
     let slice: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    page_json(key, slice, page, per_page, total)
+}
+
+/// A page already cut out of `total` entries.
+pub fn page_json(key: &str, slice: Vec<Value>, page: usize, per_page: usize, total: usize) -> Response {
+    let last = total.div_ceil(per_page).max(1);
     json_response(
         StatusCode::OK,
         &json!({
@@ -141,27 +145,6 @@ pub fn page_of(key: &str, items: Vec<Value>, page: usize, per_page: usize) -> Re
     )
 }
 
-fn sort_values(items: &mut [Value], sorts: &[&str], allowed: &[&str]) -> Result<(), Response> {
-    for spec in sorts.iter().rev() {
-        let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
-        if !allowed.contains(&field) || !matches!(dir, "asc" | "desc") {
-            return Err(invalid_input("sort", &format!("invalid sort `{spec}`")));
-        }
-        items.sort_by(|a, b| {
-            let o = match (&a[field], &b[field]) {
-                (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(std::cmp::Ordering::Equal),
-                (x, y) => x.as_str().unwrap_or("").cmp(y.as_str().unwrap_or("")),
-            };
-            if dir == "desc" { o.reverse() } else { o }
-        });
-    }
-    Ok(())
-}
-
-fn labels_of(v: &Value) -> BTreeMap<String, String> {
-    v["labels"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default()
-}
-
 async fn list_servers(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(50) {
@@ -174,20 +157,38 @@ async fn list_servers(State(s): S, Query(q): Q) -> Response {
     };
     let statuses = p.all("status");
     let name = p.get("name");
-    let mut items: Vec<Value> = {
-        let w = s.world();
-        w.hz.servers
-            .iter()
-            .filter(|sv| name.is_none_or(|n| sv.name == n))
-            .filter(|sv| statuses.is_empty() || statuses.contains(&sv.status.as_str()))
-            .map(|sv| w.hz.server_json(sv))
-            .filter(|v| selector.as_ref().is_none_or(|sel| sel.matches(&labels_of(v))))
-            .collect()
-    };
-    if let Err(r) = sort_values(&mut items, &p.all("sort"), &["id", "name", "created"]) {
-        return r;
+    let sorts = p.all("sort");
+    for spec in &sorts {
+        let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+        if !["id", "name", "created"].contains(&field) || !matches!(dir, "asc" | "desc") {
+            return invalid_input("sort", &format!("invalid sort `{spec}`"));
+        }
     }
-    page_of("servers", items, page, per_page)
+    let w = s.world();
+    // Filter and sort the records, then serialize only the requested page.
+    let mut hits: Vec<&super::world::SServer> = w
+        .hz
+        .servers
+        .iter()
+        .filter(|sv| name.is_none_or(|n| sv.name == n))
+        .filter(|sv| statuses.is_empty() || statuses.contains(&sv.status.as_str()))
+        .filter(|sv| selector.as_ref().is_none_or(|sel| sel.matches(&sv.labels.iter().cloned().collect())))
+        .collect();
+    for spec in sorts.iter().rev() {
+        let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+        hits.sort_by(|a, b| {
+            let o = match field {
+                "id" => a.id.cmp(&b.id),
+                "name" => a.name.cmp(&b.name),
+                _ => a.created.cmp(&b.created),
+            };
+            if dir == "desc" { o.reverse() } else { o }
+        });
+    }
+    let total = hits.len();
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let items: Vec<Value> = hits[start..(start + per_page).min(total)].iter().map(|sv| w.hz.server_json(sv)).collect();
+    page_json("servers", items, page, per_page, total)
 }
 
 async fn get_server(State(s): S, Path(id): Path<String>) -> Response {

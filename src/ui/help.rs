@@ -19,7 +19,7 @@ pub fn lines(state: &State, view_scopes: &[Scope]) -> Vec<Line<'static>> {
         for (cmd, keys) in state.keymap.scope_bindings(scope) {
             let keys_text = if keys.is_empty() { "(unbound)".to_string() } else { keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ") };
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys_text:<16}"), st.get(Slot::Key)),
+                Span::styled(format!("  {keys_text:<18}  "), st.get(Slot::Key)),
                 Span::styled(cmd.description().to_string(), st.get(Slot::Text)),
             ]));
         }

@@ -1,0 +1,57 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+pub mod openapi;
+
+use cutover::app::State;
+use cutover::input::Keymap;
+use cutover::playbook::{Hooks, InProcess, Playbook};
+use cutover::runtime::Services;
+use cutover::sim::{Sim, SimOptions};
+use cutover::theme::{ColorDepth, Theme};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn state() -> State {
+    let themes = Theme::load_all(None).expect("built-in themes");
+    State::new(Keymap::builtin("default").expect("keymap"), themes, "default", ColorDepth::TrueColor, false, false)
+}
+
+pub struct SimHooks(pub Arc<Sim>);
+
+impl Hooks for SimHooks {
+    fn sim(&self, cmd: &str) -> Result<(), String> {
+        self.0.control(cmd)
+    }
+}
+
+pub fn playbook_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/playbooks")
+}
+
+/// Runs `tests/playbooks/<name>.play` against a fresh simulated world.
+pub async fn play(name: &str, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
+    let path = playbook_dir().join(format!("{name}.play"));
+    let pb = Playbook::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
+    let mut st = state();
+    let services: Services = cutover::runtime::setup::demo_services(&mut st, &sim).expect("services");
+    let snapshots = std::env::temp_dir().join(format!("cutover-snapshots-{name}-{}", std::process::id()));
+    let r = cutover::playbook::run_in_process(
+        &pb,
+        st,
+        services,
+        InProcess { size: (120, 40), snapshots, timeout: Duration::from_secs(15), hooks: Some(Arc::new(SimHooks(sim.clone()))) },
+    )
+    .await;
+    (r, sim)
+}
+
+/// Panics with the failure (file:line and the screen) if the playbook failed.
+pub async fn play_ok(name: &str) -> String {
+    match play(name, SimOptions::default()).await.0 {
+        Ok(screen) => screen,
+        Err(f) => panic!("{f}"),
+    }
+}

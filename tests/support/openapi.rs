@@ -1,0 +1,233 @@
+//! Validates recorded HTTP exchanges against an OpenAPI document: the request's
+//! query parameters and body, and the response body for its status.
+
+use cutover::sim::Exchange;
+use regex::Regex;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+pub struct Spec {
+    doc: Value,
+    /// (regex, template, literal segment count)
+    paths: Vec<(Regex, String, usize)>,
+    /// Prefix the real service puts before the spec's paths (`/v1`, `/api/v1`).
+    prefix: String,
+}
+
+/// OpenAPI 3.0's `nullable: true` (which the Coolify document uses although it
+/// says 3.1) becomes JSON Schema's `type: [T, "null"]`.
+fn fix_nullable(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.get("nullable") == Some(&Value::Bool(true)) {
+                match m.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        m.insert("type".into(), json!([t, "null"]));
+                    }
+                    Some(_) => {}
+                    None if m.contains_key("$ref") => {
+                        let r = m.remove("$ref").unwrap_or(Value::Null);
+                        m.insert("anyOf".into(), json!([{"$ref": r}, {"type": "null"}]));
+                    }
+                    None => {}
+                }
+            }
+            for x in m.values_mut() {
+                fix_nullable(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(fix_nullable),
+        _ => {}
+    }
+}
+
+impl Spec {
+    pub fn load(file: &str, prefix: &str) -> Spec {
+        let path = format!("{}/tests/specs/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut doc: Value = serde_json::from_str(&text).expect("spec is JSON");
+        fix_nullable(&mut doc);
+        let mut paths = Vec::new();
+        for tpl in doc["paths"].as_object().expect("paths").keys() {
+            let mut re = String::from("^");
+            let mut literal = 0;
+            for seg in tpl.split('/').filter(|s| !s.is_empty()) {
+                re.push('/');
+                if seg.starts_with('{') {
+                    re.push_str("[^/]+");
+                } else {
+                    literal += 1;
+                    re.push_str(&regex::escape(seg));
+                }
+            }
+            re.push('$');
+            paths.push((Regex::new(&re).expect("path regex"), tpl.clone(), literal));
+        }
+        Spec { doc, paths, prefix: prefix.to_string() }
+    }
+
+    fn template(&self, path: &str) -> Option<&str> {
+        let p = path.strip_prefix(&self.prefix)?;
+        self.paths.iter().filter(|(re, _, _)| re.is_match(p)).max_by_key(|(_, _, lit)| *lit).map(|(_, t, _)| t.as_str())
+    }
+
+    fn validate(&self, schema: &Value, instance: &Value) -> Vec<String> {
+        // Refs point into the document's components: carry them along.
+        let mut root = match schema {
+            Value::Object(m) => m.clone(),
+            other => {
+                let mut m = Map::new();
+                m.insert("allOf".into(), json!([other]));
+                m
+            }
+        };
+        if let Some(c) = self.doc.get("components") {
+            root.insert("components".into(), c.clone());
+        }
+        let validator = jsonschema::draft202012::options().build(&Value::Object(root)).expect("schema compiles");
+        validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path)).collect()
+    }
+
+    fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
+        match v.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix('#')) {
+            Some(ptr) => self.doc.pointer(ptr).unwrap_or(v),
+            None => v,
+        }
+    }
+
+    /// Problems with one exchange; empty when it conforms. `known` lists
+    /// (method, template, status) where the real service is documented to differ.
+    pub fn check(&self, ex: &Exchange, known: &[(&str, &str, u16)]) -> Vec<String> {
+        let where_ = format!("{} {}?{} -> {}", ex.method, ex.path, ex.query, ex.status);
+        let Some(tpl) = self.template(&ex.path) else {
+            return vec![format!("{where_}: path not in the spec")];
+        };
+        let path_item = &self.doc["paths"][tpl];
+        let Some(op) = path_item.get(ex.method.to_lowercase()) else {
+            return vec![format!("{where_}: method not in the spec for {tpl}")];
+        };
+        let mut problems = Vec::new();
+        // Query parameters.
+        let mut params: Vec<&Value> = Vec::new();
+        for list in [path_item.get("parameters"), op.get("parameters")].into_iter().flatten() {
+            params.extend(list.as_array().into_iter().flatten().map(|p| self.resolve(p)));
+        }
+        let mut given: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in url_pairs(&ex.query) {
+            given.entry(k).or_default().push(v);
+        }
+        for (name, values) in &given {
+            let Some(p) = params.iter().find(|p| p["in"] == "query" && p["name"] == name.as_str()) else {
+                problems.push(format!("{where_}: query parameter `{name}` is not in the spec"));
+                continue;
+            };
+            let schema = &p["schema"];
+            let inst = if schema["type"] == "array" {
+                Value::Array(values.iter().map(|v| typed(&schema["items"], v)).collect())
+            } else {
+                if values.len() > 1 {
+                    problems.push(format!("{where_}: `{name}` repeated but not an array"));
+                }
+                typed(schema, &values[0])
+            };
+            for e in self.validate(schema, &inst) {
+                problems.push(format!("{where_}: query `{name}`: {e}"));
+            }
+        }
+        for p in &params {
+            if p["in"] == "query" && p["required"] == true && !given.contains_key(p["name"].as_str().unwrap_or("")) {
+                problems.push(format!("{where_}: required query parameter `{}` missing", p["name"]));
+            }
+        }
+        // Request body.
+        if let Some(body) = &ex.request_body {
+            match op.pointer("/requestBody/content/application~1json/schema") {
+                Some(schema) => {
+                    for e in self.validate(schema, body) {
+                        problems.push(format!("{where_}: request body: {e}"));
+                    }
+                }
+                None => problems.push(format!("{where_}: sent a body, the spec has none")),
+            }
+        }
+        // Response.
+        if known.iter().any(|(m, t, s)| m.eq_ignore_ascii_case(&ex.method) && *t == tpl && *s == ex.status) {
+            return problems;
+        }
+        let status = ex.status.to_string();
+        let class = format!("{}xx", ex.status / 100);
+        let responses = &op["responses"];
+        let Some(resp) = responses.get(&status).or_else(|| responses.get(&class)).or_else(|| responses.get("default")) else {
+            problems.push(format!("{where_}: status {status} not documented for {} {tpl}", ex.method));
+            return problems;
+        };
+        let resp = self.resolve(resp);
+        let content = resp.get("content").and_then(|c| c.as_object());
+        let Some(content) = content else {
+            if !ex.response_body.is_empty() {
+                problems.push(format!("{where_}: body returned, none documented"));
+            }
+            return problems;
+        };
+        let ct = ex.content_type.split(';').next().unwrap_or("").trim();
+        let Some(media) = content.get(ct) else {
+            problems.push(format!("{where_}: content type `{ct}` not documented ({:?})", content.keys().collect::<Vec<_>>()));
+            return problems;
+        };
+        let instance: Value = if ct == "application/json" {
+            match serde_json::from_slice(&ex.response_body) {
+                Ok(v) => v,
+                Err(e) => {
+                    problems.push(format!("{where_}: response is not JSON: {e}"));
+                    return problems;
+                }
+            }
+        } else {
+            Value::String(String::from_utf8_lossy(&ex.response_body).into_owned())
+        };
+        if let Some(schema) = media.get("schema") {
+            for e in self.validate(schema, &instance).into_iter().take(5) {
+                problems.push(format!("{where_}: response: {e}"));
+            }
+        }
+        problems
+    }
+}
+
+fn typed(schema: &Value, v: &str) -> Value {
+    match schema["type"].as_str() {
+        Some("integer") => v.parse::<i64>().map(Value::from).unwrap_or(Value::String(v.into())),
+        Some("number") => v.parse::<f64>().map(Value::from).unwrap_or(Value::String(v.into())),
+        Some("boolean") => v.parse::<bool>().map(Value::from).unwrap_or(Value::String(v.into())),
+        _ => Value::String(v.into()),
+    }
+}
+
+fn url_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
