@@ -111,7 +111,11 @@ impl Surface for CrosstermSurface {
         // Stop for real; the shell's `fg` sends SIGCONT and we continue here.
         signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
         enter()?;
-        self.terminal.clear()?;
+        // A resize to the current size clears the screen and forgets the last
+        // frame, so the next draw repaints everything. (`clear()` would ask the
+        // terminal for the cursor position, and wait when nothing answers.)
+        let size = self.terminal.size()?;
+        self.terminal.resize(Rect::new(0, 0, size.width, size.height))?;
         Ok(())
     }
 }

@@ -55,3 +55,5 @@ pub async fn play_ok(name: &str) -> String {
         Err(f) => panic!("{f}"),
     }
 }
+
+pub mod pty;

@@ -1,0 +1,171 @@
+//! Tier 5: the binary in a pseudo-terminal, as on a jump box: colour depths,
+//! NO_COLOR, ASCII, resize, signals, and no bytes while idle.
+
+mod support;
+
+use nix::sys::signal::Signal;
+use nix::sys::termios::LocalFlags;
+use std::time::Duration;
+use support::pty::{Pty, colours};
+
+const T: Duration = Duration::from_secs(20);
+const UTF8: (&str, &str) = ("LANG", "C.UTF-8");
+
+fn demo(extra_args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+    let mut args = vec!["demo"];
+    args.extend_from_slice(extra_args);
+    let p = Pty::spawn(&args, env, cols, rows);
+    p.wait_for("8 servers loaded", T);
+    p
+}
+
+fn quit(p: &mut Pty) {
+    p.send(b"q");
+    assert!(p.wait_exit(T).success());
+}
+
+#[test]
+fn truecolor_256_and_16_colours() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor"), UTF8], 100, 30);
+    let (_, _, rgb) = colours(&p.bytes());
+    assert!(rgb > 0, "truecolor terminal gets RGB");
+    quit(&mut p);
+
+    // Over ssh: TERM forwarded, COLORTERM not.
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    let (_, c256, rgb) = colours(&p.bytes());
+    assert_eq!(rgb, 0, "no RGB on a 256-colour terminal");
+    assert!(!c256.is_empty());
+    quit(&mut p);
+
+    let mut p = demo(&["--colors", "16"], &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor"), UTF8], 100, 30);
+    let (c16, c256, rgb) = colours(&p.bytes());
+    // crossterm writes the 16 ANSI colours as palette indices 0-15 (`38;5;n`):
+    // still the user's palette, never an RGB or a 256-cube colour.
+    assert_eq!(rgb, 0);
+    assert!(c256.iter().all(|&i| i < 16), "only the 16 ANSI colours with --colors 16: {c256:?}");
+    assert!(!c16.is_empty() || !c256.is_empty());
+    quit(&mut p);
+}
+
+#[test]
+fn no_color_keeps_selection_visible() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), ("NO_COLOR", "1"), UTF8], 100, 30);
+    let bytes = p.bytes();
+    let (c16, c256, rgb) = colours(&bytes);
+    assert_eq!((c16.len(), c256.len(), rgb), (0, 0, 0), "NO_COLOR: no colour at all");
+    // The cursor row is marked by a glyph and by reverse video, not by colour.
+    let row = p.with_screen(|s| {
+        (0..s.size().0).find(|r| s.contents_between(*r, 0, *r, 100).contains("▶ coolify")).expect("cursor row")
+    });
+    let inverse = p.with_screen(|s| s.cell(row, 5).map(|c| c.inverse() || c.bold()).unwrap_or(false));
+    assert!(inverse, "selection has an attribute, not only a colour");
+    quit(&mut p);
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii() {
+    for (args, env) in [(vec!["--ascii"], vec![("TERM", "xterm-256color"), UTF8]), (vec![], vec![("TERM", "xterm-256color"), ("LANG", "C")])] {
+        let mut p = demo(&args, &env, 100, 30);
+        // A busy spinner would be drawn too: trigger a reload to see it.
+        p.send(b"\x12");
+        std::thread::sleep(Duration::from_millis(150));
+        let screen = p.screen();
+        assert!(screen.is_ascii(), "non-ASCII on screen with {args:?} {env:?}:\n{screen}");
+        assert!(screen.contains("+ Servers"), "{screen}");
+        assert!(screen.contains("> coolify"), "{screen}");
+        quit(&mut p);
+    }
+}
+
+#[test]
+fn resize_relays_out_the_screen() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 120, 40);
+    p.resize(80, 24);
+    std::thread::sleep(Duration::from_millis(300));
+    p.with_screen(|s| {
+        let top = s.contents_between(2, 0, 2, 80);
+        assert!(top.starts_with("╭ Servers") && top.trim_end().ends_with('╮'), "border spans the new width: {top:?}");
+        assert_eq!(s.cell(2, 79).map(|c| c.contents()), Some("╮"));
+        let bottom = s.contents_between(22, 0, 22, 80);
+        assert!(bottom.starts_with('╰'), "pane bottom on row 23 of 24: {bottom:?}");
+    });
+    // 80 columns: the widest columns are dropped, the IPv4 stays.
+    assert!(p.screen().contains("198.51.100.10"));
+    assert!(!p.screen().contains("2001:db8"));
+    quit(&mut p);
+}
+
+#[test]
+fn sighup_and_sigterm_restore_the_terminal() {
+    for sig in [Signal::SIGHUP, Signal::SIGTERM] {
+        let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+        assert!(!p.termios().local_flags.contains(LocalFlags::ICANON), "raw mode while running");
+        let before = p.byte_count();
+        p.signal(sig);
+        let status = p.wait_exit(T);
+        assert!(status.success(), "{sig:?}: {status:?}");
+        let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+        assert!(tail.contains("\x1b[?1049l"), "{sig:?}: alternate screen left");
+        assert!(tail.contains("\x1b[?25h"), "{sig:?}: cursor shown");
+        let lf = p.termios().local_flags;
+        assert!(lf.contains(LocalFlags::ICANON) && lf.contains(LocalFlags::ECHO), "{sig:?}: cooked mode restored");
+    }
+}
+
+#[test]
+fn suspend_and_continue() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    let before = p.byte_count();
+    p.send(b"\x1a"); // Ctrl-Z
+    std::thread::sleep(Duration::from_millis(300));
+    let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+    assert!(tail.contains("\x1b[?1049l"), "left the alternate screen to suspend");
+    assert!(p.termios().local_flags.contains(LocalFlags::ICANON), "cooked mode while stopped");
+    let before = p.byte_count();
+    p.signal(Signal::SIGCONT);
+    std::thread::sleep(Duration::from_millis(300));
+    let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+    assert!(tail.contains("\x1b[?1049h"), "back on the alternate screen");
+    assert!(p.screen().contains("web-prod-1"), "redrawn after resume:\n{}", p.screen());
+    quit(&mut p);
+}
+
+#[test]
+fn idle_writes_nothing() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    p.settle(Duration::from_millis(300), T);
+    let before = p.byte_count();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(p.byte_count() - before, 0, "bytes written while idle");
+    quit(&mut p);
+}
+
+#[test]
+fn frames_are_synchronized_updates() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    let before = p.byte_count();
+    p.send(b"j");
+    std::thread::sleep(Duration::from_millis(200));
+    let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+    let (b, e) = (tail.find("\x1b[?2026h"), tail.rfind("\x1b[?2026l"));
+    assert!(b.is_some() && e.is_some() && b < e, "frame wrapped in begin/end synchronized update: {tail:?}");
+    quit(&mut p);
+}
+
+#[test]
+fn live_play_injects_keys_then_hands_back_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("p.play");
+    std::fs::write(&pb, "WaitFor \"8 servers loaded\"\nKey j j\nKey <Enter>\nWaitFor \"Server db-uat-1\"\n").unwrap();
+    let mut p = Pty::spawn(&["demo", "--play", pb.to_str().unwrap()], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    p.wait_for("Server db-uat-1", T);
+    p.wait_for("done; the keyboard is yours", T);
+    // The operator's keys work afterwards.
+    p.send(b"\x1b");
+    std::thread::sleep(Duration::from_millis(150));
+    p.send(b"j");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(p.screen().contains("▶ legacy-web"), "{}", p.screen());
+    quit(&mut p);
+}
