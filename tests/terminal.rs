@@ -169,3 +169,17 @@ fn live_play_injects_keys_then_hands_back_control() {
     assert!(p.screen().contains("▶ legacy-web"), "{}", p.screen());
     quit(&mut p);
 }
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    let before = p.byte_count();
+    p.send(b":debug-panic\r");
+    let status = p.wait_exit(T);
+    assert!(!status.success());
+    let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+    let leave = tail.find("\x1b[?1049l").expect("alternate screen left");
+    let report = tail.find("debug-panic requested").expect("panic report printed");
+    assert!(leave < report, "terminal restored before the report is printed");
+    assert!(p.termios().local_flags.contains(LocalFlags::ICANON));
+}

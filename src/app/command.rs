@@ -75,6 +75,9 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
                 }
             }
         }
+        // Lets the terminal tests check that a panic restores the terminal (debug builds only).
+        #[cfg(debug_assertions)]
+        "debug-panic" => panic!("debug-panic requested from command mode"),
         other => state.set_message(Level::Error, format!("unknown command `{other}` (? lists keys, :help lists commands)")),
     }
     vec![]

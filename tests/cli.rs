@@ -1,0 +1,111 @@
+//! The command line without a terminal: bad input is reported with file, line and
+//! column before anything starts; `cutover sim` serves and prints its exports;
+//! `cutover play` exit codes.
+
+mod support;
+
+use tokio::io::AsyncBufReadExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn cutover(args: &[&str], home: &std::path::Path) -> std::process::Output {
+    Command::new(support::pty::bin())
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cutover")
+}
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn malformed_files_are_reported_with_positions_and_nothing_starts() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config/cutover");
+    let cases: Vec<(&str, &str, &str, &str)> = vec![
+        ("config.toml", "theme = \"default\"\nreadonly = maybe\n", "config.toml:2:12", "config.toml"),
+        ("themes/bad.toml", "[styles]\nok = { fg = \"#12345\" }\n", "themes/bad.toml:2:6", "themes"),
+        ("keymaps/default.toml", "[global]\nquit = [\"<Bogus>\"]\n", "keymaps/default.toml:2:1", "keymaps"),
+    ];
+    for (file, text, want, _) in &cases {
+        let _ = std::fs::remove_dir_all(&cfg);
+        write(&cfg.join(file), text);
+        let out = cutover(&["demo"], home.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {stderr}");
+        assert!(stderr.contains(want), "{file}: expected `{want}` in:\n{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"), "{file}: the terminal was never taken over");
+    }
+}
+
+#[test]
+fn malformed_playbook_is_reported_with_position() {
+    let home = tempfile::tempdir().unwrap();
+    let pb = home.path().join("x.play");
+    write(&pb, "WaitFor \"Servers\"\nKey <Nope>\n");
+    let out = cutover(&["play", "--demo", pb.to_str().unwrap()], home.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("x.play:2:5: unknown key <Nope>"), "{stderr}");
+}
+
+#[test]
+fn play_prints_the_final_screen_or_the_failure() {
+    let home = tempfile::tempdir().unwrap();
+    let ok = home.path().join("ok.play");
+    write(&ok, "WaitFor \"8 servers loaded\"\nKey j\n");
+    let out = cutover(&["play", "--demo", "--size", "100x30", ok.to_str().unwrap()], home.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("▶ db-prod-1"), "{screen}");
+    assert_eq!(screen.lines().count(), 30);
+    let bad = home.path().join("bad.play");
+    write(&bad, "WaitFor \"8 servers loaded\"\nWaitFor \"nothing like this\" 300ms\n");
+    let out = cutover(&["play", "--demo", bad.to_str().unwrap()], home.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.play:2: step `WaitFor \"nothing like this\" 300ms` failed: timed out"), "{stderr}");
+    assert!(stderr.contains("web-prod-1"), "screen at the failure: {stderr}");
+}
+
+#[tokio::test]
+async fn sim_prints_exports_and_serves_the_hcloud_api() {
+    let mut child = tokio::process::Command::new(support::pty::bin())
+        .args(["sim", "--servers", "120"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut reader = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines = Vec::new();
+    while lines.len() < 4 {
+        lines.push(reader.next_line().await.unwrap().expect("an export line"));
+    }
+    let get = |k: &str| -> String {
+        let l = lines.iter().find(|l| l.starts_with(&format!("export {k}="))).unwrap_or_else(|| panic!("{k} in {lines:?}"));
+        l.split_once('=').unwrap().1.trim_matches('\'').to_string()
+    };
+    let (endpoint, token) = (get("HCLOUD_ENDPOINT"), get("HCLOUD_TOKEN"));
+    assert!(endpoint.starts_with("http://127.0.0.1:") && endpoint.ends_with("/v1"));
+    assert_eq!(token.len(), 64, "hcloud CLI insists on 64-character tokens");
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{endpoint}/servers?per_page=50&page=3")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("ratelimit-remaining"));
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["servers"].as_array().unwrap().len(), 20);
+    assert_eq!(v["meta"]["pagination"]["total_entries"], 120);
+    let r = http.get(format!("{}/api/v1/version", get("COOLIFY_URL"))).bearer_auth(get("COOLIFY_TOKEN")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "4.3.10");
+    child.start_kill().unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+}
