@@ -105,7 +105,9 @@ async fn async_main(cli: Cli) -> i32 {
         Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit }) => {
             sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, ..SimOptions::default() }).await
         }
-        Some(Cmd::Play { file, demo, size, snapshots, timeout, servers }) => return play(&cli.ui, file, demo, &size, snapshots, &timeout, servers).await,
+        Some(Cmd::Play { file, demo, size, snapshots, timeout, servers }) => {
+            return play(&cli.ui, file, demo, &size, snapshots, &timeout, servers).await;
+        }
     };
     match result {
         Ok(()) => 0,

@@ -4,9 +4,9 @@
 
 mod support;
 
-use tokio::io::AsyncBufReadExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
 
 fn cutover(args: &[&str], home: &std::path::Path) -> std::process::Output {
     Command::new(support::pty::bin())

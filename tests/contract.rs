@@ -47,7 +47,8 @@ async fn hetzner_reads_conform() {
     let c = hz_client(&sim);
     let mut pages = 0;
     c.servers_paged(|_, _| pages += 1).await.unwrap();
-    let servers: Vec<hetzner::Server> = c.list_all("/servers", "servers", &[("label_selector", "env=production,role!=db".into())]).await.unwrap();
+    let servers: Vec<hetzner::Server> =
+        c.list_all("/servers", "servers", &[("label_selector", "env=production,role!=db".into())]).await.unwrap();
     assert!(!servers.is_empty() && servers.iter().all(|s| s.labels.get("env").map(String::as_str) == Some("production")));
     let one = c.server(servers[0].id).await.unwrap();
     assert_eq!(one.name, servers[0].name);
@@ -91,7 +92,8 @@ async fn hetzner_errors_conform_and_decode() {
 async fn retryable_errors_are_retried_others_are_not() {
     let sim = recording_sim().await;
     let mut c = hz_client(&sim);
-    c.retry = hetzner::http::RetryPolicy { max_retries: 3, base: std::time::Duration::from_millis(5), cap: std::time::Duration::from_millis(20) };
+    c.retry =
+        hetzner::http::RetryPolicy { max_retries: 3, base: std::time::Duration::from_millis(5), cap: std::time::Duration::from_millis(20) };
     sim.control("fault hetzner GET /v1/servers 409 conflict 2 conflict, try again").unwrap();
     assert!(c.get::<serde_json::Value>("/servers", &[]).await.is_ok(), "conflict is retried");
     sim.control("fault hetzner GET /v1/servers 503 unavailable 1 maintenance").unwrap();

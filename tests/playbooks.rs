@@ -52,7 +52,8 @@ async fn a_failing_step_reports_file_line_and_screen() {
 
 #[tokio::test]
 async fn ten_thousand_servers_load_page_by_page() {
-    let (r, sim) = support::play("bulk", SimOptions { servers: Some(10_000), rate_limit: 100_000, record: true, ..SimOptions::default() }).await;
+    let (r, sim) =
+        support::play("bulk", SimOptions { servers: Some(10_000), rate_limit: 100_000, record: true, ..SimOptions::default() }).await;
     if let Err(f) = r {
         panic!("{f}");
     }

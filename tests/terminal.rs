@@ -55,9 +55,7 @@ fn no_color_keeps_selection_visible() {
     let (c16, c256, rgb) = colours(&bytes);
     assert_eq!((c16.len(), c256.len(), rgb), (0, 0, 0), "NO_COLOR: no colour at all");
     // The cursor row is marked by a glyph and by reverse video, not by colour.
-    let row = p.with_screen(|s| {
-        (0..s.size().0).find(|r| s.contents_between(*r, 0, *r, 100).contains("▶ coolify")).expect("cursor row")
-    });
+    let row = p.with_screen(|s| (0..s.size().0).find(|r| s.contents_between(*r, 0, *r, 100).contains("▶ coolify")).expect("cursor row"));
     let inverse = p.with_screen(|s| s.cell(row, 5).map(|c| c.inverse() || c.bold()).unwrap_or(false));
     assert!(inverse, "selection has an attribute, not only a colour");
     quit(&mut p);
@@ -65,7 +63,9 @@ fn no_color_keeps_selection_visible() {
 
 #[test]
 fn ascii_mode_draws_only_ascii() {
-    for (args, env) in [(vec!["--ascii"], vec![("TERM", "xterm-256color"), UTF8]), (vec![], vec![("TERM", "xterm-256color"), ("LANG", "C")])] {
+    for (args, env) in
+        [(vec!["--ascii"], vec![("TERM", "xterm-256color"), UTF8]), (vec![], vec![("TERM", "xterm-256color"), ("LANG", "C")])]
+    {
         let mut p = demo(&args, &env, 100, 30);
         // A busy spinner would be drawn too: trigger a reload to see it.
         p.send(b"\x12");

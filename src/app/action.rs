@@ -10,8 +10,19 @@ pub enum Action {
     Resize(u16, u16),
     /// The spinner advances (sent only while something is pending).
     Tick,
-    ServersPage { generation: u64, servers: Vec<Server>, page: u64, last_page: Option<u64>, total: Option<u64>, rate: Option<RateLimit> },
-    ServersDone { generation: u64, result: Result<(), hetzner::Error>, rate: Option<RateLimit> },
+    ServersPage {
+        generation: u64,
+        servers: Vec<Server>,
+        page: u64,
+        last_page: Option<u64>,
+        total: Option<u64>,
+        rate: Option<RateLimit>,
+    },
+    ServersDone {
+        generation: u64,
+        result: Result<(), hetzner::Error>,
+        rate: Option<RateLimit>,
+    },
     CoolifyVersion(Result<String, String>),
 }
 
@@ -19,7 +30,9 @@ pub enum Action {
 /// whose final action is applied before the counter goes back down.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    LoadServers { generation: u64 },
+    LoadServers {
+        generation: u64,
+    },
     LoadCoolifyVersion,
     /// Handled by the terminal layer, not spawned.
     Suspend,

@@ -102,11 +102,7 @@ pub fn complete(text: &str, themes: &[&str]) -> Option<String> {
         [one] => Some(format!("{prefix}{one}{}", if prefix.is_empty() { " " } else { "" })),
         many => {
             let first = &many[0];
-            let common = (0..first.len())
-                .rev()
-                .map(|n| &first[..=n])
-                .find(|p| many.iter().all(|c| c.starts_with(p)))
-                .unwrap_or("");
+            let common = (0..first.len()).rev().map(|n| &first[..=n]).find(|p| many.iter().all(|c| c.starts_with(p))).unwrap_or("");
             Some(format!("{prefix}{common}"))
         }
     }

@@ -1,7 +1,7 @@
 //! A one-line editor for command mode and filters, with history.
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use crate::input::Key;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {

@@ -114,4 +114,3 @@ impl State {
         self.themes.iter().map(|t| t.name.as_str()).collect()
     }
 }
-

@@ -92,23 +92,60 @@ impl Filter {
     }
 }
 
+/// A predicate narrowing a table before its filter (e.g. a label selector).
+pub type RowPredicate<T> = Box<dyn Fn(&T) -> bool + Send + Sync>;
+
 pub struct Table<T: Row> {
     items: Vec<T>,
+    /// Lowercased filter text per item.
     hay: Vec<String>,
+    /// Sort key per item for the current sort column.
+    keys: Vec<OwnedKey>,
+    /// All item indices in sort order (independent of the filter).
+    order: Vec<u32>,
+    /// `order` minus the rows the scope and filter hide: what is shown.
     view: Vec<u32>,
     pub cursor: usize,
     pub offset: usize,
     filter: Option<Filter>,
     /// An extra predicate (e.g. a label selector) applied before the filter.
-    pub scope: Option<Box<dyn Fn(&T) -> bool + Send + Sync>>,
+    pub scope: Option<RowPredicate<T>>,
     pub scope_label: Option<String>,
     pub sort_col: usize,
     pub sort_desc: bool,
 }
 
+#[derive(Clone, Debug, PartialEq)]
+enum OwnedKey {
+    Text(String),
+    Num(f64),
+}
+
+impl OwnedKey {
+    fn of(k: SortKey<'_>) -> OwnedKey {
+        match k {
+            SortKey::Text(t) => OwnedKey::Text(t.to_lowercase()),
+            SortKey::Num(n) => OwnedKey::Num(n),
+        }
+    }
+}
+
 impl<T: Row> Default for Table<T> {
     fn default() -> Self {
-        Table { items: Vec::new(), hay: Vec::new(), view: Vec::new(), cursor: 0, offset: 0, filter: None, scope: None, scope_label: None, sort_col: 0, sort_desc: false }
+        Table {
+            items: Vec::new(),
+            hay: Vec::new(),
+            keys: Vec::new(),
+            order: Vec::new(),
+            view: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            filter: None,
+            scope: None,
+            scope_label: None,
+            sort_col: 0,
+            sort_desc: false,
+        }
     }
 }
 
@@ -142,6 +179,10 @@ impl<T: Row> Table<T> {
         self.row(self.cursor)
     }
 
+    fn selected_index(&self) -> Option<u32> {
+        self.view.get(self.cursor).copied()
+    }
+
     /// Rows `offset..offset+n` of the view.
     pub fn visible(&self, n: usize) -> impl Iterator<Item = (usize, &T)> {
         self.view.iter().enumerate().skip(self.offset).take(n).map(|(pos, &i)| (pos, &self.items[i as usize]))
@@ -149,64 +190,106 @@ impl<T: Row> Table<T> {
 
     /// Replaces all rows, keeping the cursor on the same row id when it is still there.
     pub fn set_items(&mut self, items: Vec<T>) {
-        let keep = self.selected().map(Row::id);
+        let keep_id = self.selected().map(Row::id);
         self.hay = items.iter().map(|r| r.haystack().to_lowercase()).collect();
         self.items = items;
-        self.rebuild(keep);
+        self.resort();
+        let keep = keep_id.and_then(|id| self.items.iter().position(|r| r.id() == id)).map(|i| i as u32);
+        self.refilter(keep);
     }
 
-    /// Appends rows (a page arriving), keeping the cursor where it is.
+    /// Appends rows (a page arriving), keeping the cursor where it is. The new
+    /// rows are sorted and merged into the order: no full re-sort per page.
     pub fn extend(&mut self, more: Vec<T>) {
-        let keep = self.selected().map(Row::id);
+        let keep = self.selected_index();
+        let first = self.items.len() as u32;
         self.hay.extend(more.iter().map(|r| r.haystack().to_lowercase()));
+        self.keys.extend(more.iter().map(|r| OwnedKey::of(r.sort_key(self.sort_col))));
         self.items.extend(more);
-        self.rebuild(keep);
+        let mut new: Vec<u32> = (first..self.items.len() as u32).collect();
+        self.sort_indices(&mut new);
+        let old = std::mem::take(&mut self.order);
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), new.into_iter().peekable());
+        while let (Some(&x), Some(&y)) = (a.peek(), b.peek()) {
+            if self.cmp_items(y, x) == Ordering::Less {
+                merged.push(y);
+                b.next();
+            } else {
+                merged.push(x);
+                a.next();
+            }
+        }
+        merged.extend(a);
+        merged.extend(b);
+        self.order = merged;
+        self.refilter(keep);
     }
 
     pub fn clear(&mut self) {
         self.items.clear();
         self.hay.clear();
+        self.keys.clear();
+        self.order.clear();
         self.view.clear();
         self.cursor = 0;
         self.offset = 0;
     }
 
     pub fn set_filter(&mut self, f: Option<Filter>) {
-        let keep = self.selected().map(Row::id);
+        let keep = self.selected_index();
         self.filter = f;
-        self.rebuild(keep);
+        self.refilter(keep);
     }
 
-    pub fn set_scope(&mut self, label: Option<String>, pred: Option<Box<dyn Fn(&T) -> bool + Send + Sync>>) {
-        let keep = self.selected().map(Row::id);
+    pub fn set_scope(&mut self, label: Option<String>, pred: Option<RowPredicate<T>>) {
+        let keep = self.selected_index();
         self.scope_label = label;
         self.scope = pred;
-        self.rebuild(keep);
+        self.refilter(keep);
     }
 
     pub fn sort_by(&mut self, col: usize, desc: bool) {
-        let keep = self.selected().map(Row::id);
+        let keep = self.selected_index();
         self.sort_col = col.min(T::columns().len().saturating_sub(1));
         self.sort_desc = desc;
-        self.rebuild(keep);
+        self.resort();
+        self.refilter(keep);
     }
 
-    fn rebuild(&mut self, keep: Option<String>) {
+    fn cmp_items(&self, a: u32, b: u32) -> Ordering {
+        let o = compare_keys(&self.keys[a as usize], &self.keys[b as usize]);
+        if self.sort_desc { o.reverse() } else { o }
+    }
+
+    fn sort_indices(&self, idx: &mut [u32]) {
+        idx.sort_by(|&a, &b| self.cmp_items(a, b));
+    }
+
+    fn resort(&mut self) {
+        let col = self.sort_col;
+        self.keys = self.items.iter().map(|r| OwnedKey::of(r.sort_key(col))).collect();
+        let mut order: Vec<u32> = (0..self.items.len() as u32).collect();
+        self.sort_indices(&mut order);
+        self.order = order;
+    }
+
+    /// Recomputes the view from the order (one linear pass) and puts the cursor
+    /// back on item `keep` if it is still shown.
+    fn refilter(&mut self, keep: Option<u32>) {
         let filter = self.filter.as_ref();
         let scope = self.scope.as_ref();
-        self.view = (0..self.items.len() as u32)
-            .filter(|&i| scope.is_none_or(|p| p(&self.items[i as usize])))
-            .filter(|&i| filter.is_none_or(|f| f.matches(&self.hay[i as usize])))
-            .collect();
-        let col = self.sort_col;
-        let items = &self.items;
-        let desc = self.sort_desc;
-        self.view.sort_by(|&a, &b| {
-            let o = compare(&items[a as usize].sort_key(col), &items[b as usize].sort_key(col));
-            if desc { o.reverse() } else { o }
-        });
-        if let Some(id) = keep
-            && let Some(pos) = self.view.iter().position(|&i| self.items[i as usize].id() == id)
+        let (items, hay) = (&self.items, &self.hay);
+        self.view.clear();
+        self.view.extend(
+            self.order
+                .iter()
+                .copied()
+                .filter(|&i| scope.is_none_or(|p| p(&items[i as usize])))
+                .filter(|&i| filter.is_none_or(|f| f.matches(&hay[i as usize]))),
+        );
+        if let Some(k) = keep
+            && let Some(pos) = self.view.iter().position(|&i| i == k)
         {
             self.cursor = pos;
             return;
@@ -245,12 +328,12 @@ impl<T: Row> Table<T> {
     }
 }
 
-fn compare(a: &SortKey, b: &SortKey) -> Ordering {
+fn compare_keys(a: &OwnedKey, b: &OwnedKey) -> Ordering {
     match (a, b) {
-        (SortKey::Num(x), SortKey::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (SortKey::Text(x), SortKey::Text(y)) => natural_cmp(x, y),
-        (SortKey::Num(_), SortKey::Text(_)) => Ordering::Less,
-        (SortKey::Text(_), SortKey::Num(_)) => Ordering::Greater,
+        (OwnedKey::Num(x), OwnedKey::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (OwnedKey::Text(x), OwnedKey::Text(y)) => natural_cmp(x, y),
+        (OwnedKey::Num(_), OwnedKey::Text(_)) => Ordering::Less,
+        (OwnedKey::Text(_), OwnedKey::Num(_)) => Ordering::Greater,
     }
 }
 
@@ -302,7 +385,10 @@ mod tests {
 
     impl Row for R {
         fn columns() -> &'static [Column] {
-            &[Column { title: "NAME", width: 10, align: Align::Left, priority: 0 }, Column { title: "N", width: 3, align: Align::Right, priority: 0 }]
+            &[
+                Column { title: "NAME", width: 10, align: Align::Left, priority: 0 },
+                Column { title: "N", width: 3, align: Align::Right, priority: 0 },
+            ]
         }
         fn cell(&self, col: usize) -> Cow<'_, str> {
             if col == 0 { self.0.into() } else { self.1.to_string().into() }

@@ -344,4 +344,3 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
         _ => vec![],
     }
 }
-

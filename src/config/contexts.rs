@@ -288,7 +288,13 @@ pub fn coolify_contexts(
             (_, Some(c)) => TokenSource::Command(c.clone()),
             _ => TokenSource::Missing,
         };
-        let ctx = CoolifyContext { name: e.name.clone(), url: e.url.trim_end_matches('/').to_string(), token, readonly: e.readonly, origin: "cutover config".into() };
+        let ctx = CoolifyContext {
+            name: e.name.clone(),
+            url: e.url.trim_end_matches('/').to_string(),
+            token,
+            readonly: e.readonly,
+            origin: "cutover config".into(),
+        };
         match out.iter_mut().find(|c| c.name == e.name) {
             Some(c) => *c = ctx,
             None => out.push(ctx),

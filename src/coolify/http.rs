@@ -12,7 +12,11 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Error {
     /// The API answered with an error.
-    Api { status: u16, message: String, errors: Option<Value> },
+    Api {
+        status: u16,
+        message: String,
+        errors: Option<Value>,
+    },
     Transport(String),
     Decode(String),
     NoToken(String),
@@ -31,7 +35,9 @@ impl Error {
         let Error::Api { status, message, .. } = self else { return None };
         match (*status, message.as_str()) {
             (403, "API is disabled.") => Some("the Coolify API is switched off: Settings > Configuration > Advanced > API access"),
-            (403, "You are not allowed to access the API.") => Some("this machine's IP is not in Coolify's allowed IPs (Settings > Advanced)"),
+            (403, "You are not allowed to access the API.") => {
+                Some("this machine's IP is not in Coolify's allowed IPs (Settings > Advanced)")
+            }
             (401, _) => Some("the token is wrong, expired, or its user left the team"),
             (400, "Invalid token.") => Some("the token's team cannot be found"),
             _ => None,
@@ -142,7 +148,13 @@ impl Client {
         }
     }
 
-    pub async fn request<T: DeserializeOwned>(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&Value>) -> Result<T, Error> {
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<T, Error> {
         let text = self.request_text(method.clone(), path, query, body).await?;
         serde_json::from_str(&text).map_err(|e| Error::Decode(format!("{method} {path}: {e}")))
     }

@@ -5,7 +5,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Error {
     /// The API answered with an error body.
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// No usable answer: connection refused, timeout, TLS.
     Transport(String),
     /// The answer did not have the expected shape.
@@ -47,8 +47,7 @@ impl ApiError {
     }
 
     pub fn is_retryable(&self) -> bool {
-        matches!(self.code.as_str(), "conflict" | "rate_limit_exceeded" | "bad_gateway" | "timeout")
-            || matches!(self.status, 502 | 504)
+        matches!(self.code.as_str(), "conflict" | "rate_limit_exceeded" | "bad_gateway" | "timeout") || matches!(self.status, 502 | 504)
     }
 }
 
@@ -57,10 +56,7 @@ impl fmt::Display for ApiError {
         write!(f, "{}: {}", self.code, self.message)?;
         let fields = self.field_messages();
         if !fields.is_empty() {
-            let parts: Vec<String> = fields
-                .iter()
-                .map(|(n, m)| if m.is_empty() { n.clone() } else { format!("{n}: {m}") })
-                .collect();
+            let parts: Vec<String> = fields.iter().map(|(n, m)| if m.is_empty() { n.clone() } else { format!("{n}: {m}") }).collect();
             write!(f, " [{}]", parts.join("; "))?;
         }
         if let Some(reset) = self.reset {

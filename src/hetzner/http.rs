@@ -137,14 +137,14 @@ impl Client {
         let text = |k: &str| err.and_then(|e| e.get(k)).and_then(|v| v.as_str()).map(str::to_string);
         let code = text("code").unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase().replace(' ', "_"));
         let message = text("message").unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string());
-        Err(Error::Api(ApiError {
+        Err(Error::Api(Box::new(ApiError {
             status: status.as_u16(),
             reset: if status == StatusCode::TOO_MANY_REQUESTS { header_num("ratelimit-reset") } else { None },
             code,
             message,
             details: err.and_then(|e| e.get("details")).cloned().filter(|d| !d.is_null()),
             correlation_id,
-        }))
+        })))
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, Error> {

@@ -97,10 +97,8 @@ impl Selector {
 
 fn list(s: &str) -> Result<Vec<String>, String> {
     let s = s.trim();
-    let inner = s
-        .strip_prefix('(')
-        .and_then(|x| x.strip_suffix(')'))
-        .ok_or_else(|| format!("expected (a,b) after in/notin, found `{s}`"))?;
+    let inner =
+        s.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or_else(|| format!("expected (a,b) after in/notin, found `{s}`"))?;
     Ok(inner.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
 }
 

@@ -140,11 +140,7 @@ pub struct ServerType {
 impl ServerType {
     /// Deprecation in `location` (the current field), else the type-wide one.
     pub fn deprecation_in(&self, location: &str) -> Option<&Deprecation> {
-        self.locations
-            .iter()
-            .find(|l| l.name == location)
-            .and_then(|l| l.deprecation.as_ref())
-            .or(self.deprecation.as_ref())
+        self.locations.iter().find(|l| l.name == location).and_then(|l| l.deprecation.as_ref()).or(self.deprecation.as_ref())
     }
 }
 

@@ -52,9 +52,7 @@ impl Key {
     /// Printable character this key inserts into a text field, if any.
     pub fn text_char(self) -> Option<char> {
         match self.code {
-            KeyCode::Char(c) if !self.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
-                Some(c)
-            }
+            KeyCode::Char(c) if !self.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => Some(c),
             _ => None,
         }
     }
@@ -119,10 +117,7 @@ pub fn parse_key(s: &str) -> Result<Key, KeyParseError> {
     match keys.as_slice() {
         [k] => Ok(*k),
         [] => Err(KeyParseError { offset: 0, message: "empty key".into() }),
-        _ => Err(KeyParseError {
-            offset: 0,
-            message: format!("`{s}` is {} keys; a binding takes one key", keys.len()),
-        }),
+        _ => Err(KeyParseError { offset: 0, message: format!("`{s}` is {} keys; a binding takes one key", keys.len()) }),
     }
 }
 
@@ -132,17 +127,15 @@ pub fn parse_keys(s: &str) -> Result<Vec<Key>, KeyParseError> {
     let mut rest = s;
     let mut offset = 0;
     while let Some(c) = rest.chars().next() {
-        if c == '<' {
-            if let Some(end) = rest.find('>') {
-                // `<` followed later by `>`: a named key, unless it is just `<>`.
-                let inner = &rest[1..end];
-                if !inner.is_empty() {
-                    out.push(parse_bracketed(inner).map_err(|m| KeyParseError { offset, message: m })?);
-                    offset += end + 1;
-                    rest = &rest[end + 1..];
-                    continue;
-                }
-            }
+        // `<` followed later by `>`: a named key, unless it is just `<>`.
+        if c == '<'
+            && let Some(end) = rest.find('>')
+            && end > 1
+        {
+            out.push(parse_bracketed(&rest[1..end]).map_err(|m| KeyParseError { offset, message: m })?);
+            offset += end + 1;
+            rest = &rest[end + 1..];
+            continue;
         }
         out.push(Key::plain(c));
         offset += c.len_utf8();
@@ -182,11 +175,7 @@ fn parse_bracketed(inner: &str) -> Result<Key, String> {
         match (chars.next(), chars.next()) {
             (Some(c), None) => {
                 // <C-R> and <C-r> are the same chord (terminals cannot tell them apart).
-                if mods.contains(KeyModifiers::CONTROL) {
-                    KeyCode::Char(c.to_ascii_lowercase())
-                } else {
-                    KeyCode::Char(c)
-                }
+                if mods.contains(KeyModifiers::CONTROL) { KeyCode::Char(c.to_ascii_lowercase()) } else { KeyCode::Char(c) }
             }
             _ => return Err(format!("unknown key <{inner}>")),
         }
@@ -212,11 +201,7 @@ impl fmt::Display for Key {
             KeyCode::Char(c) if prefix.is_empty() => return write!(f, "{c}"),
             KeyCode::Char(c) => c.to_string(),
             KeyCode::F(n) => format!("F{n}"),
-            other => NAMED
-                .iter()
-                .find(|(_, code)| *code == other)
-                .map(|(n, _)| (*n).to_string())
-                .unwrap_or_else(|| format!("{other:?}")),
+            other => NAMED.iter().find(|(_, code)| *code == other).map(|(n, _)| (*n).to_string()).unwrap_or_else(|| format!("{other:?}")),
         };
         write!(f, "<{prefix}{name}>")
     }

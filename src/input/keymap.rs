@@ -7,10 +7,8 @@ use crate::config::source::{SourceError, line_col};
 use std::collections::HashMap;
 use std::path::Path;
 
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("default", include_str!("../../keymaps/default.toml")),
-    ("emacs", include_str!("../../keymaps/emacs.toml")),
-];
+pub const BUILTIN: &[(&str, &str)] =
+    &[("default", include_str!("../../keymaps/default.toml")), ("emacs", include_str!("../../keymaps/emacs.toml"))];
 
 #[derive(Clone, Debug, Default)]
 pub struct Keymap {
@@ -20,13 +18,13 @@ pub struct Keymap {
     lookup: HashMap<(Scope, Key), Command>,
 }
 
-
 impl Keymap {
     /// Loads a built-in keymap by name.
     pub fn builtin(name: &str) -> Result<Keymap, SourceError> {
-        let (n, text) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            SourceError::new(format!("keymaps/{name}.toml"), 1, 1, format!("no built-in keymap named `{name}`"))
-        })?;
+        let (n, text) = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| SourceError::new(format!("keymaps/{name}.toml"), 1, 1, format!("no built-in keymap named `{name}`")))?;
         let mut km = Keymap { name: (*n).into(), ..Default::default() };
         km.apply(Path::new(&format!("keymaps/{n}.toml")), text)?;
         Ok(km)
@@ -39,8 +37,7 @@ impl Keymap {
         let Some(path) = user else {
             return Keymap::builtin(name);
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
         let raw: toml::Table = crate::config::source::parse_toml(&path, &text)?;
         let base = raw
             .get("extends")
@@ -81,9 +78,8 @@ impl Keymap {
                     .or_else(|| text[span.start.min(text.len())..].find(&format!("{cmd_name}=")))
                     .map(|o| o + span.start)
                     .unwrap_or(span.start);
-                let cmd = Command::from_name(scope, &cmd_name).ok_or_else(|| {
-                    err(at, format!("unknown command `{cmd_name}` in [{section}]"))
-                })?;
+                let cmd =
+                    Command::from_name(scope, &cmd_name).ok_or_else(|| err(at, format!("unknown command `{cmd_name}` in [{section}]")))?;
                 let list = match value {
                     toml::Value::String(s) => vec![s],
                     toml::Value::Array(a) => a
@@ -148,11 +144,7 @@ impl Keymap {
 
     /// Keys bound to a command (empty if unbound).
     pub fn keys_for(&self, cmd: Command) -> &[Key] {
-        self.bindings
-            .get(&cmd.scope())
-            .and_then(|e| e.iter().find(|(c, _)| *c == cmd))
-            .map(|(_, k)| k.as_slice())
-            .unwrap_or(&[])
+        self.bindings.get(&cmd.scope()).and_then(|e| e.iter().find(|(c, _)| *c == cmd)).map(|(_, k)| k.as_slice()).unwrap_or(&[])
     }
 
     /// The first key of a command, as shown in hints (`None` if unbound).
@@ -162,11 +154,7 @@ impl Keymap {
 
     /// Bindings of one scope, in the order commands are declared.
     pub fn scope_bindings(&self, scope: Scope) -> Vec<(Command, &[Key])> {
-        Command::ALL
-            .iter()
-            .filter(|c| c.scope() == scope)
-            .map(|c| (*c, self.keys_for(*c)))
-            .collect()
+        Command::ALL.iter().filter(|c| c.scope() == scope).map(|c| (*c, self.keys_for(*c))).collect()
     }
 }
 

@@ -183,7 +183,10 @@ fn parse_into(path: &Path, text: &str, steps: &mut Vec<Located>, stack: &mut Vec
                 Step::Resize(w, h)
             }
             "Sleep" => {
-                let d = args.opt_duration().map_err(|(c, m)| err(c, m))?.ok_or_else(|| err(line.len(), "Sleep needs a duration (200ms, 1s)".into()))?;
+                let d = args
+                    .opt_duration()
+                    .map_err(|(c, m)| err(c, m))?
+                    .ok_or_else(|| err(line.len(), "Sleep needs a duration (200ms, 1s)".into()))?;
                 Step::Sleep(d)
             }
             "ExpectExit" => {
@@ -201,7 +204,11 @@ fn parse_into(path: &Path, text: &str, steps: &mut Vec<Located>, stack: &mut Vec
                         let (w, h) = args.size().map_err(|(c, m)| err(c, m))?;
                         Step::SetSize(w, h)
                     }
-                    "Timeout" => Step::SetTimeout(args.opt_duration().map_err(|(c, m)| err(c, m))?.ok_or_else(|| err(line.len(), "Set Timeout needs a duration".into()))?),
+                    "Timeout" => Step::SetTimeout(
+                        args.opt_duration()
+                            .map_err(|(c, m)| err(c, m))?
+                            .ok_or_else(|| err(line.len(), "Set Timeout needs a duration".into()))?,
+                    ),
                     "Mode" => match args.word() {
                         Some(("write", _)) => Step::SetMode(true),
                         Some(("readonly", _)) | Some(("read", _)) => Step::SetMode(false),
@@ -233,7 +240,9 @@ fn parse_into(path: &Path, text: &str, steps: &mut Vec<Located>, stack: &mut Vec
             other => {
                 return Err(err(
                     0,
-                    format!("unknown step `{other}` (Key, Type, Paste, WaitFor, WaitGone, WaitIdle, Assert, Assert!, Snapshot, Resize, Sleep, ExpectExit, Set, Source, Sim)"),
+                    format!(
+                        "unknown step `{other}` (Key, Type, Paste, WaitFor, WaitGone, WaitIdle, Assert, Assert!, Snapshot, Resize, Sleep, ExpectExit, Set, Source, Sim)"
+                    ),
                 ));
             }
         };

@@ -7,9 +7,9 @@ use crate::app::State;
 use crate::app::state::Level;
 use crate::input::Key;
 use crate::runtime::{Event, Runtime, Services};
+use crate::term::TestSurface;
 use crate::term::frame::FrameInfo;
 use crate::term::render::{self, LoopOptions};
-use crate::term::TestSurface;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +42,9 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// Called with (step index, step count, step) before each step.
+pub type StepCallback = Box<dyn Fn(usize, usize, &Located) + Send>;
+
 pub struct Driver {
     tx: UnboundedSender<Event>,
     frames: watch::Receiver<FrameInfo>,
@@ -50,7 +53,7 @@ pub struct Driver {
     pub snapshots: PathBuf,
     pub hooks: Option<Arc<dyn Hooks>>,
     /// Called before each step (the live console shows progress).
-    pub on_step: Option<Box<dyn Fn(usize, usize, &Located) + Send>>,
+    pub on_step: Option<StepCallback>,
 }
 
 impl Driver {
@@ -150,7 +153,11 @@ impl Driver {
                 let want = matches!(step, Step::Assert(_));
                 let found = p.matches(&self.frames.borrow().screen);
                 if found != want {
-                    return Err(if want { format!("{} is not on the screen", p.describe()) } else { format!("{} is on the screen", p.describe()) });
+                    return Err(if want {
+                        format!("{} is not on the screen", p.describe())
+                    } else {
+                        format!("{} is on the screen", p.describe())
+                    });
                 }
             }
             Step::Snapshot(name) => {
@@ -209,7 +216,13 @@ pub async fn run_in_process(pb: &Playbook, mut state: State, services: Services,
     let (ftx, frx) = watch::channel(FrameInfo::default());
     let tx = rt.sender();
     let app = tokio::spawn(async move {
-        let r = render::run(&mut surface, &mut rt, None::<futures::stream::Empty<std::io::Result<crossterm::event::Event>>>, LoopOptions { frames: Some(ftx) }).await;
+        let r = render::run(
+            &mut surface,
+            &mut rt,
+            None::<futures::stream::Empty<std::io::Result<crossterm::event::Event>>>,
+            LoopOptions { frames: Some(ftx) },
+        )
+        .await;
         r.map_err(|e| e.to_string())
     });
     let mut driver = Driver::new(tx.clone(), frx);
@@ -230,4 +243,3 @@ pub async fn run_in_process(pb: &Playbook, mut state: State, services: Services,
 pub fn notice(tx: &UnboundedSender<Event>, level: Level, text: String) {
     let _ = tx.send(Event::Notice { level, text });
 }
-

@@ -29,7 +29,14 @@ pub async fn run(effect: Effect, sv: Services, tx: UnboundedSender<Event>) {
             let result = c
                 .servers_paged(|servers, meta| {
                     send(
-                        Action::ServersPage { generation, servers, page: meta.page, last_page: meta.last_page, total: meta.total_entries, rate: c.rate_limit() },
+                        Action::ServersPage {
+                            generation,
+                            servers,
+                            page: meta.page,
+                            last_page: meta.last_page,
+                            total: meta.total_entries,
+                            rate: c.rate_limit(),
+                        },
                         false,
                     )
                 })

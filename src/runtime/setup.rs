@@ -143,4 +143,3 @@ pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Service
     };
     Ok(Services { hetzner: Some(hz), hetzner_context: "demo".into(), coolify: Some(cf) })
 }
-

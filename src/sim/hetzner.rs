@@ -66,12 +66,7 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
         (b.limit, b.tokens.floor() as i64, now + b.secs_to_full(), allowed)
     };
     let mut resp = if !allowed {
-        error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_exceeded",
-            &format!("limit of {limit} requests per hour reached"),
-            Value::Null,
-        )
+        error(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded", &format!("limit of {limit} requests per hour reached"), Value::Null)
     } else if !authorised {
         error(StatusCode::UNAUTHORIZED, "unauthorized", "unable to authenticate", Value::Null)
     } else if let Some(f) = s.take_fault(Api::Hetzner, req.method().as_str(), req.uri().path()) {
@@ -102,10 +97,12 @@ impl Params {
     }
 
     /// `page`/`per_page` with the API's limits.
-    pub fn paging(&self, max: usize) -> Result<(usize, usize), Response> {
+    pub fn paging(&self, max: usize) -> Result<(usize, usize), Box<Response>> {
         let page = match self.get("page") {
             None => 1,
-            Some(p) => p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| invalid_input("page", "must be a positive integer"))?,
+            Some(p) => {
+                p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| Box::new(invalid_input("page", "must be a positive integer")))?
+            }
         };
         let per_page = match self.get("per_page") {
             None => 25,
@@ -113,7 +110,7 @@ impl Params {
                 .parse::<usize>()
                 .ok()
                 .filter(|p| (1..=max).contains(p))
-                .ok_or_else(|| invalid_input("per_page", &format!("must be between 1 and {max}")))?,
+                .ok_or_else(|| Box::new(invalid_input("per_page", &format!("must be between 1 and {max}"))))?,
         };
         Ok((page, per_page))
     }
@@ -149,7 +146,7 @@ async fn list_servers(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(50) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let selector: Option<Selector> = match p.get("label_selector").map(Selector::parse).transpose() {
         Ok(sel) => sel,
@@ -166,14 +163,13 @@ async fn list_servers(State(s): S, Query(q): Q) -> Response {
     }
     let w = s.world();
     // Filter and sort the records, then serialize only the requested page.
-    let mut hits: Vec<&super::world::SServer> = w
-        .hz
-        .servers
-        .iter()
-        .filter(|sv| name.is_none_or(|n| sv.name == n))
-        .filter(|sv| statuses.is_empty() || statuses.contains(&sv.status.as_str()))
-        .filter(|sv| selector.as_ref().is_none_or(|sel| sel.matches(&sv.labels.iter().cloned().collect())))
-        .collect();
+    let mut hits: Vec<&super::world::SServer> =
+        w.hz.servers
+            .iter()
+            .filter(|sv| name.is_none_or(|n| sv.name == n))
+            .filter(|sv| statuses.is_empty() || statuses.contains(&sv.status.as_str()))
+            .filter(|sv| selector.as_ref().is_none_or(|sel| sel.matches(&sv.labels.iter().cloned().collect())))
+            .collect();
     for spec in sorts.iter().rev() {
         let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
         hits.sort_by(|a, b| {
@@ -206,7 +202,7 @@ async fn list_server_types(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(50) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let w = s.world();
     let items = w.hz.types.iter().filter(|t| p.get("name").is_none_or(|n| n == t.name)).map(|t| w.hz.type_json(t)).collect();
@@ -217,10 +213,15 @@ async fn list_locations(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(50) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let w = s.world();
-    let items = w.hz.locations.iter().filter(|l| p.get("name").is_none_or(|n| n == l.name)).map(super::world::HetznerWorld::location_json).collect();
+    let items =
+        w.hz.locations
+            .iter()
+            .filter(|l| p.get("name").is_none_or(|n| n == l.name))
+            .map(super::world::HetznerWorld::location_json)
+            .collect();
     page_of("locations", items, page, per_page)
 }
 

@@ -97,15 +97,52 @@ pub const VAT: &str = "19.00";
 
 pub fn locations() -> Vec<Loc> {
     vec![
-        Loc { id: 1, name: "fsn1", description: "Falkenstein DC Park 1", country: "DE", city: "Falkenstein", lat: 50.47612, lon: 12.370071, zone: "eu-central" },
-        Loc { id: 2, name: "nbg1", description: "Nuremberg DC Park 1", country: "DE", city: "Nuremberg", lat: 49.452102, lon: 11.076665, zone: "eu-central" },
-        Loc { id: 3, name: "hel1", description: "Helsinki DC Park 1", country: "FI", city: "Helsinki", lat: 60.169855, lon: 24.938379, zone: "eu-central" },
+        Loc {
+            id: 1,
+            name: "fsn1",
+            description: "Falkenstein DC Park 1",
+            country: "DE",
+            city: "Falkenstein",
+            lat: 50.47612,
+            lon: 12.370071,
+            zone: "eu-central",
+        },
+        Loc {
+            id: 2,
+            name: "nbg1",
+            description: "Nuremberg DC Park 1",
+            country: "DE",
+            city: "Nuremberg",
+            lat: 49.452102,
+            lon: 11.076665,
+            zone: "eu-central",
+        },
+        Loc {
+            id: 3,
+            name: "hel1",
+            description: "Helsinki DC Park 1",
+            country: "FI",
+            city: "Helsinki",
+            lat: 60.169855,
+            lon: 24.938379,
+            zone: "eu-central",
+        },
     ]
 }
 
 pub fn server_types() -> Vec<SType> {
     let t = |id, name, description, cores, memory, disk, cpu_type, arch, category, monthly_cents, deprecated| SType {
-        id, name, description, cores, memory, disk, cpu_type, arch, category, monthly_cents, deprecated,
+        id,
+        name,
+        description,
+        cores,
+        memory,
+        disk,
+        cpu_type,
+        arch,
+        category,
+        monthly_cents,
+        deprecated,
     };
     vec![
         t(101, "cx23", "CX23", 2, 4.0, 40, "shared", "x86", "cost_optimized", [349, 349, 349], false),
@@ -123,10 +160,7 @@ pub fn server_types() -> Vec<SType> {
 }
 
 pub fn images() -> Vec<(i64, &'static str, &'static str, &'static str, &'static str)> {
-    vec![
-        (161547269, "ubuntu-24.04", "Ubuntu 24.04", "ubuntu", "24.04"),
-        (114690389, "debian-12", "Debian 12", "debian", "12"),
-    ]
+    vec![(161547269, "ubuntu-24.04", "Ubuntu 24.04", "ubuntu", "24.04"), (114690389, "debian-12", "Debian 12", "debian", "12")]
 }
 
 /// Formats cents with four decimals, as the API does (`"10.9900"`).
@@ -167,7 +201,9 @@ impl HetznerWorld {
     /// and uat, and an old server on a deprecated type that is being moved off.
     pub fn demo(rng: &mut Rng) -> HetznerWorld {
         let mut w = HetznerWorld { locations: locations(), types: server_types(), servers: Vec::new(), next_id: 4_201_337 };
-        let specs: &[(&str, &str, &str, &str, &[(&str, &str)], bool)] = &[
+        // (name, type, location, status, labels, protected)
+        type Spec<'a> = (&'a str, &'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], bool);
+        let specs: &[Spec] = &[
             ("coolify", "cpx22", "fsn1", "running", &[("role", "coolify"), ("env", "ops")], true),
             ("web-prod-1", "cpx32", "fsn1", "running", &[("role", "web"), ("env", "production")], false),
             ("web-prod-2", "cpx32", "nbg1", "running", &[("role", "web"), ("env", "production")], false),
@@ -212,7 +248,16 @@ impl HetznerWorld {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn add_server(&mut self, rng: &mut Rng, name: &str, ty: &str, loc: &str, status: &str, labels: Vec<(String, String)>, protect: bool) -> i64 {
+    pub fn add_server(
+        &mut self,
+        rng: &mut Rng,
+        name: &str,
+        ty: &str,
+        loc: &str,
+        status: &str,
+        labels: Vec<(String, String)>,
+        protect: bool,
+    ) -> i64 {
         let id = self.next_id;
         self.next_id += 1 + rng.below(7) as i64;
         let n = self.servers.len() as u64;
@@ -344,7 +389,16 @@ pub struct Site {
 
 /// Nine Django-ish sites, as in the field notes' migration.
 pub fn sites() -> Vec<Site> {
-    let s = |slug, name, domain, build_pack, repo, python, django, has_db| Site { slug, name, domain, build_pack, repo, python, django, has_db };
+    let s = |slug, name, domain, build_pack, repo, python, django, has_db| Site {
+        slug,
+        name,
+        domain,
+        build_pack,
+        repo,
+        python,
+        django,
+        has_db,
+    };
     vec![
         s("shop", "Shop", "example.com", "dockerfile", "acme/shop", "3.14", "6.0", true),
         s("tatis", "Does Tatis Have An Error", "doestatis.example", "nixpacks", "acme/tatis", "3.12", "5.2", true),
@@ -483,20 +537,41 @@ impl CoolifyWorld {
             .iter()
             .map(|n| CServer { uuid: rng.cuid(), name: n.to_string(), ip: ip_of(n), hetzner: n.to_string() })
             .collect();
-        let mut w = CoolifyWorld { version: "4.3.10".into(), servers, projects: Vec::new(), apps: Vec::new(), databases: Vec::new(), deployments: Vec::new(), next_id: 1 };
+        let mut w = CoolifyWorld {
+            version: "4.3.10".into(),
+            servers,
+            projects: Vec::new(),
+            apps: Vec::new(),
+            databases: Vec::new(),
+            deployments: Vec::new(),
+            next_id: 1,
+        };
         for (si, site) in sites().iter().enumerate() {
-            let pid = w.next();
-            let mut project = CProject { id: pid, uuid: rng.cuid(), name: site.name.into(), description: format!("{} ({})", site.name, site.domain), envs: Vec::new() };
+            let pid = w.fresh_id();
+            let mut project = CProject {
+                id: pid,
+                uuid: rng.cuid(),
+                name: site.name.into(),
+                description: format!("{} ({})", site.name, site.domain),
+                envs: Vec::new(),
+            };
             for env in ["production", "uat"] {
-                let env_id = w.next();
+                let env_id = w.fresh_id();
                 project.envs.push(CEnv { id: env_id, uuid: rng.cuid(), name: env.into() });
                 let prod = env == "production";
                 let host = if prod { site.domain.to_string() } else { format!("uat.{}", site.domain) };
                 let mut envs = Vec::new();
                 let var = |envs: &mut Vec<CEnvVar>, rng: &mut Rng, key: &str, value: String, buildtime: bool, shown_once: bool| {
                     envs.push(CEnvVar {
-                        uuid: rng.cuid(), key: key.into(), value, is_preview: false, is_buildtime: buildtime, is_runtime: true,
-                        is_shown_once: shown_once, is_literal: false, is_multiline: false,
+                        uuid: rng.cuid(),
+                        key: key.into(),
+                        value,
+                        is_preview: false,
+                        is_buildtime: buildtime,
+                        is_runtime: true,
+                        is_shown_once: shown_once,
+                        is_literal: false,
+                        is_multiline: false,
                     })
                 };
                 if site.build_pack == "nixpacks" {
@@ -522,22 +597,46 @@ impl CoolifyWorld {
                             let failed = site.slug == "recipes" && prod && d == 0;
                             executions.push(CExecution {
                                 uuid: rng.cuid(),
-                                filename: format!("/data/coolify/backups/databases/acme-0/{}-{dbuuid}/pg-dump-{}-17{:02}00000.dmp", site.slug, site.slug, 60 - d),
+                                filename: format!(
+                                    "/data/coolify/backups/databases/acme-0/{}-{dbuuid}/pg-dump-{}-17{:02}00000.dmp",
+                                    site.slug,
+                                    site.slug,
+                                    60 - d
+                                ),
                                 size: if failed { 0 } else { 4_000_000 + rng.below(90_000_000) as i64 },
                                 status: if failed { "failed".into() } else { "success".into() },
-                                message: if failed { "pg_dump: error: connection to server failed: FATAL: password authentication failed".into() } else { String::new() },
+                                message: if failed {
+                                    "pg_dump: error: connection to server failed: FATAL: password authentication failed".into()
+                                } else {
+                                    String::new()
+                                },
                                 created_at: format!("2026-11-{:02}T02:00:0{}.000000Z", 20 - d, d),
                             });
                         }
                         backups.push(CBackup {
-                            uuid: rng.cuid(), id: w.next(), frequency: if prod { "0 2 * * *".into() } else { "weekly".into() },
-                            enabled: true, save_s3: prod, retention_local: 7, retention_s3: 30, executions,
+                            uuid: rng.cuid(),
+                            id: w.fresh_id(),
+                            frequency: if prod { "0 2 * * *".into() } else { "weekly".into() },
+                            enabled: true,
+                            save_s3: prod,
+                            retention_local: 7,
+                            retention_s3: 30,
+                            executions,
                         });
                     }
                     w.databases.push(CDatabase {
-                        uuid: dbuuid, name: format!("{}-{env}-db", site.slug), site: si, env_id, server: db_server,
-                        image: "postgres:17-alpine".into(), status: "running:healthy".into(), db_name: site.slug.into(),
-                        user: site.slug.into(), password: pw, public_port: if prod { None } else { Some(5432 + si as u16) }, backups,
+                        uuid: dbuuid,
+                        name: format!("{}-{env}-db", site.slug),
+                        site: si,
+                        env_id,
+                        server: db_server,
+                        image: "postgres:17-alpine".into(),
+                        status: "running:healthy".into(),
+                        db_name: site.slug.into(),
+                        user: site.slug.into(),
+                        password: pw,
+                        public_port: if prod { None } else { Some(5432 + si as u16) },
+                        backups,
                     });
                 }
                 let compose_domains = if site.build_pack == "dockercompose" {
@@ -545,7 +644,7 @@ impl CoolifyWorld {
                 } else {
                     Vec::new()
                 };
-                let app_id = w.next();
+                let app_id = w.fresh_id();
                 w.apps.push(CApp {
                     id: app_id,
                     uuid: rng.cuid(),
@@ -568,7 +667,7 @@ impl CoolifyWorld {
         w
     }
 
-    pub fn next(&mut self) -> i64 {
+    pub fn fresh_id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
     }

@@ -49,7 +49,14 @@ impl ColorDepth {
             ColorDepth::TrueColor
         } else if term.contains("256color") {
             ColorDepth::Ansi256
-        } else if term.contains("16color") || term == "xterm" || term == "linux" || term.starts_with("vt") || term == "screen" || term == "ansi" || term == "cygwin" {
+        } else if term.contains("16color")
+            || term == "xterm"
+            || term == "linux"
+            || term.starts_with("vt")
+            || term == "screen"
+            || term == "ansi"
+            || term == "cygwin"
+        {
             ColorDepth::Ansi16
         } else if term.contains("mono") {
             ColorDepth::None
@@ -104,11 +111,7 @@ pub fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
     let grey_i = if avg < 8 { 0 } else { ((avg - 8) / 10).min(23) } as u8;
     let grey_v = 8 + 10 * grey_i;
     let grey_idx = 232 + grey_i as usize;
-    if dist2((r, g, b), (grey_v, grey_v, grey_v)) < dist2((r, g, b), cube_rgb) {
-        grey_idx as u8
-    } else {
-        cube_idx as u8
-    }
+    if dist2((r, g, b), (grey_v, grey_v, grey_v)) < dist2((r, g, b), cube_rgb) { grey_idx as u8 } else { cube_idx as u8 }
 }
 
 /// RGB of an xterm-256 index.

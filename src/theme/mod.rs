@@ -175,9 +175,11 @@ impl Theme {
                 let (l, c) = line_col(text, at);
                 SourceError::new(path, l, c, m)
             };
-            let slot = Slot::ALL.iter().copied().find(|s| s.name() == slot_name).ok_or_else(|| {
-                err(format!("unknown style slot `{slot_name}`"))
-            })?;
+            let slot = Slot::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == slot_name)
+                .ok_or_else(|| err(format!("unknown style slot `{slot_name}`")))?;
             let rs = spanned.get_ref();
             let col = |v: &Option<String>, which: &str| -> Result<Option<Color>, SourceError> {
                 match v {
@@ -224,8 +226,7 @@ impl Theme {
         match user {
             None => Theme::builtin(name),
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
                 let base_name = if BUILTIN.iter().any(|(n, _)| *n == name) { name } else { "default" };
                 let base = Theme::builtin(base_name)?;
                 Theme::parse(name, &path, &text, Some(&base))
@@ -353,7 +354,9 @@ mod tests {
         let t = Theme::parse("mine", Path::new("mine.toml"), "[styles]\nerror = { fg = \"#ff0000\", bold = true }\n", Some(&base)).unwrap();
         assert_eq!(t.spec(Slot::Error).fg, Some(Color::Rgb(255, 0, 0)));
         assert_eq!(t.spec(Slot::Ok), base.spec(Slot::Ok));
-        let e = Theme::parse("x", Path::new("x.toml"), "[styles]\nok = { fg = \"#ff0000\" }\nerror = { fg = \"purpleish\" }\n", Some(&base)).unwrap_err();
+        let e =
+            Theme::parse("x", Path::new("x.toml"), "[styles]\nok = { fg = \"#ff0000\" }\nerror = { fg = \"purpleish\" }\n", Some(&base))
+                .unwrap_err();
         assert_eq!((e.line, e.path.to_str().unwrap()), (3, "x.toml"), "{e}");
         assert!(e.message.contains("unknown colour `purpleish`"), "{e}");
         let e = Theme::parse("x", Path::new("x.toml"), "[styles]\nsparkle = { fg = \"red\" }\n", Some(&base)).unwrap_err();

@@ -15,7 +15,8 @@ use ratatui::widgets::Paragraph;
 pub fn header(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
     let c = &state.contexts;
-    let mut spans = vec![Span::styled(" cutover ", st.get(Slot::Title).patch(st.get(Slot::Header))), Span::styled(g.sep, st.get(Slot::Header))];
+    let mut spans =
+        vec![Span::styled(" cutover ", st.get(Slot::Title).patch(st.get(Slot::Header))), Span::styled(g.sep, st.get(Slot::Header))];
     spans.push(Span::styled(" hetzner: ", st.get(Slot::Header)));
     spans.push(Span::styled(c.hetzner.clone().unwrap_or_else(|| "none".into()), st.get(Slot::Context)));
     spans.push(Span::styled(format!(" {} coolify: ", g.sep), st.get(Slot::Header)));
@@ -33,9 +34,19 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     f.render_widget(Paragraph::new(Line::from(spans)).style(st.get(Slot::Header)), area);
     if let Some(r) = state.rate {
         let text = format!("API {}/{} ", r.remaining, r.limit);
-        let slot = if r.remaining == 0 { Slot::Error } else if r.remaining < r.limit / 10 { Slot::Warn } else { Slot::Header };
+        let slot = if r.remaining == 0 {
+            Slot::Error
+        } else if r.remaining < r.limit / 10 {
+            Slot::Warn
+        } else {
+            Slot::Header
+        };
         f.render_widget(
-            Paragraph::new(Line::from(Span::styled(text, st.get(slot).patch(Style::default().bg(st.get(Slot::Header).bg.unwrap_or_default()))))).alignment(Alignment::Right),
+            Paragraph::new(Line::from(Span::styled(
+                text,
+                st.get(slot).patch(Style::default().bg(st.get(Slot::Header).bg.unwrap_or_default())),
+            )))
+            .alignment(Alignment::Right),
             area,
         );
     }
@@ -85,7 +96,10 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             Level::Warn => "warning: ",
             _ => "",
         };
-        left.push(Span::styled(format!(" {tag}{}", m.text), st.get(level_slot(m.level)).patch(Style::default().bg(base.bg.unwrap_or_default()))));
+        left.push(Span::styled(
+            format!(" {tag}{}", m.text),
+            st.get(level_slot(m.level)).patch(Style::default().bg(base.bg.unwrap_or_default())),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(left)).style(base), area);
     if state.busy > 0 {
@@ -93,7 +107,11 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         let what = state.pending.first().copied().unwrap_or("working");
         let more = if state.pending.len() > 1 { format!(" +{}", state.pending.len() - 1) } else { String::new() };
         let text = format!("{frame} {what}{more} ");
-        f.render_widget(Paragraph::new(Span::styled(text, st.get(Slot::Pending).patch(Style::default().bg(base.bg.unwrap_or_default())))).alignment(Alignment::Right), area);
+        f.render_widget(
+            Paragraph::new(Span::styled(text, st.get(Slot::Pending).patch(Style::default().bg(base.bg.unwrap_or_default()))))
+                .alignment(Alignment::Right),
+            area,
+        );
     }
 }
 

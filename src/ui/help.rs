@@ -17,7 +17,8 @@ pub fn lines(state: &State, view_scopes: &[Scope]) -> Vec<Line<'static>> {
     for scope in view_scopes.iter().copied() {
         out.push(Line::from(Span::styled(format!("{} keys", scope.name()), st.get(Slot::Title))));
         for (cmd, keys) in state.keymap.scope_bindings(scope) {
-            let keys_text = if keys.is_empty() { "(unbound)".to_string() } else { keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ") };
+            let keys_text =
+                if keys.is_empty() { "(unbound)".to_string() } else { keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ") };
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys_text:<18}  "), st.get(Slot::Key)),
                 Span::styled(cmd.description().to_string(), st.get(Slot::Text)),
@@ -30,7 +31,10 @@ pub fn lines(state: &State, view_scopes: &[Scope]) -> Vec<Line<'static>> {
         out.push(Line::from(vec![Span::styled(format!("  {c:<44}"), st.get(Slot::Key)), Span::styled(d.to_string(), st.get(Slot::Text))]));
     }
     out.push(Line::from(""));
-    out.push(Line::from(Span::styled(format!("keymap {}, theme {}, colours {}", state.keymap.name, state.styles.theme, state.depth.name()), st.get(Slot::Muted))));
+    out.push(Line::from(Span::styled(
+        format!("keymap {}, theme {}, colours {}", state.keymap.name, state.styles.theme, state.depth.name()),
+        st.get(Slot::Muted),
+    )));
     out
 }
 
@@ -50,4 +54,3 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, scroll: u16) {
         .title_bottom(Line::from(Span::styled(" j/k scroll  <Esc> close ", st.get(Slot::Muted))));
     f.render_widget(Paragraph::new(body).block(block).scroll((scroll, 0)), popup);
 }
-

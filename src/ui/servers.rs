@@ -45,18 +45,27 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         let of = p.load.last_page.map(|l| format!("/{l}")).unwrap_or_default();
         title.push(Span::styled(format!("loading page {}{of} ", p.load.pages_done + 1), st.get(Slot::Pending)));
     }
-    let block = Block::bordered()
-        .border_set(g.border)
-        .border_style(st.get(Slot::Focus))
-        .title(Line::from(title))
-        .title_bottom(hints(state, &[(Command::Open, "detail"), (Command::Filter, "filter"), (Command::SortNext, "sort"), (Command::CommandMode, "command"), (Command::Help, "help"), (Command::Quit, "quit")]));
+    let block = Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(
+        state,
+        &[
+            (Command::Open, "detail"),
+            (Command::Filter, "filter"),
+            (Command::SortNext, "sort"),
+            (Command::CommandMode, "command"),
+            (Command::Help, "help"),
+            (Command::Quit, "quit"),
+        ],
+    ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     if t.total() == 0 {
         let msg = if let Some(e) = &p.load.error {
             Line::from(Span::styled(format!("Could not load servers: {e}"), st.get(Slot::Error)))
         } else if state.contexts.hetzner.is_none() {
-            Line::from(Span::styled("No Hetzner context: set HCLOUD_TOKEN, add a context with `hcloud context create`, or run `cutover demo`.", st.get(Slot::Warn)))
+            Line::from(Span::styled(
+                "No Hetzner context: set HCLOUD_TOKEN, add a context with `hcloud context create`, or run `cutover demo`.",
+                st.get(Slot::Warn),
+            ))
         } else if p.load.loading {
             Line::from(Span::styled("Loading servers...", st.get(Slot::Pending)))
         } else {
@@ -84,19 +93,41 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         .border_set(g.border)
         .border_style(st.get(Slot::Focus))
         .title(Line::from(vec![Span::styled(format!(" Server {} ", s.name), st.get(Slot::Title))]))
-        .title_bottom(hints(state, &[(Command::Back, "back"), (Command::ScrollDown, "scroll"), (Command::CopyIp, "ip"), (Command::Help, "help")]));
+        .title_bottom(hints(
+            state,
+            &[(Command::Back, "back"), (Command::ScrollDown, "scroll"), (Command::CopyIp, "ip"), (Command::Help, "help")],
+        ));
     let t = &s.server_type;
     let mut lines = vec![
         kv(state, "name", s.name.clone()),
         kv(state, "id", s.id.to_string()),
-        Line::from(vec![Span::styled(format!("{:>14}  ", "status"), st.get(Slot::Muted)), Span::styled(s.status.clone(), st.get(status_slot(&s.status)))]),
+        Line::from(vec![
+            Span::styled(format!("{:>14}  ", "status"), st.get(Slot::Muted)),
+            Span::styled(s.status.clone(), st.get(status_slot(&s.status))),
+        ]),
         kv(state, "created", s.created.clone()),
-        kv(state, "type", format!("{} ({}): {} {} cores, {} RAM, {} disk, {}", t.name, t.description, t.cpu_type, t.cores, fmt_gb(t.memory), fmt_gb(t.disk), t.architecture)),
+        kv(
+            state,
+            "type",
+            format!(
+                "{} ({}): {} {} cores, {} RAM, {} disk, {}",
+                t.name,
+                t.description,
+                t.cpu_type,
+                t.cores,
+                fmt_gb(t.memory),
+                fmt_gb(t.disk),
+                t.architecture
+            ),
+        ),
     ];
     if let Some(d) = t.deprecation_in(&s.location.name) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:>14}  ", "deprecated"), st.get(Slot::Muted)),
-            Span::styled(format!("{} type {} announced {}, unavailable after {}", g.warn, t.name, d.announced, d.unavailable_after), st.get(Slot::Warn)),
+            Span::styled(
+                format!("{} type {} announced {}, unavailable after {}", g.warn, t.name, d.announced, d.unavailable_after),
+                st.get(Slot::Warn),
+            ),
         ]));
     }
     lines.extend([
@@ -106,11 +137,34 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         kv(state, "labels", if s.labels.is_empty() { "none".into() } else { s.labels_text() }),
         kv(state, "protection", format!("delete {}, rebuild {}", onoff(s.protection.delete), onoff(s.protection.rebuild))),
         kv(state, "backups", s.backup_window.clone().map(|w| format!("on, window {w} UTC")).unwrap_or_else(|| "off".into())),
-        kv(state, "image", s.image.as_ref().map(|i| format!("{} ({})", i.description, i.name.clone().unwrap_or_default())).unwrap_or_else(|| "none".into())),
+        kv(
+            state,
+            "image",
+            s.image
+                .as_ref()
+                .map(|i| format!("{} ({})", i.description, i.name.clone().unwrap_or_default()))
+                .unwrap_or_else(|| "none".into()),
+        ),
         kv(state, "disk", fmt_gb(s.primary_disk_size)),
-        kv(state, "volumes", if s.volumes.is_empty() { "none".into() } else { s.volumes.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ") }),
-        kv(state, "firewalls", if s.public_net.firewalls.is_empty() { "none".into() } else { s.public_net.firewalls.iter().map(|f| format!("{} ({})", f.id, f.status)).collect::<Vec<_>>().join(", ") }),
-        kv(state, "traffic", format!("out {} / in {} / included {}", bytes(s.outgoing_traffic), bytes(s.ingoing_traffic), bytes(s.included_traffic))),
+        kv(
+            state,
+            "volumes",
+            if s.volumes.is_empty() { "none".into() } else { s.volumes.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ") },
+        ),
+        kv(
+            state,
+            "firewalls",
+            if s.public_net.firewalls.is_empty() {
+                "none".into()
+            } else {
+                s.public_net.firewalls.iter().map(|f| format!("{} ({})", f.id, f.status)).collect::<Vec<_>>().join(", ")
+            },
+        ),
+        kv(
+            state,
+            "traffic",
+            format!("out {} / in {} / included {}", bytes(s.outgoing_traffic), bytes(s.ingoing_traffic), bytes(s.included_traffic)),
+        ),
         kv(state, "rescue", onoff(s.rescue_enabled).into()),
         kv(state, "locked", if s.locked { "yes (an action is running)".into() } else { "no".into() }),
     ]);

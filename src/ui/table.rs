@@ -17,7 +17,8 @@ pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
     let mut shown: Vec<usize> = (0..cols.len()).collect();
     let need = |s: &[usize]| s.iter().map(|&i| cols[i].width + 1).sum::<u16>() + 2;
     while need(&shown) > width {
-        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].priority > 0).max_by_key(|(p, i)| (cols[**i].priority, *p)) else {
+        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].priority > 0).max_by_key(|(p, i)| (cols[**i].priority, *p))
+        else {
             break;
         };
         shown.remove(pos);
@@ -26,7 +27,14 @@ pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
 }
 
 /// `cell_style` picks a style per cell (e.g. a status colour).
-pub fn draw<T: TRow>(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, table: &Table<T>, cell_style: impl Fn(&T, usize) -> Option<Slot>) {
+pub fn draw<T: TRow>(
+    f: &mut Frame,
+    area: Rect,
+    state: &State,
+    g: &Glyphs,
+    table: &Table<T>,
+    cell_style: impl Fn(&T, usize) -> Option<Slot>,
+) {
     let st = &state.styles;
     let cols = T::columns();
     let shown = fit_columns::<T>(area.width);
@@ -39,23 +47,31 @@ pub fn draw<T: TRow>(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, table
     })))
     .style(st.get(Slot::TableHeader));
     let height = area.height.saturating_sub(1) as usize;
+    // The cursor row is marked by a glyph and by the selection style on its first
+    // column only: legible without colour, and a cursor move repaints a few dozen
+    // cells instead of two whole rows (the jump-box byte budget).
     let rows = table.visible(height).map(|(pos, item)| {
         let selected = pos == table.cursor;
-        let marker = if selected { g.cursor } else { " " };
-        let cells = std::iter::once(Cell::from(marker)).chain(shown.iter().map(|&i| {
+        let marker = if selected { Span::styled(g.cursor, st.get(Slot::Selection)) } else { Span::raw(" ") };
+        let cells = std::iter::once(Cell::from(marker)).chain(shown.iter().enumerate().map(|(n, &i)| {
             let text = item.cell(i).into_owned();
-            let style = cell_style(item, i).map(|s| st.get(s)).unwrap_or_else(|| st.get(Slot::Text));
+            let style = if selected && n == 0 {
+                st.get(Slot::Selection)
+            } else {
+                cell_style(item, i).map(|s| st.get(s)).unwrap_or_else(|| st.get(Slot::Text))
+            };
             let line = match cols[i].align {
                 Align::Left => Line::from(Span::styled(text, style)),
                 Align::Right => Line::from(Span::styled(text, style)).right_aligned(),
             };
             Cell::from(line)
         }));
-        let row = Row::new(cells);
-        if selected { row.style(st.get(Slot::Selection)) } else { row }
+        Row::new(cells)
     });
     let mut widths: Vec<Constraint> = vec![Constraint::Length(1)];
-    widths.extend(shown.iter().enumerate().map(|(n, &i)| if n == 0 { Constraint::Min(cols[i].width) } else { Constraint::Length(cols[i].width) }));
+    widths.extend(
+        shown.iter().enumerate().map(|(n, &i)| if n == 0 { Constraint::Min(cols[i].width) } else { Constraint::Length(cols[i].width) }),
+    );
     let t = TuiTable::new(rows, widths).header(header).column_spacing(1).style(Style::default());
     f.render_widget(t, area);
 }

@@ -1,0 +1,273 @@
+//! `cargo bench --bench console`: the figures issue #2 sets targets for, measured
+//! on the release build. Prints a table; BENCHMARKS.md records the results.
+
+use cutover::app::{Action, update};
+use cutover::hetzner::Server;
+use cutover::input::{Keymap, parse_key};
+use cutover::sim::world::{HetznerWorld, Rng};
+use cutover::theme::{ColorDepth, Theme};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::{ClearType, CrosstermBackend, TestBackend, WindowSize};
+use ratatui::layout::{Position, Size};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn state_with(n: usize, w: u16, h: u16) -> cutover::app::State {
+    let mut rng = Rng::new(42);
+    let world = HetznerWorld::bulk(&mut rng, n);
+    let servers: Vec<Server> = world.servers.iter().map(|s| serde_json::from_value(world.server_json(s)).expect("server json")).collect();
+    let themes = Theme::load_all(None).unwrap();
+    let mut st = cutover::app::State::new(Keymap::builtin("default").unwrap(), themes, "default", ColorDepth::Ansi256, false, false);
+    st.contexts.hetzner = Some("bench".into());
+    update(&mut st, Action::Resize(w, h));
+    st.servers.table.set_items(servers);
+    st
+}
+
+fn stats(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
+    v.sort();
+    let p = |q: f64| v[((v.len() as f64 - 1.0) * q) as usize];
+    (p(0.5), p(0.99), v[v.len() - 1])
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The real crossterm backend (the bytes a terminal would get) at a fixed size:
+/// crossterm's own `size()` would ask whatever tty runs the bench.
+struct Fixed<W: Write>(CrosstermBackend<W>, Size);
+
+impl<W: Write> ratatui::backend::Backend for Fixed<W> {
+    type Error = std::io::Error;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>>(&mut self, c: I) -> std::io::Result<()> {
+        self.0.draw(c)
+    }
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.0.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.0.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
+        Ok(Position::ORIGIN)
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> std::io::Result<()> {
+        self.0.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.0.clear()
+    }
+    fn clear_region(&mut self, t: ClearType) -> std::io::Result<()> {
+        self.0.clear_region(t)
+    }
+    fn size(&self) -> std::io::Result<Size> {
+        Ok(self.1)
+    }
+    fn window_size(&mut self) -> std::io::Result<WindowSize> {
+        Ok(WindowSize { columns_rows: self.1, pixels: Size::new(0, 0) })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        ratatui::backend::Backend::flush(&mut self.0)
+    }
+}
+
+struct Counter(Arc<Mutex<usize>>);
+impl Write for Counter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += b.len();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn in_process() {
+    let (w, h) = (200, 50);
+    let j = parse_key("j").unwrap();
+    let k = parse_key("k").unwrap();
+
+    // Cursor move: update + draw, in-process (TestBackend).
+    let mut st = state_with(10_000, w, h);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+    let mut times = Vec::new();
+    for i in 0..2000 {
+        let key = if (i / 100) % 2 == 0 { j } else { k };
+        let t = Instant::now();
+        update(&mut st, Action::Key(key));
+        term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+        times.push(t.elapsed());
+    }
+    let (p50, p99, max) = stats(times);
+    println!("cursor move, 10,000 servers, 200x50, update+draw | p50 {} | p99 {} | max {} | target < 2 ms", us(p50), us(p99), us(max));
+
+    // Bytes a cursor move writes to a real terminal backend.
+    let count = Arc::new(Mutex::new(0usize));
+    let mut st = state_with(10_000, w, h);
+    let mut term = Terminal::new(Fixed(CrosstermBackend::new(Counter(count.clone())), Size::new(w, h))).unwrap();
+    term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+    // Moves inside the visible page, and moves that scroll the list by one row.
+    let visible = st.list_height();
+    let (mut in_page, mut scrolling) = (Vec::new(), Vec::new());
+    for i in 0..400 {
+        let before = *count.lock().unwrap();
+        let offset = st.servers.table.offset;
+        update(&mut st, Action::Key(if (i / 200) % 2 == 0 { j } else { k }));
+        term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+        let n = *count.lock().unwrap() - before;
+        if st.servers.table.offset == offset { in_page.push(n) } else { scrolling.push(n) }
+    }
+    for v in [&mut in_page, &mut scrolling] {
+        v.sort();
+    }
+    println!(
+        "bytes per cursor move inside the page, 200x50, 256 colours | median {} | max {} | {} moves | target < 400",
+        in_page[in_page.len() / 2],
+        in_page[in_page.len() - 1],
+        in_page.len()
+    );
+    println!(
+        "bytes per cursor move that scrolls the list ({visible} rows) | median {} | max {} | {} moves",
+        scrolling[scrolling.len() / 2],
+        scrolling[scrolling.len() - 1],
+        scrolling.len()
+    );
+
+    // Filtering 10,000 rows (text and regex).
+    let mut st = state_with(10_000, w, h);
+    for (label, pat) in [("text", "prod"), ("regex", "^web-(production|uat)-0[0-4]"), ("inverse", "!cache")] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            st.servers.table.set_filter(cutover::app::table::Filter::parse(pat));
+            times.push(t.elapsed());
+            st.servers.table.set_filter(None);
+        }
+        let (p50, p99, _) = stats(times);
+        println!("filter 10,000 rows ({label} `{pat}`) | p50 {} | p99 {} | target < 5 ms", us(p50), us(p99));
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cutover")
+}
+
+struct Spawned {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    _writer: Box<dyn Write + Send>,
+}
+
+fn spawn(args: &[&str]) -> (Spawned, Instant) {
+    let pair = native_pty_system().openpty(PtySize { rows: 50, cols: 200, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(bin());
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("LANG", "C.UTF-8");
+    let home = std::env::temp_dir().join("cutover-bench-home");
+    let _ = std::fs::create_dir_all(&home);
+    cmd.env("HOME", home.to_string_lossy().as_ref());
+    cmd.env("XDG_CONFIG_HOME", home.join("c").to_string_lossy().as_ref());
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = pair.master.take_writer().unwrap();
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let b = bytes.clone();
+    let started = Instant::now();
+    let child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            b.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    (Spawned { child, bytes, _master: pair.master, _writer: writer }, started)
+}
+
+fn wait_for(s: &Spawned, needle: &[u8], timeout: Duration) -> Option<Instant> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if s.bytes.lock().unwrap().windows(needle.len()).any(|w| w == needle) {
+            return Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    None
+}
+
+/// Context switches of every thread of a process (wake-ups).
+fn ctx_switches(pid: u32) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in rd.flatten() {
+            if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
+                for l in s.lines() {
+                    if let Some(v) = l.strip_prefix("voluntary_ctxt_switches:").or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:")) {
+                        total += v.trim().parse::<u64>().unwrap_or(0);
+                    }
+                }
+            }
+        }
+    }
+    total
+}
+
+fn in_pty() {
+    // First frame: from spawn to the end of the first synchronized update.
+    let mut firsts = Vec::new();
+    for _ in 0..10 {
+        let (mut s, started) = spawn(&["demo"]);
+        if let Some(t) = wait_for(&s, b"\x1b[?2026l", Duration::from_secs(5)) {
+            firsts.push(t - started);
+        }
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+    let (p50, _, max) = stats(firsts);
+    println!("first frame after launch (release, demo, PTY) | median {} | max {} | target < 50 ms", us(p50), us(max));
+
+    // Idle: bytes and wake-ups over 10 s after the demo has loaded.
+    let (mut s, _) = spawn(&["demo"]);
+    wait_for(&s, b"servers loaded", Duration::from_secs(10)).expect("demo loads");
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = s.child.process_id().unwrap();
+    let b0 = s.bytes.lock().unwrap().len();
+    let c0 = ctx_switches(pid);
+    std::thread::sleep(Duration::from_secs(10));
+    let b1 = s.bytes.lock().unwrap().len();
+    let c1 = ctx_switches(pid);
+    println!(
+        "idle 10 s after load | {} bytes written | {} context switches (all threads) | target 0 bytes, no timer wake-ups",
+        b1 - b0,
+        c1 - c0
+    );
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+
+    // 10,000 servers: time until every page is loaded and listed.
+    let (mut s, started) = spawn(&["demo", "--servers", "10000"]);
+    match wait_for(&s, b"10000 servers loaded", Duration::from_secs(60)) {
+        Some(t) => println!("10,000 servers, 200 pages of 50, loaded and listed (release, loopback) | {}", us(t - started)),
+        None => println!("10,000 servers: did not finish within 60 s"),
+    }
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+}
+
+fn main() {
+    // `cargo test --benches` runs this with --test-ish args; only measure under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    println!("cutover console figures (release build)");
+    in_process();
+    in_pty();
+}
