@@ -7,6 +7,7 @@ pub mod config;
 pub mod coolify;
 pub mod hetzner;
 pub mod input;
+pub mod logs;
 pub mod playbook;
 pub mod runtime;
 pub mod sim;
