@@ -11,6 +11,7 @@ pub mod logs;
 pub mod playbook;
 pub mod runtime;
 pub mod sim;
+pub mod ssh;
 pub mod term;
 pub mod theme;
 pub mod ui;

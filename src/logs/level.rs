@@ -37,7 +37,16 @@ pub fn detect(line: &str) -> Level {
     let h = &line[..end];
     // gunicorn `[ERROR]`, nginx error log `[error]`/`[crit]`, uvicorn `ERROR:`,
     // Django `ERROR `, PostgreSQL `ERROR:  ` / `FATAL:  ` / `PANIC:  `.
-    if has(h, "ERROR") || has(h, "[error]") || has(h, "CRITICAL") || has(h, "FATAL") || has(h, "PANIC") || has(h, "[crit]") || has(h, "[alert]") || has(h, "[emerg]") || h.starts_with("Traceback (most recent call last)") {
+    if has(h, "ERROR")
+        || has(h, "[error]")
+        || has(h, "CRITICAL")
+        || has(h, "FATAL")
+        || has(h, "PANIC")
+        || has(h, "[crit]")
+        || has(h, "[alert]")
+        || has(h, "[emerg]")
+        || h.starts_with("Traceback (most recent call last)")
+    {
         return Level::Error;
     }
     if has(h, "WARNING") || has(h, "[warn]") || has(h, "WARN ") || has(h, "[WARN]") {

@@ -57,3 +57,4 @@ pub async fn play_ok(name: &str) -> String {
 }
 
 pub mod pty;
+pub mod sshd;

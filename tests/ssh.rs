@@ -1,0 +1,265 @@
+//! Tier 4: the SSH client against a real OpenSSH sshd on 127.0.0.1.
+
+mod support;
+
+use cutover::ssh::prompt::{Answer, Fixed, Prompter, Question};
+use cutover::ssh::tail::{self, TailEvent, TailSource, TailStatus};
+use cutover::ssh::{Exit, Session, SshEnv, SshError, Target};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::sshd::{self, Agent, Sshd};
+
+fn target(sshd: &Sshd, user: &str, keys: Vec<std::path::PathBuf>, known_hosts: &std::path::Path) -> Target {
+    Target {
+        alias: "test".into(),
+        host: "127.0.0.1".into(),
+        port: sshd.port,
+        user: user.into(),
+        identity_files: keys,
+        jumps: vec![],
+        known_hosts: known_hosts.to_path_buf(),
+        keepalive: Duration::from_secs(1),
+    }
+}
+
+fn env(p: impl Prompter + 'static) -> SshEnv {
+    let mut e = SshEnv::new(Arc::new(p));
+    e.agent = None;
+    e.connect_timeout = Duration::from_secs(10);
+    e
+}
+
+/// Records the questions asked.
+struct Recorder {
+    asked: Arc<Mutex<Vec<Question>>>,
+    inner: Fixed,
+}
+
+impl Prompter for Recorder {
+    fn ask(&self, q: Question) -> Answer {
+        self.asked.lock().unwrap().push(q.clone());
+        self.inner.ask(q)
+    }
+}
+
+fn trust_all() -> Fixed {
+    Fixed { host_key: true, passphrase: Some(sshd::PASSPHRASE.into()), password: Some(sshd::PW_PASSWORD.into()) }
+}
+
+#[tokio::test]
+async fn key_with_passphrase_prompted_and_exit_code_reported() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let e = env(Recorder { asked: asked.clone(), inner: trust_all() });
+    let sess = Session::connect(&target(&s, "root", vec![s.path("client_ed25519")], &kh), &e).await.unwrap();
+    let out = sess.run("echo out; echo err >&2; exit 7").await.unwrap();
+    assert_eq!(out.stdout_text(), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    assert_eq!(out.exit, Exit::Code(7));
+    let q = asked.lock().unwrap().clone();
+    assert!(matches!(&q[0], Question::HostKey { fingerprint, .. } if *fingerprint == s.host_fingerprint()), "{q:?}");
+    assert!(matches!(&q[1], Question::Passphrase { key } if key.ends_with("client_ed25519")), "{q:?}");
+    // Trusted key written; a second connection asks nothing.
+    let written = std::fs::read_to_string(&kh).unwrap();
+    assert!(written.contains(&format!("[127.0.0.1]:{} ssh-ed25519 ", s.port)), "{written}");
+    asked.lock().unwrap().clear();
+    let _again = Session::connect(&target(&s, "root", vec![s.path("client_ed25519")], &kh), &e).await.unwrap();
+    assert!(asked.lock().unwrap().is_empty(), "passphrase cached in memory, host key known");
+    assert!(s.log().contains("Accepted publickey for root"));
+}
+
+#[tokio::test]
+async fn unknown_host_key_declined_does_not_connect() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let e = env(Fixed { host_key: false, passphrase: None, password: None });
+    let err = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &e).await.err().expect("refused");
+    assert!(matches!(&err, SshError::HostKeyRejected { fingerprint, .. } if *fingerprint == s.host_fingerprint()), "{err}");
+    assert!(!kh.exists() || std::fs::read_to_string(&kh).unwrap().trim().is_empty());
+}
+
+#[tokio::test]
+async fn changed_host_key_is_refused_like_openssh() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    sshd::keygen(&s.path("other_host"), "");
+    let other = std::fs::read_to_string(s.path("other_host.pub")).unwrap();
+    let key = other.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {key}\n", s.port)).unwrap();
+    let e = env(trust_all());
+    let err = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &e).await.err().expect("refused");
+    match &err {
+        SshError::HostKeyChanged { line, fingerprint, .. } => {
+            assert_eq!(*line, 1);
+            assert_eq!(*fingerprint, s.host_fingerprint());
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("REMOTE HOST IDENTIFICATION HAS CHANGED"), "{err}");
+    // The file is left alone.
+    assert!(std::fs::read_to_string(&kh).unwrap().contains(&key));
+}
+
+#[tokio::test]
+async fn agent_auth() {
+    let s = Sshd::start();
+    let agent = Agent::with_key(&s.path("plain_ed25519"));
+    let mut e = env(trust_all());
+    e.agent = Some(agent.sock.clone());
+    let sess = Session::connect(&target(&s, "root", vec![], &s.path("known_hosts")), &e).await.unwrap();
+    assert!(sess.run("true").await.unwrap().success());
+    assert!(s.log().contains("Accepted publickey for root"), "{}", s.log());
+}
+
+#[tokio::test]
+async fn password_auth_and_wrong_password() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let sess = Session::connect(&target(&s, sshd::PW_USER, vec![], &kh), &env(trust_all())).await.unwrap();
+    assert_eq!(sess.run("id -un").await.unwrap().stdout_text().trim(), sshd::PW_USER);
+    assert!(s.log().contains(&format!("Accepted password for {}", sshd::PW_USER)));
+    let bad = env(Fixed { host_key: true, passphrase: None, password: Some("wrong".into()) });
+    let err = Session::connect(&target(&s, sshd::PW_USER, vec![], &kh), &bad).await.err().expect("denied");
+    assert!(matches!(&err, SshError::Auth { remaining, .. } if remaining.contains(&"password".to_string())), "{err}");
+}
+
+#[tokio::test]
+async fn proxy_jump_through_a_second_sshd() {
+    let inner = Sshd::start();
+    let jump = Sshd::start();
+    let kh = inner.path("known_hosts");
+    let mut t = target(&inner, "root", vec![inner.path("plain_ed25519")], &kh);
+    // The jump host resolves the target's name; `localhost` proves it is not us.
+    t.host = "localhost".into();
+    t.jumps = vec![target(&jump, "root", vec![jump.path("plain_ed25519")], &kh)];
+    let sess = Session::connect(&t, &env(trust_all())).await.unwrap();
+    assert_eq!(sess.run("echo via-jump").await.unwrap().stdout_text(), "via-jump\n");
+    assert!(jump.log().contains("Accepted publickey for root"), "jump host used: {}", jump.log());
+    assert!(inner.log().contains("Accepted publickey for root"), "target reached: {}", inner.log());
+    let known = std::fs::read_to_string(&kh).unwrap();
+    assert!(known.contains(&format!("[localhost]:{}", inner.port)), "{known}");
+}
+
+#[tokio::test]
+async fn signal_stops_a_command_for_a_non_root_user() {
+    let s = Sshd::start();
+    let sess = Session::connect(&target(&s, sshd::PW_USER, vec![], &s.path("known_hosts")), &env(trust_all())).await.unwrap();
+    let mut ex = sess.exec("sleep 30").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ex.signal(russh::Sig::TERM).await;
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = ex.events.recv().await {
+            if let cutover::ssh::ExecEvent::End(e) = ev {
+                return e;
+            }
+        }
+        Exit::Lost
+    })
+    .await
+    .expect("command stopped");
+    assert_eq!(end, Exit::Signal("TERM".into()));
+}
+
+async fn collect_until(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<TailEvent>,
+    credit: &AtomicUsize,
+    lines: &mut Vec<String>,
+    pred: impl Fn(&[String]) -> bool,
+) {
+    let r = tokio::time::timeout(Duration::from_secs(20), async {
+        while !pred(lines) {
+            match rx.recv().await {
+                Some(TailEvent::Lines(b)) => {
+                    credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                    for i in 0..b.lines.len() {
+                        lines.push(b.line(i).to_string());
+                    }
+                }
+                Some(TailEvent::Status(TailStatus::Failed(e))) => panic!("tail failed: {e}"),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok(), "timed out; lines so far: {lines:#?}");
+}
+
+#[tokio::test]
+async fn tail_survives_the_server_killing_the_connection() {
+    let s = Sshd::start();
+    let log = s.path("app.log");
+    std::fs::write(&log, "first line\n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let credit = Arc::new(AtomicUsize::new(0));
+    let t = target(&s, "root", vec![s.path("plain_ed25519")], &s.path("known_hosts"));
+    let task = tokio::spawn(tail::run(t, env(trust_all()), TailSource::File { path: log.display().to_string() }, tx, credit.clone()));
+    let mut lines = Vec::new();
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x == "first line")).await;
+    s.kill_connections();
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x.contains("reconnected at"))).await;
+    // `tail -n 0 -F` starts at the end of the file: keep writing until a line arrives.
+    let writer = {
+        let log = log.clone();
+        tokio::spawn(async move {
+            loop {
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&log)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, b"after the gap\n"))
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x == "after the gap")).await;
+    writer.abort();
+    let lost = lines.iter().position(|l| l.contains("lost at")).expect("gap marked");
+    let back = lines.iter().position(|l| l.contains("reconnected at")).expect("reconnect marked");
+    assert!(lost < back, "{lines:#?}");
+    assert!(lines[back].contains("not received"), "{}", lines[back]);
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_silent_link_is_noticed_by_keepalives() {
+    let s = Sshd::start();
+    let log = s.path("app.log");
+    std::fs::write(&log, "before\n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let credit = Arc::new(AtomicUsize::new(0));
+    let t = target(&s, "root", vec![s.path("plain_ed25519")], &s.path("known_hosts"));
+    let task = tokio::spawn(tail::run(t, env(trust_all()), TailSource::File { path: log.display().to_string() }, tx, credit.clone()));
+    let mut lines = Vec::new();
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x == "before")).await;
+    let frozen = s.freeze_connections();
+    let start = std::time::Instant::now();
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x.contains("lost at"))).await;
+    let noticed = start.elapsed();
+    // keepalive 1 s, 3 misses: noticed within a few seconds, not never.
+    assert!(noticed < Duration::from_secs(10), "noticed after {noticed:?}");
+    for pid in frozen {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    }
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x.contains("reconnected at"))).await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn hostile_log_lines_are_neutralised() {
+    let s = Sshd::start();
+    let log = s.path("evil.log");
+    std::fs::write(&log, b"\x1b]0;owned\x07\x1b[2J\x1b[1;1H\x1b]52;c;ZWNobyBwd25lZA==\x07fake prompt$ \x9b6n \xff\n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let credit = Arc::new(AtomicUsize::new(0));
+    let t = target(&s, "root", vec![s.path("plain_ed25519")], &s.path("known_hosts"));
+    let task = tokio::spawn(tail::run(t, env(trust_all()), TailSource::File { path: log.display().to_string() }, tx, credit.clone()));
+    let mut lines = Vec::new();
+    collect_until(&mut rx, &credit, &mut lines, |l| l.iter().any(|x| x.contains("fake prompt"))).await;
+    let l = lines.iter().find(|x| x.contains("fake prompt")).unwrap();
+    assert!(!l.chars().any(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(&c)), "{l:?}");
+    assert!(l.starts_with("^[]0;owned^G^[[2J"), "{l:?}");
+    task.abort();
+}
