@@ -72,3 +72,14 @@ async fn a_429_waits_for_the_quota_instead_of_hammering() {
     let limited = ex.iter().filter(|e| e.status == 429).count();
     assert!((1..=2).contains(&limited), "{limited} requests hit the limit");
 }
+
+#[tokio::test]
+async fn tail_filter_highlight_save_and_exec_in_the_demo() {
+    let _ = std::fs::remove_file("/tmp/cutover-playbook-errors.log");
+    support::play_ok("logs").await;
+    let saved = std::fs::read_to_string("/tmp/cutover-playbook-errors.log").expect("the view was saved");
+    assert!(!saved.is_empty());
+    // The filtered view was saved: errors (and gap markers) only.
+    assert!(saved.lines().all(|l| l.contains("ERROR") || l.starts_with("──")), "{saved}");
+    assert!(!saved.contains('\x1b'));
+}

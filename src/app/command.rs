@@ -8,7 +8,7 @@ use super::update::{refresh, switch_pane};
 /// Every command word, for completion and help.
 pub fn words() -> Vec<&'static str> {
     let mut w: Vec<&'static str> = Pane::ALL.iter().map(|p| p.names()[0]).collect();
-    w.extend(["theme", "help", "refresh", "quit", "q"]);
+    w.extend(["theme", "help", "refresh", "quit", "q", "tail", "exec", "save"]);
     w
 }
 
@@ -21,6 +21,9 @@ pub fn help_lines() -> Vec<(String, &'static str)> {
         })
         .collect();
     out[0].0.push_str(" [label selector]");
+    out.push((":tail app|db NAME, journal|file|cmd X on HOST".into(), "Open a log tail in the Logs pane"));
+    out.push((":exec HOST CMD, :exec app NAME CMD".into(), "Run a command on a server or in an app's container"));
+    out.push((":save PATH".into(), "Save the current log tab (or its filtered view)"));
     out.push((":theme [name]".into(), "Switch theme (no name: list themes)"));
     out.push((":refresh (r, reload)".into(), "Reload the current pane"));
     out.push((":help (h)".into(), "Show keys"));
@@ -57,6 +60,9 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
         "q" | "q!" | "quit" | "exit" | "qa" => state.quit = true,
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
         "refresh" | "r" | "reload" => return refresh(state),
+        "tail" => return super::logs_cmd::tail(state, rest),
+        "exec" | "run" => return super::logs_cmd::exec(state, rest),
+        "save" | "w" => return super::logs_cmd::save(state, rest),
         "theme" | "themes" => {
             if rest.is_empty() {
                 let list = state.theme_names().join(", ");

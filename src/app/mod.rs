@@ -2,6 +2,9 @@
 
 pub mod action;
 pub mod command;
+pub mod logs;
+pub mod logs_cmd;
+pub mod modal;
 pub mod pane;
 pub mod prompt;
 pub mod servers;

@@ -31,7 +31,7 @@ impl Pane {
             Pane::Deployments => &["deployments", "deployment", "deploy", "dp", "apps", "applications", "app"],
             Pane::Dns => &["dns", "zones", "zone", "rrsets"],
             Pane::Databases => &["databases", "database", "db", "dbs", "backups"],
-            Pane::Logs => &["logs", "log", "tail"],
+            Pane::Logs => &["logs", "log"],
             Pane::Checklist => &["checklist", "cl", "runbooks", "runbook", "rb"],
         }
     }
@@ -47,11 +47,10 @@ impl Pane {
     /// What a pane that is not built yet says, in one honest line.
     pub fn not_built(self) -> Option<&'static str> {
         match self {
-            Pane::Servers => None,
+            Pane::Servers | Pane::Logs => None,
             Pane::Deployments => Some("Not built yet: Coolify projects, deployments and logs arrive with the Coolify issue."),
             Pane::Dns => Some("Not built yet: Hetzner DNS zones and records arrive with the Hetzner issue."),
             Pane::Databases => Some("Not built yet: Coolify databases and backups arrive with the Coolify issue."),
-            Pane::Logs => Some("Not built yet: SSH log tails arrive with the SSH issue."),
             Pane::Checklist => Some("Not built yet: migration runbooks arrive with the checklist issue."),
         }
     }

@@ -7,6 +7,12 @@ use crossterm::event::{KeyCode, KeyModifiers};
 pub enum PromptKind {
     Command,
     Filter,
+    /// Highlight in the logs pane.
+    Highlight,
+    /// A file path to save to.
+    SavePath,
+    /// An answer to a modal question.
+    Answer,
 }
 
 #[derive(Clone, Debug)]

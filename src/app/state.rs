@@ -1,5 +1,7 @@
 //! All of the console's state. Only `update` changes it; `ui` only reads it.
 
+use super::logs::LogsPane;
+use super::modal::Modal;
 use super::pane::Pane;
 use super::prompt::Prompt;
 use super::servers::ServersPane;
@@ -46,6 +48,10 @@ pub struct State {
     /// The filter in force before the filter prompt opened (restored on cancel).
     pub filter_before: Option<String>,
     pub servers: ServersPane,
+    pub logs: LogsPane,
+    pub coolify: Option<crate::coolify::Inventory>,
+    /// Questions waiting for the operator, oldest first.
+    pub modals: Vec<Modal>,
     pub message: Option<Message>,
     pub rate: Option<RateLimit>,
     pub contexts: Contexts,
@@ -83,6 +89,9 @@ impl State {
             filter_history: Vec::new(),
             filter_before: None,
             servers: ServersPane::default(),
+            logs: LogsPane::default(),
+            coolify: None,
+            modals: Vec::new(),
             message: None,
             rate: None,
             contexts: Contexts::default(),

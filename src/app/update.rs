@@ -2,6 +2,9 @@
 
 use super::action::{Action, Effect};
 use super::command;
+use super::logs::{RunState, TabKind};
+use super::logs_cmd;
+use super::modal::Modal;
 use super::pane::Pane;
 use super::prompt::{Prompt, PromptKind, remember};
 use super::servers::View;
@@ -17,6 +20,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     }
     if state.contexts.coolify.is_some() {
         effects.push(Effect::LoadCoolifyVersion);
+        effects.push(Effect::LoadCoolify);
     }
     effects
 }
@@ -83,6 +87,67 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::CoolifyInventory(r) => {
+            match r {
+                Ok(inv) => state.coolify = Some(inv),
+                Err(e) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
+        Action::TailStatus { tab, status } => {
+            if let Some(t) = state.logs.tab_mut(tab)
+                && let TabKind::Tail { status: s, .. } = &mut t.kind
+            {
+                *s = status;
+            }
+            vec![]
+        }
+        Action::LogLines { tab, batch } => {
+            if let Some(t) = state.logs.tab_mut(tab) {
+                t.push_batch(&batch);
+            }
+            vec![]
+        }
+        Action::RunStarted { tab, target } => {
+            if let Some(t) = state.logs.tab_mut(tab)
+                && let TabKind::Run { state: rs, .. } = &mut t.kind
+                && *rs == RunState::Connecting
+            {
+                *rs = RunState::Running { target };
+            }
+            vec![]
+        }
+        Action::RunDone { tab, result } => {
+            if let Some(t) = state.logs.tab_mut(tab) {
+                let (rs, marker) = match result {
+                    Ok(exit) => (RunState::Done(exit.clone()), format!("── {exit} ──")),
+                    Err(e) => (RunState::Failed(e.clone()), format!("── failed: {e} ──")),
+                };
+                t.push_marker(&marker);
+                let title = t.title.clone();
+                if let TabKind::Run { state: s, .. } = &mut t.kind {
+                    *s = rs.clone();
+                }
+                let level = match &rs {
+                    RunState::Done(e) if e == "exit status 0" => Level::Ok,
+                    RunState::Done(_) => Level::Warn,
+                    _ => Level::Error,
+                };
+                state.set_message(level, format!("{title}: {}", marker.trim_matches(|c| c == '─' || c == ' ')));
+            }
+            vec![]
+        }
+        Action::Ask { id, question } => {
+            state.modals.push(Modal::new(id, question));
+            vec![]
+        }
+        Action::Saved(r) => {
+            match r {
+                Ok((path, n)) => state.set_message(Level::Ok, format!("saved {n} lines to {path}")),
+                Err(e) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
         Action::CoolifyVersion(r) => {
             match r {
                 Ok(v) => {
@@ -110,7 +175,7 @@ fn reload_servers(state: &mut State) -> Effect {
 
 /// The keymap scopes in force, most specific first.
 pub fn scopes(state: &State) -> Vec<Scope> {
-    if state.prompt.is_some() {
+    if state.prompt.is_some() || !state.modals.is_empty() {
         return vec![Scope::Prompt];
     }
     if state.overlay.is_some() {
@@ -126,6 +191,7 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
             View::List => vec![Scope::Servers, Scope::List, Scope::Global],
             View::Detail => vec![Scope::Servers, Scope::Detail, Scope::Global],
         },
+        Pane::Logs => vec![Scope::Logs, Scope::List, Scope::Global],
         _ => vec![Scope::Global],
     }
 }
@@ -133,6 +199,9 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
 fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     let scopes = scopes(state);
     let cmd = state.keymap.lookup(&scopes, key);
+    if !state.modals.is_empty() {
+        return modal_key(state, key, cmd);
+    }
     if state.prompt.is_some() {
         return prompt_key(state, key, cmd);
     }
@@ -142,11 +211,30 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     run(state, cmd)
 }
 
+/// Keys while a question from a background job is shown.
+fn modal_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let Some(m) = state.modals.first_mut() else { return vec![] };
+    match cmd {
+        Some(Command::Submit) => {
+            let m = state.modals.remove(0);
+            vec![Effect::Answer { id: m.id, answer: Some(crate::config::Secret::new(m.input.text)) }]
+        }
+        Some(Command::Cancel) => {
+            let m = state.modals.remove(0);
+            vec![Effect::Answer { id: m.id, answer: None }]
+        }
+        _ => {
+            m.input.edit(key);
+            vec![]
+        }
+    }
+}
+
 fn prompt_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
     let Some(mut prompt) = state.prompt.take() else { return vec![] };
     let history = match prompt.kind {
         PromptKind::Command => &state.command_history,
-        PromptKind::Filter => &state.filter_history,
+        _ => &state.filter_history,
     };
     match cmd {
         Some(Command::Submit) => {
@@ -162,6 +250,13 @@ fn prompt_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> 
                     apply_filter(state, &line);
                     vec![]
                 }
+                PromptKind::Highlight => {
+                    remember(&mut state.filter_history, &line);
+                    logs_cmd::apply_highlight(state, &line);
+                    vec![]
+                }
+                PromptKind::SavePath => logs_cmd::save(state, &line),
+                PromptKind::Answer => vec![],
             };
         }
         Some(Command::Cancel) => {
@@ -202,6 +297,10 @@ fn live_filter(state: &mut State) {
 
 fn apply_filter(state: &mut State, text: &str) {
     let h = state.list_height();
+    if state.pane == Pane::Logs {
+        logs_cmd::apply_filter(state, text);
+        return;
+    }
     if state.pane == Pane::Servers {
         let t = &mut state.servers.table;
         t.set_filter(Filter::parse(text));
@@ -212,6 +311,7 @@ fn apply_filter(state: &mut State, text: &str) {
 fn current_filter(state: &State) -> Option<String> {
     match state.pane {
         Pane::Servers => state.servers.table.filter().map(|f| f.source.clone()),
+        Pane::Logs => state.logs.current().and_then(|t| t.filter.as_ref()).map(|f| f.source.clone()),
         _ => None,
     }
 }
@@ -245,6 +345,23 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             Command::Quit => {}
             _ => state.overlay = None,
         }
+    }
+    if state.pane == Pane::Logs
+        && (cmd.scope() == Scope::Logs
+            || matches!(
+                cmd,
+                Command::Down
+                    | Command::Up
+                    | Command::Top
+                    | Command::Bottom
+                    | Command::PageDown
+                    | Command::PageUp
+                    | Command::Filter
+                    | Command::ClearFilter
+                    | Command::Back
+            ))
+    {
+        return logs_cmd::run(state, cmd);
     }
     match cmd {
         Command::Quit => state.quit = true,
@@ -328,6 +445,27 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
                 state.set_message(Level::Info, msg);
             }
         }
+        Command::TailServer | Command::ExecServer => {
+            if let Some(s) = state.servers.table.selected() {
+                let text =
+                    if cmd == Command::TailServer { format!("tail journal docker on {}", s.name) } else { format!("exec {} ", s.name) };
+                state.prompt = Some(Prompt::new(PromptKind::Command, &text));
+            }
+        }
+        // Handled by logs_cmd when the Logs pane is shown.
+        Command::Follow
+        | Command::Highlight
+        | Command::NextMatch
+        | Command::PrevMatch
+        | Command::ToggleCase
+        | Command::ToggleWrap
+        | Command::ToggleTimestamps
+        | Command::SaveLog
+        | Command::ClearLog
+        | Command::CloseTab
+        | Command::NextTab
+        | Command::PrevTab
+        | Command::CancelRun => {}
         // Prompt-only commands do nothing outside a prompt.
         Command::Submit | Command::Cancel | Command::HistoryPrev | Command::HistoryNext | Command::Complete => {}
     }

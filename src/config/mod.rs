@@ -49,6 +49,10 @@ pub struct Config {
     /// Coolify instances of cutover's own (beside coolify's `config.json`).
     #[serde(default, rename = "coolify")]
     pub coolify: Vec<contexts::CoolifyEntry>,
+    /// SSH settings for every host (a context's own `ssh` table wins).
+    pub ssh: Option<crate::ssh::SshOverride>,
+    /// Lines kept per log tab (default 100,000).
+    pub log_lines: Option<usize>,
 }
 
 impl Config {

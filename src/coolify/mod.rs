@@ -1,12 +1,33 @@
 //! Coolify API client. Every call goes through [`http::Client`].
 
 pub mod http;
+pub mod model;
 
 pub use http::{Client, Error};
+pub use model::{Application, Database, Inventory, Server};
 
 impl Client {
     /// The instance's version (`4.3.10`), also the token check the coolify CLI uses.
     pub async fn version(&self) -> Result<String, Error> {
         Ok(self.request_text(reqwest::Method::GET, "/version", &[], None).await?.trim().to_string())
+    }
+
+    /// Servers, applications and databases, each resource tagged with the server
+    /// it runs on (the API does not say; `/servers/{uuid}/resources` does).
+    pub async fn inventory(&self) -> Result<Inventory, Error> {
+        let servers: Vec<Server> = self.get("/servers").await?;
+        let mut applications: Vec<Application> = self.get("/applications").await?;
+        let mut databases: Vec<Database> = self.get("/databases").await?;
+        for s in &servers {
+            let res: Vec<model::Resource> = self.get(&format!("/servers/{}/resources", s.uuid)).await?;
+            for r in res {
+                if let Some(a) = applications.iter_mut().find(|a| a.uuid == r.uuid) {
+                    a.server_uuid = Some(s.uuid.clone());
+                } else if let Some(d) = databases.iter_mut().find(|d| d.uuid == r.uuid) {
+                    d.server_uuid = Some(s.uuid.clone());
+                }
+            }
+        }
+        Ok(Inventory { servers, applications, databases })
     }
 }

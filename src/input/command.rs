@@ -11,10 +11,11 @@ pub enum Scope {
     Detail,
     Prompt,
     Servers,
+    Logs,
 }
 
 impl Scope {
-    pub const ALL: &'static [Scope] = &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers];
+    pub const ALL: &'static [Scope] = &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers, Scope::Logs];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -23,6 +24,7 @@ impl Scope {
             Scope::Detail => "detail",
             Scope::Prompt => "prompt",
             Scope::Servers => "servers",
+            Scope::Logs => "logs",
         }
     }
 
@@ -89,6 +91,21 @@ commands! {
     HistoryNext => Prompt, "history_next", "Next entry in history";
     Complete => Prompt, "complete", "Complete the command";
     CopyIp => Servers, "copy_ip", "Show the selected server's IPv4 to copy";
+    TailServer => Servers, "tail_server", "Tail a log on the selected server (:tail ... on SERVER)";
+    ExecServer => Servers, "exec_server", "Run a command on the selected server (:exec SERVER ...)";
+    Follow => Logs, "follow", "Follow new lines on/off (scrolling up pauses)";
+    Highlight => Logs, "highlight", "Highlight matches (regex or text) without hiding lines";
+    NextMatch => Logs, "next_match", "Jump to the next highlighted line";
+    PrevMatch => Logs, "prev_match", "Jump to the previous highlighted line";
+    ToggleCase => Logs, "toggle_case", "Case-sensitive matching on/off";
+    ToggleWrap => Logs, "toggle_wrap", "Wrap long lines on/off";
+    ToggleTimestamps => Logs, "toggle_timestamps", "Show timestamps on/off";
+    SaveLog => Logs, "save", "Save the buffer (or the filtered view) to a file";
+    ClearLog => Logs, "clear", "Clear the buffer";
+    CloseTab => Logs, "close_tab", "Close the tab (stops the tail)";
+    NextTab => Logs, "next_tab", "Next tab";
+    PrevTab => Logs, "prev_tab", "Previous tab";
+    CancelRun => Logs, "cancel_run", "Cancel the running command";
 }
 
 impl fmt::Display for Command {

@@ -1,20 +1,142 @@
-//! Background jobs: each effect runs against the services and reports back as
-//! actions. The effects are pushed to this edge; `app` never does I/O.
+//! Background work: each effect runs against the services and reports back as
+//! actions. Effects are pushed to this edge; `app` never does I/O.
 
 use super::Event;
+use crate::app::logs::HostRef;
 use crate::app::{Action, Effect};
+use crate::config::Secret;
+use crate::logs::{Kind, LineSplitter};
+use crate::ssh::prompt::{Answer, Prompter, Question};
+use crate::ssh::quote::{PID_MARK, docker_exec, find_container, pick_container, with_pid};
+use crate::ssh::tail::{self, Batch, TailEvent};
+use crate::ssh::{ExecEvent, Session, SshEnv, SshError, SshOverride, SshSettings, Target};
 use crate::{coolify, hetzner};
-use tokio::sync::mpsc::UnboundedSender;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
 
-/// The API clients of the active contexts.
-#[derive(Clone, Debug, Default)]
+type Pending<T> = Arc<Mutex<HashMap<u64, T>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The API clients and SSH settings of the active contexts, and the handles of
+/// running streams.
+#[derive(Clone, Default)]
 pub struct Services {
     pub hetzner: Option<hetzner::Client>,
     pub hetzner_context: String,
     pub coolify: Option<coolify::Client>,
+    pub ssh: Arc<SshSettings>,
+    pub ssh_override: SshOverride,
+    /// Set by the runtime (its prompter needs the event queue).
+    pub ssh_env: Option<SshEnv>,
+    pub(crate) tails: Pending<AbortHandle>,
+    pub(crate) runs: Pending<mpsc::Sender<()>>,
+    pub(crate) prompts: Pending<oneshot::Sender<Option<Secret>>>,
 }
 
-pub async fn run(effect: Effect, sv: Services, tx: UnboundedSender<Event>) {
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").field("hetzner", &self.hetzner).field("coolify", &self.coolify).finish_non_exhaustive()
+    }
+}
+
+/// Asks the operator through the console: the question becomes a modal, the
+/// answer comes back through a oneshot.
+pub struct UiPrompter {
+    tx: mpsc::UnboundedSender<Event>,
+    pending: Pending<oneshot::Sender<Option<Secret>>>,
+    next: AtomicU64,
+}
+
+impl UiPrompter {
+    pub fn new(tx: mpsc::UnboundedSender<Event>, pending: Pending<oneshot::Sender<Option<Secret>>>) -> Self {
+        UiPrompter { tx, pending, next: AtomicU64::new(1) }
+    }
+}
+
+impl Prompter for UiPrompter {
+    fn ask(&self, question: Question) -> Answer {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (otx, orx) = oneshot::channel();
+        lock(&self.pending).insert(id, otx);
+        let _ = self.tx.send(Event::Stream { action: Action::Ask { id, question }, credit: None });
+        Box::pin(async move { orx.await.ok().flatten() })
+    }
+}
+
+/// Where to connect for a host reference.
+pub fn resolve_target(sv: &Services, host: &HostRef) -> Result<Target, SshError> {
+    let mut ovr = sv.ssh_override.clone();
+    let alias = match host {
+        HostRef::Server { name, ipv4 } => {
+            if sv.ssh.knows(name) {
+                name.clone()
+            } else {
+                ipv4.clone().unwrap_or_else(|| name.clone())
+            }
+        }
+        HostRef::Coolify { name, ip, user, port } => {
+            if sv.ssh.knows(name) {
+                name.clone()
+            } else {
+                // Coolify's own record of how it reaches the server.
+                ovr.user = ovr.user.or_else(|| user.clone());
+                ovr.port = ovr.port.or(*port);
+                ip.clone()
+            }
+        }
+        HostRef::Alias(a) => a.clone(),
+    };
+    sv.ssh.resolve(&alias, &ovr)
+}
+
+fn env_of(sv: &Services) -> Result<SshEnv, String> {
+    sv.ssh_env.clone().ok_or_else(|| "SSH is not set up in this runtime".to_string())
+}
+
+/// Starts a tail for a tab; returns the handle that stops it.
+pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Services, tx: mpsc::UnboundedSender<Event>) -> AbortHandle {
+    let sv = sv.clone();
+    let task = tokio::spawn(async move {
+        let send = |action: Action, credit: Option<Arc<AtomicUsize>>| tx.send(Event::Stream { action, credit }).is_ok();
+        let target = match resolve_target(&sv, &host) {
+            Ok(t) => t,
+            Err(e) => {
+                send(Action::TailStatus { tab, status: tail::TailStatus::Failed(e.to_string()) }, None);
+                return;
+            }
+        };
+        let env = match env_of(&sv) {
+            Ok(e) => e,
+            Err(e) => {
+                send(Action::TailStatus { tab, status: tail::TailStatus::Failed(e) }, None);
+                return;
+            }
+        };
+        let (ttx, mut trx) = mpsc::unbounded_channel();
+        let credit = Arc::new(AtomicUsize::new(0));
+        let runner = tokio::spawn(tail::run(target, env, source, ttx, credit.clone()));
+        while let Some(ev) = trx.recv().await {
+            let ok = match ev {
+                TailEvent::Status(status) => send(Action::TailStatus { tab, status }, None),
+                TailEvent::Lines(batch) => send(Action::LogLines { tab, batch }, Some(credit.clone())),
+            };
+            if !ok {
+                break;
+            }
+        }
+        runner.abort();
+    });
+    task.abort_handle()
+}
+
+pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>) {
     let label = effect.label();
     let send = |action: Action, done: bool| {
         // The receiver is gone only when the app is exiting.
@@ -50,6 +172,107 @@ pub async fn run(effect: Effect, sv: Services, tx: UnboundedSender<Event>) {
             };
             send(Action::CoolifyVersion(r), true);
         }
-        Effect::Suspend => {}
+        Effect::LoadCoolify => {
+            let r = match sv.coolify {
+                Some(c) => c.inventory().await.map_err(|e| e.to_string()),
+                None => Err("no Coolify instance configured".into()),
+            };
+            send(Action::CoolifyInventory(r), true);
+        }
+        Effect::Run { tab, host, command, container } => {
+            let result = run_command(tab, &host, &command, container.as_deref(), &sv, &send).await;
+            lock(&sv.runs).remove(&tab);
+            send(Action::RunDone { tab, result }, true);
+        }
+        Effect::WriteFile { path, contents, lines } => {
+            let full = expand(&path);
+            let r = tokio::fs::write(&full, contents)
+                .await
+                .map(|_| (full.display().to_string(), lines))
+                .map_err(|e| format!("saving to {}: {e}", full.display()));
+            send(Action::Saved(r), true);
+        }
+        // Handled by the runtime without a job.
+        Effect::Suspend | Effect::StartTail { .. } | Effect::StopTail { .. } | Effect::CancelRun { .. } | Effect::Answer { .. } => {}
+    }
+}
+
+fn expand(path: &str) -> std::path::PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir().unwrap_or_default().join(rest),
+        None => std::path::PathBuf::from(path),
+    }
+}
+
+/// Connects, runs the command (inside the app's container when asked), streams
+/// its output into the tab, and supports cancelling by pid.
+async fn run_command(
+    tab: u64,
+    host: &HostRef,
+    command: &str,
+    container: Option<&str>,
+    sv: &Services,
+    send: &impl Fn(Action, bool),
+) -> Result<String, String> {
+    let target = resolve_target(sv, host).map_err(|e| e.to_string())?;
+    let env = env_of(sv)?;
+    let session = Session::connect(&target, &env).await.map_err(|e| e.to_string())?;
+    let full = match container {
+        Some(uuid) => {
+            let ps = session.run(&find_container(uuid)).await.map_err(|e| e.to_string())?;
+            let name = pick_container(&ps.stdout_text(), uuid)
+                .ok_or_else(|| format!("no running container for {uuid} on {}", target.display()))?;
+            docker_exec(&name, command)
+        }
+        None => command.to_string(),
+    };
+    send(Action::RunStarted { tab, target: target.display() }, false);
+    let (ctx, mut crx) = mpsc::channel::<()>(1);
+    lock(&sv.runs).insert(tab, ctx);
+    let mut exec = session.exec(&with_pid(&full)).await.map_err(|e| e.to_string())?;
+    let mut batch = Batch::default();
+    let mut out = LineSplitter::new(1 << 20);
+    let mut err = LineSplitter::new(1 << 20);
+    let mut pid: Option<u32> = None;
+    let mut tick = tokio::time::interval(tail::BATCH_INTERVAL);
+    let flush = |batch: &mut Batch| {
+        if !batch.lines.is_empty() {
+            send(Action::LogLines { tab, batch: std::mem::take(batch) }, false);
+        }
+    };
+    loop {
+        tokio::select! {
+            ev = exec.events.recv() => match ev {
+                Some(ExecEvent::Stdout(b)) => out.push(&b, |l| batch.push_raw(l, Kind::Stdout)),
+                Some(ExecEvent::Stderr(b)) => err.push(&b, |l| {
+                    // The wrapper's first stderr line is the pid, not output.
+                    if pid.is_none()
+                        && let Some(p) = std::str::from_utf8(l).ok().and_then(|s| s.strip_prefix(PID_MARK)).and_then(|p| p.trim().parse().ok())
+                    {
+                        pid = Some(p);
+                        return;
+                    }
+                    batch.push_raw(l, Kind::Stderr)
+                }),
+                Some(ExecEvent::End(exit)) => {
+                    out.finish(|l| batch.push_raw(l, Kind::Stdout));
+                    err.finish(|l| batch.push_raw(l, Kind::Stderr));
+                    flush(&mut batch);
+                    return Ok(exit.to_string());
+                }
+                None => {
+                    flush(&mut batch);
+                    return Err("the channel closed".into());
+                }
+            },
+            Some(()) = crx.recv() => {
+                exec.signal(russh::Sig::TERM).await;
+                // OpenSSH ignores signal requests for root logins: kill by pid too.
+                if let Some(p) = pid {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), session.run(&format!("kill -TERM -- -{p} 2>/dev/null; kill -TERM {p}"))).await;
+                }
+            }
+            _ = tick.tick() => flush(&mut batch),
+        }
     }
 }

@@ -24,6 +24,10 @@ pub enum Event {
     Resize { w: u16, h: u16, seq: u64 },
     /// A job's result. `done` marks its last action.
     Job { action: Action, done: bool, label: &'static str },
+    /// From a stream (a tail, a question): not counted as busy. `credit` is
+    /// handed back once the lines are applied, so the tail can tell when the
+    /// console falls behind.
+    Stream { action: Action, credit: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>> },
     /// SIGHUP / SIGTERM: leave cleanly.
     Quit,
     /// SIGTSTP from outside.
@@ -52,8 +56,10 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn new(state: State, services: Services) -> Runtime {
+    pub fn new(state: State, mut services: Services) -> Runtime {
         let (tx, rx) = unbounded_channel();
+        let prompter = jobs::UiPrompter::new(tx.clone(), services.prompts.clone());
+        services.ssh_env = Some(crate::ssh::SshEnv::new(std::sync::Arc::new(prompter)));
         Runtime { state, services, tx, rx, processed_seq: 0 }
     }
 
@@ -83,9 +89,35 @@ impl Runtime {
     fn run_effects(&mut self, effects: Vec<Effect>) -> Handled {
         let mut h = Handled { dirty: true, ..Default::default() };
         for e in effects {
-            if !e.is_job() {
-                h.suspend |= e == Effect::Suspend;
-                continue;
+            match e {
+                Effect::Suspend => {
+                    h.suspend = true;
+                    continue;
+                }
+                Effect::Answer { id, answer } => {
+                    if let Some(tx) = jobs_lock(&self.services.prompts).remove(&id) {
+                        let _ = tx.send(answer);
+                    }
+                    continue;
+                }
+                Effect::StartTail { tab, host, source } => {
+                    let handle = jobs::start_tail(tab, host, source, &self.services, self.tx.clone());
+                    jobs_lock(&self.services.tails).insert(tab, handle);
+                    continue;
+                }
+                Effect::StopTail { tab } => {
+                    if let Some(a) = jobs_lock(&self.services.tails).remove(&tab) {
+                        a.abort();
+                    }
+                    continue;
+                }
+                Effect::CancelRun { tab } => {
+                    if let Some(c) = jobs_lock(&self.services.runs).get(&tab) {
+                        let _ = c.try_send(());
+                    }
+                    continue;
+                }
+                _ => {}
             }
             let label = e.label();
             self.state.busy += 1;
@@ -128,6 +160,13 @@ impl Runtime {
                 }
                 h
             }
+            Event::Stream { action, credit } => {
+                let h = self.apply(action);
+                if let Some(c) = credit {
+                    c.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                }
+                h
+            }
             Event::Quit => {
                 self.state.quit = true;
                 Handled { dirty: false, ..Default::default() }
@@ -148,4 +187,8 @@ impl Runtime {
     pub fn tick(&mut self) -> Handled {
         self.apply(Action::Tick)
     }
+}
+
+fn jobs_lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -96,13 +96,20 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     }
     let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
     let readonly = opts.readonly || config.readonly;
-    let state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    let mut state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    if let Some(n) = config.log_lines {
+        state.logs.cap = n.max(100);
+    }
     Ok(Loaded { config, config_path, state })
 }
 
 /// Clients for the configured contexts (hcloud/coolify CLI configs, env, cutover config).
 pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Result<Services> {
     let mut sv = Services::default();
+    // The user's ssh config, as OpenSSH reads it.
+    let home = dirs::home_dir().unwrap_or_default();
+    sv.ssh = std::sync::Arc::new(crate::ssh::SshSettings::load(Some(&home.join(".ssh/config")), &home)?);
+    sv.ssh_override = loaded.config.ssh.clone().unwrap_or_default();
     let hpath = contexts::hcloud_config_path(env);
     let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
     if let Some(ctx) = active.map(|i| &hctx[i]) {
@@ -110,6 +117,9 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
         loaded.state.contexts.hetzner = Some(ctx.name.clone());
         loaded.state.contexts.hetzner_endpoint = Some(ctx.endpoint.clone());
         loaded.state.readonly |= ctx.readonly;
+        if let Some(o) = loaded.config.hetzner.iter().find(|e| e.name == ctx.name).and_then(|e| e.ssh.clone()) {
+            sv.ssh_override = o;
+        }
         let token = ctx.token.resolve().wrap_err_with(|| format!("Hetzner context `{}`", ctx.name))?;
         if let Some(t) = token {
             sv.hetzner = Some(hetzner::Client::new(&ctx.endpoint, t)?);
@@ -141,5 +151,25 @@ pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Service
         coolify: Some("demo".into()),
         ..Contexts::default()
     };
-    Ok(Services { hetzner: Some(hz), hetzner_context: "demo".into(), coolify: Some(cf) })
+    // Every simulated server is the simulated SSH host on loopback. Its key is
+    // learnt into a known_hosts file of this run only, never the user's.
+    let dir = std::env::temp_dir().join(format!("cutover-demo-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+    let ssh_override = crate::ssh::SshOverride {
+        host: Some("127.0.0.1".into()),
+        port: Some(sim.ssh.addr.port()),
+        user: Some("root".into()),
+        jump: Some("none".into()),
+        known_hosts: Some(dir.join("known_hosts")),
+        keepalive: Some(5),
+        identity_file: None,
+    };
+    Ok(Services {
+        hetzner: Some(hz),
+        hetzner_context: "demo".into(),
+        coolify: Some(cf),
+        ssh: std::sync::Arc::new(crate::ssh::SshSettings::default()),
+        ssh_override,
+        ..Services::default()
+    })
 }

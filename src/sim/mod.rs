@@ -4,6 +4,8 @@
 
 pub mod coolify;
 pub mod hetzner;
+pub mod logs;
+pub mod ssh;
 pub mod world;
 
 use axum::body::{Body, Bytes};
@@ -32,6 +34,8 @@ pub struct SimOptions {
     /// Fixed tokens (tests); random when `None`.
     pub hetzner_token: Option<String>,
     pub coolify_token: Option<String>,
+    /// Port of the simulated SSH host (0 = any free port).
+    pub ssh_port: u16,
 }
 
 impl Default for SimOptions {
@@ -45,6 +49,7 @@ impl Default for SimOptions {
             record: false,
             hetzner_token: None,
             coolify_token: None,
+            ssh_port: 0,
         }
     }
 }
@@ -146,6 +151,7 @@ impl Shared {
 pub struct Sim {
     pub hetzner_addr: SocketAddr,
     pub coolify_addr: SocketAddr,
+    pub ssh: ssh::SshHost,
     pub shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -194,6 +200,7 @@ impl Sim {
         let coolify_addr = cf_listener.local_addr()?;
         let hz_router = hetzner::router(shared.clone());
         let cf_router = coolify::router(shared.clone());
+        let ssh = ssh::start(shared.clone(), opts.ssh_port).await?;
         let tasks = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(hz_listener, hz_router).await;
@@ -202,7 +209,7 @@ impl Sim {
                 let _ = axum::serve(cf_listener, cf_router).await;
             }),
         ];
-        Ok(Sim { hetzner_addr, coolify_addr, shared, tasks })
+        Ok(Sim { hetzner_addr, coolify_addr, ssh, shared, tasks })
     }
 
     pub fn hetzner_endpoint(&self) -> String {
@@ -220,6 +227,7 @@ impl Sim {
             format!("export HCLOUD_TOKEN={}", self.shared.hetzner_token),
             format!("export COOLIFY_URL={}", self.coolify_url()),
             format!("export COOLIFY_TOKEN='{}'", self.shared.coolify_token),
+            format!("# simulated SSH host: ssh -p {} root@127.0.0.1 (key {})", self.ssh.addr.port(), self.ssh.public_key),
         ]
     }
 

@@ -79,7 +79,7 @@ impl client::Handler for Client {
                 let q = Question::HostKey {
                     host: self.host.clone(),
                     port: self.port,
-                    algorithm: pk.algorithm().as_str().to_uppercase(),
+                    algorithm: algorithm_name(pk.algorithm().as_str()),
                     fingerprint: fingerprint.clone(),
                     known_hosts: self.known_hosts.display().to_string(),
                 };
@@ -120,6 +120,12 @@ impl client::Handler for Client {
         drop(reply);
         Ok(())
     }
+}
+
+/// The name OpenSSH prints for a key type (`ED25519`, `ECDSA`, `RSA`).
+fn algorithm_name(a: &str) -> String {
+    let a = a.strip_prefix("ssh-").unwrap_or(a);
+    if a.starts_with("ecdsa") { "ECDSA".into() } else { a.to_uppercase() }
 }
 
 fn config(target: &Target) -> Arc<client::Config> {

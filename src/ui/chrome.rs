@@ -82,10 +82,13 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         let sigil = match p.kind {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
+            PromptKind::Highlight => "highlight: ",
+            PromptKind::SavePath => "save to: ",
+            PromptKind::Answer => "> ",
         };
         let line = Line::from(vec![Span::styled(sigil, st.get(Slot::Prompt)), Span::styled(p.text.clone(), st.get(Slot::Text))]);
         f.render_widget(Paragraph::new(line).style(base), area);
-        let x = area.x + 1 + p.text.chars().take(p.cursor).map(|c| unicode_width(c) as u16).sum::<u16>();
+        let x = area.x + sigil.chars().count() as u16 + p.text.chars().take(p.cursor).map(|c| unicode_width(c) as u16).sum::<u16>();
         f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }

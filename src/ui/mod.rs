@@ -3,6 +3,8 @@
 pub mod chrome;
 pub mod glyphs;
 pub mod help;
+pub mod logs;
+pub mod modal;
 pub mod servers;
 pub mod table;
 
@@ -25,12 +27,14 @@ pub fn draw(f: &mut Frame, state: &State) {
     chrome::tabs(f, tabs, state);
     match state.pane {
         Pane::Servers => servers::draw(f, body, state, g),
+        Pane::Logs => logs::draw(f, body, state, g),
         other => placeholder(f, body, state, g, other),
     }
     if let Some(Overlay::Help { scroll }) = state.overlay {
         help::draw(f, body, state, g, scroll);
     }
     chrome::status(f, status, state, g);
+    modal::draw(f, body, state, g);
 }
 
 fn placeholder(f: &mut Frame, area: Rect, state: &State, g: &glyphs::Glyphs, pane: Pane) {

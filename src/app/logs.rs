@@ -1,0 +1,419 @@
+//! The Logs pane: tabs of log tails and command runs over SSH. Each tab has a
+//! ring buffer, follow mode, a filter (hide non-matching) and a highlight (mark
+//! matches, jump between them) as two separate modes.
+
+use crate::logs::{Kind, Level, LogBuffer, Matcher};
+use crate::ssh::tail::{Batch, TailSource, TailStatus};
+
+pub const DEFAULT_CAP: usize = 100_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostRef {
+    /// A Hetzner server, by name (its ssh_config alias if there is one) or public IPv4.
+    Server { name: String, ipv4: Option<String> },
+    /// A Coolify server, from the Coolify API.
+    Coolify { name: String, ip: String, user: Option<String>, port: Option<u16> },
+    /// Anything else: an ssh_config alias or an address.
+    Alias(String),
+}
+
+impl HostRef {
+    pub fn label(&self) -> String {
+        match self {
+            HostRef::Server { name, .. } | HostRef::Coolify { name, .. } => name.clone(),
+            HostRef::Alias(a) => a.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TabKind {
+    Tail {
+        source: TailSource,
+        status: TailStatus,
+    },
+    /// A one-off command; `container` when it runs inside an application's container.
+    Run {
+        command: String,
+        container: Option<String>,
+        state: RunState,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunState {
+    Connecting,
+    Running { target: String },
+    Cancelling,
+    Done(String),
+    Failed(String),
+}
+
+pub struct LogTab {
+    pub id: u64,
+    pub title: String,
+    pub host: HostRef,
+    pub kind: TabKind,
+    pub buffer: LogBuffer,
+    /// Auto-scroll to the newest line.
+    pub follow: bool,
+    /// Global index of the top line shown when not following.
+    pub anchor: u64,
+    pub filter: Option<Matcher>,
+    /// Global indices of lines that pass the filter (when one is set).
+    pub filtered: Vec<u64>,
+    pub highlight: Option<Matcher>,
+    /// The highlighted line the last jump landed on.
+    pub current_match: Option<u64>,
+    pub case_sensitive: bool,
+    pub wrap: bool,
+    pub timestamps: bool,
+    /// Lines the tail dropped because the console fell behind.
+    pub dropped: u64,
+}
+
+impl LogTab {
+    pub fn new(id: u64, title: String, host: HostRef, kind: TabKind, cap: usize) -> LogTab {
+        LogTab {
+            id,
+            title,
+            host,
+            kind,
+            buffer: LogBuffer::new(cap),
+            follow: true,
+            anchor: 0,
+            filter: None,
+            filtered: Vec::new(),
+            highlight: None,
+            current_match: None,
+            case_sensitive: false,
+            wrap: false,
+            timestamps: false,
+            dropped: 0,
+        }
+    }
+
+    pub fn is_run(&self) -> bool {
+        matches!(self.kind, TabKind::Run { .. })
+    }
+
+    /// Appends a batch; keeps the filtered list and anchor valid as old lines go.
+    pub fn push_batch(&mut self, b: &Batch) {
+        if b.dropped > 0 {
+            self.dropped += b.dropped;
+            self.buffer.push_marker(&format!("── {} lines dropped: the console fell behind the stream ──", b.dropped));
+            self.index_new();
+        }
+        let first_new = self.buffer.range().1;
+        for l in &b.lines {
+            self.buffer.push_clean(&b.text[l.start as usize..(l.start + l.len) as usize], l.level, l.ts_len as usize, l.kind);
+        }
+        let _ = first_new;
+        self.index_new();
+    }
+
+    pub fn push_marker(&mut self, text: &str) {
+        self.buffer.push_marker(text);
+        self.index_new();
+    }
+
+    /// Filters lines added since the last call; drops evicted ones.
+    fn index_new(&mut self) {
+        let (start, end) = self.buffer.range();
+        if let Some(f) = &self.filter {
+            let from = self.filtered.last().map(|l| l + 1).unwrap_or(start).max(start);
+            for line in self.buffer.iter_from(from) {
+                if line.index >= end {
+                    break;
+                }
+                if line.kind == Kind::Marker || f.is_match(line.text) {
+                    self.filtered.push(line.index);
+                }
+            }
+            let gone = self.filtered.partition_point(|&i| i < start);
+            self.filtered.drain(..gone);
+        }
+        if self.anchor < start {
+            self.anchor = start;
+        }
+    }
+
+    pub fn set_filter(&mut self, m: Option<Matcher>) {
+        self.filter = m;
+        self.filtered.clear();
+        if self.filter.is_some() {
+            let (start, _) = self.buffer.range();
+            let f = self.filter.as_ref().map(|f| f.regex.clone());
+            if let Some(re) = f {
+                self.filtered =
+                    self.buffer.iter_from(start).filter(|l| l.kind == Kind::Marker || re.is_match(l.text)).map(|l| l.index).collect();
+            }
+        }
+        self.follow = true;
+    }
+
+    /// The number of rows the view can show and the global index of each.
+    pub fn rows(&self) -> usize {
+        match &self.filter {
+            Some(_) => self.filtered.len(),
+            None => self.buffer.len(),
+        }
+    }
+
+    /// Global index of view row `i`.
+    pub fn row_index(&self, i: usize) -> Option<u64> {
+        match &self.filter {
+            Some(_) => self.filtered.get(i).copied(),
+            None => {
+                let (s, e) = self.buffer.range();
+                let g = s + i as u64;
+                (g < e).then_some(g)
+            }
+        }
+    }
+
+    /// View row of a global index (the first row at or after it).
+    pub fn row_of(&self, global: u64) -> usize {
+        match &self.filter {
+            Some(_) => self.filtered.partition_point(|&i| i < global),
+            None => global.saturating_sub(self.buffer.range().0) as usize,
+        }
+    }
+
+    /// The first visible row for a window of `height` rows.
+    pub fn top_row(&self, height: usize) -> usize {
+        let rows = self.rows();
+        // A paused view still fills the window when the anchor is near the end.
+        if self.follow { rows.saturating_sub(height) } else { self.row_of(self.anchor).min(rows.saturating_sub(height)) }
+    }
+
+    pub fn scroll(&mut self, delta: isize, height: usize) {
+        let top = self.top_row(height) as isize;
+        let rows = self.rows() as isize;
+        let max_top = (rows - height as isize).max(0);
+        let new_top = (top + delta).clamp(0, max_top);
+        if new_top >= max_top && delta > 0 {
+            // Scrolling past the end resumes following.
+            self.follow = true;
+            return;
+        }
+        self.follow = false;
+        self.anchor = self.row_index(new_top as usize).unwrap_or(self.buffer.range().0);
+    }
+
+    pub fn to_top(&mut self) {
+        self.follow = false;
+        self.anchor = self.row_index(0).unwrap_or(self.buffer.range().0);
+    }
+
+    /// Jumps to the next (or previous) line matching the highlight, wrapping
+    /// around the ends like a pager's search.
+    pub fn jump(&mut self, forward: bool, height: usize) -> bool {
+        let Some(h) = self.highlight.clone() else { return false };
+        let rows = self.rows();
+        if rows == 0 {
+            return false;
+        }
+        let start = match self.current_match {
+            Some(g) => self.row_of(g) as isize + if forward { 1 } else { -1 },
+            None if forward => self.top_row(height) as isize,
+            None => (self.top_row(height) + height).min(rows) as isize - 1,
+        };
+        let n = rows as isize;
+        for step in 0..n {
+            let i = (start + if forward { step } else { -step }).rem_euclid(n) as usize;
+            if let Some(g) = self.row_index(i)
+                && let Some(line) = self.buffer.get(g)
+                && h.is_match(line.text)
+            {
+                self.current_match = Some(g);
+                self.follow = false;
+                // Put the match a few rows below the top, so its context shows.
+                let top = i.saturating_sub(height / 3);
+                self.anchor = self.row_index(top).unwrap_or(g);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The text a save writes: the filtered view if a filter is set, else the
+    /// whole buffer. Whole lines (never truncated), already neutralised.
+    pub fn export(&self) -> (String, usize) {
+        let mut out = String::new();
+        let mut n = 0;
+        for i in 0..self.rows() {
+            if let Some(l) = self.row_index(i).and_then(|g| self.buffer.get(g)) {
+                out.push_str(if self.timestamps { l.text } else { l.body() });
+                out.push('\n');
+                n += 1;
+            }
+        }
+        (out, n)
+    }
+
+    pub fn clear(&mut self) {
+        self.buffer.clear();
+        self.filtered.clear();
+        self.current_match = None;
+        self.follow = true;
+    }
+
+    /// A short status for the tab bar and the pane title.
+    pub fn state_text(&self) -> (String, Level) {
+        match &self.kind {
+            TabKind::Tail { status, .. } => match status {
+                TailStatus::Connecting => ("connecting".into(), Level::Info),
+                TailStatus::Streaming(t) => (format!("streaming from {t}"), Level::Info),
+                TailStatus::Retrying { reason, in_secs } if *in_secs > 0 => (format!("reconnecting in {in_secs}s: {reason}"), Level::Warn),
+                TailStatus::Retrying { .. } => ("reconnecting".into(), Level::Warn),
+                TailStatus::Ended(e) => (format!("ended: {e}"), Level::Warn),
+                TailStatus::Failed(e) => (format!("failed: {e}"), Level::Error),
+            },
+            TabKind::Run { state, .. } => match state {
+                RunState::Connecting => ("connecting".into(), Level::Info),
+                RunState::Running { target } => (format!("running on {target}"), Level::Info),
+                RunState::Cancelling => ("cancelling".into(), Level::Warn),
+                RunState::Done(s) if s == "exit status 0" => (s.clone(), Level::Info),
+                RunState::Done(s) => (s.clone(), Level::Warn),
+                RunState::Failed(e) => (format!("failed: {e}"), Level::Error),
+            },
+        }
+    }
+}
+
+pub struct LogsPane {
+    pub tabs: Vec<LogTab>,
+    pub active: usize,
+    pub next_id: u64,
+    pub cap: usize,
+}
+
+impl Default for LogsPane {
+    fn default() -> Self {
+        LogsPane { tabs: Vec::new(), active: 0, next_id: 1, cap: DEFAULT_CAP }
+    }
+}
+
+impl LogsPane {
+    pub fn open(&mut self, title: String, host: HostRef, kind: TabKind) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.tabs.push(LogTab::new(id, title, host, kind, self.cap));
+        self.active = self.tabs.len() - 1;
+        id
+    }
+
+    pub fn tab_mut(&mut self, id: u64) -> Option<&mut LogTab> {
+        self.tabs.iter_mut().find(|t| t.id == id)
+    }
+
+    pub fn current(&self) -> Option<&LogTab> {
+        self.tabs.get(self.active)
+    }
+
+    pub fn current_mut(&mut self) -> Option<&mut LogTab> {
+        self.tabs.get_mut(self.active)
+    }
+
+    pub fn close_current(&mut self) -> Option<LogTab> {
+        if self.tabs.is_empty() {
+            return None;
+        }
+        let t = self.tabs.remove(self.active);
+        self.active = self.active.min(self.tabs.len().saturating_sub(1));
+        Some(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tab_with(n: usize) -> LogTab {
+        let mut t = LogTab::new(
+            1,
+            "t".into(),
+            HostRef::Alias("h".into()),
+            TabKind::Tail { source: TailSource::Command("x".into()), status: TailStatus::Connecting },
+            1000,
+        );
+        let mut b = Batch::default();
+        for i in 0..n {
+            let lvl = if i % 10 == 0 { "ERROR" } else { "INFO" };
+            b.push_raw(format!("{lvl} line {i} req-{:04x}", i).as_bytes(), Kind::Stdout);
+        }
+        t.push_batch(&b);
+        t
+    }
+
+    #[test]
+    fn follow_scroll_and_resume() {
+        let mut t = tab_with(100);
+        assert_eq!(t.top_row(10), 90);
+        t.scroll(-5, 10);
+        assert!(!t.follow);
+        assert_eq!(t.top_row(10), 85);
+        // New lines do not move a paused view.
+        let mut b = Batch::default();
+        b.push_raw(b"INFO new", Kind::Stdout);
+        t.push_batch(&b);
+        assert_eq!(t.top_row(10), 85);
+        t.scroll(50, 10);
+        assert!(t.follow, "scrolling to the end resumes follow");
+    }
+
+    #[test]
+    fn filter_keeps_up_with_new_lines() {
+        let mut t = tab_with(100);
+        t.set_filter(Matcher::new("ERROR", true));
+        assert_eq!(t.rows(), 10);
+        let mut b = Batch::default();
+        b.push_raw(b"ERROR fresh", Kind::Stdout);
+        b.push_raw(b"INFO fresh", Kind::Stdout);
+        t.push_batch(&b);
+        assert_eq!(t.rows(), 11);
+        let (text, n) = t.export();
+        assert_eq!(n, 11);
+        assert!(text.ends_with("ERROR fresh\n"));
+    }
+
+    #[test]
+    fn highlight_jumps_between_matches() {
+        let mut t = tab_with(100);
+        t.highlight = Matcher::new("req-003[2c]", true);
+        // Following at the bottom: the next match wraps around to the top.
+        assert!(t.jump(true, 10));
+        assert_eq!(t.current_match, Some(50));
+        assert!(t.jump(true, 10));
+        assert_eq!(t.current_match, Some(60));
+        assert!(t.jump(true, 10));
+        assert_eq!(t.current_match, Some(50), "wraps");
+        assert!(t.jump(false, 10));
+        assert_eq!(t.current_match, Some(60), "wraps backwards");
+        t.highlight = Matcher::new("nothing-like-this", true);
+        assert!(!t.jump(true, 10));
+    }
+
+    #[test]
+    fn eviction_keeps_indices_valid() {
+        let mut t = LogTab::new(
+            1,
+            "t".into(),
+            HostRef::Alias("h".into()),
+            TabKind::Tail { source: TailSource::Command("x".into()), status: TailStatus::Connecting },
+            50,
+        );
+        t.set_filter(Matcher::new("ERROR", true));
+        for round in 0..5 {
+            let mut b = Batch::default();
+            for i in 0..40 {
+                b.push_raw(format!("{} {round}-{i}", if i % 2 == 0 { "ERROR" } else { "INFO" }).as_bytes(), Kind::Stdout);
+            }
+            t.push_batch(&b);
+        }
+        assert_eq!(t.buffer.len(), 50);
+        assert!(t.filtered.iter().all(|&g| t.buffer.get(g).is_some()));
+        assert_eq!(t.rows(), 25);
+    }
+}
