@@ -83,3 +83,13 @@ async fn tail_filter_highlight_save_and_exec_in_the_demo() {
     assert!(saved.lines().all(|l| l.contains("ERROR") || l.starts_with("──")), "{saved}");
     assert!(!saved.contains('\x1b'));
 }
+
+#[tokio::test]
+async fn command_runs_report_exit_status_and_cancel() {
+    support::play_ok("run_cancel").await;
+}
+
+#[tokio::test]
+async fn read_only_playbooks_do_not_run_commands() {
+    support::play_ok("readonly_exec").await;
+}

@@ -263,3 +263,61 @@ async fn hostile_log_lines_are_neutralised() {
     assert!(l.starts_with("^[]0;owned^G^[[2J"), "{l:?}");
     task.abort();
 }
+
+#[tokio::test]
+async fn a_flood_is_dropped_and_counted_not_queued() {
+    let s = Sshd::start();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let credit = Arc::new(AtomicUsize::new(0));
+    let t = target(&s, "root", vec![s.path("plain_ed25519")], &s.path("known_hosts"));
+    let flood = TailSource::Command("i=0; while [ $i -lt 300000 ]; do echo \"flood line $i\"; i=$((i+1)); done; sleep 2".into());
+    let task = tokio::spawn(tail::run(t, env(trust_all()), flood, tx, credit.clone()));
+    // A console that does not apply anything for a while: credit is never handed back.
+    let mut held = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held < tail::MAX_IN_FLIGHT && tokio::time::Instant::now() < deadline {
+        if let Some(TailEvent::Lines(_)) = rx.recv().await {
+            held += 1;
+        }
+    }
+    assert_eq!(held, tail::MAX_IN_FLIGHT);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Now catch up: the next batch says how many lines were dropped meanwhile.
+    credit.store(0, std::sync::atomic::Ordering::Release);
+    let mut dropped = 0;
+    let r = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match rx.recv().await {
+                Some(TailEvent::Lines(b)) => {
+                    credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                    if b.dropped > 0 {
+                        dropped = b.dropped;
+                        return;
+                    }
+                }
+                Some(_) => {}
+                None => return,
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok() && dropped > 0, "dropped lines are reported (got {dropped})");
+    task.abort();
+}
+
+#[tokio::test]
+async fn hashed_known_hosts_entries_are_honoured() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let out =
+        std::process::Command::new("ssh-keyscan").args(["-H", "-t", "ed25519", "-p", &s.port.to_string(), "127.0.0.1"]).output().unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(line.starts_with("|1|"), "hashed entry: {line}");
+    std::fs::write(&kh, &line).unwrap();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let e = env(Recorder { asked: asked.clone(), inner: trust_all() });
+    let sess = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &e).await.unwrap();
+    assert!(sess.run("true").await.unwrap().success());
+    assert!(asked.lock().unwrap().is_empty(), "a hashed entry is a known host: no question");
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), line, "file untouched");
+}

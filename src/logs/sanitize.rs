@@ -84,7 +84,7 @@ impl LineSplitter {
 
     /// Calls `line` for every complete line in `data`.
     pub fn push(&mut self, mut data: &[u8], mut line: impl FnMut(&[u8])) {
-        while let Some(nl) = data.iter().position(|&b| b == b'\n') {
+        while let Some(nl) = memchr::memchr(b'\n', data) {
             if self.partial.is_empty() {
                 line(&data[..nl]);
             } else {

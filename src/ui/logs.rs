@@ -147,6 +147,8 @@ fn lines(f: &mut Frame, area: Rect, state: &State, tab: &LogTab, g: &Glyphs) {
         let (shown, cut) = cut(full);
         let base = match line.kind {
             Kind::Marker => st.get(Slot::Info).add_modifier(Modifier::ITALIC),
+            // A command's stderr stands apart from its stdout.
+            Kind::Stderr if tab.is_run() && line.level == Level::None => st.get(Slot::Warn),
             _ => st.get(level_slot(line.level)),
         };
         let mut spans = Vec::new();
