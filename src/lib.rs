@@ -5,6 +5,7 @@
 pub mod app;
 pub mod config;
 pub mod coolify;
+pub mod dns;
 pub mod hetzner;
 pub mod input;
 pub mod logs;

@@ -126,3 +126,176 @@ async fn coolify_reads_conform() {
     assert!(e.to_string().contains("Unauthenticated."), "{e}");
     check_all(&sim.exchanges());
 }
+
+fn fast_sim_opts() -> SimOptions {
+    SimOptions { record: true, action_speed: 0.05, ..SimOptions::default() }
+}
+
+async fn server_id(c: &hetzner::Client, name: &str) -> i64 {
+    c.servers_all().await.unwrap().into_iter().find(|s| s.name == name).unwrap().id
+}
+
+#[tokio::test]
+async fn server_actions_follow_to_the_end() {
+    let sim = Sim::start(fast_sim_opts()).await.unwrap();
+    let c = hz_client(&sim);
+    let web = server_id(&c, "web-uat-1").await;
+    let a = c.server_action(web, "reboot").await.unwrap();
+    assert_eq!((a.command.as_str(), a.status.as_str()), ("reboot_server", "running"));
+    // Another action while one runs: locked.
+    let e = c.server_action(web, "reset").await.unwrap_err();
+    assert_eq!(e.api_code(), Some("locked"));
+    let mut seen = Vec::new();
+    let done = c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |p| seen.push(p[0].progress)).await.unwrap();
+    assert_eq!(done[0].status, "success");
+    assert!(seen.len() >= 2, "progress was polled: {seen:?}");
+    // A shutdown succeeds before the server is off.
+    let a = c.server_action(web, "shutdown").await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_ne!(c.server(web).await.unwrap().status, "off", "shutdown success is not off yet");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(c.server(web).await.unwrap().status, "off");
+    // A failing action ends in error with its code and message.
+    sim.control("fail-action start_server").unwrap();
+    let a = c.server_action(web, "poweron").await.unwrap();
+    let done = c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(done[0].status, "error");
+    assert_eq!(done[0].error.as_ref().unwrap().code, "action_failed");
+    // Delete protection is honoured.
+    let db = server_id(&c, "db-prod-1").await;
+    let e = c.delete_server(db).await.unwrap_err();
+    assert_eq!(e.api_code(), Some("protected"));
+    let scratch = server_id(&c, "scratch").await;
+    let a = c.delete_server(scratch).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(c.server(scratch).await.unwrap_err().api_code(), Some("not_found"));
+    let now = chrono::Utc::now();
+    let m = c.metrics(web, &["cpu", "network"], now - chrono::Duration::hours(1), now).await.unwrap();
+    assert!(m.time_series["cpu"].values.len() > 10);
+    assert!(m.time_series.contains_key("network.0.bandwidth.in"));
+    let p = c.pricing().await.unwrap();
+    assert_eq!(p.currency, "EUR");
+    assert!(!c.volumes().await.unwrap().is_empty());
+    check_all(&sim.exchanges());
+}
+
+#[tokio::test]
+async fn firewall_rules_are_validated_and_set() {
+    let sim = Sim::start(fast_sim_opts()).await.unwrap();
+    let c = hz_client(&sim);
+    let fws = c.firewalls().await.unwrap();
+    let web = fws.iter().find(|f| f.name == "web").unwrap();
+    assert!(web.applied_to.iter().any(|a| a.kind == "label_selector" && !a.applied_to_resources.is_empty()));
+    let mut rules = web.rules.clone();
+    rules.push(hetzner::model::Rule {
+        description: None,
+        direction: "in".into(),
+        source_ips: vec!["203.0.113.7/24".into()],
+        destination_ips: vec![],
+        protocol: "tcp".into(),
+        port: Some("8080".into()),
+    });
+    let e = c.set_rules(web.id, &rules).await.unwrap_err();
+    let hetzner::Error::Api(api) = &e else { panic!("{e}") };
+    assert_eq!(api.code, "invalid_input");
+    assert!(api.field_messages()[0].1.contains("host bits"), "{e}");
+    rules.last_mut().unwrap().source_ips = vec!["203.0.113.7/32".into()];
+    let actions = c.set_rules(web.id, &rules).await.unwrap();
+    assert!(actions.iter().any(|a| a.command == "set_firewall_rules"));
+    let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
+    c.wait_actions(&ids, std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let again = c.firewalls().await.unwrap();
+    assert_eq!(again.iter().find(|f| f.name == "web").unwrap().rules.len(), 4);
+    let db = fws.iter().find(|f| f.name == "db").unwrap();
+    let uat = server_id(&c, "web-uat-1").await;
+    let a = c.apply_firewall(db.id, &[uat], &["env=staging".into()]).await.unwrap();
+    assert_eq!(a.len(), 2);
+    check_all(&sim.exchanges());
+}
+
+#[tokio::test]
+async fn dns_zones_and_rrsets() {
+    let sim = Sim::start(fast_sim_opts()).await.unwrap();
+    let c = hz_client(&sim);
+    let zones = c.zones().await.unwrap();
+    let z = zones.iter().find(|z| z.name == "example.com").unwrap();
+    assert_eq!(z.authoritative_nameservers.as_ref().unwrap().delegation_status, "valid");
+    assert!(zones.iter().any(|z| z.authoritative_nameservers.as_ref().is_some_and(|n| n.delegation_status == "invalid")));
+    let rr = c.rrsets("example.com").await.unwrap();
+    let dkim = rr.iter().find(|r| r.name == "mail._domainkey").unwrap();
+    assert!(dkim.protection.change);
+    assert!(dkim.records[0].value.matches('"').count() >= 4, "long TXT stored as several strings");
+    // Create, modify, change TTL, delete.
+    c.create_rrset("example.com", "new", "A", Some(300), &["198.51.100.10".into()]).await.unwrap();
+    let e = c.create_rrset("example.com", "new", "A", None, &["198.51.100.11".into()]).await.unwrap_err();
+    assert_eq!(e.api_code(), Some("uniqueness_error"));
+    let e = c.create_rrset("example.com", "txt", "TXT", None, &["not quoted".into()]).await.unwrap_err();
+    assert_eq!(e.api_code(), Some("invalid_input"), "the API itself refuses unquoted TXT");
+    c.rrset_records("example.com", "new", "A", "add_records", &["198.51.100.11".into()], Some(300)).await.unwrap();
+    c.rrset_records("example.com", "new", "A", "remove_records", &["198.51.100.10".into()], None).await.unwrap();
+    c.rrset_records("example.com", "uat", "A", "set_records", &["198.51.100.12".into()], None).await.unwrap();
+    c.rrset_ttl("example.com", "uat", "A", Some(60)).await.unwrap();
+    let e = c.rrset_records("example.com", "mail._domainkey", "TXT", "set_records", &["\"x\"".into()], None).await.unwrap_err();
+    assert_eq!(e.api_code(), Some("protected"));
+    c.delete_rrset("example.com", "new", "A").await.unwrap();
+    c.zone_ttl("doestatis.example", 600).await.unwrap();
+    let rr = c.rrsets("example.com").await.unwrap();
+    let uat = rr.iter().find(|r| r.name == "uat" && r.rtype == "A").unwrap();
+    assert_eq!((uat.ttl, uat.records[0].value.as_str()), (Some(60), "198.51.100.12"));
+    assert!(!rr.iter().any(|r| r.name == "new"));
+    // Export, then import it back (a zone without protected RRSets).
+    let text = c.export_zone("doestatis.example").await.unwrap();
+    assert!(text.starts_with("$ORIGIN\tdoestatis.example."));
+    let edited = text.replace("\nuat\t3600\tIN\tA\t", "\nuat\t300\tIN\tA\t");
+    c.import_zone("doestatis.example", &edited).await.unwrap();
+    let e = c.import_zone("doestatis.example", "$ORIGIN other.example.\n").await.unwrap_err();
+    assert_eq!(e.api_code(), Some("invalid_input"));
+    check_all(&sim.exchanges());
+}
+
+/// The validator itself: a response or request that breaks the spec is caught.
+#[test]
+fn the_validator_catches_violations() {
+    let hz = Spec::load("hetzner-cloud.openapi.json", "/v1");
+    let ex = |method: &str, path: &str, query: &str, req: Option<serde_json::Value>, status: u16, body: &str| Exchange {
+        api: Api::Hetzner,
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        request_body: req,
+        status,
+        content_type: "application/json".into(),
+        response_body: body.as_bytes().to_vec().into(),
+    };
+    // A server without its required fields.
+    let bad = ex("GET", "/v1/servers/1", "", None, 200, r#"{"server":{"id":1,"name":"x"}}"#);
+    assert!(!hz.check(&bad, &[]).is_empty());
+    // A status string outside the enum.
+    let bad = ex(
+        "GET",
+        "/v1/actions",
+        "id=1",
+        None,
+        200,
+        r#"{"actions":[{"id":1,"command":"x","status":"done","progress":1,"started":"","finished":null,"resources":[],"error":null}]}"#,
+    );
+    assert!(hz.check(&bad, &[]).iter().any(|p| p.contains("status")), "{:?}", hz.check(&bad, &[]));
+    // An unknown query parameter and a bad sort value.
+    assert!(!hz.check(&ex("GET", "/v1/servers", "colour=red", None, 200, r#"{"servers":[],"meta":{"pagination":{"page":1,"per_page":25,"previous_page":null,"next_page":null,"last_page":1,"total_entries":0}}}"#), &[]).is_empty());
+    assert!(!hz.check(&ex("GET", "/v1/servers", "sort=colour", None, 200, r#"{"servers":[],"meta":{"pagination":{"page":1,"per_page":25,"previous_page":null,"next_page":null,"last_page":1,"total_entries":0}}}"#), &[]).is_empty());
+    // A request body with a wrong type.
+    let bad = ex(
+        "POST",
+        "/v1/zones/x/actions/change_ttl",
+        "",
+        Some(serde_json::json!({"ttl": "long"})),
+        201,
+        r#"{"action":{"id":1,"command":"x","status":"running","progress":1,"started":"","finished":null,"resources":[],"error":null}}"#,
+    );
+    assert!(hz.check(&bad, &[]).iter().any(|p| p.contains("request body")));
+    // An error body without `code`.
+    let bad = ex("GET", "/v1/servers/1", "", None, 404, r#"{"error":{"message":"gone"}}"#);
+    assert!(!hz.check(&bad, &[]).is_empty());
+    // A path the API does not have.
+    assert!(!hz.check(&ex("GET", "/v1/serverz", "", None, 200, "{}"), &[]).is_empty());
+}

@@ -4,6 +4,7 @@ pub mod error;
 pub mod http;
 pub mod label_selector;
 pub mod model;
+pub mod resources;
 
 pub use error::{ApiError, Error};
 pub use http::{Client, RateLimit};

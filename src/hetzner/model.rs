@@ -205,3 +205,204 @@ pub struct Image {
     #[serde(default)]
     pub os_version: Option<String>,
 }
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Action {
+    pub id: i64,
+    pub command: String,
+    pub status: String,
+    pub progress: i64,
+    #[serde(default)]
+    pub started: String,
+    #[serde(default)]
+    pub finished: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<ActionResource>,
+    #[serde(default)]
+    pub error: Option<ActionError>,
+}
+
+impl Action {
+    pub fn done(&self) -> bool {
+        self.status != "running"
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ActionResource {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ActionError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Pricing {
+    pub currency: String,
+    pub vat_rate: String,
+    #[serde(default)]
+    pub primary_ips: Vec<PrimaryIpPrice>,
+    #[serde(default)]
+    pub volume: Option<PerGb>,
+    #[serde(default)]
+    pub server_backup: Option<BackupPrice>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PrimaryIpPrice {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub prices: Vec<IpLocationPrice>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct IpLocationPrice {
+    pub location: String,
+    pub price_monthly: Price,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PerGb {
+    pub price_per_gb_month: Price,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct BackupPrice {
+    pub percentage: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Volume {
+    pub id: i64,
+    pub name: String,
+    /// GB.
+    pub size: f64,
+    pub server: Option<i64>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Metrics {
+    pub start: String,
+    pub end: String,
+    pub step: f64,
+    pub time_series: BTreeMap<String, Series>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Series {
+    /// `[unix_ts, "value"]`
+    pub values: Vec<(f64, String)>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Rule {
+    #[serde(default)]
+    pub description: Option<String>,
+    pub direction: String,
+    #[serde(default)]
+    pub source_ips: Vec<String>,
+    #[serde(default)]
+    pub destination_ips: Vec<String>,
+    pub protocol: String,
+    #[serde(default)]
+    pub port: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Firewall {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub applied_to: Vec<AppliedTo>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AppliedTo {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub server: Option<IdOnly>,
+    #[serde(default)]
+    pub label_selector: Option<SelectorOnly>,
+    #[serde(default)]
+    pub applied_to_resources: Vec<AppliedResource>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct IdOnly {
+    pub id: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct SelectorOnly {
+    pub selector: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AppliedResource {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub server: Option<IdOnly>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Zone {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub mode: String,
+    pub ttl: u32,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub record_count: i64,
+    #[serde(default)]
+    pub protection: Protection,
+    #[serde(default)]
+    pub authoritative_nameservers: Option<Nameservers>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Nameservers {
+    #[serde(default)]
+    pub assigned: Vec<String>,
+    #[serde(default)]
+    pub delegated: Vec<String>,
+    #[serde(default)]
+    pub delegation_status: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Rrset {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub ttl: Option<u32>,
+    pub records: Vec<RecordValue>,
+    #[serde(default)]
+    pub protection: RrsetProtection,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct RrsetProtection {
+    #[serde(default)]
+    pub change: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct RecordValue {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}

@@ -36,6 +36,8 @@ pub struct SimOptions {
     pub coolify_token: Option<String>,
     /// Port of the simulated SSH host (0 = any free port).
     pub ssh_port: u16,
+    /// Multiplies the duration of simulated actions (0.1 = ten times faster).
+    pub action_speed: f64,
 }
 
 impl Default for SimOptions {
@@ -50,6 +52,7 @@ impl Default for SimOptions {
             hetzner_token: None,
             coolify_token: None,
             ssh_port: 0,
+            action_speed: 1.0,
         }
     }
 }
@@ -177,6 +180,8 @@ impl Sim {
             None => HetznerWorld::demo(&mut rng),
         };
         let cf = CoolifyWorld::demo(&mut rng, &hz);
+        let mut hz = hz;
+        hz.action_speed = opts.action_speed;
         // Tokens differ per run (they are printed for `eval`), the world does not.
         let mut trng = Rng::new(rand::random());
         let shared = Arc::new(Shared {
@@ -253,6 +258,15 @@ impl Sim {
         match parts.as_slice() {
             ["exhaust-rate-limit"] => {
                 self.exhaust_rate_limit();
+                Ok(())
+            }
+            ["fail-action", command] => {
+                self.shared.world().hz.fail_next.push(command.to_string());
+                Ok(())
+            }
+            ["action-speed", f] => {
+                let f: f64 = f.parse().map_err(|_| format!("bad factor `{f}`"))?;
+                self.shared.world().hz.action_speed = f;
                 Ok(())
             }
             ["fault", api, method, path, status, code, rest @ ..] => {

@@ -182,6 +182,17 @@ pub struct HetznerWorld {
     pub types: Vec<SType>,
     pub servers: Vec<SServer>,
     pub next_id: i64,
+    pub actions: Vec<SAction>,
+    pub next_action: i64,
+    /// Effects due later (a shutdown turning a server off).
+    pub scheduled: Vec<(chrono::DateTime<chrono::Utc>, Effect)>,
+    /// Commands whose next action ends in `error` (a playbook's `Sim` step).
+    pub fail_next: Vec<String>,
+    /// Multiplies action durations (tests use small ones).
+    pub action_speed: f64,
+    pub firewalls: Vec<SFirewall>,
+    pub volumes: Vec<SVolume>,
+    pub zones: Vec<SZone>,
 }
 
 fn label(k: &str, v: &str) -> (String, String) {
@@ -189,6 +200,23 @@ fn label(k: &str, v: &str) -> (String, String) {
 }
 
 impl HetznerWorld {
+    fn empty(first_id: i64) -> HetznerWorld {
+        HetznerWorld {
+            locations: locations(),
+            types: server_types(),
+            servers: Vec::new(),
+            next_id: first_id,
+            actions: Vec::new(),
+            next_action: 31_400_000,
+            scheduled: Vec::new(),
+            fail_next: Vec::new(),
+            action_speed: 1.0,
+            firewalls: Vec::new(),
+            volumes: Vec::new(),
+            zones: Vec::new(),
+        }
+    }
+
     pub fn type_idx(&self, name: &str) -> usize {
         self.types.iter().position(|t| t.name == name).unwrap_or(0)
     }
@@ -200,7 +228,7 @@ impl HetznerWorld {
     /// The demo project: a Coolify host, web and database servers for production
     /// and uat, and an old server on a deprecated type that is being moved off.
     pub fn demo(rng: &mut Rng) -> HetznerWorld {
-        let mut w = HetznerWorld { locations: locations(), types: server_types(), servers: Vec::new(), next_id: 4_201_337 };
+        let mut w = HetznerWorld::empty(4_201_337);
         // (name, type, location, status, labels, protected)
         type Spec<'a> = (&'a str, &'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], bool);
         let specs: &[Spec] = &[
@@ -226,12 +254,14 @@ impl HetznerWorld {
                 s.volumes = vec![100_231];
             }
         }
+        w.demo_extras(rng);
         w
     }
 
     /// A large project for load tests: `n` servers over every type and location.
     pub fn bulk(rng: &mut Rng, n: usize) -> HetznerWorld {
-        let mut w = HetznerWorld { locations: locations(), types: server_types(), servers: Vec::with_capacity(n), next_id: 1_000_000 };
+        let mut w = HetznerWorld::empty(1_000_000);
+        w.servers.reserve(n);
         let roles = ["web", "worker", "db", "cache"];
         let envs = ["production", "uat", "staging"];
         let statuses = ["running", "running", "running", "running", "off", "starting"];
@@ -670,5 +700,389 @@ impl CoolifyWorld {
     pub fn fresh_id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
+    }
+}
+
+// ---- Hetzner: actions, firewalls, volumes, DNS ----------------------------------
+
+/// What happens to the world when an action (or a later event) completes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    ServerStatus { id: i64, status: String },
+    ServerDelete { id: i64 },
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct SAction {
+    pub id: i64,
+    pub command: String,
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub duration: chrono::Duration,
+    pub resources: Vec<(i64, &'static str)>,
+    /// `Err((code, message))` makes the action end in `error`.
+    pub outcome: Result<(), (String, String)>,
+    pub on_success: Vec<Effect>,
+    /// Effects applied later than the action's success (a shutdown's `off`).
+    pub later: Vec<(chrono::Duration, Effect)>,
+    pub applied: bool,
+}
+
+impl SAction {
+    pub fn finished_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.started + self.duration
+    }
+
+    pub fn json(&self, now: chrono::DateTime<chrono::Utc>) -> Value {
+        let done = now >= self.finished_at();
+        let elapsed = (now - self.started).num_milliseconds().max(0) as f64;
+        let total = self.duration.num_milliseconds().max(1) as f64;
+        let (status, error) = match (&self.outcome, done) {
+            (_, false) => ("running", Value::Null),
+            (Ok(()), true) => ("success", Value::Null),
+            (Err((c, m)), true) => ("error", json!({"code": c, "message": m})),
+        };
+        json!({
+            "id": self.id,
+            "command": self.command,
+            "status": status,
+            "progress": if done { 100 } else { ((elapsed / total) * 100.0).min(99.0) as i64 },
+            "started": self.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "finished": if done { json!(self.finished_at().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) } else { Value::Null },
+            "resources": self.resources.iter().map(|(id, t)| json!({"id": id, "type": t})).collect::<Vec<_>>(),
+            "error": error,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SRule {
+    pub description: Option<String>,
+    pub direction: String,
+    pub source_ips: Vec<String>,
+    pub destination_ips: Vec<String>,
+    pub protocol: String,
+    pub port: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SFirewall {
+    pub id: i64,
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub rules: Vec<SRule>,
+    /// Server ids and label selectors it is applied to.
+    pub servers: Vec<i64>,
+    pub selectors: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SVolume {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+    pub server: Option<i64>,
+    pub loc_idx: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SRrset {
+    pub name: String,
+    pub rtype: String,
+    pub ttl: Option<u32>,
+    pub records: Vec<(String, Option<String>)>,
+    pub protected: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SZone {
+    pub id: i64,
+    pub name: String,
+    pub ttl: u32,
+    pub rrsets: Vec<SRrset>,
+    pub delegation: &'static str,
+    pub protected: bool,
+    pub serial: u32,
+}
+
+pub const HETZNER_NS: [&str; 3] = ["hydrogen.ns.hetzner.com.", "oxygen.ns.hetzner.com.", "helium.ns.hetzner.de."];
+
+impl SRule {
+    pub fn json(&self) -> Value {
+        json!({
+            "description": self.description, "direction": self.direction, "source_ips": self.source_ips,
+            "destination_ips": self.destination_ips, "protocol": self.protocol, "port": self.port,
+        })
+    }
+
+    fn tcp_in(port: &str, from: &[&str], description: &str) -> SRule {
+        SRule {
+            description: Some(description.into()),
+            direction: "in".into(),
+            source_ips: from.iter().map(|s| s.to_string()).collect(),
+            destination_ips: vec![],
+            protocol: "tcp".into(),
+            port: Some(port.into()),
+        }
+    }
+}
+
+impl SZone {
+    pub fn soa(&self) -> String {
+        format!("{} dns.hetzner.com. {} 86400 10800 3600000 3600", HETZNER_NS[0], self.serial)
+    }
+
+    pub fn bump(&mut self) {
+        self.serial += 1;
+    }
+
+    pub fn zonefile(&self) -> String {
+        let mut z = crate::dns::zonefile::ZoneFile { origin: self.name.clone(), ttl: Some(self.ttl), records: Vec::new() };
+        for r in &self.rrsets {
+            for (v, _) in &r.records {
+                z.records.push(crate::dns::zonefile::Record { name: r.name.clone(), ttl: r.ttl, rtype: r.rtype.clone(), value: v.clone() });
+            }
+        }
+        crate::dns::zonefile::format(&z)
+    }
+}
+
+fn rr(name: &str, rtype: &str, ttl: Option<u32>, values: &[&str]) -> SRrset {
+    SRrset {
+        name: name.into(),
+        rtype: rtype.into(),
+        ttl,
+        records: values.iter().map(|v| (v.to_string(), None)).collect(),
+        protected: false,
+    }
+}
+
+impl HetznerWorld {
+    /// Firewalls, volumes and DNS zones of the demo project.
+    pub fn demo_extras(&mut self, rng: &mut Rng) {
+        let ip = |w: &HetznerWorld, n: &str| w.servers.iter().find(|s| s.name == n).and_then(|s| s.ipv4.clone()).unwrap_or_default();
+        let web1 = ip(self, "web-prod-1");
+        let web2 = ip(self, "web-prod-2");
+        let uat = ip(self, "web-uat-1");
+        let legacy = ip(self, "legacy-web");
+        self.firewalls = vec![
+            SFirewall {
+                id: 910_001,
+                name: "web".into(),
+                labels: vec![("role".into(), "web".into())],
+                rules: vec![
+                    SRule::tcp_in("80", &["0.0.0.0/0", "::/0"], "http"),
+                    SRule::tcp_in("443", &["0.0.0.0/0", "::/0"], "https"),
+                    SRule::tcp_in("22", &["0.0.0.0/0", "::/0"], "ssh from anywhere"),
+                ],
+                servers: vec![],
+                selectors: vec!["role=web".into()],
+            },
+            SFirewall {
+                id: 910_002,
+                name: "db".into(),
+                labels: vec![("role".into(), "db".into())],
+                rules: vec![
+                    SRule::tcp_in("5432", &[&format!("{web1}/32"), &format!("{web2}/32")], "postgres from the web servers"),
+                    SRule::tcp_in("22", &["0.0.0.0/0", "::/0"], "ssh"),
+                ],
+                servers: self.servers.iter().filter(|s| s.name == "db-prod-1").map(|s| s.id).collect(),
+                selectors: vec![],
+            },
+        ];
+        for s in &mut self.servers {
+            let labels: std::collections::BTreeMap<String, String> = s.labels.iter().cloned().collect();
+            for f in &self.firewalls {
+                let by_label = f
+                    .selectors
+                    .iter()
+                    .any(|sel| crate::hetzner::label_selector::Selector::parse(sel).map(|x| x.matches(&labels)).unwrap_or(false));
+                if by_label || f.servers.contains(&s.id) {
+                    s.firewalls.push(f.id);
+                }
+            }
+        }
+        let db = self.servers.iter().find(|s| s.name == "db-prod-1").map(|s| (s.id, s.loc_idx));
+        if let Some((id, loc)) = db {
+            self.volumes.push(SVolume { id: 100_231, name: "pgdata-prod".into(), size: 100, server: Some(id), loc_idx: loc });
+        }
+        self.volumes.push(SVolume { id: 100_232, name: "old-uploads".into(), size: 20, server: None, loc_idx: 1 });
+        let mut zid = 770_000;
+        for (i, site) in sites().iter().enumerate() {
+            zid += 1 + rng.below(9) as i64;
+            let target = if site.slug == "shop" {
+                web1.clone()
+            } else if i % 2 == 0 {
+                web2.clone()
+            } else {
+                web1.clone()
+            };
+            // uat still points at the old host in most zones: the cut-over to come.
+            let uat_ip = if site.slug == "shop" { legacy.clone() } else { uat.clone() };
+            let mut rrsets = vec![
+                rr("@", "SOA", None, &[]),
+                rr("@", "NS", None, &HETZNER_NS),
+                rr("@", "A", Some(3600), &[&target]),
+                rr("@", "AAAA", Some(3600), &["2001:db8:1a00:1::1"]),
+                rr("www", "CNAME", Some(3600), &[&format!("{}.", site.domain)]),
+                rr("uat", "A", Some(3600), &[&uat_ip]),
+                rr("@", "MX", None, &["10 mx1.mail.example.net.", "20 mx2.mail.example.net."]),
+                rr("@", "TXT", None, &["\"v=spf1 include:_spf.mail.example.net ~all\""]),
+                rr("@", "CAA", None, &["0 issue \"letsencrypt.org\""]),
+            ];
+            if site.slug == "shop" {
+                let dkim = format!("v=DKIM1; k=rsa; p={}", "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA".repeat(7));
+                rrsets.push(SRrset {
+                    name: "mail._domainkey".into(),
+                    rtype: "TXT".into(),
+                    ttl: None,
+                    records: vec![(crate::dns::records::format_txt(&dkim).unwrap_or_default(), None)],
+                    protected: true,
+                });
+            }
+            let z = SZone {
+                id: zid,
+                name: site.domain.into(),
+                ttl: 3600,
+                rrsets,
+                delegation: if site.slug == "datasette" { "invalid" } else { "valid" },
+                protected: site.slug == "shop",
+                serial: 2026112101,
+            };
+            self.zones.push(z);
+        }
+        let soa: Vec<String> = self.zones.iter().map(|z| z.soa()).collect();
+        for (z, s) in self.zones.iter_mut().zip(soa) {
+            if let Some(r) = z.rrsets.iter_mut().find(|r| r.rtype == "SOA") {
+                r.records = vec![(s, None)];
+            }
+        }
+    }
+
+    /// Applies everything whose time has come.
+    pub fn tick(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        let mut due: Vec<Effect> = Vec::new();
+        for a in &mut self.actions {
+            if !a.applied && now >= a.finished_at() {
+                a.applied = true;
+                if a.outcome.is_ok() {
+                    due.extend(a.on_success.drain(..));
+                    let at = a.finished_at();
+                    for (after, e) in a.later.drain(..) {
+                        self.scheduled.push((at + after, e));
+                    }
+                }
+            }
+        }
+        let (now_due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.scheduled).into_iter().partition(|(t, _)| *t <= now);
+        self.scheduled = keep;
+        due.extend(now_due.into_iter().map(|(_, e)| e));
+        for e in due {
+            match e {
+                Effect::ServerStatus { id, status } => {
+                    if let Some(s) = self.servers.iter_mut().find(|s| s.id == id) {
+                        s.status = status;
+                    }
+                }
+                Effect::ServerDelete { id } => self.servers.retain(|s| s.id != id),
+                Effect::None => {}
+            }
+        }
+    }
+
+    /// Starts an action; `ms` is its duration before the speed factor.
+    pub fn start_action(
+        &mut self,
+        command: &str,
+        resources: Vec<(i64, &'static str)>,
+        ms: i64,
+        on_success: Vec<Effect>,
+        later: Vec<(chrono::Duration, Effect)>,
+    ) -> &SAction {
+        self.next_action += 1;
+        let outcome = match self.fail_next.iter().position(|c| c == command) {
+            Some(i) => {
+                self.fail_next.remove(i);
+                Err(("action_failed".to_string(), format!("{command} failed: the host did not respond (simulated)")))
+            }
+            None => Ok(()),
+        };
+        let scaled = (ms as f64 * self.action_speed) as i64;
+        let later = later
+            .into_iter()
+            .map(|(d, e)| (chrono::Duration::milliseconds((d.num_milliseconds() as f64 * self.action_speed) as i64), e))
+            .collect();
+        self.actions.push(SAction {
+            id: self.next_action,
+            command: command.into(),
+            started: chrono::Utc::now(),
+            duration: chrono::Duration::milliseconds(scaled),
+            resources,
+            outcome,
+            on_success,
+            later,
+            applied: false,
+        });
+        self.actions.last().expect("just pushed")
+    }
+
+    /// Whether a resource has an action running (the API answers `locked`).
+    pub fn busy(&self, id: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.actions.iter().any(|a| now < a.finished_at() && a.resources.iter().any(|(r, _)| *r == id))
+    }
+
+    pub fn volume_json(&self, v: &SVolume) -> Value {
+        json!({
+            "id": v.id, "created": "2026-03-02T10:00:00Z", "name": v.name, "server": v.server,
+            "location": Self::location_json(&self.locations[v.loc_idx]), "size": v.size,
+            "linux_device": format!("/dev/disk/by-id/scsi-0HC_Volume_{}", v.id),
+            "protection": {"delete": false}, "labels": {}, "status": "available", "format": "ext4",
+        })
+    }
+
+    pub fn firewall_json(&self, f: &SFirewall) -> Value {
+        let mut applied: Vec<Value> = f.servers.iter().map(|id| json!({"type": "server", "server": {"id": id}})).collect();
+        for sel in &f.selectors {
+            let matched: Vec<Value> = self
+                .servers
+                .iter()
+                .filter(|s| {
+                    let labels: std::collections::BTreeMap<String, String> = s.labels.iter().cloned().collect();
+                    crate::hetzner::label_selector::Selector::parse(sel).map(|x| x.matches(&labels)).unwrap_or(false)
+                })
+                .map(|s| json!({"type": "server", "server": {"id": s.id}}))
+                .collect();
+            applied.push(json!({"type": "label_selector", "label_selector": {"selector": sel}, "applied_to_resources": matched}));
+        }
+        json!({
+            "id": f.id, "name": f.name, "created": "2026-01-05T09:00:00Z",
+            "labels": f.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "rules": f.rules.iter().map(SRule::json).collect::<Vec<_>>(),
+            "applied_to": applied,
+        })
+    }
+
+    pub fn zone_json(&self, z: &SZone) -> Value {
+        json!({
+            "id": z.id, "name": z.name, "created": "2025-11-12T08:00:00Z", "mode": "primary",
+            "primary_nameservers": [], "labels": {}, "protection": {"delete": z.protected}, "ttl": z.ttl,
+            "status": "ok", "record_count": z.rrsets.iter().map(|r| r.records.len()).sum::<usize>(),
+            "authoritative_nameservers": {
+                "assigned": HETZNER_NS.iter().map(|n| n.trim_end_matches('.')).collect::<Vec<_>>(),
+                "delegated": if z.delegation == "valid" { HETZNER_NS.iter().map(|n| n.trim_end_matches('.').to_string()).collect::<Vec<_>>() } else { vec!["ns1.old-registrar.example".to_string(), "ns2.old-registrar.example".to_string()] },
+                "delegation_last_check": "2026-11-21T06:00:00Z",
+                "delegation_status": z.delegation,
+            },
+            "registrar": "other",
+        })
+    }
+
+    pub fn rrset_json(z: &SZone, r: &SRrset) -> Value {
+        json!({
+            "id": format!("{}/{}", r.name, r.rtype), "name": r.name, "type": r.rtype, "ttl": r.ttl, "labels": {},
+            "protection": {"change": r.protected},
+            "records": r.records.iter().map(|(v, c)| match c { Some(c) => json!({"value": v, "comment": c}), None => json!({"value": v}) }).collect::<Vec<_>>(),
+            "zone": z.id,
+        })
     }
 }

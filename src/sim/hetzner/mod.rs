@@ -1,6 +1,10 @@
 //! The simulated Hetzner Cloud API (`/v1/...`): the paths, fields, status strings,
 //! pagination, rate-limit headers and error bodies of the real service.
 
+mod actions;
+mod firewalls;
+mod zones;
+
 use super::{Api, Shared, json_response, lock, record};
 use crate::hetzner::label_selector::Selector;
 use axum::Router;
@@ -8,11 +12,11 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-type S = State<Arc<Shared>>;
+pub(crate) type S = State<Arc<Shared>>;
 type Q = Query<Vec<(String, String)>>;
 
 pub fn error(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
@@ -28,6 +32,10 @@ pub fn invalid_input(field: &str, msg: &str) -> Response {
     )
 }
 
+pub fn created(v: Value) -> Response {
+    json_response(StatusCode::CREATED, &v)
+}
+
 pub fn not_found(what: &str) -> Response {
     error(StatusCode::NOT_FOUND, "not_found", &format!("{what} not found"), Value::Null)
 }
@@ -35,7 +43,28 @@ pub fn not_found(what: &str) -> Response {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/servers", get(list_servers))
-        .route("/v1/servers/{id}", get(get_server))
+        .route("/v1/servers/{id}", get(get_server).delete(actions::delete))
+        .route("/v1/servers/{id}/actions/{verb}", post(actions::power))
+        .route("/v1/servers/{id}/metrics", get(actions::metrics))
+        .route("/v1/actions", get(actions::list))
+        .route("/v1/actions/{id}", get(actions::get))
+        .route("/v1/volumes", get(firewalls::volumes))
+        .route("/v1/firewalls", get(firewalls::list))
+        .route("/v1/firewalls/{id}", get(firewalls::get))
+        .route("/v1/firewalls/{id}/actions/set_rules", post(firewalls::set_rules))
+        .route("/v1/firewalls/{id}/actions/apply_to_resources", post(firewalls::apply))
+        .route("/v1/firewalls/{id}/actions/remove_from_resources", post(firewalls::remove))
+        .route("/v1/zones", get(zones::list))
+        .route("/v1/zones/{zone}", get(zones::get))
+        .route("/v1/zones/{zone}/zonefile", get(zones::export))
+        .route("/v1/zones/{zone}/actions/change_ttl", post(zones::zone_ttl))
+        .route("/v1/zones/{zone}/actions/import_zonefile", post(zones::import))
+        .route("/v1/zones/{zone}/rrsets", get(zones::rrsets).post(zones::create))
+        .route("/v1/zones/{zone}/rrsets/{name}/{rtype}", get(zones::rrset).delete(zones::delete_rrset))
+        .route("/v1/zones/{zone}/rrsets/{name}/{rtype}/actions/set_records", post(zones::set_records))
+        .route("/v1/zones/{zone}/rrsets/{name}/{rtype}/actions/add_records", post(zones::add_records))
+        .route("/v1/zones/{zone}/rrsets/{name}/{rtype}/actions/remove_records", post(zones::remove_records))
+        .route("/v1/zones/{zone}/rrsets/{name}/{rtype}/actions/change_ttl", post(zones::rrset_ttl))
         .route("/v1/server_types", get(list_server_types))
         .route("/v1/locations", get(list_locations))
         .route("/v1/pricing", get(pricing))
@@ -161,7 +190,8 @@ async fn list_servers(State(s): S, Query(q): Q) -> Response {
             return invalid_input("sort", &format!("invalid sort `{spec}`"));
         }
     }
-    let w = s.world();
+    let mut w = s.world();
+    w.hz.tick(chrono::Utc::now());
     // Filter and sort the records, then serialize only the requested page.
     let mut hits: Vec<&super::world::SServer> =
         w.hz.servers
@@ -191,7 +221,8 @@ async fn get_server(State(s): S, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return invalid_input("id", "must be an integer");
     };
-    let w = s.world();
+    let mut w = s.world();
+    w.hz.tick(chrono::Utc::now());
     match w.hz.servers.iter().find(|sv| sv.id == id) {
         Some(sv) => json_response(StatusCode::OK, &json!({"server": w.hz.server_json(sv)})),
         None => not_found("server"),

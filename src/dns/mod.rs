@@ -1,0 +1,5 @@
+//! DNS: record values the Hetzner API accepts (validation, TXT quoting), BIND
+//! zone files and diffs. Propagation checks come with the checklist.
+
+pub mod records;
+pub mod zonefile;

@@ -1,0 +1,231 @@
+//! Typed calls over the HTTP layer: actions, servers, pricing, firewalls, DNS.
+
+use super::error::Error;
+use super::http::{Client, PER_PAGE};
+use super::model::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[derive(serde::Deserialize)]
+struct OneAction {
+    action: Action,
+}
+
+#[derive(serde::Deserialize)]
+struct ManyActions {
+    actions: Vec<Action>,
+}
+
+/// Percent-encodes one path segment (zone names, `@`, `*.uat`).
+pub fn seg(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// `GET /actions?id=..&id=..`: many actions in one request (chunks of 25).
+    pub async fn actions(&self, ids: &[i64]) -> Result<Vec<Action>, Error> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(25) {
+            let q: Vec<(&str, String)> = chunk.iter().map(|i| ("id", i.to_string())).collect();
+            let r: ManyActions = self.get("/actions", &q).await?;
+            out.extend(r.actions);
+        }
+        Ok(out)
+    }
+
+    /// Polls until every action is done, reporting progress; slows down when
+    /// the rate limit runs low instead of spending the whole quota.
+    pub async fn wait_actions(
+        &self,
+        ids: &[i64],
+        interval: Duration,
+        mut on_progress: impl FnMut(&[Action]),
+    ) -> Result<Vec<Action>, Error> {
+        let mut pending: Vec<i64> = ids.to_vec();
+        let mut done: Vec<Action> = Vec::new();
+        loop {
+            let now = self.actions(&pending).await?;
+            if now.len() < pending.len() {
+                return Err(Error::Decode(format!("actions {pending:?} asked for, {} returned", now.len())));
+            }
+            on_progress(&now);
+            pending.clear();
+            for a in now {
+                if a.done() {
+                    done.push(a);
+                } else {
+                    pending.push(a.id);
+                }
+            }
+            if pending.is_empty() {
+                return Ok(done);
+            }
+            let mut wait = interval;
+            if let Some(r) = self.rate_limit()
+                && r.remaining < r.limit / 10
+            {
+                // Under 10% of the quota left: one request per refill period.
+                wait = wait.max(Duration::from_secs_f64(3600.0 / r.limit.max(1) as f64 * 2.0));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// `poweron`, `shutdown`, `reboot`, `poweroff` or `reset`.
+    pub async fn server_action(&self, id: i64, verb: &str) -> Result<Action, Error> {
+        let r: OneAction = self.request(reqwest::Method::POST, &format!("/servers/{id}/actions/{verb}"), &[], None).await?;
+        Ok(r.action)
+    }
+
+    pub async fn delete_server(&self, id: i64) -> Result<Action, Error> {
+        let r: OneAction = self.request(reqwest::Method::DELETE, &format!("/servers/{id}"), &[], None).await?;
+        Ok(r.action)
+    }
+
+    pub async fn metrics(
+        &self,
+        id: i64,
+        types: &[&str],
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Metrics, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            metrics: Metrics,
+        }
+        let mut q: Vec<(&str, String)> = types.iter().map(|t| ("type", t.to_string())).collect();
+        q.push(("start", start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        q.push(("end", end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        let r: R = self.get(&format!("/servers/{id}/metrics"), &q).await?;
+        Ok(r.metrics)
+    }
+
+    pub async fn pricing(&self) -> Result<Pricing, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            pricing: Pricing,
+        }
+        Ok(self.get::<R>("/pricing", &[]).await?.pricing)
+    }
+
+    pub async fn volumes(&self) -> Result<Vec<Volume>, Error> {
+        self.list_all("/volumes", "volumes", &[]).await
+    }
+
+    pub async fn firewalls(&self) -> Result<Vec<Firewall>, Error> {
+        self.list_all("/firewalls", "firewalls", &[]).await
+    }
+
+    pub async fn set_rules(&self, firewall: i64, rules: &[Rule]) -> Result<Vec<Action>, Error> {
+        let body = json!({"rules": rules});
+        let r: ManyActions = self.post(&format!("/firewalls/{firewall}/actions/set_rules"), &body).await?;
+        Ok(r.actions)
+    }
+
+    /// Applies a firewall to servers (`server` ids) or label selectors.
+    pub async fn apply_firewall(&self, firewall: i64, servers: &[i64], selectors: &[String]) -> Result<Vec<Action>, Error> {
+        let mut to: Vec<Value> = servers.iter().map(|id| json!({"type": "server", "server": {"id": id}})).collect();
+        to.extend(selectors.iter().map(|s| json!({"type": "label_selector", "label_selector": {"selector": s}})));
+        let r: ManyActions = self.post(&format!("/firewalls/{firewall}/actions/apply_to_resources"), &json!({"apply_to": to})).await?;
+        Ok(r.actions)
+    }
+
+    pub async fn zones(&self) -> Result<Vec<Zone>, Error> {
+        self.list_all("/zones", "zones", &[]).await
+    }
+
+    /// Every RRSet of a zone (100 per page, the limit of this endpoint).
+    pub async fn rrsets(&self, zone: &str) -> Result<Vec<Rrset>, Error> {
+        let mut all = Vec::new();
+        self.list_pages(&format!("/zones/{}/rrsets", seg(zone)), "rrsets", &[], 100, |items, _| all.extend(items)).await?;
+        Ok(all)
+    }
+
+    pub async fn create_rrset(&self, zone: &str, name: &str, rtype: &str, ttl: Option<u32>, values: &[String]) -> Result<Action, Error> {
+        let recs: Vec<Value> = values.iter().map(|v| json!({"value": v})).collect();
+        let mut body = json!({"name": name, "type": rtype, "records": recs});
+        if let Some(t) = ttl {
+            body["ttl"] = json!(t);
+        }
+        let r: OneAction = self.post(&format!("/zones/{}/rrsets", seg(zone)), &body).await?;
+        Ok(r.action)
+    }
+
+    /// `set_records`, `add_records` or `remove_records`.
+    pub async fn rrset_records(
+        &self,
+        zone: &str,
+        name: &str,
+        rtype: &str,
+        op: &str,
+        values: &[String],
+        ttl: Option<u32>,
+    ) -> Result<Action, Error> {
+        let recs: Vec<Value> = values.iter().map(|v| json!({"value": v})).collect();
+        let mut body = json!({"records": recs});
+        if op == "add_records"
+            && let Some(t) = ttl
+        {
+            body["ttl"] = json!(t);
+        }
+        let r: OneAction = self.post(&format!("/zones/{}/rrsets/{}/{}/actions/{op}", seg(zone), seg(name), seg(rtype)), &body).await?;
+        Ok(r.action)
+    }
+
+    pub async fn rrset_ttl(&self, zone: &str, name: &str, rtype: &str, ttl: Option<u32>) -> Result<Action, Error> {
+        let r: OneAction = self
+            .post(&format!("/zones/{}/rrsets/{}/{}/actions/change_ttl", seg(zone), seg(name), seg(rtype)), &json!({"ttl": ttl}))
+            .await?;
+        Ok(r.action)
+    }
+
+    pub async fn delete_rrset(&self, zone: &str, name: &str, rtype: &str) -> Result<Action, Error> {
+        let r: OneAction =
+            self.request(reqwest::Method::DELETE, &format!("/zones/{}/rrsets/{}/{}", seg(zone), seg(name), seg(rtype)), &[], None).await?;
+        Ok(r.action)
+    }
+
+    pub async fn zone_ttl(&self, zone: &str, ttl: u32) -> Result<Action, Error> {
+        let r: OneAction = self.post(&format!("/zones/{}/actions/change_ttl", seg(zone)), &json!({"ttl": ttl})).await?;
+        Ok(r.action)
+    }
+
+    pub async fn export_zone(&self, zone: &str) -> Result<String, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            zonefile: String,
+        }
+        Ok(self.get::<R>(&format!("/zones/{}/zonefile", seg(zone)), &[]).await?.zonefile)
+    }
+
+    pub async fn import_zone(&self, zone: &str, zonefile: &str) -> Result<Action, Error> {
+        let r: OneAction = self.post(&format!("/zones/{}/actions/import_zonefile", seg(zone)), &json!({"zonefile": zonefile})).await?;
+        Ok(r.action)
+    }
+
+    pub async fn servers_all(&self) -> Result<Vec<super::Server>, Error> {
+        self.list_all("/servers", "servers", &[]).await
+    }
+
+    pub fn per_page() -> u32 {
+        PER_PAGE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(super::seg("@"), "%40");
+        assert_eq!(super::seg("*.uat"), "%2A.uat");
+        assert_eq!(super::seg("example.com"), "example.com");
+    }
+}

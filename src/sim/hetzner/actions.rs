@@ -1,0 +1,162 @@
+//! `/actions`, server power actions, delete and metrics.
+
+use super::{Params, S, created, error, invalid_input, not_found};
+use crate::sim::json_response;
+use crate::sim::world::Effect;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+type Q = Query<Vec<(String, String)>>;
+
+pub async fn list(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let ids: Vec<i64> = p.all("id").iter().filter_map(|i| i.parse().ok()).collect();
+    if ids.is_empty() {
+        return invalid_input("id", "at least one id is required");
+    }
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let actions: Vec<Value> = w.hz.actions.iter().filter(|a| ids.contains(&a.id)).map(|a| a.json(now)).collect();
+    json_response(StatusCode::OK, &json!({"actions": actions}))
+}
+
+pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    match w.hz.actions.iter().find(|a| a.id == id) {
+        Some(a) => json_response(StatusCode::OK, &json!({"action": a.json(now)})),
+        None => not_found("action"),
+    }
+}
+
+/// `POST /servers/{id}/actions/{verb}` for the power verbs.
+pub async fn power(State(s): S, Path((id, verb)): Path<(String, String)>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(status) = w.hz.servers.iter().find(|sv| sv.id == id).map(|sv| sv.status.clone()) else {
+        return not_found("server");
+    };
+    if w.hz.busy(id, now) {
+        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+    }
+    let st = |s: &str| Effect::ServerStatus { id, status: s.into() };
+    let res = vec![(id, "server")];
+    let (ms, now_status, on_success, later): (i64, Option<&str>, Vec<Effect>, Vec<(chrono::Duration, Effect)>) = match verb.as_str() {
+        "poweron" => (2500, Some("starting"), vec![st("running")], vec![]),
+        "poweroff" => (1500, Some("stopping"), vec![st("off")], vec![]),
+        "reboot" => (3000, None, vec![st("running")], vec![]),
+        "reset" => (2500, Some("starting"), vec![st("running")], vec![]),
+        // ACPI shutdown: the action only says the signal was sent; the server
+        // goes off a little later (or never, if the OS ignores it).
+        "shutdown" => (1000, None, vec![st("stopping")], vec![(chrono::Duration::milliseconds(3000), st("off"))]),
+        other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
+    };
+    let _ = status;
+    if let Some(ns) = now_status
+        && let Some(sv) = w.hz.servers.iter_mut().find(|sv| sv.id == id)
+    {
+        sv.status = ns.into();
+    }
+    // The real API's command names.
+    let command = match verb.as_str() {
+        "poweron" => "start_server",
+        "poweroff" => "stop_server",
+        "reboot" => "reboot_server",
+        "reset" => "reset_server",
+        _ => "shutdown_server",
+    };
+    let a = w.hz.start_action(command, res, ms, on_success, later).json(now);
+    created(json!({"action": a}))
+}
+
+pub async fn delete(State(s): S, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(sv) = w.hz.servers.iter().find(|sv| sv.id == id) else { return not_found("server") };
+    if sv.protect_delete {
+        return error(StatusCode::LOCKED, "protected", "server is protected: disable delete protection first", Value::Null);
+    }
+    if w.hz.busy(id, now) {
+        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+    }
+    if let Some(sv) = w.hz.servers.iter_mut().find(|sv| sv.id == id) {
+        sv.status = "deleting".into();
+    }
+    let a = w.hz.start_action("delete_server", vec![(id, "server")], 2000, vec![Effect::ServerDelete { id }], vec![]).json(now);
+    json_response(StatusCode::OK, &json!({"action": a}))
+}
+
+pub async fn metrics(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response {
+    let p = Params(q);
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let types: Vec<String> = p.all("type").iter().flat_map(|t| t.split(',')).map(str::to_string).collect();
+    if types.is_empty() || types.iter().any(|t| !matches!(t.as_str(), "cpu" | "disk" | "network")) {
+        return invalid_input("type", "must be cpu, disk or network");
+    }
+    let parse = |k: &str| p.get(k).and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok()).map(|t| t.with_timezone(&chrono::Utc));
+    let (Some(start), Some(end)) = (parse("start"), parse("end")) else {
+        return invalid_input("start", "start and end are required (RFC 3339)");
+    };
+    if end <= start {
+        return invalid_input("end", "must be after start");
+    }
+    let w = s.world();
+    if !w.hz.servers.iter().any(|sv| sv.id == id) {
+        return not_found("server");
+    }
+    let span = (end - start).num_seconds().max(1);
+    let step = p.get("step").and_then(|v| v.parse::<i64>().ok()).unwrap_or((span / 200).max(1)).max(1);
+    let n = (span / step).min(500) as i64;
+    let series = |seed: i64, scale: f64| -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                let t = start.timestamp() + i * step;
+                // A daily wave plus a little deterministic noise.
+                let wave = ((t as f64 / 86400.0 * std::f64::consts::TAU).sin() + 1.0) / 2.0;
+                let noise = (((t + seed) * 2654435761) % 1000) as f64 / 1000.0;
+                json!([t as f64, format!("{:.2}", (wave * 0.6 + noise * 0.4) * scale)])
+            })
+            .collect()
+    };
+    let mut ts = serde_json::Map::new();
+    for t in &types {
+        match t.as_str() {
+            "cpu" => {
+                ts.insert("cpu".into(), json!({"values": series(id, 100.0)}));
+            }
+            "network" => {
+                for (k, sc) in [
+                    ("network.0.bandwidth.in", 2.0e6),
+                    ("network.0.bandwidth.out", 5.0e6),
+                    ("network.0.pps.in", 900.0),
+                    ("network.0.pps.out", 1100.0),
+                ] {
+                    ts.insert(k.into(), json!({"values": series(id + k.len() as i64, sc)}));
+                }
+            }
+            _ => {
+                for (k, sc) in [
+                    ("disk.0.iops.read", 300.0),
+                    ("disk.0.iops.write", 500.0),
+                    ("disk.0.bandwidth.read", 8.0e6),
+                    ("disk.0.bandwidth.write", 1.2e7),
+                ] {
+                    ts.insert(k.into(), json!({"values": series(id + k.len() as i64, sc)}));
+                }
+            }
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({"metrics": {"start": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "end": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "step": step as f64, "time_series": ts}}),
+    )
+}

@@ -1,0 +1,237 @@
+//! `/firewalls`: rules, where they apply, `set_rules` with the API's validation.
+
+use super::{Params, S, created, error, invalid_input, not_found, page_of};
+use crate::sim::json_response;
+use crate::sim::world::SRule;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+type Q = Query<Vec<(String, String)>>;
+
+pub async fn list(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let w = s.world();
+    let items = w.hz.firewalls.iter().filter(|f| p.get("name").is_none_or(|n| n == f.name)).map(|f| w.hz.firewall_json(f)).collect();
+    page_of("firewalls", items, page, per_page)
+}
+
+pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
+    let w = s.world();
+    match id.parse::<i64>().ok().and_then(|id| w.hz.firewalls.iter().find(|f| f.id == id)) {
+        Some(f) => json_response(StatusCode::OK, &json!({"firewall": w.hz.firewall_json(f)})),
+        None => not_found("firewall"),
+    }
+}
+
+/// A CIDR without host bits, as the API has required since 2025-12.
+pub fn check_cidr(c: &str) -> Result<(), String> {
+    let (addr, len) = c.split_once('/').ok_or_else(|| format!("{c} is not a CIDR (address/length)"))?;
+    let len: u32 = len.parse().map_err(|_| format!("{c}: bad prefix length"))?;
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) if len <= 32 => {
+            let bits = u32::from(a);
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            if bits & !mask != 0 { Err(format!("{c} has host bits set")) } else { Ok(()) }
+        }
+        Ok(std::net::IpAddr::V6(a)) if len <= 128 => {
+            let bits = u128::from(a);
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            if bits & !mask != 0 { Err(format!("{c} has host bits set")) } else { Ok(()) }
+        }
+        _ => Err(format!("{c} is not a valid network")),
+    }
+}
+
+fn rule_from(v: &Value, i: usize) -> Result<SRule, Response> {
+    let field = |f: &str| format!("rules[{i}].{f}");
+    let direction = v["direction"]
+        .as_str()
+        .filter(|d| matches!(*d, "in" | "out"))
+        .ok_or_else(|| invalid_input(&field("direction"), "must be in or out"))?;
+    let protocol = v["protocol"]
+        .as_str()
+        .filter(|p| matches!(*p, "tcp" | "udp" | "icmp" | "esp" | "gre"))
+        .ok_or_else(|| invalid_input(&field("protocol"), "must be tcp, udp, icmp, esp or gre"))?;
+    let ips = |k: &str| -> Result<Vec<String>, Response> {
+        let list: Vec<String> =
+            v[k].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        if list.len() > 100 {
+            return Err(invalid_input(&field(k), "at most 100 entries"));
+        }
+        for (j, c) in list.iter().enumerate() {
+            check_cidr(c).map_err(|m| invalid_input(&format!("rules[{i}].{k}[{j}]"), &m))?;
+        }
+        Ok(list)
+    };
+    let source_ips = ips("source_ips")?;
+    let destination_ips = ips("destination_ips")?;
+    if direction == "in" && source_ips.is_empty() {
+        return Err(invalid_input(&field("source_ips"), "required for direction in"));
+    }
+    if direction == "out" && destination_ips.is_empty() {
+        return Err(invalid_input(&field("destination_ips"), "required for direction out"));
+    }
+    let port = v["port"].as_str().map(str::to_string);
+    match (protocol, &port) {
+        ("tcp" | "udp", None) => return Err(invalid_input(&field("port"), "required for tcp and udp")),
+        ("tcp" | "udp", Some(p)) => {
+            let ok = match p.split_once('-') {
+                Some((a, b)) => matches!((a.parse::<u16>(), b.parse::<u16>()), (Ok(a), Ok(b)) if a >= 1 && a < b),
+                None => p.parse::<u16>().is_ok_and(|p| p >= 1),
+            };
+            if !ok {
+                return Err(invalid_input(&field("port"), "a port 1-65535 or a range like 1024-2048"));
+            }
+        }
+        (_, Some(_)) => return Err(invalid_input(&field("port"), "only tcp and udp rules have a port")),
+        _ => {}
+    }
+    Ok(SRule {
+        description: v["description"].as_str().map(str::to_string),
+        direction: direction.into(),
+        source_ips,
+        destination_ips,
+        protocol: protocol.into(),
+        port,
+    })
+}
+
+pub async fn set_rules(State(s): S, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    let Some(list) = body["rules"].as_array() else { return invalid_input("rules", "required") };
+    if list.len() > 50 {
+        return error(
+            StatusCode::FORBIDDEN,
+            "resource_limit_exceeded",
+            "a firewall has at most 50 rules",
+            json!({"limits": [{"name": "rules"}]}),
+        );
+    }
+    let mut rules = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        match rule_from(v, i) {
+            Ok(r) => rules.push(r),
+            Err(resp) => return resp,
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(fid) = id.parse::<i64>().ok().filter(|id| w.hz.firewalls.iter().any(|f| f.id == *id)) else { return not_found("firewall") };
+    if let Some(f) = w.hz.firewalls.iter_mut().find(|f| f.id == fid) {
+        f.rules = rules;
+    }
+    let targets: Vec<i64> = w.hz.servers.iter().filter(|sv| sv.firewalls.contains(&fid)).map(|sv| sv.id).collect();
+    let mut actions = vec![w.hz.start_action("set_firewall_rules", vec![(fid, "firewall")], 800, vec![], vec![]).json(now)];
+    for t in targets {
+        actions.push(w.hz.start_action("apply_firewall", vec![(fid, "firewall"), (t, "server")], 1200, vec![], vec![]).json(now));
+    }
+    created(json!({"actions": actions}))
+}
+
+pub async fn apply(State(s): S, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    apply_or_remove(s, id, body, true).await
+}
+
+pub async fn remove(State(s): S, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    apply_or_remove(s, id, body, false).await
+}
+
+async fn apply_or_remove(s: std::sync::Arc<crate::sim::Shared>, id: String, body: Value, apply: bool) -> Response {
+    let key = if apply { "apply_to" } else { "remove_from" };
+    let Some(list) = body[key].as_array() else { return invalid_input(key, "required") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(fid) = id.parse::<i64>().ok().filter(|id| w.hz.firewalls.iter().any(|f| f.id == *id)) else { return not_found("firewall") };
+    let mut actions = Vec::new();
+    for (i, t) in list.iter().enumerate() {
+        match t["type"].as_str() {
+            Some("server") => {
+                let Some(sid) = t["server"]["id"].as_i64().filter(|sid| w.hz.servers.iter().any(|sv| sv.id == *sid)) else {
+                    return invalid_input(&format!("{key}[{i}].server.id"), "no such server");
+                };
+                let already = w.hz.servers.iter().find(|sv| sv.id == sid).is_some_and(|sv| sv.firewalls.contains(&fid));
+                if apply && already {
+                    return error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "firewall_already_applied",
+                        "firewall is already applied to this server",
+                        Value::Null,
+                    );
+                }
+                if let Some(f) = w.hz.firewalls.iter_mut().find(|f| f.id == fid) {
+                    if apply {
+                        f.servers.push(sid);
+                    } else {
+                        f.servers.retain(|x| *x != sid);
+                    }
+                }
+                if let Some(sv) = w.hz.servers.iter_mut().find(|sv| sv.id == sid) {
+                    if apply {
+                        sv.firewalls.push(fid);
+                    } else {
+                        sv.firewalls.retain(|x| *x != fid);
+                    }
+                }
+                let cmd = if apply { "apply_firewall" } else { "remove_firewall" };
+                actions.push(w.hz.start_action(cmd, vec![(fid, "firewall"), (sid, "server")], 1200, vec![], vec![]).json(now));
+            }
+            Some("label_selector") => {
+                let Some(sel) = t["label_selector"]["selector"].as_str().map(str::to_string) else {
+                    return invalid_input(&format!("{key}[{i}].label_selector.selector"), "required");
+                };
+                if let Err(m) = crate::hetzner::label_selector::Selector::parse(&sel) {
+                    return invalid_input(&format!("{key}[{i}].label_selector.selector"), &m);
+                }
+                if let Some(f) = w.hz.firewalls.iter_mut().find(|f| f.id == fid) {
+                    if apply {
+                        f.selectors.push(sel.clone());
+                    } else {
+                        f.selectors.retain(|x| *x != sel);
+                    }
+                }
+                let sel_parsed = crate::hetzner::label_selector::Selector::parse(&sel).unwrap_or_default();
+                for sv in w.hz.servers.iter_mut() {
+                    let labels: std::collections::BTreeMap<String, String> = sv.labels.iter().cloned().collect();
+                    if sel_parsed.matches(&labels) {
+                        if apply && !sv.firewalls.contains(&fid) {
+                            sv.firewalls.push(fid);
+                        } else if !apply {
+                            sv.firewalls.retain(|x| *x != fid);
+                        }
+                    }
+                }
+                actions.push(
+                    w.hz.start_action(
+                        if apply { "apply_firewall" } else { "remove_firewall" },
+                        vec![(fid, "firewall")],
+                        1200,
+                        vec![],
+                        vec![],
+                    )
+                    .json(now),
+                );
+            }
+            _ => return invalid_input(&format!("{key}[{i}].type"), "must be server or label_selector"),
+        }
+    }
+    created(json!({"actions": actions}))
+}
+
+pub async fn volumes(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let w = s.world();
+    let items = w.hz.volumes.iter().map(|v| w.hz.volume_json(v)).collect();
+    page_of("volumes", items, page, per_page)
+}
