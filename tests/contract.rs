@@ -266,6 +266,7 @@ fn the_validator_catches_violations() {
         status,
         content_type: "application/json".into(),
         response_body: body.as_bytes().to_vec().into(),
+        at: std::time::Instant::now(),
     };
     // A server without its required fields.
     let bad = ex("GET", "/v1/servers/1", "", None, 200, r#"{"server":{"id":1,"name":"x"}}"#);

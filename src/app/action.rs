@@ -3,6 +3,7 @@
 use super::logs::HostRef;
 use crate::config::Secret;
 use crate::coolify::Inventory;
+use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Rule, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
 use crate::ssh::Question;
@@ -52,6 +53,68 @@ pub enum Action {
         question: Question,
     },
     Saved(Result<(String, usize), String>),
+    Pricing(Result<(Pricing, Vec<Volume>), String>),
+    Metrics {
+        id: i64,
+        result: Result<Metrics, String>,
+    },
+    Firewalls(Result<Vec<Firewall>, String>),
+    Zones(Result<Vec<Zone>, String>),
+    Rrsets {
+        zone: String,
+        result: Result<Vec<Rrset>, String>,
+    },
+    /// Progress of the actions an operation started.
+    HzProgress {
+        label: String,
+        percent: i64,
+    },
+    HzDone {
+        label: String,
+        result: Result<String, String>,
+        after: After,
+    },
+    Exported(Result<(String, String), String>),
+    FileRead {
+        purpose: ReadPurpose,
+        path: String,
+        result: Result<String, String>,
+    },
+    ContextSwitched(Result<(String, String, bool), String>),
+}
+
+/// One call of the Hetzner API that starts actions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HzOp {
+    Power { id: i64, verb: String },
+    Delete { id: i64 },
+    SetRules { firewall: i64, rules: Vec<Rule> },
+    Apply { firewall: i64, servers: Vec<i64>, selectors: Vec<String> },
+    CreateRrset { zone: String, name: String, rtype: String, ttl: Option<u32>, values: Vec<String> },
+    Records { zone: String, name: String, rtype: String, op: String, values: Vec<String>, ttl: Option<u32> },
+    RrsetTtl { zone: String, name: String, rtype: String, ttl: Option<u32> },
+    DeleteRrset { zone: String, name: String, rtype: String },
+    ZoneTtl { zone: String, ttl: u32 },
+    Import { zone: String, text: String },
+}
+
+/// What to reload (or wait for) once an operation's actions are done.
+#[derive(Clone, Debug, PartialEq)]
+pub enum After {
+    Servers,
+    /// A shutdown succeeded: follow the server until it is really off.
+    WaitOff {
+        id: i64,
+        name: String,
+    },
+    Firewalls,
+    Rrsets(String),
+    Zones,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadPurpose {
+    ImportZone(String),
 }
 
 /// Work for the runtime: each is spawned as a background job (busy counter +1)
@@ -91,6 +154,32 @@ pub enum Effect {
         contents: String,
         lines: usize,
     },
+    LoadPricing,
+    LoadMetrics {
+        id: i64,
+    },
+    LoadFirewalls,
+    LoadZones,
+    LoadRrsets {
+        zone: String,
+    },
+    /// Runs API calls in order, following each one's actions to the end.
+    Hz {
+        label: String,
+        ops: Vec<HzOp>,
+        after: After,
+    },
+    ExportZone {
+        zone: String,
+        path: String,
+    },
+    ReadFile {
+        path: String,
+        purpose: ReadPurpose,
+    },
+    SwitchContext {
+        name: String,
+    },
     /// Handled by the terminal layer, not spawned.
     Suspend,
 }
@@ -108,6 +197,15 @@ impl Effect {
             Effect::CancelRun { .. } => "cancelling",
             Effect::Answer { .. } => "answering",
             Effect::WriteFile { .. } => "saving",
+            Effect::LoadPricing => "loading prices",
+            Effect::LoadMetrics { .. } => "loading metrics",
+            Effect::LoadFirewalls => "loading firewalls",
+            Effect::LoadZones => "loading DNS zones",
+            Effect::LoadRrsets { .. } => "loading records",
+            Effect::Hz { .. } => "waiting for Hetzner",
+            Effect::ExportZone { .. } => "exporting the zone",
+            Effect::ReadFile { .. } => "reading",
+            Effect::SwitchContext { .. } => "switching context",
             Effect::Suspend => "suspending",
         }
     }

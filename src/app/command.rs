@@ -8,7 +8,7 @@ use super::update::{refresh, switch_pane};
 /// Every command word, for completion and help.
 pub fn words() -> Vec<&'static str> {
     let mut w: Vec<&'static str> = Pane::ALL.iter().map(|p| p.names()[0]).collect();
-    w.extend(["theme", "help", "refresh", "quit", "q", "tail", "exec", "save"]);
+    w.extend(["theme", "help", "refresh", "quit", "q", "tail", "exec", "save", "ctx", "firewalls", "messages"]);
     w
 }
 
@@ -24,9 +24,12 @@ pub fn help_lines() -> Vec<(String, &'static str)> {
     out.push((":tail app|db NAME, journal|file|cmd X on HOST".into(), "Open a log tail in the Logs pane"));
     out.push((":exec HOST CMD, :exec app NAME CMD".into(), "Run a command on a server or in an app's container"));
     out.push((":save PATH".into(), "Save the current log tab (or its filtered view)"));
+    out.push((":firewalls (fw)".into(), "Firewalls, their rules and recipes"));
+    out.push((":ctx [name]".into(), "Switch the Hetzner context (no name: choose)"));
     out.push((":theme [name]".into(), "Switch theme (no name: list themes)"));
     out.push((":refresh (r, reload)".into(), "Reload the current pane"));
     out.push((":help (h)".into(), "Show keys"));
+    out.push((":messages (mes)".into(), "Recent messages in full"));
     out.push((":q (quit, exit)".into(), "Quit"));
     out
 }
@@ -41,7 +44,7 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
         None => (line, ""),
     };
     if let Some(pane) = Pane::from_name(word) {
-        switch_pane(state, pane);
+        let effects = switch_pane(state, pane);
         if pane == Pane::Servers {
             match state.servers.set_selector(rest) {
                 Ok(()) if !rest.is_empty() => {
@@ -54,13 +57,16 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
             let h = state.list_height();
             state.servers.table.scroll_to_cursor(h);
         }
-        return vec![];
+        return effects;
     }
     match word {
         "q" | "q!" | "quit" | "exit" | "qa" => state.quit = true,
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        "messages" | "mes" | "log" => state.overlay = Some(Overlay::Messages { scroll: 0 }),
         "refresh" | "r" | "reload" => return refresh(state),
         "tail" => return super::logs_cmd::tail(state, rest),
+        "firewalls" | "firewall" | "fw" => return super::update::show_firewalls(state),
+        "ctx" | "context" => return context(state, rest),
         "exec" | "run" => return super::logs_cmd::exec(state, rest),
         "save" | "w" => return super::logs_cmd::save(state, rest),
         "theme" | "themes" => {
@@ -126,4 +132,32 @@ mod tests {
         assert_eq!(complete("theme l", &["default", "light"]).as_deref(), Some("theme light"));
         assert_eq!(complete("zzz", &[]), None);
     }
+}
+
+/// `:ctx` lists the Hetzner contexts; `:ctx NAME` switches.
+fn context(state: &mut State, name: &str) -> Vec<Effect> {
+    use super::dialog::{Dialog, Menu, MenuItem, Then};
+    if !name.is_empty() {
+        return vec![Effect::SwitchContext { name: name.to_string() }];
+    }
+    if state.contexts.hetzner_all.is_empty() {
+        state.set_message(
+            Level::Info,
+            format!("one context: {} (add more with `hcloud context create` or [[hetzner]] in config.toml)", state.context_name()),
+        );
+        return vec![];
+    }
+    let cur = state.context_name();
+    let items = state
+        .contexts
+        .hetzner_all
+        .iter()
+        .map(|(n, origin)| MenuItem {
+            label: if *n == cur { format!("{n} (active)") } else { n.clone() },
+            detail: origin.clone(),
+            then: Then::Effects(vec![Effect::SwitchContext { name: n.clone() }]),
+        })
+        .collect();
+    state.dialog = Some(Dialog::Menu(Menu { title: "Hetzner context".into(), items, cursor: 0 }));
+    vec![]
 }

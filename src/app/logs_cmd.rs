@@ -203,7 +203,7 @@ pub fn tail(state: &mut State, args: &str) -> Vec<Effect> {
         Ok((title, host, source)) => {
             let kind = TabKind::Tail { source: source.clone(), status: TailStatus::Connecting };
             let tab = state.logs.open(title, host.clone(), kind);
-            switch_pane(state, Pane::Logs);
+            let _ = switch_pane(state, Pane::Logs);
             vec![Effect::StartTail { tab, host, source }]
         }
         Err(e) => {
@@ -244,7 +244,7 @@ pub fn exec(state: &mut State, args: &str) -> Vec<Effect> {
             let title = format!("{on}$ {command}");
             let kind = TabKind::Run { command: command.clone(), container: container.clone(), state: RunState::Connecting };
             let tab = state.logs.open(title, host.clone(), kind);
-            switch_pane(state, Pane::Logs);
+            let _ = switch_pane(state, Pane::Logs);
             vec![Effect::Run { tab, host, command, container }]
         }
         Err(e) => {

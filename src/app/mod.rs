@@ -2,6 +2,9 @@
 
 pub mod action;
 pub mod command;
+pub mod dialog;
+pub mod dns;
+pub mod firewalls;
 pub mod logs;
 pub mod logs_cmd;
 pub mod modal;

@@ -15,7 +15,7 @@ pub enum PromptKind {
     Answer,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Prompt {
     pub kind: PromptKind,
     pub text: String,

@@ -80,6 +80,7 @@ fn ipv4_num(ip: Option<&str>) -> u32 {
 pub enum View {
     List,
     Detail,
+    Firewalls,
 }
 
 #[derive(Default)]
@@ -93,6 +94,8 @@ pub struct Load {
     /// The last load's failure, shown in the pane and the status line.
     pub error: Option<String>,
     pub loaded_once: bool,
+    /// A reload after an operation: its result stays in the status line.
+    pub quiet: bool,
 }
 
 pub struct ServersPane {
@@ -119,4 +122,64 @@ impl ServersPane {
         self.table.set_scope(Some(sel.trim().to_string()), Some(Box::new(move |s: &Server| parsed.matches(&s.labels))));
         Ok(())
     }
+}
+
+use super::action::{After, Effect, HzOp};
+use super::dialog::{Confirm, Dialog, Menu, MenuItem, Then};
+use super::state::{Level, State};
+
+/// The power menu for a server: each entry leads to its confirmation.
+pub fn power_menu(state: &mut State) {
+    if state.readonly {
+        state.set_message(Level::Warn, "read-only: power actions are disabled");
+        return;
+    }
+    let Some(s) = state.servers.table.selected().cloned() else { return };
+    let ctx = state.context_name();
+    let item = |verb: &str, label: &str, detail: &str, hard: bool| {
+        let after = if verb == "shutdown" { After::WaitOff { id: s.id, name: s.name.clone() } } else { After::Servers };
+        let mut c = Confirm::new(
+            &format!("{label} {}", s.name),
+            vec![format!("~ {} ({}, {}): {} -> {verb}", s.name, s.server_type.name, s.location.name, s.status), format!("  {detail}")],
+            &ctx,
+            vec![Effect::Hz { label: format!("{verb} {}", s.name), ops: vec![HzOp::Power { id: s.id, verb: verb.into() }], after }],
+        );
+        if hard {
+            // A hard power cut can lose data: the name must be typed.
+            c = c.warn("This cuts the power: unsaved data on the server can be lost.").typed(&s.name);
+        }
+        MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+    };
+    let items = vec![
+        item("poweron", "Power on", "start the server", false),
+        item("shutdown", "Shut down", "ACPI shutdown; cutover follows the server until it is off", false),
+        item("reboot", "Reboot", "ACPI reboot", false),
+        item("poweroff", "Power off", "hard power cut", true),
+        item("reset", "Reset", "hard power cut, then start", true),
+    ];
+    state.dialog = Some(Dialog::Menu(Menu { title: format!("Power: {} ({})", s.name, s.status), items, cursor: 0 }));
+}
+
+pub fn delete(state: &mut State) {
+    if state.readonly {
+        state.set_message(Level::Warn, "read-only: deleting is disabled");
+        return;
+    }
+    let Some(s) = state.servers.table.selected().cloned() else { return };
+    if s.protection.delete {
+        state.set_message(Level::Warn, format!("{} has delete protection: lift it in the Hetzner console before deleting", s.name));
+        return;
+    }
+    let c = Confirm::new(
+        &format!("Delete server {}", s.name),
+        vec![
+            format!("- server {} ({}, {}, {})", s.name, s.server_type.name, s.location.name, s.ipv4().unwrap_or("no IPv4")),
+            "  Its disk is destroyed; volumes, IPs and firewalls are detached.".into(),
+        ],
+        &state.context_name(),
+        vec![Effect::Hz { label: format!("delete {}", s.name), ops: vec![HzOp::Delete { id: s.id }], after: After::Servers }],
+    )
+    .warn("There is no undo.")
+    .typed(&s.name);
+    state.dialog = Some(Dialog::Confirm(c));
 }

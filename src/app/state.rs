@@ -1,5 +1,8 @@
 //! All of the console's state. Only `update` changes it; `ui` only reads it.
 
+use super::dialog::Dialog;
+use super::dns::DnsPane;
+use super::firewalls::Firewalls;
 use super::logs::LogsPane;
 use super::modal::Modal;
 use super::pane::Pane;
@@ -25,7 +28,13 @@ pub struct Message {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// `:messages`: recent status messages in full.
+    Messages {
+        scroll: u16,
+    },
 }
 
 /// What the header shows about where cutover is pointed.
@@ -36,6 +45,10 @@ pub struct Contexts {
     pub coolify: Option<String>,
     pub coolify_version: Option<String>,
     pub coolify_error: Option<String>,
+    /// Every Hetzner context: (name, where it is defined).
+    pub hetzner_all: Vec<(String, String)>,
+    /// A legacy dns.hetzner.com token is configured (that API is gone).
+    pub legacy_dns: bool,
 }
 
 pub struct State {
@@ -49,10 +62,23 @@ pub struct State {
     pub filter_before: Option<String>,
     pub servers: ServersPane,
     pub logs: LogsPane,
+    pub firewalls: Firewalls,
+    pub dns: DnsPane,
+    /// Prices and volumes, for the monthly cost.
+    pub pricing: Option<(crate::hetzner::model::Pricing, Vec<crate::hetzner::model::Volume>)>,
+    /// Monthly cost per server id and in total (recomputed when prices or servers change).
+    pub costs: Option<Costs>,
+    /// CPU and network of one server (the detail view).
+    pub metrics: Option<(i64, crate::hetzner::model::Metrics)>,
+    /// A running API operation and its progress.
+    pub progress: Option<(String, i64)>,
+    pub dialog: Option<Dialog>,
     pub coolify: Option<crate::coolify::Inventory>,
     /// Questions waiting for the operator, oldest first.
     pub modals: Vec<Modal>,
     pub message: Option<Message>,
+    /// The last status messages with their time, newest last.
+    pub message_log: Vec<(String, Message)>,
     pub rate: Option<RateLimit>,
     pub contexts: Contexts,
     /// Background jobs spawned and not yet applied (the playbooks' `WaitIdle`).
@@ -63,6 +89,8 @@ pub struct State {
     pub quit: bool,
     pub size: (u16, u16),
     pub readonly: bool,
+    /// Read-only from the command line or config (a context may add its own).
+    pub readonly_base: bool,
     pub ascii: bool,
     pub depth: ColorDepth,
     pub keymap: Keymap,
@@ -90,9 +118,17 @@ impl State {
             filter_before: None,
             servers: ServersPane::default(),
             logs: LogsPane::default(),
+            firewalls: Firewalls::default(),
+            dns: DnsPane::default(),
+            pricing: None,
+            metrics: None,
+            costs: None,
+            progress: None,
+            dialog: None,
             coolify: None,
             modals: Vec::new(),
             message: None,
+            message_log: Vec::new(),
             rate: None,
             contexts: Contexts::default(),
             busy: 0,
@@ -101,6 +137,7 @@ impl State {
             quit: false,
             size: (80, 24),
             readonly,
+            readonly_base: readonly,
             ascii,
             depth,
             keymap,
@@ -110,7 +147,12 @@ impl State {
     }
 
     pub fn set_message(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some(Message { level, text: text.into() });
+        let m = Message { level, text: text.into() };
+        self.message_log.push((chrono::Local::now().format("%H:%M:%S").to_string(), m.clone()));
+        if self.message_log.len() > 200 {
+            self.message_log.remove(0);
+        }
+        self.message = Some(m);
     }
 
     /// Rows available to a pane's list (screen minus header, tabs, borders, column
@@ -119,7 +161,41 @@ impl State {
         (self.size.1 as usize).saturating_sub(6).max(1)
     }
 
+    /// The active Hetzner context, as confirmations show it.
+    pub fn context_name(&self) -> String {
+        self.contexts.hetzner.clone().unwrap_or_else(|| "none".into())
+    }
+
     pub fn theme_names(&self) -> Vec<&str> {
         self.themes.iter().map(|t| t.name.as_str()).collect()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Costs {
+    pub currency: String,
+    pub per_server: std::collections::HashMap<i64, crate::hetzner::cost::Breakdown>,
+    pub total: crate::hetzner::cost::Money,
+    /// Servers with a part the price list did not cover.
+    pub incomplete: usize,
+}
+
+impl State {
+    /// Monthly costs from the API's prices; none until prices are loaded.
+    pub fn recompute_costs(&mut self) {
+        let Some((pricing, volumes)) = &self.pricing else {
+            self.costs = None;
+            return;
+        };
+        let mut c = Costs { currency: pricing.currency.clone(), ..Default::default() };
+        for s in self.servers.table.items() {
+            let b = crate::hetzner::cost::monthly(s, pricing, volumes);
+            if !b.missing.is_empty() {
+                c.incomplete += 1;
+            }
+            c.total = c.total + b.total();
+            c.per_server.insert(s.id, b);
+        }
+        self.costs = Some(c);
     }
 }

@@ -1,7 +1,9 @@
 //! `update(state, action) -> effects`: the only place State changes.
 
+use super::action::After;
 use super::action::{Action, Effect};
 use super::command;
+use super::dialog::{self, Dialog, Outcome, Then};
 use super::logs::{RunState, TabKind};
 use super::logs_cmd;
 use super::modal::Modal;
@@ -17,6 +19,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.contexts.hetzner.is_some() {
         effects.push(reload_servers(state));
+        effects.push(Effect::LoadPricing);
     }
     if state.contexts.coolify.is_some() {
         effects.push(Effect::LoadCoolifyVersion);
@@ -70,14 +73,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if generation != state.servers.load.generation {
                 return vec![];
             }
+            state.recompute_costs();
             let load = &mut state.servers.load;
             load.loading = false;
             match result {
                 Ok(()) => {
                     load.error = None;
                     load.loaded_once = true;
-                    let n = state.servers.table.total();
-                    state.set_message(Level::Ok, format!("{n} servers loaded"));
+                    if !std::mem::take(&mut load.quiet) {
+                        let n = state.servers.table.total();
+                        state.set_message(Level::Ok, format!("{n} servers loaded"));
+                    }
                 }
                 Err(e) => {
                     let text = e.to_string();
@@ -87,6 +93,122 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Pricing(r) => {
+            match r {
+                Ok(p) => {
+                    state.pricing = Some(p);
+                    state.recompute_costs();
+                }
+                Err(e) => state.set_message(Level::Error, format!("prices: {e}")),
+            }
+            vec![]
+        }
+        Action::Metrics { id, result } => {
+            match result {
+                Ok(m) => state.metrics = Some((id, m)),
+                Err(e) => state.set_message(Level::Error, format!("metrics: {e}")),
+            }
+            vec![]
+        }
+        Action::Firewalls(r) => {
+            match r {
+                Ok(list) => {
+                    state.firewalls.list = list;
+                    state.firewalls.loaded = true;
+                    state.firewalls.cursor = state.firewalls.cursor.min(state.firewalls.list.len().saturating_sub(1));
+                }
+                Err(e) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
+        Action::Zones(r) => {
+            match r {
+                Ok(z) => {
+                    state.dns.zones.set_items(z);
+                    state.dns.zones_loaded = true;
+                    state.dns.zones_error = None;
+                }
+                Err(e) => {
+                    state.dns.zones_error = Some(e.clone());
+                    state.set_message(Level::Error, e);
+                }
+            }
+            vec![]
+        }
+        Action::Rrsets { zone, result } => {
+            match result {
+                Ok(r) if state.dns.zone.as_deref() == Some(zone.as_str()) => {
+                    state.dns.rrsets.set_items(r);
+                    let h = state.list_height();
+                    state.dns.rrsets.scroll_to_cursor(h);
+                }
+                Ok(_) => {}
+                Err(e) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
+        Action::HzProgress { label, percent } => {
+            state.progress = Some((label, percent));
+            vec![]
+        }
+        Action::HzDone { label, result, after } => {
+            state.progress = None;
+            match &result {
+                Ok(m) => state.set_message(Level::Ok, m.clone()),
+                Err(e) => state.set_message(Level::Error, format!("{label}: {e}")),
+            }
+            match after {
+                After::Servers | After::WaitOff { .. } => vec![reload_quietly(state)],
+                After::Firewalls => {
+                    state.firewalls.staged = None;
+                    vec![Effect::LoadFirewalls, reload_quietly(state)]
+                }
+                After::Rrsets(zone) => vec![Effect::LoadRrsets { zone }, Effect::LoadZones],
+                After::Zones => vec![Effect::LoadZones],
+            }
+        }
+        Action::Exported(r) => {
+            match r {
+                Ok((zone, path)) => state.set_message(Level::Ok, format!("zone {zone} exported to {path}")),
+                Err(e) => state.set_message(Level::Error, format!("export: {e}")),
+            }
+            vec![]
+        }
+        Action::FileRead { purpose, path, result } => {
+            match (purpose, result) {
+                (super::action::ReadPurpose::ImportZone(zone), Ok(text)) => {
+                    if let Some(d) = super::dns::import_preview(state, &zone, &path, &text) {
+                        state.dialog = Some(d);
+                    }
+                }
+                (_, Err(e)) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
+        Action::ContextSwitched(r) => match r {
+            Ok((name, endpoint, readonly)) => {
+                state.contexts.hetzner = Some(name.clone());
+                state.contexts.hetzner_endpoint = Some(endpoint);
+                state.readonly = state.readonly_base || readonly;
+                state.servers.table.clear();
+                state.servers.view = View::List;
+                state.firewalls = super::firewalls::Firewalls { my_ip: state.firewalls.my_ip.clone(), ..Default::default() };
+                state.dns = super::dns::DnsPane::default();
+                state.pricing = None;
+                state.metrics = None;
+                state.rate = None;
+                state.set_message(Level::Ok, format!("context {name}"));
+                let mut e = vec![reload_servers(state), Effect::LoadPricing];
+                if state.pane == Pane::Dns {
+                    e.push(Effect::LoadZones);
+                }
+                e
+            }
+            Err(e) => {
+                state.set_message(Level::Error, e);
+                vec![]
+            }
+        },
         Action::CoolifyInventory(r) => {
             match r {
                 Ok(inv) => state.coolify = Some(inv),
@@ -164,6 +286,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
+/// A reload that leaves the status line to the operation that caused it.
+fn reload_quietly(state: &mut State) -> Effect {
+    let e = reload_servers(state);
+    state.servers.load.quiet = true;
+    e
+}
+
 fn reload_servers(state: &mut State) -> Effect {
     let load = &mut state.servers.load;
     load.generation += 1;
@@ -178,6 +307,12 @@ pub fn scopes(state: &State) -> Vec<Scope> {
     if state.prompt.is_some() || !state.modals.is_empty() {
         return vec![Scope::Prompt];
     }
+    if let Some(d) = &state.dialog {
+        return match d {
+            Dialog::Menu(_) => vec![Scope::Prompt, Scope::List],
+            _ => vec![Scope::Prompt],
+        };
+    }
     if state.overlay.is_some() {
         return vec![Scope::Detail, Scope::Global];
     }
@@ -190,8 +325,10 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
         Pane::Servers => match state.servers.view {
             View::List => vec![Scope::Servers, Scope::List, Scope::Global],
             View::Detail => vec![Scope::Servers, Scope::Detail, Scope::Global],
+            View::Firewalls => vec![Scope::Firewalls, Scope::List, Scope::Global],
         },
         Pane::Logs => vec![Scope::Logs, Scope::List, Scope::Global],
+        Pane::Dns => vec![Scope::Dns, Scope::List, Scope::Global],
         _ => vec![Scope::Global],
     }
 }
@@ -202,6 +339,9 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     if !state.modals.is_empty() {
         return modal_key(state, key, cmd);
     }
+    if state.dialog.is_some() {
+        return dialog_key(state, key, cmd);
+    }
     if state.prompt.is_some() {
         return prompt_key(state, key, cmd);
     }
@@ -209,6 +349,60 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         return vec![];
     };
     run(state, cmd)
+}
+
+/// Keys while a dialog is open.
+fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let Some(d) = state.dialog.as_mut() else { return vec![] };
+    match dialog::key(d, key, cmd) {
+        Outcome::Stay => vec![],
+        Outcome::Close => {
+            state.dialog = None;
+            vec![]
+        }
+        Outcome::Then(t) => {
+            state.dialog = None;
+            then(state, t)
+        }
+        Outcome::Submit(form) => {
+            let r = match form.kind {
+                dialog::FormKind::AddRrset { .. }
+                | dialog::FormKind::EditRecords { .. }
+                | dialog::FormKind::RrsetTtl { .. }
+                | dialog::FormKind::PointName { .. }
+                | dialog::FormKind::ExportZone { .. }
+                | dialog::FormKind::ImportZone { .. } => super::dns::submit(state, form),
+                _ => super::firewalls::submit(state, form),
+            };
+            match r {
+                Ok(t) => {
+                    // A submit that opened the next dialog itself keeps it.
+                    if matches!(t, Then::Effects(ref e) if e.is_empty())
+                        && state.dialog.as_ref().is_some_and(|d| matches!(d, Dialog::Confirm(_)))
+                    {
+                        return vec![];
+                    }
+                    state.dialog = None;
+                    then(state, t)
+                }
+                Err(form) => {
+                    state.dialog = Some(Dialog::Form(form));
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+fn then(state: &mut State, t: Then) -> Vec<Effect> {
+    match t {
+        Then::Dialog(d) => {
+            state.dialog = Some(*d);
+            vec![]
+        }
+        Then::Effects(e) => e,
+        Then::Command(c) => command::execute(state, &c),
+    }
 }
 
 /// Keys while a question from a background job is shown.
@@ -301,6 +495,14 @@ fn apply_filter(state: &mut State, text: &str) {
         logs_cmd::apply_filter(state, text);
         return;
     }
+    if state.pane == Pane::Dns {
+        let d = &mut state.dns;
+        match d.view {
+            super::dns::View::Zones => d.zones.set_filter(Filter::parse(text)),
+            super::dns::View::Records => d.rrsets.set_filter(Filter::parse(text)),
+        }
+        return;
+    }
     if state.pane == Pane::Servers {
         let t = &mut state.servers.table;
         t.set_filter(Filter::parse(text));
@@ -312,30 +514,44 @@ fn current_filter(state: &State) -> Option<String> {
     match state.pane {
         Pane::Servers => state.servers.table.filter().map(|f| f.source.clone()),
         Pane::Logs => state.logs.current().and_then(|t| t.filter.as_ref()).map(|f| f.source.clone()),
+        Pane::Dns => match state.dns.view {
+            super::dns::View::Zones => state.dns.zones.filter().map(|f| f.source.clone()),
+            super::dns::View::Records => state.dns.rrsets.filter().map(|f| f.source.clone()),
+        },
         _ => None,
     }
 }
 
-pub fn switch_pane(state: &mut State, pane: Pane) {
+/// Shows a pane; returns what it needs loaded the first time.
+pub fn switch_pane(state: &mut State, pane: Pane) -> Vec<Effect> {
     if pane != state.pane {
         state.last_pane = state.pane;
         state.pane = pane;
     }
     state.overlay = None;
+    if pane == Pane::Dns && !state.dns.zones_loaded && state.contexts.hetzner.is_some() {
+        state.dns.zones_loaded = true;
+        return vec![Effect::LoadZones];
+    }
+    vec![]
 }
 
 /// Runs a bound command.
 pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     let h = state.list_height();
     // The help overlay takes scrolling and closing; everything else closes it first.
-    if let Some(Overlay::Help { scroll }) = state.overlay {
+    if let Some(ov) = state.overlay {
+        let (scroll, make): (u16, fn(u16) -> Overlay) = match ov {
+            Overlay::Help { scroll } => (scroll, |s| Overlay::Help { scroll: s }),
+            Overlay::Messages { scroll } => (scroll, |s| Overlay::Messages { scroll: s }),
+        };
         match cmd {
             Command::ScrollDown | Command::Down => {
-                state.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) });
+                state.overlay = Some(make(scroll.saturating_add(1)));
                 return vec![];
             }
             Command::ScrollUp | Command::Up => {
-                state.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) });
+                state.overlay = Some(make(scroll.saturating_sub(1)));
                 return vec![];
             }
             Command::Back | Command::Help => {
@@ -345,6 +561,26 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             Command::Quit => {}
             _ => state.overlay = None,
         }
+    }
+    let list_like = matches!(
+        cmd,
+        Command::Down
+            | Command::Up
+            | Command::Top
+            | Command::Bottom
+            | Command::PageDown
+            | Command::PageUp
+            | Command::Open
+            | Command::Back
+            | Command::Refresh
+            | Command::SortNext
+            | Command::SortReverse
+    );
+    if state.pane == Pane::Dns && (cmd.scope() == Scope::Dns || list_like) {
+        return super::dns::run(state, cmd);
+    }
+    if state.pane == Pane::Servers && state.servers.view == View::Firewalls && (cmd.scope() == Scope::Firewalls || list_like) {
+        return super::firewalls::run(state, cmd);
     }
     if state.pane == Pane::Logs
         && (cmd.scope() == Scope::Logs
@@ -374,7 +610,7 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::ClearFilter => apply_filter(state, ""),
         Command::Back => match state.pane {
-            Pane::Servers if state.servers.view == View::Detail => state.servers.view = View::List,
+            Pane::Servers if state.servers.view != View::List => state.servers.view = View::List,
             Pane::Servers if state.servers.table.filter().is_some() => apply_filter(state, ""),
             Pane::Servers if state.servers.table.scope_label.is_some() => {
                 let _ = state.servers.set_selector("");
@@ -382,21 +618,21 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             _ => {}
         },
         Command::Refresh => return refresh(state),
-        Command::PaneServers => switch_pane(state, Pane::Servers),
-        Command::PaneDeployments => switch_pane(state, Pane::Deployments),
-        Command::PaneDns => switch_pane(state, Pane::Dns),
-        Command::PaneDatabases => switch_pane(state, Pane::Databases),
-        Command::PaneLogs => switch_pane(state, Pane::Logs),
-        Command::PaneChecklist => switch_pane(state, Pane::Checklist),
+        Command::PaneServers => return switch_pane(state, Pane::Servers),
+        Command::PaneDeployments => return switch_pane(state, Pane::Deployments),
+        Command::PaneDns => return switch_pane(state, Pane::Dns),
+        Command::PaneDatabases => return switch_pane(state, Pane::Databases),
+        Command::PaneLogs => return switch_pane(state, Pane::Logs),
+        Command::PaneChecklist => return switch_pane(state, Pane::Checklist),
         Command::NextPane | Command::PrevPane => {
             let n = Pane::ALL.len();
             let i = state.pane.index();
             let j = if cmd == Command::NextPane { (i + 1) % n } else { (i + n - 1) % n };
-            switch_pane(state, Pane::ALL[j]);
+            return switch_pane(state, Pane::ALL[j]);
         }
         Command::LastPane => {
             let p = state.last_pane;
-            switch_pane(state, p);
+            return switch_pane(state, p);
         }
         Command::Suspend => return vec![Effect::Suspend],
         Command::Down | Command::Up | Command::Top | Command::Bottom | Command::PageDown | Command::PageUp => {
@@ -414,9 +650,16 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Open => {
-            if state.pane == Pane::Servers && state.servers.table.selected().is_some() {
+            if state.pane == Pane::Servers
+                && let Some(s) = state.servers.table.selected()
+            {
+                let id = s.id;
                 state.servers.view = View::Detail;
                 state.servers.detail_scroll = 0;
+                if state.metrics.as_ref().is_none_or(|(m, _)| *m != id) {
+                    state.metrics = None;
+                    return vec![Effect::LoadMetrics { id }];
+                }
             }
         }
         Command::ScrollDown => state.servers.detail_scroll = state.servers.detail_scroll.saturating_add(1),
@@ -445,6 +688,9 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
                 state.set_message(Level::Info, msg);
             }
         }
+        Command::PowerMenu => super::servers::power_menu(state),
+        Command::DeleteServer => super::servers::delete(state),
+        Command::ShowFirewalls => return show_firewalls(state),
         Command::TailServer | Command::ExecServer => {
             if let Some(s) = state.servers.table.selected() {
                 let text =
@@ -465,16 +711,42 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         | Command::CloseTab
         | Command::NextTab
         | Command::PrevTab
-        | Command::CancelRun => {}
+        | Command::CancelRun
+        | Command::AddRule
+        | Command::EditRule
+        | Command::RemoveRule
+        | Command::AllowMyIp
+        | Command::DbFromServer
+        | Command::ApplyFirewall
+        | Command::WriteRules
+        | Command::UndoRules
+        | Command::AddRecord
+        | Command::EditRecord
+        | Command::RecordTtl
+        | Command::DeleteRecord
+        | Command::PointName
+        | Command::ExportZone
+        | Command::ImportZone => {}
         // Prompt-only commands do nothing outside a prompt.
         Command::Submit | Command::Cancel | Command::HistoryPrev | Command::HistoryNext | Command::Complete => {}
     }
     vec![]
 }
 
+/// The Firewalls view of the Servers pane.
+pub fn show_firewalls(state: &mut State) -> Vec<Effect> {
+    let mut e = switch_pane(state, Pane::Servers);
+    state.servers.view = View::Firewalls;
+    if !state.firewalls.loaded && state.contexts.hetzner.is_some() {
+        state.firewalls.loaded = true;
+        e.push(Effect::LoadFirewalls);
+    }
+    e
+}
+
 pub fn refresh(state: &mut State) -> Vec<Effect> {
     match state.pane {
-        Pane::Servers if state.contexts.hetzner.is_some() => vec![reload_servers(state)],
+        Pane::Servers if state.contexts.hetzner.is_some() => vec![reload_servers(state), Effect::LoadPricing],
         Pane::Servers => {
             state.set_message(Level::Warn, "no Hetzner context: set HCLOUD_TOKEN or configure hcloud contexts");
             vec![]

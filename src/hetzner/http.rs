@@ -42,12 +42,22 @@ pub struct Pagination {
     pub total_entries: Option<u64>,
 }
 
+/// After a 429, every request of this client waits its turn, one per refill
+/// interval (3600 s / limit), until the quota has headroom again.
+#[derive(Debug, Default)]
+struct Pace {
+    active: bool,
+    next: Option<tokio::time::Instant>,
+    interval: Duration,
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Secret,
     rate: Arc<Mutex<Option<RateLimit>>>,
+    pace: Arc<Mutex<Pace>>,
     pub retry: RetryPolicy,
 }
 
@@ -67,7 +77,14 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
-        Ok(Client { http, base: endpoint.trim_end_matches('/').to_string(), token, rate: Arc::default(), retry: RetryPolicy::default() })
+        Ok(Client {
+            http,
+            base: endpoint.trim_end_matches('/').to_string(),
+            token,
+            rate: Arc::default(),
+            pace: Arc::default(),
+            retry: RetryPolicy::default(),
+        })
     }
 
     pub fn endpoint(&self) -> &str {
@@ -93,14 +110,12 @@ impl Client {
                 Ok(v) => {
                     return serde_json::from_value(v).map_err(|e| Error::Decode(format!("{method} {path}: {e}")));
                 }
+                Err(Error::Api(e)) if e.code == "rate_limit_exceeded" && attempt < self.retry.max_retries => {
+                    // The pace set by the 429 decides when the retry goes out.
+                    attempt += 1;
+                }
                 Err(Error::Api(e)) if e.is_retryable() && attempt < self.retry.max_retries => {
-                    let mut wait = backoff(&self.retry, attempt);
-                    if e.code == "rate_limit_exceeded" {
-                        // One request comes back per limit/3600 s; waiting less only burns quota.
-                        let per_req = self.rate_limit().map(|r| 3600.0 / r.limit.max(1) as f64).unwrap_or(1.0);
-                        wait = wait.max(Duration::from_secs_f64(per_req));
-                    }
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(backoff(&self.retry, attempt)).await;
                     attempt += 1;
                 }
                 Err(e) => return Err(e),
@@ -108,7 +123,38 @@ impl Client {
         }
     }
 
+    /// When this request may go out (now, unless the client is pacing after a 429).
+    fn reserve(&self) -> Option<tokio::time::Instant> {
+        let mut p = self.pace.lock().unwrap_or_else(|p| p.into_inner());
+        if !p.active {
+            return None;
+        }
+        let now = tokio::time::Instant::now();
+        let at = p.next.map_or(now, |n| n.max(now));
+        p.next = Some(at + p.interval);
+        Some(at)
+    }
+
+    fn note_limit(&self, limited: bool) {
+        let r = self.rate_limit();
+        let mut p = self.pace.lock().unwrap_or_else(|p| p.into_inner());
+        // An empty quota paces the next requests before they earn a 429.
+        let limited = limited || r.is_some_and(|r| r.remaining == 0);
+        if limited {
+            let per = Duration::from_secs_f64(3600.0 / r.map(|r| r.limit).unwrap_or(3600).max(1) as f64);
+            let now = tokio::time::Instant::now();
+            p.active = true;
+            p.interval = per;
+            p.next = Some(p.next.map_or(now + per, |n| n.max(now + per)));
+        } else if p.active && r.is_some_and(|r| r.remaining > r.limit / 20) {
+            *p = Pace::default();
+        }
+    }
+
     async fn request_once(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&Value>) -> Result<Value, Error> {
+        if let Some(at) = self.reserve() {
+            tokio::time::sleep_until(at).await;
+        }
         let url = format!("{}{}", self.base, path);
         let mut req = self.http.request(method, &url).bearer_auth(self.token.expose()).query(query);
         if let Some(b) = body {
@@ -125,6 +171,7 @@ impl Client {
                 Some(RateLimit { limit: limit as u32, remaining: remaining as u32, reset });
         }
         let correlation_id = headers.get("x-correlation-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        self.note_limit(status == StatusCode::TOO_MANY_REQUESTS);
         let bytes = resp.bytes().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
         if status.is_success() {
             if bytes.is_empty() || status == StatusCode::NO_CONTENT {

@@ -1,10 +1,12 @@
 //! Hetzner Cloud API client. Every call goes through [`http::Client`].
 
+pub mod cost;
 pub mod error;
 pub mod http;
 pub mod label_selector;
 pub mod model;
 pub mod resources;
+pub mod validate;
 
 pub use error::{ApiError, Error};
 pub use http::{Client, RateLimit};

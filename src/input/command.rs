@@ -12,10 +12,13 @@ pub enum Scope {
     Prompt,
     Servers,
     Logs,
+    Firewalls,
+    Dns,
 }
 
 impl Scope {
-    pub const ALL: &'static [Scope] = &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers, Scope::Logs];
+    pub const ALL: &'static [Scope] =
+        &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers, Scope::Logs, Scope::Firewalls, Scope::Dns];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +28,8 @@ impl Scope {
             Scope::Prompt => "prompt",
             Scope::Servers => "servers",
             Scope::Logs => "logs",
+            Scope::Firewalls => "firewalls",
+            Scope::Dns => "dns",
         }
     }
 
@@ -106,6 +111,49 @@ commands! {
     NextTab => Logs, "next_tab", "Next tab";
     PrevTab => Logs, "prev_tab", "Previous tab";
     CancelRun => Logs, "cancel_run", "Cancel the running command";
+    PowerMenu => Servers, "power", "Power on, shut down, reboot, power off or reset the server";
+    DeleteServer => Servers, "delete", "Delete the server (type its name to confirm)";
+    ShowFirewalls => Servers, "firewalls", "Firewalls of the project";
+    AddRule => Firewalls, "add_rule", "Add a rule (staged until written)";
+    EditRule => Firewalls, "edit_rule", "Edit the selected rule (staged)";
+    RemoveRule => Firewalls, "remove_rule", "Remove the selected rule (staged)";
+    AllowMyIp => Firewalls, "allow_my_ip", "Recipe: allow a port only from my IP (staged)";
+    DbFromServer => Firewalls, "db_from_server", "Recipe: allow the database port only from a server (staged)";
+    ApplyFirewall => Firewalls, "apply", "Apply the firewall to a server or label selector";
+    WriteRules => Firewalls, "write_rules", "Preview the full new rule set and replace the rules";
+    UndoRules => Firewalls, "undo_rules", "Drop the staged changes";
+    AddRecord => Dns, "add_record", "Add an RRSet";
+    EditRecord => Dns, "edit_record", "Edit the RRSet's values";
+    RecordTtl => Dns, "record_ttl", "Change the RRSet's TTL";
+    DeleteRecord => Dns, "delete_record", "Delete the RRSet";
+    PointName => Dns, "point", "Point names (@, www, uat) at a server's addresses";
+    ExportZone => Dns, "export_zone", "Export the zone to a BIND zone file";
+    ImportZone => Dns, "import_zone", "Import a zone file (preview of what it replaces first)";
+}
+
+impl Command {
+    /// Commands that change something: hidden and refused in read-only mode.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Command::PowerMenu
+                | Command::DeleteServer
+                | Command::ExecServer
+                | Command::AddRule
+                | Command::EditRule
+                | Command::RemoveRule
+                | Command::AllowMyIp
+                | Command::DbFromServer
+                | Command::ApplyFirewall
+                | Command::WriteRules
+                | Command::AddRecord
+                | Command::EditRecord
+                | Command::RecordTtl
+                | Command::DeleteRecord
+                | Command::PointName
+                | Command::ImportZone
+        )
+    }
 }
 
 impl fmt::Display for Command {

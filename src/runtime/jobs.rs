@@ -28,8 +28,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// running streams.
 #[derive(Clone, Default)]
 pub struct Services {
-    pub hetzner: Option<hetzner::Client>,
+    /// The active Hetzner context's client; `:ctx` swaps it.
+    pub hetzner_slot: Arc<std::sync::RwLock<Option<hetzner::Client>>>,
     pub hetzner_context: String,
+    /// Every Hetzner context, for `:ctx`.
+    pub hetzner_contexts: Vec<crate::config::HetznerContext>,
     pub coolify: Option<coolify::Client>,
     pub ssh: Arc<SshSettings>,
     pub ssh_override: SshOverride,
@@ -42,7 +45,22 @@ pub struct Services {
 
 impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services").field("hetzner", &self.hetzner).field("coolify", &self.coolify).finish_non_exhaustive()
+        f.debug_struct("Services").field("hetzner", &self.hetzner()).field("coolify", &self.coolify).finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    pub fn with_hetzner(mut self, c: Option<hetzner::Client>) -> Services {
+        self.hetzner_slot = Arc::new(std::sync::RwLock::new(c));
+        self
+    }
+
+    pub fn hetzner(&self) -> Option<hetzner::Client> {
+        self.hetzner_slot.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn no_hetzner(&self) -> String {
+        hetzner::Error::NoToken(self.hetzner_context.clone()).to_string()
     }
 }
 
@@ -144,7 +162,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
     };
     match effect {
         Effect::LoadServers { generation } => {
-            let Some(c) = sv.hetzner else {
+            let Some(c) = sv.hetzner() else {
                 send(Action::ServersDone { generation, result: Err(hetzner::Error::NoToken(sv.hetzner_context)), rate: None }, true);
                 return;
             };
@@ -191,6 +209,74 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
                 .map(|_| (full.display().to_string(), lines))
                 .map_err(|e| format!("saving to {}: {e}", full.display()));
             send(Action::Saved(r), true);
+        }
+        Effect::LoadPricing => {
+            let r = match sv.hetzner() {
+                Some(c) => async { Ok::<_, hetzner::Error>((c.pricing().await?, c.volumes().await?)) }.await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Pricing(r), true);
+        }
+        Effect::LoadMetrics { id } => {
+            let now = chrono::Utc::now();
+            let result = match sv.hetzner() {
+                Some(c) => c.metrics(id, &["cpu", "network"], now - chrono::Duration::hours(24), now).await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Metrics { id, result }, true);
+        }
+        Effect::LoadFirewalls => {
+            let r = match sv.hetzner() {
+                Some(c) => c.firewalls().await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Firewalls(r), true);
+        }
+        Effect::LoadZones => {
+            let r = match sv.hetzner() {
+                Some(c) => c.zones().await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Zones(r), true);
+        }
+        Effect::LoadRrsets { zone } => {
+            let result = match sv.hetzner() {
+                Some(c) => c.rrsets(&zone).await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Rrsets { zone, result }, true);
+        }
+        Effect::Hz { label, ops, after } => {
+            let result = match sv.hetzner() {
+                Some(c) => run_ops(&c, &label, &ops, &after, &sv, &send).await,
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::HzDone { label, result, after }, true);
+        }
+        Effect::ExportZone { zone, path } => {
+            let r = match sv.hetzner() {
+                Some(c) => match c.export_zone(&zone).await {
+                    Ok(text) => {
+                        let full = expand(&path);
+                        tokio::fs::write(&full, text)
+                            .await
+                            .map(|_| (zone, full.display().to_string()))
+                            .map_err(|e| format!("writing {}: {e}", full.display()))
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::Exported(r), true);
+        }
+        Effect::ReadFile { path, purpose } => {
+            let full = expand(&path);
+            let result = tokio::fs::read_to_string(&full).await.map_err(|e| format!("reading {}: {e}", full.display()));
+            send(Action::FileRead { purpose, path: full.display().to_string(), result }, true);
+        }
+        Effect::SwitchContext { name } => {
+            let r = switch_context(&sv, &name).await;
+            send(Action::ContextSwitched(r), true);
         }
         // Handled by the runtime without a job.
         Effect::Suspend | Effect::StartTail { .. } | Effect::StopTail { .. } | Effect::CancelRun { .. } | Effect::Answer { .. } => {}
@@ -275,4 +361,86 @@ async fn run_command(
             _ = tick.tick() => flush(&mut batch),
         }
     }
+}
+
+/// Calls the API for each operation and follows the actions it starts,
+/// reporting progress; stops at the first failure.
+async fn run_ops(
+    c: &hetzner::Client,
+    label: &str,
+    ops: &[crate::app::action::HzOp],
+    after: &crate::app::action::After,
+    sv: &Services,
+    send: &impl Fn(Action, bool),
+) -> Result<String, String> {
+    use crate::app::action::{After, HzOp};
+    let interval =
+        sv.hetzner_contexts.iter().find(|c| c.name == sv.hetzner_context).map(|c| c.poll_interval).unwrap_or(Duration::from_millis(500));
+    let n = ops.len().max(1) as i64;
+    for (i, op) in ops.iter().enumerate() {
+        let actions: Vec<hetzner::model::Action> = match op {
+            HzOp::Power { id, verb } => vec![c.server_action(*id, verb).await],
+            HzOp::Delete { id } => vec![c.delete_server(*id).await],
+            HzOp::SetRules { firewall, rules } => match c.set_rules(*firewall, rules).await {
+                Ok(a) => a.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            },
+            HzOp::Apply { firewall, servers, selectors } => match c.apply_firewall(*firewall, servers, selectors).await {
+                Ok(a) => a.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            },
+            HzOp::CreateRrset { zone, name, rtype, ttl, values } => vec![c.create_rrset(zone, name, rtype, *ttl, values).await],
+            HzOp::Records { zone, name, rtype, op, values, ttl } => vec![c.rrset_records(zone, name, rtype, op, values, *ttl).await],
+            HzOp::RrsetTtl { zone, name, rtype, ttl } => vec![c.rrset_ttl(zone, name, rtype, *ttl).await],
+            HzOp::DeleteRrset { zone, name, rtype } => vec![c.delete_rrset(zone, name, rtype).await],
+            HzOp::ZoneTtl { zone, ttl } => vec![c.zone_ttl(zone, *ttl).await],
+            HzOp::Import { zone, text } => vec![c.import_zone(zone, text).await],
+        }
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+        let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
+        let done = c
+            .wait_actions(&ids, interval, |now| {
+                let avg = now.iter().map(|a| a.progress).sum::<i64>() / now.len().max(1) as i64;
+                send(Action::HzProgress { label: label.to_string(), percent: (i as i64 * 100 + avg) / n }, false);
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(a) = done.iter().find(|a| a.status == "error") {
+            let (code, msg) = a.error.as_ref().map(|e| (e.code.clone(), e.message.clone())).unwrap_or_default();
+            return Err(format!("action {} failed: {code}: {msg}", a.command));
+        }
+    }
+    if let After::WaitOff { id, name } = after {
+        // `shutdown` success only means the signal was sent: follow the status.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            match c.server(*id).await {
+                Ok(s) if s.status == "off" => return Ok(format!("{name} is off")),
+                Ok(s) if tokio::time::Instant::now() >= deadline => {
+                    return Err(format!(
+                        "{name} is still {} two minutes after the shutdown signal; the OS may ignore ACPI: use power off",
+                        s.status
+                    ));
+                }
+                Ok(s) => send(Action::HzProgress { label: format!("{label}: {name} is {}", s.status), percent: 100 }, false),
+                Err(e) => return Err(e.to_string()),
+            }
+            tokio::time::sleep(interval.max(Duration::from_millis(500))).await;
+        }
+    }
+    Ok(format!("{label}: done"))
+}
+
+/// Makes another Hetzner context the active one (`:ctx NAME`).
+async fn switch_context(sv: &Services, name: &str) -> Result<(String, String, bool), String> {
+    let ctx = sv.hetzner_contexts.iter().find(|c| c.name == name).cloned().ok_or_else(|| format!("no Hetzner context named `{name}`"))?;
+    // A token_command may take a moment (pass, gpg): off the async threads.
+    let source = ctx.token.clone();
+    let token = tokio::task::spawn_blocking(move || source.resolve()).await.map_err(|e| e.to_string())?.map_err(|e| format!("{e:#}"))?;
+    let Some(token) = token else { return Err(format!("no token for context `{name}`")) };
+    let client = hetzner::Client::new(&ctx.endpoint, token).map_err(|e| e.to_string())?;
+    *sv.hetzner_slot.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+    Ok((ctx.name.clone(), ctx.endpoint.clone(), ctx.readonly))
 }

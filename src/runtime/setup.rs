@@ -97,6 +97,7 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
     let readonly = opts.readonly || config.readonly;
     let mut state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    state.firewalls.my_ip = crate::app::firewalls::ip_from_ssh_connection(env("SSH_CONNECTION").as_deref());
     if let Some(n) = config.log_lines {
         state.logs.cap = n.max(100);
     }
@@ -112,6 +113,11 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     sv.ssh_override = loaded.config.ssh.clone().unwrap_or_default();
     let hpath = contexts::hcloud_config_path(env);
     let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
+    sv.hetzner_contexts = hctx.clone();
+    loaded.state.contexts.hetzner_all = hctx.iter().map(|c| (c.name.clone(), c.origin.clone())).collect();
+    if hctx.iter().any(|c| c.legacy_dns_token) {
+        loaded.state.contexts.legacy_dns = true;
+    }
     if let Some(ctx) = active.map(|i| &hctx[i]) {
         sv.hetzner_context = ctx.name.clone();
         loaded.state.contexts.hetzner = Some(ctx.name.clone());
@@ -122,7 +128,7 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
         }
         let token = ctx.token.resolve().wrap_err_with(|| format!("Hetzner context `{}`", ctx.name))?;
         if let Some(t) = token {
-            sv.hetzner = Some(hetzner::Client::new(&ctx.endpoint, t)?);
+            sv = sv.with_hetzner(Some(hetzner::Client::new(&ctx.endpoint, t)?));
         }
     } else if let Some(wanted) = &opts.context {
         return Err(eyre!("no Hetzner context named `{wanted}`"));
@@ -165,11 +171,11 @@ pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Service
         identity_file: None,
     };
     Ok(Services {
-        hetzner: Some(hz),
         hetzner_context: "demo".into(),
         coolify: Some(cf),
         ssh: std::sync::Arc::new(crate::ssh::SshSettings::default()),
         ssh_override,
         ..Services::default()
-    })
+    }
+    .with_hetzner(Some(hz)))
 }

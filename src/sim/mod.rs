@@ -74,6 +74,8 @@ pub struct Exchange {
     pub status: u16,
     pub content_type: String,
     pub response_body: Bytes,
+    /// When the request arrived.
+    pub at: Instant,
 }
 
 /// An error the simulator returns instead of the real answer, `times` times.
@@ -301,6 +303,7 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
     if !shared.record {
         return next.run(req).await;
     }
+    let at = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -320,6 +323,7 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
         status: parts.status.as_u16(),
         content_type,
         response_body: bytes.clone(),
+        at,
     });
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -107,7 +107,8 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     f.render_widget(Paragraph::new(Line::from(left)).style(base), area);
     if state.busy > 0 {
         let frame = g.spinner[state.spinner % g.spinner.len()];
-        let what = state.pending.first().copied().unwrap_or("working");
+        let progress = state.progress.as_ref().map(|(l, p)| format!("{l} {p}%"));
+        let what = progress.as_deref().unwrap_or_else(|| state.pending.first().copied().unwrap_or("working"));
         let more = if state.pending.len() > 1 { format!(" +{}", state.pending.len() - 1) } else { String::new() };
         let text = format!("{frame} {what}{more} ");
         f.render_widget(
@@ -127,6 +128,10 @@ pub fn hints(state: &State, cmds: &[(Command, &str)]) -> Line<'static> {
     let st = &state.styles;
     let mut spans = vec![Span::raw(" ")];
     for (cmd, label) in cmds {
+        // Read-only hides every write, hints included.
+        if state.readonly && cmd.writes() {
+            continue;
+        }
         if let Some(k) = state.keymap.hint(*cmd) {
             spans.push(Span::styled(k, st.get(Slot::Key)));
             spans.push(Span::styled(format!(" {label}  "), st.get(Slot::Muted)));

@@ -1,6 +1,9 @@
 //! Drawing only: reads State, never changes it. One file per pane plus the chrome.
 
 pub mod chrome;
+pub mod dialog;
+pub mod dns;
+pub mod firewalls;
 pub mod glyphs;
 pub mod help;
 pub mod logs;
@@ -28,12 +31,16 @@ pub fn draw(f: &mut Frame, state: &State) {
     match state.pane {
         Pane::Servers => servers::draw(f, body, state, g),
         Pane::Logs => logs::draw(f, body, state, g),
+        Pane::Dns => dns::draw(f, body, state, g),
         other => placeholder(f, body, state, g, other),
     }
-    if let Some(Overlay::Help { scroll }) = state.overlay {
-        help::draw(f, body, state, g, scroll);
+    match state.overlay {
+        Some(Overlay::Help { scroll }) => help::draw(f, body, state, g, scroll),
+        Some(Overlay::Messages { scroll }) => help::messages(f, body, state, g, scroll),
+        None => {}
     }
     chrome::status(f, status, state, g);
+    dialog::draw(f, body, state, g);
     modal::draw(f, body, state, g);
 }
 

@@ -25,7 +25,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     match state.servers.view {
         View::List => list(f, area, state, g),
         View::Detail => detail(f, area, state, g),
+        View::Firewalls => super::firewalls::draw(f, area, state, g),
     }
+}
+
+fn money(state: &State, m: crate::hetzner::cost::Money) -> String {
+    let cur = state.costs.as_ref().map(|c| crate::hetzner::cost::symbol(&c.currency)).unwrap_or_default();
+    format!("{cur}{}", crate::hetzner::cost::fmt(m.gross))
 }
 
 fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
@@ -44,6 +50,13 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if p.load.loading {
         let of = p.load.last_page.map(|l| format!("/{l}")).unwrap_or_default();
         title.push(Span::styled(format!("loading page {}{of} ", p.load.pages_done + 1), st.get(Slot::Pending)));
+    }
+    if let Some(c) = &state.costs {
+        let partial = if c.incomplete > 0 { format!(", {} without a full price", c.incomplete) } else { String::new() };
+        title.push(Span::styled(
+            format!("{}/month gross ({} net){partial} ", money(state, c.total), crate::hetzner::cost::fmt(c.total.net)),
+            st.get(Slot::Info),
+        ));
     }
     let block = Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(
         state,
@@ -74,11 +87,40 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), inner);
         return;
     }
-    super::table::draw(f, inner, state, g, t, |s: &Server, col| match col {
-        1 => Some(status_slot(&s.status)),
-        2 if s.server_type.deprecation_in(&s.location.name).is_some() => Some(Slot::Warn),
-        _ => None,
-    });
+    let extra = [
+        super::table::Extra {
+            title: "",
+            width: 1,
+            cell: Box::new(|s: &Server| {
+                if s.server_type.deprecation_in(&s.location.name).is_some() {
+                    (g.warn.to_string(), Slot::Warn)
+                } else {
+                    (String::new(), Slot::Text)
+                }
+            }),
+        },
+        super::table::Extra {
+            title: "/MONTH",
+            width: 9,
+            cell: Box::new(|s: &Server| match state.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
+                Some(b) => (crate::hetzner::cost::fmt(b.total().gross), if b.missing.is_empty() { Slot::Text } else { Slot::Warn }),
+                None => ("-".into(), Slot::Muted),
+            }),
+        },
+    ];
+    super::table::draw_with(
+        f,
+        inner,
+        state,
+        g,
+        t,
+        |s: &Server, col| match col {
+            1 => Some(status_slot(&s.status)),
+            2 if s.server_type.deprecation_in(&s.location.name).is_some() => Some(Slot::Warn),
+            _ => None,
+        },
+        &extra,
+    );
 }
 
 fn kv<'a>(state: &State, k: &'a str, v: String) -> Line<'a> {
@@ -168,7 +210,72 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         kv(state, "rescue", onoff(s.rescue_enabled).into()),
         kv(state, "locked", if s.locked { "yes (an action is running)".into() } else { "no".into() }),
     ]);
-    f.render_widget(Paragraph::new(lines).block(block).scroll((state.servers.detail_scroll, 0)), area);
+    let mut cost_lines = Vec::new();
+    match state.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
+        Some(b) => {
+            let parts: Vec<String> =
+                [("server", b.server), ("IPv4", b.ipv4), ("IPv6", b.ipv6), ("backups", b.backups), ("volumes", b.volumes)]
+                    .iter()
+                    .filter(|(_, m)| !m.gross.is_zero())
+                    .map(|(n, m)| format!("{n} {}", crate::hetzner::cost::fmt(m.gross)))
+                    .collect();
+            cost_lines.push(kv(
+                state,
+                "per month",
+                format!("{} gross, {} net = {}", money(state, b.total()), crate::hetzner::cost::fmt(b.total().net), parts.join(" + ")),
+            ));
+            if !b.missing.is_empty() {
+                cost_lines.push(Line::from(Span::styled(format!("{:>14}  no price for {}", "", b.missing.join(", ")), st.get(Slot::Warn))));
+            }
+        }
+        None => cost_lines.push(kv(state, "per month", "prices not loaded".into())),
+    }
+    // The cost right under the type, where it matters when choosing.
+    let at = lines.iter().position(|l| l.spans.first().is_some_and(|s| s.content.contains("location"))).unwrap_or(lines.len());
+    for (i, l) in cost_lines.into_iter().enumerate() {
+        lines.insert(at + i, l);
+    }
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let spark_h = if state.metrics.as_ref().is_some_and(|(id, _)| *id == s.id) { 3 } else { 1 };
+    let [text_area, chart_area] =
+        ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Min(3), ratatui::layout::Constraint::Length(spark_h)]).areas(inner);
+    f.render_widget(Paragraph::new(lines).scroll((state.servers.detail_scroll, 0)), text_area);
+    metrics(f, chart_area, state, s.id);
+}
+
+/// CPU and network over the last 24 hours as sparklines.
+fn metrics(f: &mut Frame, area: Rect, state: &State, id: i64) {
+    use ratatui::widgets::Sparkline;
+    let st = &state.styles;
+    let Some((_, m)) = state.metrics.as_ref().filter(|(mid, _)| *mid == id) else {
+        f.render_widget(Paragraph::new(Span::styled("  loading metrics...", st.get(Slot::Pending))), area);
+        return;
+    };
+    let series = |k: &str| -> Vec<u64> {
+        m.time_series
+            .get(k)
+            .map(|s| s.values.iter().map(|(_, v)| v.parse::<f64>().unwrap_or(0.0).max(0.0) as u64).collect())
+            .unwrap_or_default()
+    };
+    let rows = ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Length(1); 3]).split(area);
+    let width = area.width.saturating_sub(24) as usize;
+    for (i, (label, key, unit)) in
+        [("cpu %", "cpu", 1.0), ("net in kB/s", "network.0.bandwidth.in", 1000.0), ("net out kB/s", "network.0.bandwidth.out", 1000.0)]
+            .iter()
+            .enumerate()
+    {
+        let mut data = series(key);
+        if data.len() > width {
+            data = data.split_off(data.len() - width);
+        }
+        let last = data.last().copied().unwrap_or(0) as f64 / unit;
+        let max = data.iter().copied().max().unwrap_or(0) as f64 / unit;
+        let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Length(24), ratatui::layout::Constraint::Min(1)])
+            .areas(rows[i]);
+        f.render_widget(Paragraph::new(Span::styled(format!("{label:>12} {last:>5.0} ({max:.0})"), st.get(Slot::Muted))), l);
+        f.render_widget(Sparkline::default().data(&data).style(st.get(Slot::Info)), r);
+    }
 }
 
 fn onoff(b: bool) -> &'static str {

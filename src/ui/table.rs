@@ -26,6 +26,13 @@ pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
     shown
 }
 
+/// A column computed by the view (e.g. a cost from the price list).
+pub struct Extra<'a, T> {
+    pub title: &'a str,
+    pub width: u16,
+    pub cell: Box<dyn Fn(&T) -> (String, Slot) + 'a>,
+}
+
 /// `cell_style` picks a style per cell (e.g. a status colour).
 pub fn draw<T: TRow>(
     f: &mut Frame,
@@ -35,16 +42,33 @@ pub fn draw<T: TRow>(
     table: &Table<T>,
     cell_style: impl Fn(&T, usize) -> Option<Slot>,
 ) {
+    draw_with(f, area, state, g, table, cell_style, &[])
+}
+
+pub fn draw_with<T: TRow>(
+    f: &mut Frame,
+    area: Rect,
+    state: &State,
+    g: &Glyphs,
+    table: &Table<T>,
+    cell_style: impl Fn(&T, usize) -> Option<Slot>,
+    extra: &[Extra<'_, T>],
+) {
     let st = &state.styles;
     let cols = T::columns();
-    let shown = fit_columns::<T>(area.width);
-    let header = Row::new(std::iter::once(Cell::from("")).chain(shown.iter().map(|&i| {
-        let mut title = cols[i].title.to_string();
-        if i == table.sort_col {
-            title.push_str(if table.sort_desc { g.sort_desc } else { g.sort_asc });
-        }
-        Cell::from(title)
-    })))
+    let extra_w: u16 = extra.iter().map(|e| e.width + 1).sum();
+    let shown = fit_columns::<T>(area.width.saturating_sub(extra_w));
+    let header = Row::new(
+        std::iter::once(Cell::from(""))
+            .chain(shown.iter().map(|&i| {
+                let mut title = cols[i].title.to_string();
+                if i == table.sort_col {
+                    title.push_str(if table.sort_desc { g.sort_desc } else { g.sort_asc });
+                }
+                Cell::from(title)
+            }))
+            .chain(extra.iter().map(|e| Cell::from(Line::from(e.title.to_string()).right_aligned()))),
+    )
     .style(st.get(Slot::TableHeader));
     let height = area.height.saturating_sub(1) as usize;
     // The cursor row is marked by a glyph and by the selection style on its first
@@ -66,12 +90,17 @@ pub fn draw<T: TRow>(
             };
             Cell::from(line)
         }));
-        Row::new(cells)
+        let extras = extra.iter().map(|e| {
+            let (text, slot) = (e.cell)(item);
+            Cell::from(Line::from(Span::styled(text, st.get(slot))).right_aligned())
+        });
+        Row::new(cells.chain(extras))
     });
     let mut widths: Vec<Constraint> = vec![Constraint::Length(1)];
     widths.extend(
         shown.iter().enumerate().map(|(n, &i)| if n == 0 { Constraint::Min(cols[i].width) } else { Constraint::Length(cols[i].width) }),
     );
+    widths.extend(extra.iter().map(|e| Constraint::Length(e.width)));
     let t = TuiTable::new(rows, widths).header(header).column_spacing(1).style(Style::default());
     f.render_widget(t, area);
 }

@@ -1,6 +1,7 @@
 //! `/firewalls`: rules, where they apply, `set_rules` with the API's validation.
 
 use super::{Params, S, created, error, invalid_input, not_found, page_of};
+use crate::hetzner::validate::check_cidr;
 use crate::sim::json_response;
 use crate::sim::world::SRule;
 use axum::Json;
@@ -27,25 +28,6 @@ pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
     match id.parse::<i64>().ok().and_then(|id| w.hz.firewalls.iter().find(|f| f.id == id)) {
         Some(f) => json_response(StatusCode::OK, &json!({"firewall": w.hz.firewall_json(f)})),
         None => not_found("firewall"),
-    }
-}
-
-/// A CIDR without host bits, as the API has required since 2025-12.
-pub fn check_cidr(c: &str) -> Result<(), String> {
-    let (addr, len) = c.split_once('/').ok_or_else(|| format!("{c} is not a CIDR (address/length)"))?;
-    let len: u32 = len.parse().map_err(|_| format!("{c}: bad prefix length"))?;
-    match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(a)) if len <= 32 => {
-            let bits = u32::from(a);
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            if bits & !mask != 0 { Err(format!("{c} has host bits set")) } else { Ok(()) }
-        }
-        Ok(std::net::IpAddr::V6(a)) if len <= 128 => {
-            let bits = u128::from(a);
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-            if bits & !mask != 0 { Err(format!("{c} has host bits set")) } else { Ok(()) }
-        }
-        _ => Err(format!("{c} is not a valid network")),
     }
 }
 

@@ -2,7 +2,7 @@
 //! pagination, rate-limit headers and error bodies of the real service.
 
 mod actions;
-mod firewalls;
+pub mod firewalls;
 mod zones;
 
 use super::{Api, Shared, json_response, lock, record};

@@ -1,0 +1,269 @@
+//! Dialogs every write goes through: a menu, a form with inline errors per
+//! field, and a confirmation that shows what will change, names the context,
+//! and for destructive actions wants the target's name typed.
+
+use super::action::Effect;
+use super::prompt::{Prompt, PromptKind};
+use crate::input::Command;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dialog {
+    Menu(Menu),
+    Form(Form),
+    Confirm(Confirm),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Menu {
+    pub title: String,
+    pub items: Vec<MenuItem>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MenuItem {
+    pub label: String,
+    pub detail: String,
+    pub then: Then,
+}
+
+/// What happens next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Then {
+    Dialog(Box<Dialog>),
+    Effects(Vec<Effect>),
+    /// A command line, as if typed after `:`.
+    Command(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub label: String,
+    pub input: Prompt,
+    pub hint: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(label: &str, value: &str, hint: &str) -> Field {
+        Field { label: label.into(), input: Prompt::new(PromptKind::Answer, value), hint: hint.into(), error: None }
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.text.trim()
+    }
+}
+
+/// Which submission a form is for; its handler validates and decides what next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormKind {
+    FirewallRule { firewall: i64, index: Option<usize> },
+    AllowMyIp { firewall: i64 },
+    DbFromServer { firewall: i64 },
+    ApplyFirewall { firewall: i64 },
+    AddRrset { zone: String },
+    EditRecords { zone: String, name: String, rtype: String },
+    RrsetTtl { zone: String, name: String, rtype: String },
+    PointName { zone: String },
+    ExportZone { zone: String },
+    ImportZone { zone: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Form {
+    pub title: String,
+    pub note: Vec<String>,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub kind: FormKind,
+    /// Fields named like `value N` grow: typing in the last one adds another.
+    pub growing: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: &str, kind: FormKind, fields: Vec<Field>) -> Form {
+        Form { title: title.into(), note: Vec::new(), fields, focus: 0, kind, growing: None, error: None }
+    }
+
+    pub fn get(&self, label: &str) -> &str {
+        self.fields.iter().find(|f| f.label == label).map(|f| f.value()).unwrap_or("")
+    }
+
+    pub fn set_error(&mut self, label: &str, msg: impl Into<String>) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.label == label) {
+            f.error = Some(msg.into());
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some()) || self.error.is_some()
+    }
+
+    pub fn clear_errors(&mut self) {
+        self.error = None;
+        for f in &mut self.fields {
+            f.error = None;
+        }
+    }
+
+    /// The values of the growing fields, non-empty ones, with their labels.
+    pub fn values(&self) -> Vec<(String, String)> {
+        match &self.growing {
+            Some(prefix) => self
+                .fields
+                .iter()
+                .filter(|f| f.label.starts_with(prefix.as_str()) && !f.value().is_empty())
+                .map(|f| (f.label.clone(), f.value().to_string()))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn grow(&mut self) {
+        let Some(prefix) = self.growing.clone() else { return };
+        let last = self.fields.iter().rposition(|f| f.label.starts_with(prefix.as_str()));
+        if let Some(i) = last
+            && !self.fields[i].value().is_empty()
+        {
+            let n = self.fields.iter().filter(|f| f.label.starts_with(prefix.as_str())).count() + 1;
+            self.fields.insert(i + 1, Field::new(&format!("{prefix}{n}"), "", ""));
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    /// The preview: `+ ` added, `- ` removed, `~ ` changed, anything else plain.
+    pub lines: Vec<String>,
+    pub warning: Option<String>,
+    /// Text the operator must type (the target's name) for destructive actions.
+    pub require: Option<String>,
+    pub input: Prompt,
+    pub context: String,
+    pub on_yes: Vec<Effect>,
+    pub error: Option<String>,
+}
+
+impl Confirm {
+    pub fn new(title: &str, lines: Vec<String>, context: &str, on_yes: Vec<Effect>) -> Confirm {
+        Confirm {
+            title: title.into(),
+            lines,
+            warning: None,
+            require: None,
+            input: Prompt::new(PromptKind::Answer, ""),
+            context: context.into(),
+            on_yes,
+            error: None,
+        }
+    }
+
+    /// Destructive: the target's name must be typed.
+    pub fn typed(mut self, name: &str) -> Confirm {
+        self.require = Some(name.to_string());
+        self
+    }
+
+    pub fn warn(mut self, w: impl Into<String>) -> Confirm {
+        self.warning = Some(w.into());
+        self
+    }
+}
+
+/// What a key did to the dialog.
+pub enum Outcome {
+    Stay,
+    Close,
+    Then(Then),
+    /// A form was submitted: the caller validates it.
+    Submit(Form),
+}
+
+/// Keys in a dialog (`cmd` is what the keymap says the key means, if anything).
+pub fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) -> Outcome {
+    match d {
+        Dialog::Menu(m) => match cmd {
+            Some(Command::Cancel | Command::Back) => Outcome::Close,
+            Some(Command::Down | Command::HistoryNext) => {
+                m.cursor = (m.cursor + 1).min(m.items.len().saturating_sub(1));
+                Outcome::Stay
+            }
+            Some(Command::Up | Command::HistoryPrev) => {
+                m.cursor = m.cursor.saturating_sub(1);
+                Outcome::Stay
+            }
+            Some(Command::Submit | Command::Open) => match m.items.get(m.cursor) {
+                Some(it) => Outcome::Then(it.then.clone()),
+                None => Outcome::Close,
+            },
+            _ => {
+                // A digit picks the item directly.
+                if let Some(d) = key.text_char().and_then(|c| c.to_digit(10)).filter(|d| *d >= 1)
+                    && let Some(it) = m.items.get(d as usize - 1)
+                {
+                    return Outcome::Then(it.then.clone());
+                }
+                Outcome::Stay
+            }
+        },
+        Dialog::Form(f) => match cmd {
+            Some(Command::Cancel) => Outcome::Close,
+            Some(Command::Submit) => Outcome::Submit(f.clone()),
+            Some(Command::Complete | Command::HistoryNext) => {
+                f.focus = (f.focus + 1) % f.fields.len().max(1);
+                Outcome::Stay
+            }
+            Some(Command::HistoryPrev) => {
+                f.focus = (f.focus + f.fields.len().max(1) - 1) % f.fields.len().max(1);
+                Outcome::Stay
+            }
+            _ => {
+                if key.code == crossterm::event::KeyCode::BackTab {
+                    f.focus = (f.focus + f.fields.len().max(1) - 1) % f.fields.len().max(1);
+                    return Outcome::Stay;
+                }
+                if let Some(field) = f.fields.get_mut(f.focus) {
+                    field.input.edit(key);
+                    field.error = None;
+                }
+                f.error = None;
+                f.grow();
+                Outcome::Stay
+            }
+        },
+        Dialog::Confirm(c) => match cmd {
+            Some(Command::Cancel) => Outcome::Close,
+            Some(Command::Submit) => {
+                let typed = c.input.text.trim();
+                let ok = match &c.require {
+                    Some(name) => typed == name,
+                    None => typed.is_empty() || typed.eq_ignore_ascii_case("y") || typed.eq_ignore_ascii_case("yes"),
+                };
+                if ok {
+                    Outcome::Then(Then::Effects(std::mem::take(&mut c.on_yes)))
+                } else {
+                    c.error = Some(match &c.require {
+                        Some(name) => format!("type `{name}` exactly to confirm, or <Esc> to cancel"),
+                        None => "type y to confirm, or <Esc> to cancel".into(),
+                    });
+                    Outcome::Stay
+                }
+            }
+            _ => {
+                // Without a required name, `y` alone confirms and `n` cancels.
+                if c.require.is_none() && c.input.text.is_empty() {
+                    match key.text_char() {
+                        Some('y') | Some('Y') => return Outcome::Then(Then::Effects(std::mem::take(&mut c.on_yes))),
+                        Some('n') | Some('N') => return Outcome::Close,
+                        _ => {}
+                    }
+                }
+                c.input.edit(key);
+                c.error = None;
+                Outcome::Stay
+            }
+        },
+    }
+}
