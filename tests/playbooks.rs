@@ -169,3 +169,77 @@ async fn point_uat_at_a_new_server_after_lowering_the_ttl() {
     let uat = z.rrsets.iter().find(|r| r.name == "uat" && r.rtype == "A").unwrap();
     assert_eq!((uat.ttl, uat.records[0].0.as_str()), (Some(60), "203.0.113.11"));
 }
+
+#[tokio::test]
+async fn read_only_hides_every_write() {
+    support::play_ok("readonly").await;
+}
+
+#[tokio::test]
+async fn shutdown_is_followed_until_off() {
+    support::play_ok("shutdown").await;
+}
+
+#[tokio::test]
+async fn apply_a_firewall_by_label_selector() {
+    support::play_ok("apply_firewall").await;
+}
+
+#[tokio::test]
+async fn zone_import_previews_what_it_replaces() {
+    // The export of a fresh simulated world, edited: uat goes, staging comes.
+    let probe = cutover::sim::Sim::start(SimOptions::default()).await.unwrap();
+    let text = probe.shared.world().hz.zones.iter().find(|z| z.name == "doestatis.example").unwrap().zonefile();
+    let edited: String = text.lines().filter(|l| !l.starts_with("uat\t")).map(|l| format!("{l}\n")).collect::<String>()
+        + "staging\t3600\tIN\tA\t198.51.100.77\n";
+    std::fs::write("/tmp/cutover-playbook-import.zone", edited).unwrap();
+    support::play_ok("import_zone").await;
+}
+
+#[tokio::test]
+async fn switch_hetzner_context() {
+    use cutover::config::Secret;
+    use cutover::config::contexts::{HetznerContext, TokenSource};
+    let demo = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions::default()).await.unwrap());
+    let big = cutover::sim::Sim::start(SimOptions { servers: Some(20), ..SimOptions::default() }).await.unwrap();
+    let ctx = |name: &str, sim: &cutover::sim::Sim| HetznerContext {
+        name: name.into(),
+        endpoint: sim.hetzner_endpoint(),
+        token: TokenSource::Value(Secret::new(sim.shared.hetzner_token.clone())),
+        readonly: name == "bulk",
+        poll_interval: std::time::Duration::from_millis(100),
+        origin: "test".into(),
+        legacy_dns_token: false,
+    };
+    let mut st = support::state();
+    let mut sv = cutover::runtime::setup::demo_services(&mut st, &demo).unwrap();
+    sv.hetzner_contexts = vec![ctx("demo", &demo), ctx("bulk", &big)];
+    st.contexts.hetzner_all = vec![("demo".into(), "test".into()), ("bulk".into(), "test".into())];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ctx.play");
+    std::fs::write(
+        &path,
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nAssert \"hetzner: demo\"\nKey :\nType \"ctx\"\nKey <Enter>\nWaitFor \"Hetzner context\"\nAssert \"demo (active)\"\nKey j <Enter>\nWaitFor \"20 servers loaded\"\nAssert \"hetzner: bulk\"\nAssert \"READ-ONLY\"\nKey :\nType \"ctx demo\"\nKey <Enter>\nWaitFor \"8 servers loaded\"\nAssert! \"READ-ONLY\"\n",
+    )
+    .unwrap();
+    let pb = cutover::playbook::Playbook::load(&path).unwrap();
+    if let Err(f) = cutover::playbook::run_in_process(&pb, st, sv, Default::default()).await {
+        panic!("{f}");
+    }
+}
+
+#[tokio::test]
+async fn a_legacy_dns_token_is_explained() {
+    let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions::default()).await.unwrap());
+    let mut st = support::state();
+    let sv = cutover::runtime::setup::demo_services(&mut st, &sim).unwrap();
+    st.contexts.legacy_dns = true;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.play");
+    std::fs::write(&path, "Key 3\nWaitFor \"example.com\"\nAssert \"That API was shut down in May 2026\"\nAssert \"Migrate a zone\"\n")
+        .unwrap();
+    let pb = cutover::playbook::Playbook::load(&path).unwrap();
+    if let Err(f) = cutover::playbook::run_in_process(&pb, st, sv, Default::default()).await {
+        panic!("{f}");
+    }
+}

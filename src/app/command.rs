@@ -120,20 +120,6 @@ pub fn complete(text: &str, themes: &[&str]) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn completes_commands_and_themes() {
-        assert_eq!(complete("servers", &[]).as_deref(), Some("servers "));
-        assert_eq!(complete("serv", &[]).as_deref(), Some("server"));
-        assert_eq!(complete("dn", &[]).as_deref(), Some("dns "));
-        assert_eq!(complete("theme l", &["default", "light"]).as_deref(), Some("theme light"));
-        assert_eq!(complete("zzz", &[]), None);
-    }
-}
-
 /// `:ctx` lists the Hetzner contexts; `:ctx NAME` switches.
 fn context(state: &mut State, name: &str) -> Vec<Effect> {
     use super::dialog::{Dialog, Menu, MenuItem, Then};
@@ -160,4 +146,18 @@ fn context(state: &mut State, name: &str) -> Vec<Effect> {
         .collect();
     state.dialog = Some(Dialog::Menu(Menu { title: "Hetzner context".into(), items, cursor: 0 }));
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_commands_and_themes() {
+        assert_eq!(complete("servers", &[]).as_deref(), Some("servers "));
+        assert_eq!(complete("serv", &[]).as_deref(), Some("server"));
+        assert_eq!(complete("dn", &[]).as_deref(), Some("dns "));
+        assert_eq!(complete("theme l", &["default", "light"]).as_deref(), Some("theme light"));
+        assert_eq!(complete("zzz", &[]), None);
+    }
 }

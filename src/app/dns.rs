@@ -355,7 +355,7 @@ fn ttl_of(form: &mut Form) -> Option<Option<u32>> {
     }
 }
 
-pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
+pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
     form.clear_errors();
     let ctx = state.context_name();
     match form.kind.clone() {
@@ -363,7 +363,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             let path = form.get("file").to_string();
             if path.is_empty() {
                 form.set_error("file", "where to write the zone file");
-                return Err(form);
+                return Err(Box::new(form));
             }
             Ok(Then::Effects(vec![Effect::ExportZone { zone, path }]))
         }
@@ -371,7 +371,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             let path = form.get("file").to_string();
             if path.is_empty() {
                 form.set_error("file", "the zone file to read");
-                return Err(form);
+                return Err(Box::new(form));
             }
             Ok(Then::Effects(vec![Effect::ReadFile { path, purpose: ReadPurpose::ImportZone(zone) }]))
         }
@@ -395,7 +395,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             if !form.has_errors() && rtype == "CNAME" && state.dns.rrsets.items().iter().any(|r| r.name == name) {
                 form.set_error("type", format!("{name} has other records; a CNAME cannot sit beside them"));
             }
-            let (Some(ttl), false) = (ttl, form.has_errors()) else { return Err(form) };
+            let (Some(ttl), false) = (ttl, form.has_errors()) else { return Err(Box::new(form)) };
             let lines: Vec<String> =
                 values.iter().map(|v| format!("+ {name} {rtype}{} {v}", ttl.map(|t| format!(" ttl {t}")).unwrap_or_default())).collect();
             let c = Confirm::new(
@@ -413,12 +413,12 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
         FormKind::EditRecords { zone, name, rtype } => {
             let values = checked_values(&mut form, &rtype);
             if form.has_errors() {
-                return Err(form);
+                return Err(Box::new(form));
             }
             let old = state.dns.rrset_map();
             let Some((ttl, old_vals)) = old.get(&(name.clone(), rtype.clone())).cloned() else {
                 form.error = Some("that RRSet is gone; reload".into());
-                return Err(form);
+                return Err(Box::new(form));
             };
             let mut new = old.clone();
             let mut sorted = values.clone();
@@ -426,7 +426,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             new.insert((name.clone(), rtype.clone()), (ttl, sorted.clone()));
             if sorted == old_vals {
                 form.error = Some("nothing changed".into());
-                return Err(form);
+                return Err(Box::new(form));
             }
             let lines = zonefile::diff_lines(&zonefile::diff(&old, &new));
             let c = Confirm::new(
@@ -450,7 +450,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
         }
         FormKind::RrsetTtl { zone, name, rtype } => {
-            let Some(ttl) = ttl_of(&mut form) else { return Err(form) };
+            let Some(ttl) = ttl_of(&mut form) else { return Err(Box::new(form)) };
             let old = state.dns.rrsets.items().iter().find(|r| r.name == name && r.rtype == rtype).and_then(|r| r.ttl);
             let show = |t: Option<u32>| t.map(|t| t.to_string()).unwrap_or("zone default".into());
             let c = Confirm::new(
@@ -466,12 +466,12 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
         }
         FormKind::PointName { zone } => point(state, form, zone),
-        _ => Err(form),
+        _ => Err(Box::new(form)),
     }
 }
 
 /// The plan for "point names at a server": lower TTLs, or set A/AAAA.
-fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Form> {
+fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Box<Form>> {
     let ctx = state.context_name();
     let mut names = Vec::new();
     let raw_names = form.get("names").to_string();
@@ -512,12 +512,12 @@ fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Form> 
             String::new()
         }
     };
-    let (Some(server), Some(ttl), false) = (server, ttl, form.has_errors()) else { return Err(form) };
+    let (Some(server), Some(ttl), false) = (server, ttl, form.has_errors()) else { return Err(Box::new(form)) };
     if step == "lower-ttl" {
         let lowered: Vec<&Rrset> = existing.iter().copied().filter(|r| r.ttl.is_none_or(|t| t > ttl)).collect();
         if lowered.is_empty() {
             form.set_error("step", format!("nothing to lower: the records already have a TTL of {ttl} s or less; use `point`"));
-            return Err(form);
+            return Err(Box::new(form));
         }
         let lines: Vec<String> = lowered
             .iter()
@@ -566,7 +566,9 @@ fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Form> 
                         ttl: None,
                     });
                     if *t != Some(ttl) {
-                        new.get_mut(&(n.clone(), rtype.to_string())).map(|e| e.0 = Some(ttl));
+                        if let Some(e) = new.get_mut(&(n.clone(), rtype.to_string())) {
+                            e.0 = Some(ttl);
+                        }
                         ops.push(HzOp::RrsetTtl { zone: zone.clone(), name: n.clone(), rtype: rtype.into(), ttl: Some(ttl) });
                     }
                 }
@@ -586,7 +588,7 @@ fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Form> 
     let lines = zonefile::diff_lines(&zonefile::diff(&old, &new));
     if lines.is_empty() {
         form.error = Some(format!("{} already point at {server_name}", names.join(" ")));
-        return Err(form);
+        return Err(Box::new(form));
     }
     let mut c = Confirm::new(
         &format!("Point {} in {zone} at {server_name}", names.join(" ")),

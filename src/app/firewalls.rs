@@ -274,7 +274,7 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
 }
 
 /// Validates a submitted firewall form. `Err` keeps the form open with its errors.
-pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
+pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
     form.clear_errors();
     let fw = &state.firewalls;
     let kind = form.kind.clone();
@@ -283,11 +283,11 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
         | FormKind::AllowMyIp { firewall }
         | FormKind::DbFromServer { firewall }
         | FormKind::ApplyFirewall { firewall } => firewall,
-        _ => return Err(form),
+        _ => return Err(Box::new(form)),
     };
     let Some(f) = fw.list.iter().find(|f| f.id == fid).cloned() else {
         form.error = Some("that firewall is gone; reload (C-r)".into());
-        return Err(form);
+        return Err(Box::new(form));
     };
     let current = match &fw.staged {
         Some((id, r)) if *id == fid => r.clone(),
@@ -319,7 +319,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
                 form.set_error("addresses", "at least one address or network (0.0.0.0/0 and ::/0 mean anywhere)");
             }
             if form.has_errors() {
-                return Err(form);
+                return Err(Box::new(form));
             }
             let desc = form.get("description");
             let rule = Rule {
@@ -380,7 +380,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
                 }
             };
             if form.has_errors() || sources.is_empty() {
-                return Err(form);
+                return Err(Box::new(form));
             }
             let port = port.unwrap_or_default();
             let mut r: Vec<Rule> = current
@@ -411,7 +411,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
                     }
                     _ => {
                         form.set_error("target", format!("`{target}` is neither a server here nor a label selector"));
-                        return Err(form);
+                        return Err(Box::new(form));
                     }
                 },
             };
@@ -435,7 +435,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Form> {
             );
             Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
         }
-        _ => Err(form),
+        _ => Err(Box::new(form)),
     }
 }
 

@@ -386,7 +386,7 @@ fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> 
                     then(state, t)
                 }
                 Err(form) => {
-                    state.dialog = Some(Dialog::Form(form));
+                    state.dialog = Some(Dialog::Form(*form));
                     vec![]
                 }
             }

@@ -966,7 +966,7 @@ impl HetznerWorld {
             if !a.applied && now >= a.finished_at() {
                 a.applied = true;
                 if a.outcome.is_ok() {
-                    due.extend(a.on_success.drain(..));
+                    due.append(&mut a.on_success);
                     let at = a.finished_at();
                     for (after, e) in a.later.drain(..) {
                         self.scheduled.push((at + after, e));

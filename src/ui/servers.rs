@@ -30,7 +30,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 }
 
 fn money(state: &State, m: crate::hetzner::cost::Money) -> String {
-    let cur = state.costs.as_ref().map(|c| crate::hetzner::cost::symbol(&c.currency)).unwrap_or_default();
+    // `--ascii` has no currency signs: the ISO code instead.
+    let cur = state
+        .costs
+        .as_ref()
+        .map(|c| if state.ascii { format!("{} ", c.currency) } else { crate::hetzner::cost::symbol(&c.currency) })
+        .unwrap_or_default();
     format!("{cur}{}", crate::hetzner::cost::fmt(m.gross))
 }
 

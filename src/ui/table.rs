@@ -26,11 +26,14 @@ pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
     shown
 }
 
+/// Text and style of a computed cell.
+pub type CellFn<'a, T> = Box<dyn Fn(&T) -> (String, Slot) + 'a>;
+
 /// A column computed by the view (e.g. a cost from the price list).
 pub struct Extra<'a, T> {
     pub title: &'a str,
     pub width: u16,
-    pub cell: Box<dyn Fn(&T) -> (String, Slot) + 'a>,
+    pub cell: CellFn<'a, T>,
 }
 
 /// `cell_style` picks a style per cell (e.g. a status colour).

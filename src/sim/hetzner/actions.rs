@@ -48,7 +48,9 @@ pub async fn power(State(s): S, Path((id, verb)): Path<(String, String)>) -> Res
     }
     let st = |s: &str| Effect::ServerStatus { id, status: s.into() };
     let res = vec![(id, "server")];
-    let (ms, now_status, on_success, later): (i64, Option<&str>, Vec<Effect>, Vec<(chrono::Duration, Effect)>) = match verb.as_str() {
+    // (duration ms, status while running, effects on success, effects later)
+    type Plan<'a> = (i64, Option<&'a str>, Vec<Effect>, Vec<(chrono::Duration, Effect)>);
+    let (ms, now_status, on_success, later): Plan = match verb.as_str() {
         "poweron" => (2500, Some("starting"), vec![st("running")], vec![]),
         "poweroff" => (1500, Some("stopping"), vec![st("off")], vec![]),
         "reboot" => (3000, None, vec![st("running")], vec![]),
@@ -115,7 +117,7 @@ pub async fn metrics(State(s): S, Path(id): Path<String>, Query(q): Q) -> Respon
     }
     let span = (end - start).num_seconds().max(1);
     let step = p.get("step").and_then(|v| v.parse::<i64>().ok()).unwrap_or((span / 200).max(1)).max(1);
-    let n = (span / step).min(500) as i64;
+    let n = (span / step).min(500);
     let series = |seed: i64, scale: f64| -> Vec<Value> {
         (0..n)
             .map(|i| {
