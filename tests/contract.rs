@@ -12,9 +12,24 @@ use support::openapi::Spec;
 /// Where the real Coolify differs from its document (../shared/notes/coolify-api.md §3):
 /// these responses are checked against the real behaviour in their own tests instead.
 const COOLIFY_KNOWN: &[(&str, &str, u16)] = &[
-    // "/databases and /databases/{uuid} responses typed string (wrong, #10449)".
+    // §3: "/databases and /databases/{uuid} responses typed string (wrong, #10449)".
     ("GET", "/databases", 200),
     ("GET", "/databases/{uuid}", 200),
+    // §2.4: `{count, deployments}`, where the document says `[Application]`.
+    ("GET", "/deployments/applications/{uuid}", 200),
+    // §2.5: a list of backup schedules, typed `string`.
+    ("GET", "/databases/{uuid}/backups", 200),
+    // §2.5: answers `{"message": ...}`; the document has no body.
+    ("PATCH", "/databases/{uuid}/backups/{scheduled_backup_uuid}", 200),
+    // §2.3: 409 when the key exists; 422 from the per-item validation.
+    ("POST", "/applications/{uuid}/envs", 409),
+    ("PATCH", "/applications/{uuid}/envs/bulk", 422),
+    ("PATCH", "/applications/{uuid}", 422),
+    // §1: ApiAbility answers 403 "Missing required permissions: X" on any route.
+    ("*", "*", 403),
+    // §1 error table: GET on state-changing routes answers 405 since v4.2.0.
+    ("GET", "/deploy", 405),
+    ("GET", "/applications/{uuid}/start", 405),
 ];
 
 fn check_all(exchanges: &[Exchange]) {
@@ -299,4 +314,109 @@ fn the_validator_catches_violations() {
     assert!(!hz.check(&bad, &[]).is_empty());
     // A path the API does not have.
     assert!(!hz.check(&ex("GET", "/v1/serverz", "", None, 200, "{}"), &[]).is_empty());
+}
+
+fn cf_client(sim: &Sim) -> coolify::Client {
+    let mut c = coolify::Client::new(&sim.coolify_url(), Secret::new(sim.shared.coolify_token.clone())).unwrap();
+    c.max_retries = 0;
+    c
+}
+
+async fn app_uuid(c: &coolify::Client, name: &str) -> String {
+    let apps: Vec<serde_json::Value> = c.get("/applications").await.unwrap();
+    apps.iter().find(|a| a["name"] == name).unwrap()["uuid"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn coolify_deployments_conform() {
+    let sim = Sim::start(SimOptions { record: true, ..SimOptions::default() }).await.unwrap();
+    sim.control("deploy-speed 0.05").unwrap();
+    let c = cf_client(&sim);
+    let shop = app_uuid(&c, "shop-production").await;
+    let history = c.app_deployments(&shop, 0, 10).await.unwrap();
+    assert_eq!(history.len(), 3, "past deployments, newest first");
+    let (dep, _) = c.deploy(&shop, false).await.unwrap();
+    // Deploying the same commit again: Coolify hands out a fake uuid; the real one is found.
+    let (again, note) = c.deploy(&shop, false).await.unwrap();
+    assert_eq!(again, dep, "{note}");
+    assert!(c.deployment("nonexistent").await.is_err());
+    let mut last = String::new();
+    for _ in 0..100 {
+        let d = c.deployment(&dep).await.unwrap();
+        last = d.status.clone();
+        if d.is_done() {
+            let entries = coolify::model::decode_logs(d.logs.as_deref().unwrap()).unwrap();
+            assert!(entries.iter().any(|e| e.hidden), "debug entries are there, marked hidden");
+            assert!(entries.iter().any(|e| e.output.contains("Rolling update completed.")));
+            assert!(entries[0].order.is_none(), "the first entry lacks `order`");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, "finished");
+    // Cancel a running one.
+    let (dep2, _) = c.deploy(&shop, true).await.unwrap();
+    c.cancel_deployment(&dep2).await.unwrap();
+    assert_eq!(c.deployment(&dep2).await.unwrap().status, "cancelled-by-user");
+    let e = c.cancel_deployment(&dep2).await.unwrap_err();
+    assert_eq!(e.status(), Some(400));
+    // Start/stop/restart are POST; GET is refused.
+    c.app_action(&shop, "stop").await.unwrap();
+    let (_, queued) = c.app_action(&shop, "restart").await.unwrap();
+    assert!(queued.is_some());
+    let e = c.request_text(reqwest::Method::GET, &format!("/applications/{shop}/start"), &[], None).await.unwrap_err();
+    assert_eq!(e.status(), Some(405));
+    // Without read:sensitive the logs are absent; without deploy, deploying is refused.
+    sim.control("coolify-abilities read,write").unwrap();
+    assert!(c.deployment(&dep).await.unwrap().logs.is_none());
+    let e = c.deploy(&shop, false).await.unwrap_err();
+    assert_eq!(e.status(), Some(403));
+    assert!(e.to_string().contains("deploy permission"), "{e}");
+    check_all(&sim.exchanges());
+}
+
+#[tokio::test]
+async fn coolify_envs_domains_and_backups_conform() {
+    let sim = Sim::start(SimOptions { record: true, ..SimOptions::default() }).await.unwrap();
+    sim.control("deploy-speed 0.05").unwrap();
+    let c = cf_client(&sim);
+    let shop = app_uuid(&c, "shop-production").await;
+    let envs = c.envs(&shop).await.unwrap();
+    let secret = envs.iter().find(|e| e.key == "DJANGO_SECRET_KEY").unwrap();
+    assert!(secret.is_shown_once && secret.value.is_none(), "shown-once values never come back");
+    assert!(envs.iter().find(|e| e.key == "DATABASE_URL").unwrap().value.as_deref().unwrap().starts_with("postgres://"));
+    c.create_env(&shop, "FEATURE_X", "1", false).await.unwrap();
+    let e = c.create_env(&shop, "FEATURE_X", "2", false).await.unwrap_err();
+    assert_eq!(e.status(), Some(409));
+    c.update_env(&shop, "FEATURE_X", "2").await.unwrap();
+    // Bulk: item 2 is invalid; item 1 stays saved (validated one by one).
+    let e =
+        c.bulk_envs(&shop, &[("A_OK".into(), "1".into()), ("1BAD".into(), "x".into()), ("C_NEVER".into(), "3".into())]).await.unwrap_err();
+    assert_eq!(e.status(), Some(422));
+    let keys: Vec<String> = c.envs(&shop).await.unwrap().into_iter().map(|e| e.key).collect();
+    assert!(keys.contains(&"A_OK".into()) && !keys.contains(&"C_NEVER".into()));
+    let fx = c.envs(&shop).await.unwrap().into_iter().find(|e| e.key == "FEATURE_X").unwrap();
+    c.delete_env(&shop, &fx.uuid).await.unwrap();
+    // Domains: compose apps refuse `domains`; a domain in use elsewhere conflicts.
+    c.patch_app(&shop, &serde_json::json!({"domains": "https://example.com,https://new.example.com"})).await.unwrap();
+    let tatis = app_uuid(&c, "tatis-production").await;
+    let e = c.patch_app(&tatis, &serde_json::json!({"domains": "https://new.example.com"})).await.unwrap_err();
+    assert_eq!(e.status(), Some(409));
+    let hockey = app_uuid(&c, "hockey-production").await;
+    let e = c.patch_app(&hockey, &serde_json::json!({"domains": "https://x.example.com"})).await.unwrap_err();
+    assert_eq!(e.status(), Some(422));
+    let e = c.patch_app(&shop, &serde_json::json!({"domains": "example.com"})).await.unwrap_err();
+    assert_eq!(e.status(), Some(422));
+    // Backups: trigger one and follow its execution.
+    let dbs: Vec<serde_json::Value> = c.get("/databases").await.unwrap();
+    let db = dbs.iter().find(|d| d["name"] == "shop-production-db").unwrap()["uuid"].as_str().unwrap().to_string();
+    let backups = c.backups(&db).await.unwrap();
+    let b = &backups[0];
+    assert!(!b.executions.is_empty());
+    c.trigger_backup(&db, &b.uuid).await.unwrap();
+    let ex = c.executions(&db, &b.uuid).await.unwrap();
+    assert_eq!(ex[0].status, "running");
+    let e = c.db_action(&db, "start").await.unwrap_err();
+    assert_eq!(e.status(), Some(400), "already running");
+    check_all(&sim.exchanges());
 }

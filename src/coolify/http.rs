@@ -40,6 +40,16 @@ impl Error {
             }
             (401, _) => Some("the token is wrong, expired, or its user left the team"),
             (400, "Invalid token.") => Some("the token's team cannot be found"),
+            (403, m) if m.starts_with("Missing required permissions: read:sensitive") => {
+                Some("give the token read:sensitive (Keys & Tokens) to see deployment logs and secret values")
+            }
+            (403, m) if m.starts_with("Missing required permissions: deploy") => {
+                Some("give the token the deploy permission (Keys & Tokens) to deploy, start, stop or cancel")
+            }
+            (403, m) if m.starts_with("Missing required permissions: write") => {
+                Some("give the token the write permission (Keys & Tokens) to change settings")
+            }
+            (405, _) => Some("this Coolify wants POST here (4.2+); cutover always POSTs, so this is a bug worth reporting"),
             _ => None,
         }
     }

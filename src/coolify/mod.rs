@@ -2,6 +2,8 @@
 
 pub mod http;
 pub mod model;
+pub mod redact;
+pub mod resources;
 
 pub use http::{Client, Error};
 pub use model::{Application, Database, Inventory, Server};

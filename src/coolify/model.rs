@@ -87,3 +87,112 @@ impl Inventory {
         self.databases.iter().find(|d| d.name == name || d.uuid == name)
     }
 }
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Deployment {
+    pub deployment_uuid: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub force_rebuild: bool,
+    #[serde(default)]
+    pub restart_only: bool,
+    #[serde(default)]
+    pub application_name: Option<String>,
+    #[serde(default)]
+    pub server_name: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    /// A JSON-encoded array of entries; absent without `read:sensitive`.
+    #[serde(default)]
+    pub logs: Option<String>,
+}
+
+impl Deployment {
+    pub fn is_done(&self) -> bool {
+        matches!(self.status.as_str(), "finished" | "failed" | "cancelled-by-user")
+    }
+}
+
+/// One entry of a deployment log.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct LogEntry {
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub output: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub timestamp: String,
+    #[serde(default)]
+    pub hidden: bool,
+    #[serde(default)]
+    pub order: Option<i64>,
+}
+
+/// Decodes the `logs` string (a second JSON decode), in `order`; the first entry
+/// Coolify writes may lack an order and goes first.
+pub fn decode_logs(logs: &str) -> Result<Vec<LogEntry>, String> {
+    let mut v: Vec<LogEntry> = serde_json::from_str(logs).map_err(|e| format!("deployment log: {e}"))?;
+    v.sort_by_key(|e| e.order.unwrap_or(0));
+    Ok(v)
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct EnvVar {
+    #[serde(default)]
+    pub uuid: String,
+    pub key: String,
+    /// Absent without `read:sensitive`, and for shown-once variables.
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub is_preview: bool,
+    #[serde(default)]
+    pub is_buildtime: bool,
+    #[serde(default)]
+    pub is_runtime: bool,
+    #[serde(default)]
+    pub is_shown_once: bool,
+    #[serde(default)]
+    pub is_literal: bool,
+    #[serde(default)]
+    pub is_multiline: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Backup {
+    pub uuid: String,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub frequency: String,
+    #[serde(default)]
+    pub save_s3: bool,
+    #[serde(default)]
+    pub database_backup_retention_amount_locally: Option<i64>,
+    #[serde(default)]
+    pub database_backup_retention_amount_s3: Option<i64>,
+    #[serde(default)]
+    pub executions: Vec<Execution>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Execution {
+    pub uuid: String,
+    #[serde(default)]
+    pub filename: Option<String>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub created_at: String,
+}

@@ -270,6 +270,19 @@ impl Sim {
                 self.shared.world().hz.fail_next.push(command.to_string());
                 Ok(())
             }
+            ["coolify-abilities", list] => {
+                self.shared.world().cf.abilities = list.split(',').map(str::to_string).collect();
+                Ok(())
+            }
+            ["fail-deploy", app] => {
+                self.shared.world().cf.fail_next_deploy.push(app.to_string());
+                Ok(())
+            }
+            ["deploy-speed", f] => {
+                let f: f64 = f.parse().map_err(|_| format!("bad factor `{f}`"))?;
+                self.shared.world().cf.speed = f;
+                Ok(())
+            }
             ["action-speed", f] => {
                 let f: f64 = f.parse().map_err(|_| format!("bad factor `{f}`"))?;
                 self.shared.world().hz.action_speed = f;

@@ -542,15 +542,19 @@ pub struct CDeployment {
     pub id: i64,
     pub uuid: String,
     pub app: usize,
-    pub status: String,
     pub commit: String,
     pub force: bool,
-    pub created_at: String,
-    pub finished_at: Option<String>,
-    pub logs: Vec<Value>,
+    pub restart_only: bool,
+    pub run: DeployRun,
 }
 
 pub struct CoolifyWorld {
+    /// Abilities of the simulator's token (`read`, `read:sensitive`, `write`, `deploy`).
+    pub abilities: Vec<String>,
+    /// Applications whose next deployment fails (a playbook's `Sim` step).
+    pub fail_next_deploy: Vec<String>,
+    /// Multiplies deployment and backup durations.
+    pub speed: f64,
     pub version: String,
     pub servers: Vec<CServer>,
     pub projects: Vec<CProject>,
@@ -568,6 +572,9 @@ impl CoolifyWorld {
             .map(|n| CServer { uuid: rng.cuid(), name: n.to_string(), ip: ip_of(n), hetzner: n.to_string() })
             .collect();
         let mut w = CoolifyWorld {
+            abilities: vec!["read".into(), "read:sensitive".into(), "write".into(), "deploy".into()],
+            fail_next_deploy: vec!["talks-uat".into()],
+            speed: 1.0,
             version: "4.3.10".into(),
             servers,
             projects: Vec::new(),
@@ -693,6 +700,29 @@ impl CoolifyWorld {
                 });
             }
             w.projects.push(project);
+        }
+        // Past deployments: three per application, one of them failed.
+        let now = chrono::Utc::now();
+        let all_sites = sites();
+        for ai in 0..w.apps.len() {
+            for (k, hours) in [72i64, 30, 5].into_iter().enumerate() {
+                let fails = k == 1 && w.apps[ai].name == "recipes-production";
+                let server = w.servers[w.apps[ai].server].name.clone();
+                let entries = build_log(&w.apps[ai], &all_sites[w.apps[ai].site], &server, None, fails, rng);
+                let total = entries.last().map(|e| e.at_ms).unwrap_or(0) + 300;
+                let run = DeployRun {
+                    created: now - chrono::Duration::hours(hours),
+                    queued_ms: 800,
+                    build_ms: total,
+                    fails,
+                    entries,
+                    cancelled_at: None,
+                    applied: true,
+                };
+                let (id, uuid) = (w.fresh_id(), rng.cuid());
+                let commit = if k == 2 { w.apps[ai].commit.clone() } else { rng.hex(40) };
+                w.deployments.push(CDeployment { id, uuid, app: ai, commit, force: false, restart_only: false, run });
+            }
         }
         w
     }
@@ -1085,4 +1115,174 @@ impl HetznerWorld {
             "zone": z.id,
         })
     }
+}
+
+// ---- Coolify: deployments over time ---------------------------------------------
+
+/// One entry of a deployment log, due `at_ms` after the deployment started.
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    pub at_ms: i64,
+    pub output: String,
+    pub stderr: bool,
+    pub hidden: bool,
+    pub command: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeployRun {
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub queued_ms: i64,
+    pub build_ms: i64,
+    pub fails: bool,
+    pub entries: Vec<LogEntry>,
+    pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub applied: bool,
+}
+
+impl DeployRun {
+    /// `queued`, `in_progress`, `finished`, `failed` or `cancelled-by-user` at `now`.
+    pub fn status(&self, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+        if self.cancelled_at.is_some() {
+            return "cancelled-by-user";
+        }
+        let ms = (now - self.created).num_milliseconds();
+        if ms < self.queued_ms {
+            "queued"
+        } else if ms < self.queued_ms + self.build_ms {
+            "in_progress"
+        } else if self.fails {
+            "failed"
+        } else {
+            "finished"
+        }
+    }
+
+    pub fn finished_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.cancelled_at.or_else(|| Some(self.created + chrono::Duration::milliseconds(self.queued_ms + self.build_ms)))
+    }
+
+    /// The entries written by `now`, as Coolify stores them (1-based `order`).
+    pub fn logs_json(&self, now: chrono::DateTime<chrono::Utc>) -> String {
+        let ms = (now - self.created).num_milliseconds() - self.queued_ms;
+        let until = self.cancelled_at.map(|c| (c - self.created).num_milliseconds() - self.queued_ms).unwrap_or(i64::MAX).min(ms);
+        let mut out: Vec<Value> = self
+            .entries
+            .iter()
+            .filter(|e| e.at_ms <= until)
+            .enumerate()
+            .map(|(i, e)| {
+                let ts = self.created + chrono::Duration::milliseconds(self.queued_ms + e.at_ms);
+                let mut v = json!({
+                    "command": e.command, "output": e.output, "type": if e.stderr { "stderr" } else { "stdout" },
+                    "timestamp": ts.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(), "hidden": e.hidden, "batch": 1 + i / 10,
+                });
+                // The first entry Coolify writes has no `order` (coolify-api.md §2.4).
+                if i > 0 {
+                    v["order"] = json!(i + 1);
+                }
+                v
+            })
+            .collect();
+        if let Some(c) = self.cancelled_at {
+            out.push(json!({"command": null, "output": "Deployment cancelled by user.", "type": "stderr", "timestamp": c.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(), "hidden": false, "batch": 99, "order": out.len() + 1}));
+        }
+        Value::Array(out).to_string()
+    }
+}
+
+/// A realistic build log for a Django app, failing at `pip install` when `fails`.
+pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fails: bool, rng: &mut Rng) -> Vec<LogEntry> {
+    let mut t = 0i64;
+    let mut v = Vec::new();
+    let mut add = |dt: i64, out: String, stderr: bool, hidden: bool, cmd: Option<String>| {
+        t += dt;
+        v.push(LogEntry { at_ms: t, output: out, stderr, hidden, command: cmd });
+    };
+    let repo = app.repo.trim_start_matches("https://github.com/");
+    let short = &app.commit[..7.min(app.commit.len())];
+    add(100, format!("Starting deployment of {repo}:{} to {server}.", app.branch), false, false, None);
+    add(150, "Preparing container with helper image: ghcr.io/coollabsio/coolify-helper:1.0.11.".into(), false, false, None);
+    add(50, format!("[CMD]: docker rm -f {} >/dev/null 2>&1", rng.cuid()), false, true, Some("docker rm -f".into()));
+    add(300, format!("Importing {repo}:{} (commit sha {short}) to /artifacts/{}.", app.branch, rng.cuid()), false, false, None);
+    add(400, format!("Image not found ({}:{short}). Building new image.", app.uuid), false, false, None);
+    if let Some(url) = db_url {
+        // A debug line that prints a credential: Coolify only masks shown-once variables.
+        add(
+            50,
+            format!("[CMD]: docker exec build env DATABASE_URL={url} python manage.py collectstatic --noinput"),
+            false,
+            true,
+            Some("collectstatic".into()),
+        );
+    }
+    add(200, "Building docker image started.".into(), false, false, None);
+    let steps: Vec<String> = match app.build_pack.as_str() {
+        "nixpacks" => vec![
+            "╔═════════ Nixpacks v1.39.0 ═════════╗".into(),
+            format!("║ setup      │ python{}, postgresql_16.dev, gcc ║", site.python.replace('.', "")),
+            "║ install    │ python -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install -r requirements.txt ║".into(),
+            "║ start      │ gunicorn config.wsgi --bind 0.0.0.0:8000 ║".into(),
+        ],
+        _ => vec![
+            "#1 [internal] load build definition from Dockerfile".into(),
+            format!(
+                "#2 [internal] load metadata for docker.io/library/python:{}-slim",
+                if site.python.is_empty() { "3.14" } else { site.python }
+            ),
+            "#5 [2/6] WORKDIR /app".into(),
+            "#6 [3/6] COPY requirements.txt .".into(),
+        ],
+    };
+    for s in steps {
+        add(250, s, false, false, None);
+    }
+    add(600, "#7 [4/6] RUN pip install --no-cache-dir -r requirements.txt".into(), false, false, None);
+    if fails {
+        add(
+            900,
+            "#7 2.431 ERROR: Could not find a version that satisfies the requirement Django==9.0 (from versions: 4.2.26, 5.2.8, 6.0)"
+                .into(),
+            true,
+            false,
+            None,
+        );
+        add(100, "#7 2.432 ERROR: No matching distribution found for Django==9.0".into(), true, false, None);
+        add(
+            100,
+            "#7 ERROR: process \"/bin/sh -c pip install --no-cache-dir -r requirements.txt\" did not complete successfully: exit code: 1"
+                .into(),
+            true,
+            false,
+            None,
+        );
+        add(200, "Oops something is not okay, are you okay? 😢".into(), true, false, None);
+        add(100, "Deployment failed. Removing the new version of your application.".into(), true, false, None);
+        return v;
+    }
+    add(
+        1500,
+        format!(
+            "#7 31.02 Successfully installed Django-{}.8 gunicorn-23.0.0 psycopg-3.2.12 whitenoise-6.11.0",
+            if site.django.is_empty() { "5.2" } else { site.django }
+        ),
+        false,
+        false,
+        None,
+    );
+    add(400, format!("#9 exporting to image\n#9 naming to docker.io/library/{}:{short} done", app.uuid), false, false, None);
+    add(300, "Building docker image completed.".into(), false, false, None);
+    add(300, "Rolling update started.".into(), false, false, None);
+    add(
+        400,
+        "Executing post-deployment command (see debug log for output): python manage.py migrate --no-input".into(),
+        false,
+        false,
+        None,
+    );
+    add(300, "Operations to perform:\n  Apply all migrations: admin, auth, contenttypes, sessions, shop\nRunning migrations:\n  No migrations to apply.".into(), false, false, None);
+    add(500, "New container started.".into(), false, false, None);
+    add(300, "Removing old containers.".into(), false, false, None);
+    add(200, "Rolling update completed.".into(), false, false, None);
+    v
 }

@@ -103,6 +103,12 @@ impl Spec {
             return vec![format!("{where_}: path not in the spec")];
         };
         let path_item = &self.doc["paths"][tpl];
+        // Where the real service is documented to differ, the real behaviour is
+        // asserted by the test itself.
+        if known.iter().any(|(m, t, st)| (*m == "*" || m.eq_ignore_ascii_case(&ex.method)) && (*t == "*" || *t == tpl) && *st == ex.status)
+        {
+            return Vec::new();
+        }
         let Some(op) = path_item.get(ex.method.to_lowercase()) else {
             return vec![format!("{where_}: method not in the spec for {tpl}")];
         };
@@ -151,9 +157,6 @@ impl Spec {
             }
         }
         // Response.
-        if known.iter().any(|(m, t, s)| m.eq_ignore_ascii_case(&ex.method) && *t == tpl && *s == ex.status) {
-            return problems;
-        }
         let status = ex.status.to_string();
         let class = format!("{}xx", ex.status / 100);
         let responses = &op["responses"];

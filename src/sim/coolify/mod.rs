@@ -2,19 +2,38 @@
 //! status strings and error bodies (where they differ from its OpenAPI document,
 //! the real server's behaviour is what is served; see ../shared/notes/coolify-api.md).
 
+mod databases;
+mod deploy;
+mod envs;
+
 use super::world::{CApp, CDatabase, CoolifyWorld};
-use super::{Api, Shared, json_response, record};
+use super::{Api, Shared, json_response, lock, record};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{delete, get, patch, post};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-type S = State<Arc<Shared>>;
+pub(crate) type S = State<Arc<Shared>>;
+
+/// 403 unless the token has `ability` (as Coolify's `api.ability` middleware).
+pub fn need(s: &Shared, ability: &str) -> Result<(), Response> {
+    let w = lock(&s.world);
+    if w.cf.abilities.iter().any(|a| a == ability || a == "root") {
+        Ok(())
+    } else {
+        Err(message(StatusCode::FORBIDDEN, &format!("Missing required permissions: {ability}")))
+    }
+}
+
+/// Whether secrets (env values, deployment logs, DB passwords) are shown.
+pub fn sensitive(s: &Shared) -> bool {
+    lock(&s.world).cf.abilities.iter().any(|a| a == "read:sensitive" || a == "root")
+}
 
 pub fn message(status: StatusCode, msg: &str) -> Response {
     json_response(status, &json!({"message": msg}))
@@ -29,7 +48,20 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/projects/{uuid}", get(project))
         .route("/api/v1/projects/{uuid}/{env}", get(environment))
         .route("/api/v1/applications", get(applications))
-        .route("/api/v1/applications/{uuid}", get(application))
+        .route("/api/v1/applications/{uuid}", get(application).patch(deploy::patch_app))
+        .route("/api/v1/applications/{uuid}/envs", get(envs::list).post(envs::create).patch(envs::update))
+        .route("/api/v1/applications/{uuid}/envs/bulk", patch(envs::bulk))
+        .route("/api/v1/applications/{uuid}/envs/{env}", delete(envs::delete))
+        .route("/api/v1/applications/{uuid}/{verb}", post(deploy::app_action).get(deploy::post_required_verb))
+        .route("/api/v1/deploy", post(deploy::deploy).get(deploy::post_required))
+        .route("/api/v1/deployments", get(deploy::list))
+        .route("/api/v1/deployments/{uuid}", get(deploy::get))
+        .route("/api/v1/deployments/{uuid}/cancel", post(deploy::cancel))
+        .route("/api/v1/deployments/applications/{uuid}", get(deploy::for_app))
+        .route("/api/v1/databases/{uuid}/backups", get(databases::backups))
+        .route("/api/v1/databases/{uuid}/backups/{backup}", patch(databases::patch_backup))
+        .route("/api/v1/databases/{uuid}/backups/{backup}/executions", get(databases::executions))
+        .route("/api/v1/databases/{uuid}/{verb}", post(databases::db_action).get(deploy::post_required_verb))
         .route("/api/v1/databases", get(databases))
         .route("/api/v1/databases/{uuid}", get(database))
         .route("/api/v1/servers", get(servers))
@@ -86,6 +118,7 @@ fn env_json(e: &super::world::CEnv, project_id: i64) -> Value {
 
 pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
     let server = &w.servers[a.server];
+    let now = chrono::Utc::now();
     let last = w.deployments.iter().filter(|d| w.apps[d.app].uuid == a.uuid).max_by_key(|d| d.id);
     let compose = if a.compose_domains.is_empty() {
         Value::Null
@@ -118,7 +151,7 @@ pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
         "server_status": true,
         "last_online_at": TS,
         "server_name": server.name,
-        "last_deployment_status": last.map(|d| Value::String(d.status.clone())).unwrap_or(Value::Null),
+        "last_deployment_status": last.map(|d| Value::String(d.run.status(now).to_string())).unwrap_or(Value::Null),
         "created_at": TS,
         "updated_at": TS,
     })
@@ -190,12 +223,14 @@ async fn environment(State(s): S, Path((uuid, env)): Path<(String, String)>) -> 
 }
 
 async fn applications(State(s): S) -> Response {
-    let w = s.world();
+    let mut w = s.world();
+    deploy::tick(&mut w.cf, chrono::Utc::now());
     json_response(StatusCode::OK, &Value::Array(w.cf.apps.iter().map(|a| app_json(&w.cf, a)).collect()))
 }
 
 async fn application(State(s): S, Path(uuid): Path<String>) -> Response {
-    let w = s.world();
+    let mut w = s.world();
+    deploy::tick(&mut w.cf, chrono::Utc::now());
     match w.cf.apps.iter().find(|a| a.uuid == uuid) {
         Some(a) => json_response(StatusCode::OK, &app_json(&w.cf, a)),
         None => message(StatusCode::NOT_FOUND, "Application not found."),
@@ -203,14 +238,18 @@ async fn application(State(s): S, Path(uuid): Path<String>) -> Response {
 }
 
 async fn databases(State(s): S) -> Response {
-    let w = s.world();
-    json_response(StatusCode::OK, &Value::Array(w.cf.databases.iter().map(|d| db_json(&w.cf, d, true)).collect()))
+    let sens = sensitive(&s);
+    let mut w = s.world();
+    databases::tick(&mut w.cf, chrono::Utc::now());
+    json_response(StatusCode::OK, &Value::Array(w.cf.databases.iter().map(|d| db_json(&w.cf, d, sens)).collect()))
 }
 
 async fn database(State(s): S, Path(uuid): Path<String>) -> Response {
-    let w = s.world();
+    let sens = sensitive(&s);
+    let mut w = s.world();
+    databases::tick(&mut w.cf, chrono::Utc::now());
     match w.cf.databases.iter().find(|d| d.uuid == uuid) {
-        Some(d) => json_response(StatusCode::OK, &db_json(&w.cf, d, true)),
+        Some(d) => json_response(StatusCode::OK, &db_json(&w.cf, d, sens)),
         None => message(StatusCode::NOT_FOUND, "Database not found."),
     }
 }

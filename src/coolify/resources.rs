@@ -1,0 +1,138 @@
+//! Typed calls: deployments, application and database actions, env vars,
+//! domains, backups. State changes are always POST/PATCH/DELETE.
+
+use super::http::{Client, Error};
+use super::model::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Queued {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub resource_uuid: String,
+    #[serde(default)]
+    pub deployment_uuid: Option<String>,
+}
+
+impl Client {
+    /// `POST /deploy`. When the commit is already queued Coolify returns a
+    /// made-up deployment uuid: the real one is looked up.
+    pub async fn deploy(&self, app: &str, force: bool) -> Result<(String, String), Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            deployments: Vec<Queued>,
+        }
+        let q = [("uuid", app.to_string()), ("force", force.to_string())];
+        let r: R = self.request(Method::POST, "/deploy", &q, None).await?;
+        let d = r
+            .deployments
+            .into_iter()
+            .find(|d| d.resource_uuid == app)
+            .ok_or_else(|| Error::Decode("no deployment for this application".into()))?;
+        if d.message.contains("already queued") {
+            let list = self.app_deployments(app, 0, 10).await?;
+            if let Some(real) = list.into_iter().find(|x| matches!(x.status.as_str(), "queued" | "in_progress")) {
+                return Ok((real.deployment_uuid, "a deployment of this commit was already queued: following it".into()));
+            }
+        }
+        let uuid = d.deployment_uuid.ok_or_else(|| Error::Decode(format!("no deployment uuid: {}", d.message)))?;
+        Ok((uuid, d.message))
+    }
+
+    pub async fn deployment(&self, uuid: &str) -> Result<Deployment, Error> {
+        self.get(&format!("/deployments/{uuid}")).await
+    }
+
+    /// Newest first.
+    pub async fn app_deployments(&self, app: &str, skip: u32, take: u32) -> Result<Vec<Deployment>, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            deployments: Vec<Deployment>,
+        }
+        let r: R = self
+            .request(
+                Method::GET,
+                &format!("/deployments/applications/{app}"),
+                &[("skip", skip.to_string()), ("take", take.to_string())],
+                None,
+            )
+            .await?;
+        Ok(r.deployments)
+    }
+
+    pub async fn cancel_deployment(&self, uuid: &str) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, &format!("/deployments/{uuid}/cancel"), &[], None).await?;
+        Ok(v["message"].as_str().unwrap_or("cancelled").to_string())
+    }
+
+    /// `start`, `stop` or `restart` an application; the deployment it queued, if any.
+    pub async fn app_action(&self, app: &str, verb: &str) -> Result<(String, Option<String>), Error> {
+        let v: Value = self.request(Method::POST, &format!("/applications/{app}/{verb}"), &[], None).await?;
+        Ok((v["message"].as_str().unwrap_or("").to_string(), v["deployment_uuid"].as_str().filter(|s| !s.is_empty()).map(str::to_string)))
+    }
+
+    pub async fn db_action(&self, db: &str, verb: &str) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, &format!("/databases/{db}/{verb}"), &[], None).await?;
+        Ok(v["message"].as_str().unwrap_or("").to_string())
+    }
+
+    pub async fn envs(&self, app: &str) -> Result<Vec<EnvVar>, Error> {
+        self.get(&format!("/applications/{app}/envs")).await
+    }
+
+    pub async fn create_env(&self, app: &str, key: &str, value: &str, buildtime: bool) -> Result<(), Error> {
+        let _: Value = self
+            .request(
+                Method::POST,
+                &format!("/applications/{app}/envs"),
+                &[],
+                Some(&json!({"key": key, "value": value, "is_buildtime": buildtime, "is_runtime": true})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_env(&self, app: &str, key: &str, value: &str) -> Result<(), Error> {
+        let _: Value =
+            self.request(Method::PATCH, &format!("/applications/{app}/envs"), &[], Some(&json!({"key": key, "value": value}))).await?;
+        Ok(())
+    }
+
+    pub async fn delete_env(&self, app: &str, env_uuid: &str) -> Result<(), Error> {
+        let _: Value = self.request(Method::DELETE, &format!("/applications/{app}/envs/{env_uuid}"), &[], None).await?;
+        Ok(())
+    }
+
+    /// `PATCH /applications/{uuid}/envs/bulk`: adds and updates, never deletes.
+    pub async fn bulk_envs(&self, app: &str, items: &[(String, String)]) -> Result<Vec<EnvVar>, Error> {
+        let data: Vec<Value> = items.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+        self.request(Method::PATCH, &format!("/applications/{app}/envs/bulk"), &[], Some(&json!({"data": data}))).await
+    }
+
+    pub async fn patch_app(&self, app: &str, body: &Value) -> Result<(), Error> {
+        let _: Value = self.request(Method::PATCH, &format!("/applications/{app}"), &[], Some(body)).await?;
+        Ok(())
+    }
+
+    pub async fn backups(&self, db: &str) -> Result<Vec<Backup>, Error> {
+        self.get(&format!("/databases/{db}/backups")).await
+    }
+
+    pub async fn executions(&self, db: &str, backup: &str) -> Result<Vec<Execution>, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            executions: Vec<Execution>,
+        }
+        let r: R = self.get(&format!("/databases/{db}/backups/{backup}/executions")).await?;
+        Ok(r.executions)
+    }
+
+    /// Runs a scheduled backup now (`backup_now`, as `coolify database backup trigger`).
+    pub async fn trigger_backup(&self, db: &str, backup: &str) -> Result<(), Error> {
+        let _: Value =
+            self.request(Method::PATCH, &format!("/databases/{db}/backups/{backup}"), &[], Some(&json!({"backup_now": true}))).await?;
+        Ok(())
+    }
+}

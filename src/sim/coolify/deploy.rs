@@ -1,0 +1,313 @@
+//! Deployments: `/deploy`, following, cancelling, start/stop/restart, and the
+//! application PATCH for domains. State changes are POST only (GET -> 405, as
+//! Coolify 4.2+ answers).
+
+use super::{S, message, need, sensitive};
+use crate::sim::json_response;
+use crate::sim::world::{CDeployment, CoolifyWorld, DeployRun, build_log, sites};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+type Q = Query<Vec<(String, String)>>;
+
+fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+/// Applies finished deployments to their applications.
+pub fn tick(w: &mut CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
+    let mut done: Vec<(usize, bool)> = Vec::new();
+    for d in &mut w.deployments {
+        let st = d.run.status(now);
+        if !d.run.applied && matches!(st, "finished" | "failed" | "cancelled-by-user") {
+            d.run.applied = true;
+            done.push((d.app, st == "finished"));
+        }
+    }
+    for (app, ok) in done {
+        if ok {
+            w.apps[app].status = "running:healthy".into();
+        }
+    }
+}
+
+pub fn deployment_json(w: &CoolifyWorld, d: &CDeployment, now: chrono::DateTime<chrono::Utc>, with_logs: bool) -> Value {
+    let a = &w.apps[d.app];
+    let server = &w.servers[a.server];
+    let st = d.run.status(now);
+    let ts = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let finished = matches!(st, "finished" | "failed" | "cancelled-by-user").then(|| d.run.finished_at().map(ts)).flatten();
+    let mut v = json!({
+        "id": d.id,
+        "application_id": a.id.to_string(),
+        "deployment_uuid": d.uuid,
+        "pull_request_id": 0,
+        "force_rebuild": d.force,
+        "commit": d.commit,
+        "commit_message": "Bump dependencies",
+        "status": st,
+        "is_webhook": false,
+        "is_api": true,
+        "restart_only": d.restart_only,
+        "git_type": "github",
+        "server_id": a.server as i64 + 1,
+        "server_name": server.name,
+        "application_name": a.name,
+        "deployment_url": format!("/project/p/environment/e/application/{}/deployment/{}", a.uuid, d.uuid),
+        "destination_id": (a.server + 1).to_string(),
+        "only_this_server": false,
+        "rollback": false,
+        "current_process_id": "",
+        "created_at": ts(d.run.created),
+        "updated_at": ts(now),
+        "finished_at": finished,
+    });
+    if with_logs {
+        v["logs"] = Value::String(d.run.logs_json(now));
+    }
+    v
+}
+
+/// Queues a deployment of application `ai`; `None` when one for this commit is
+/// already queued or running.
+fn queue(w: &mut CoolifyWorld, ai: usize, force: bool, restart_only: bool, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let commit = w.apps[ai].commit.clone();
+    if w.deployments.iter().any(|d| d.app == ai && d.commit == commit && matches!(d.run.status(now), "queued" | "in_progress")) {
+        return None;
+    }
+    let site = sites()[w.apps[ai].site].clone();
+    let server = w.servers[w.apps[ai].server].name.clone();
+    let name = w.apps[ai].name.clone();
+    let fails = if let Some(i) = w.fail_next_deploy.iter().position(|n| *n == name) {
+        w.fail_next_deploy.remove(i);
+        true
+    } else {
+        false
+    };
+    let db_url = w.apps[ai].envs.iter().find(|e| e.key == "DATABASE_URL").map(|e| e.value.clone());
+    let mut rng = crate::sim::world::Rng::new(now.timestamp_millis() as u64 ^ ai as u64);
+    let entries = build_log(&w.apps[ai], &site, &server, db_url.as_deref(), fails, &mut rng);
+    let total = entries.last().map(|e| e.at_ms).unwrap_or(0) + 300;
+    let speed = w.speed;
+    let run = DeployRun {
+        created: now,
+        queued_ms: (800.0 * speed) as i64,
+        build_ms: (total as f64 * speed) as i64,
+        fails,
+        entries: entries
+            .into_iter()
+            .map(|mut e| {
+                e.at_ms = (e.at_ms as f64 * speed) as i64;
+                e
+            })
+            .collect(),
+        cancelled_at: None,
+        applied: false,
+    };
+    let uuid = rng.cuid();
+    let id = w.fresh_id();
+    w.deployments.push(CDeployment { id, uuid: uuid.clone(), app: ai, commit, force, restart_only, run });
+    Some(uuid)
+}
+
+/// `POST /deploy?uuid=..&force=..` (or the same in a JSON body).
+pub async fn deploy(State(s): S, Query(q): Q, body: Option<Json<Value>>) -> Response {
+    if let Err(r) = need(&s, "deploy") {
+        return r;
+    }
+    let body = body.map(|b| b.0).unwrap_or(Value::Null);
+    let uuids: String = param(&q, "uuid").map(str::to_string).or_else(|| body["uuid"].as_str().map(str::to_string)).unwrap_or_default();
+    if uuids.is_empty() && param(&q, "tag").is_none() {
+        return message(StatusCode::BAD_REQUEST, "You must provide uuid or tag.");
+    }
+    let force = param(&q, "force").map(|f| f == "true" || f == "1").or_else(|| body["force"].as_bool()).unwrap_or(false);
+    let now = chrono::Utc::now();
+    let mut world = s.world();
+    let w = &mut world.cf;
+    tick(w, now);
+    let mut out = Vec::new();
+    for u in uuids.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        let Some(ai) = w.apps.iter().position(|a| a.uuid == u) else { continue };
+        let name = w.apps[ai].name.clone();
+        match queue(w, ai, force, false, now) {
+            Some(dep) => out.push(json!({"message": format!("Application {name} deployment queued."), "resource_uuid": u, "deployment_uuid": dep})),
+            // The real server answers with a fresh uuid that exists nowhere.
+            None => out.push(json!({"message": "Deployment already queued for this commit.", "resource_uuid": u, "deployment_uuid": crate::sim::world::Rng::new(now.timestamp_nanos_opt().unwrap_or(0) as u64).cuid()})),
+        }
+    }
+    if out.is_empty() {
+        return message(StatusCode::NOT_FOUND, "No resources found.");
+    }
+    json_response(StatusCode::OK, &json!({"deployments": out}))
+}
+
+pub async fn list(State(s): S) -> Response {
+    let now = chrono::Utc::now();
+    let mut world = s.world();
+    tick(&mut world.cf, now);
+    let w = &world.cf;
+    let v: Vec<Value> = w
+        .deployments
+        .iter()
+        .filter(|d| matches!(d.run.status(now), "queued" | "in_progress"))
+        .map(|d| deployment_json(w, d, now, false))
+        .collect();
+    json_response(StatusCode::OK, &Value::Array(v))
+}
+
+pub async fn get(State(s): S, Path(uuid): Path<String>) -> Response {
+    let now = chrono::Utc::now();
+    let sens = sensitive(&s);
+    let mut world = s.world();
+    tick(&mut world.cf, now);
+    let w = &world.cf;
+    match w.deployments.iter().find(|d| d.uuid == uuid) {
+        Some(d) => json_response(StatusCode::OK, &deployment_json(w, d, now, sens)),
+        None => message(StatusCode::NOT_FOUND, "Deployment not found."),
+    }
+}
+
+/// `GET /deployments/applications/{uuid}`: `{count, deployments}`, newest first.
+pub async fn for_app(State(s): S, Path(uuid): Path<String>, Query(q): Q) -> Response {
+    let now = chrono::Utc::now();
+    let sens = sensitive(&s);
+    let skip: usize = param(&q, "skip").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let take: usize = param(&q, "take").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let mut world = s.world();
+    tick(&mut world.cf, now);
+    let w = &world.cf;
+    let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
+    let mut ds: Vec<&CDeployment> = w.deployments.iter().filter(|d| d.app == ai).collect();
+    ds.sort_by_key(|d| std::cmp::Reverse(d.id));
+    let count = ds.len();
+    let v: Vec<Value> = ds.into_iter().skip(skip).take(take).map(|d| deployment_json(w, d, now, sens)).collect();
+    json_response(StatusCode::OK, &json!({"count": count, "deployments": v}))
+}
+
+pub async fn cancel(State(s): S, Path(uuid): Path<String>) -> Response {
+    if let Err(r) = need(&s, "deploy") {
+        return r;
+    }
+    let now = chrono::Utc::now();
+    let mut world = s.world();
+    tick(&mut world.cf, now);
+    let Some(d) = world.cf.deployments.iter_mut().find(|d| d.uuid == uuid) else {
+        return message(StatusCode::NOT_FOUND, "Deployment not found.");
+    };
+    let st = d.run.status(now);
+    if !matches!(st, "queued" | "in_progress") {
+        return message(StatusCode::BAD_REQUEST, &format!("Deployment cannot be cancelled. Current status: {st}"));
+    }
+    d.run.cancelled_at = Some(now);
+    json_response(
+        StatusCode::OK,
+        &json!({"message": "Deployment cancelled successfully.", "deployment_uuid": uuid, "status": "cancelled-by-user"}),
+    )
+}
+
+/// `GET` on a state-changing route: refused since Coolify 4.2.
+pub async fn post_required_verb(Path((_, verb)): Path<(String, String)>) -> Response {
+    if matches!(verb.as_str(), "start" | "stop" | "restart") {
+        post_required().await
+    } else {
+        json_response(StatusCode::NOT_FOUND, &json!({"message": "Not found.", "docs": "https://coolify.io/docs"}))
+    }
+}
+
+pub async fn post_required() -> Response {
+    let mut r = message(StatusCode::METHOD_NOT_ALLOWED, "This endpoint has changed to a POST request.");
+    r.headers_mut().insert("allow", HeaderValue::from_static("POST"));
+    r
+}
+
+pub async fn app_action(State(s): S, Path((uuid, verb)): Path<(String, String)>, Query(q): Q) -> Response {
+    if let Err(r) = need(&s, "deploy") {
+        return r;
+    }
+    let now = chrono::Utc::now();
+    let mut world = s.world();
+    let w = &mut world.cf;
+    tick(w, now);
+    let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
+    match verb.as_str() {
+        "stop" => {
+            w.apps[ai].status = "exited".into();
+            json_response(StatusCode::OK, &json!({"message": "Application stopping request queued."}))
+        }
+        "start" | "restart" => {
+            let force = param(&q, "force").is_some_and(|f| f == "true");
+            let dep = queue(w, ai, force, verb == "restart", now).unwrap_or_default();
+            let msg = if verb == "start" { "Deployment request queued." } else { "Restart request queued." };
+            json_response(StatusCode::OK, &json!({"message": msg, "deployment_uuid": dep}))
+        }
+        _ => message(StatusCode::NOT_FOUND, "Not found."),
+    }
+}
+
+fn valid_domain(d: &str) -> bool {
+    let Some(rest) = d.strip_prefix("https://").or_else(|| d.strip_prefix("http://")) else { return false };
+    let host = rest.split([':', '/']).next().unwrap_or("");
+    !host.is_empty() && host.split('.').count() >= 2 && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// `PATCH /applications/{uuid}`: the fields cutover changes (domains, instant_deploy).
+pub async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body): Json<Value>) -> Response {
+    if let Err(r) = need(&s, "write") {
+        return r;
+    }
+    let now = chrono::Utc::now();
+    let mut world = s.world();
+    let w = &mut world.cf;
+    let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
+    let allowed = ["domains", "docker_compose_domains", "instant_deploy", "force_domain_override", "name", "git_branch", "description"];
+    if let Some(obj) = body.as_object()
+        && let Some(bad) = obj.keys().find(|k| !allowed.contains(&k.as_str()))
+    {
+        return json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"message": "Validation failed.", "errors": {bad.clone(): ["This field is not allowed."]}}),
+        );
+    }
+    if let Some(d) = body["domains"].as_str() {
+        if w.apps[ai].build_pack == "dockercompose" {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"message": "Validation failed.", "errors": {"domains": "Docker Compose applications use docker_compose_domains (per service), not domains."}}),
+            );
+        }
+        let list: Vec<String> = d.split(',').map(|x| x.trim().trim_end_matches('/').to_string()).filter(|x| !x.is_empty()).collect();
+        if let Some(bad) = list.iter().find(|x| !valid_domain(x)) {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"message": "Validation failed.", "errors": {"domains": [format!("{bad} is not a valid URL (https://host).")]}}),
+            );
+        }
+        let force = body["force_domain_override"].as_bool().unwrap_or(false);
+        let conflicts: Vec<Value> =
+            list.iter()
+                .filter_map(|dom| {
+                    w.apps.iter().enumerate().find(|(i, o)| *i != ai && o.fqdn.split(',').any(|f| f.trim() == dom)).map(
+                        |(_, o)| json!({"domain": dom, "resource_name": o.name, "resource_uuid": o.uuid, "resource_type": "application"}),
+                    )
+                })
+                .collect();
+        if !conflicts.is_empty() && !force {
+            return json_response(
+                StatusCode::CONFLICT,
+                &json!({"message": "Domain conflicts detected. Use force_domain_override=true to proceed.", "conflicts": conflicts, "warning": "Using the same domain for multiple resources can cause routing conflicts."}),
+            );
+        }
+        w.apps[ai].fqdn = list.join(",");
+    }
+    if let Some(cd) = body["docker_compose_domains"].as_array() {
+        w.apps[ai].compose_domains =
+            cd.iter().map(|x| (x["name"].as_str().unwrap_or("").to_string(), x["domain"].as_str().unwrap_or("").to_string())).collect();
+    }
+    if body["instant_deploy"].as_bool() == Some(true) {
+        queue(w, ai, false, false, now);
+    }
+    json_response(StatusCode::OK, &json!({"uuid": uuid}))
+}
