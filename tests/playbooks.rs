@@ -243,3 +243,87 @@ async fn a_legacy_dns_token_is_explained() {
         panic!("{f}");
     }
 }
+
+#[tokio::test]
+async fn deploy_and_follow_to_finished() {
+    let (r, sim) = support::play("deploy", SimOptions { record: true, ..SimOptions::default() }).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let ex = sim.exchanges();
+    // State changes are POSTs (GET on /deploy is refused by Coolify 4.2+).
+    assert!(ex.iter().any(|e| e.method == "POST" && e.path == "/api/v1/deploy"), "deployed by POST");
+    assert!(!ex.iter().any(|e| e.method == "GET" && e.path == "/api/v1/deploy"));
+    let polls =
+        ex.iter().filter(|e| e.method == "GET" && e.path.starts_with("/api/v1/deployments/") && !e.path.contains("/applications/")).count();
+    assert!(polls >= 2, "the deployment was polled until it ended ({polls} polls)");
+}
+
+#[tokio::test]
+async fn a_failed_deployment_shows_why() {
+    support::play_ok("deploy_failed").await;
+}
+
+#[tokio::test]
+async fn add_a_domain_and_redeploy() {
+    let (r, sim) = support::play("domains", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-production").unwrap();
+    assert_eq!(app.fqdn, "https://example.com,https://new.example.com");
+    let hockey = w.cf.apps.iter().find(|a| a.name == "hockey-production").unwrap();
+    assert!(hockey.compose_domains.contains(&("scraper".to_string(), "https://scraper.ahl-stats.example".to_string())));
+}
+
+#[tokio::test]
+async fn env_vars_change_through_a_reviewed_diff() {
+    let (r, sim) = support::play("env_diff", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    let get = |k: &str| app.envs.iter().find(|e| e.key == k).map(|e| e.value.clone());
+    assert_eq!(get("ALLOWED_HOSTS").as_deref(), Some("uat.example.com,www.uat.example.com"));
+    assert_eq!(get("DJANGO_SETTINGS_MODULE"), None, "deleted explicitly");
+    let db = get("DATABASE_URL").unwrap();
+    assert!(db.starts_with("postgres://shop:") && db.ends_with("@shop-db-2:5432/shop"), "{db}");
+    assert!(!db.contains("****"), "the masked password was restored, not sent as ****: {db}");
+    assert_eq!(get("CACHE_URL").as_deref(), Some("redis://cache:6379/0"), "saved before the bad item");
+    assert_eq!(get("LATER"), None);
+}
+
+#[tokio::test]
+async fn backups_health_and_backup_now() {
+    support::play_ok("backup").await;
+}
+
+#[tokio::test]
+async fn a_token_without_read_sensitive_or_deploy() {
+    support::play_ok("permissions").await;
+}
+
+#[tokio::test]
+async fn version_inventory_over_ssh_and_export() {
+    for f in ["json", "csv"] {
+        let _ = std::fs::remove_file(format!("/tmp/cutover-playbook-inventory.{f}"));
+    }
+    support::play_ok("inventory").await;
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("/tmp/cutover-playbook-inventory.json").expect("exported")).expect("valid JSON");
+    let rows = json.as_array().expect("an array");
+    assert_eq!(rows.len(), 18);
+    let tatis = rows.iter().find(|r| r["application"] == "tatis-production").unwrap();
+    assert_eq!(
+        (tatis["python_build"].as_str(), tatis["python"].as_str(), tatis["django"].as_str()),
+        (Some("3.12"), Some("3.12.7"), Some("5.2.4"))
+    );
+    assert_eq!(tatis["database"], "tatis-production-db");
+    let talks = rows.iter().find(|r| r["application"] == "talks-uat").unwrap();
+    assert_eq!((talks["python"].as_str(), talks["probe"].as_str()), (Some(""), Some("no running container")));
+    let csv = std::fs::read_to_string("/tmp/cutover-playbook-inventory.csv").expect("exported");
+    assert_eq!(csv.lines().count(), 19, "a header and 18 rows");
+    assert!(csv.starts_with("application,project,environment,build_pack,python_build,python,django,"));
+}

@@ -3,6 +3,7 @@
 use super::logs::HostRef;
 use crate::config::Secret;
 use crate::coolify::Inventory;
+use crate::coolify::model::{Backup, Deployment, EnvVar};
 use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Rule, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
@@ -81,6 +82,121 @@ pub enum Action {
         result: Result<String, String>,
     },
     ContextSwitched(Result<(String, String, bool), String>),
+    Envs {
+        app: String,
+        result: Result<Vec<EnvVar>, String>,
+    },
+    History {
+        app: String,
+        result: Result<Vec<Deployment>, String>,
+    },
+    /// A deployment is being followed (a new one, or one picked from history).
+    DeployFollow {
+        app: String,
+        deployment: String,
+        note: Option<String>,
+    },
+    /// One poll of a followed deployment: its status and the log lines new since
+    /// the last poll, hidden entries dropped and secrets redacted.
+    DeployUpdate {
+        deployment: String,
+        status: String,
+        lines: Vec<(String, bool)>,
+        logs_hidden: bool,
+        created: Option<String>,
+        finished: Option<String>,
+    },
+    DeployDone {
+        app: String,
+        deployment: String,
+        result: Result<String, String>,
+    },
+    CfDone {
+        label: String,
+        result: Result<String, String>,
+        after: CfAfter,
+    },
+    /// Scheduled backups of every database, by database uuid, read at `at`.
+    Backups {
+        at: chrono::DateTime<chrono::Utc>,
+        result: Result<Vec<(String, Vec<Backup>)>, String>,
+    },
+    BackupDone {
+        db: String,
+        result: Result<String, String>,
+    },
+    /// Versions read from one application's build settings and running container.
+    Probed {
+        app: String,
+        build_python: Option<String>,
+        runtime: Result<Vec<(String, String)>, String>,
+    },
+    ProbesDone {
+        ok: usize,
+        failed: usize,
+    },
+}
+
+/// One Coolify call that changes an application.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CfOp {
+    Patch {
+        app: String,
+        body: serde_json::Value,
+    },
+    CreateEnv {
+        app: String,
+        key: String,
+        value: String,
+        buildtime: bool,
+    },
+    UpdateEnv {
+        app: String,
+        key: String,
+        value: String,
+    },
+    DeleteEnv {
+        app: String,
+        uuid: String,
+        key: String,
+    },
+    /// `PATCH .../envs/bulk`: upserts in order.
+    Bulk {
+        app: String,
+        items: Vec<(String, String)>,
+    },
+    AppAction {
+        app: String,
+        name: String,
+        verb: String,
+    },
+    DbAction {
+        db: String,
+        name: String,
+        verb: String,
+    },
+}
+
+/// What to reload once Coolify calls are done.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CfAfter {
+    Envs(String),
+    /// Domains changed: offer the deployment that brings them to the proxy.
+    OfferRedeploy {
+        app: String,
+        name: String,
+    },
+    Inventory,
+    Databases,
+}
+
+/// Where the version inventory probes an application.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeTarget {
+    pub app: String,
+    pub host: Option<HostRef>,
+    /// Only nixpacks apps carry their Python version in the build settings.
+    pub build_var: bool,
 }
 
 /// One call of the Hetzner API that starts actions.
@@ -180,6 +296,42 @@ pub enum Effect {
     SwitchContext {
         name: String,
     },
+    /// `POST /deploy`, then follows the deployment to its end.
+    Deploy {
+        app: String,
+        name: String,
+        force: bool,
+    },
+    FollowDeployment {
+        app: String,
+        deployment: String,
+    },
+    CancelDeployment {
+        deployment: String,
+    },
+    LoadEnvs {
+        app: String,
+    },
+    LoadHistory {
+        app: String,
+    },
+    /// Coolify calls in order; stops at the first failure and says what was done.
+    Cf {
+        label: String,
+        ops: Vec<CfOp>,
+        after: CfAfter,
+    },
+    LoadBackups,
+    /// Runs a scheduled backup now and follows its execution.
+    TriggerBackup {
+        db: String,
+        name: String,
+        backup: String,
+    },
+    /// Reads versions: build settings over the API, the running container over SSH.
+    Probe {
+        targets: Vec<ProbeTarget>,
+    },
     /// Handled by the terminal layer, not spawned.
     Suspend,
 }
@@ -206,6 +358,14 @@ impl Effect {
             Effect::ExportZone { .. } => "exporting the zone",
             Effect::ReadFile { .. } => "reading",
             Effect::SwitchContext { .. } => "switching context",
+            Effect::Deploy { .. } | Effect::FollowDeployment { .. } => "following a deployment",
+            Effect::CancelDeployment { .. } => "cancelling the deployment",
+            Effect::LoadEnvs { .. } => "loading variables",
+            Effect::LoadHistory { .. } => "loading deployments",
+            Effect::Cf { .. } => "waiting for Coolify",
+            Effect::LoadBackups => "loading backups",
+            Effect::TriggerBackup { .. } => "backing up",
+            Effect::Probe { .. } => "probing versions",
             Effect::Suspend => "suspending",
         }
     }

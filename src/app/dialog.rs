@@ -67,6 +67,11 @@ pub enum FormKind {
     PointName { zone: String },
     ExportZone { zone: String },
     ImportZone { zone: String },
+    Domains { app: String },
+    EnvAdd { app: String },
+    EnvEdit { app: String, key: String },
+    EnvBulk { app: String },
+    ExportInventory,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -314,15 +314,7 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
 }
 
 fn move_table<T: Row>(t: &mut Table<T>, cmd: Command, h: usize) {
-    match cmd {
-        Command::Down => t.move_by(1),
-        Command::Up => t.move_by(-1),
-        Command::Top => t.top(),
-        Command::Bottom => t.bottom(),
-        Command::PageDown => t.move_by(h as isize),
-        _ => t.move_by(-(h as isize)),
-    }
-    t.scroll_to_cursor(h);
+    t.navigate(cmd, h);
 }
 
 /// The values of a growing form, normalised for `rtype`; errors land on their fields.

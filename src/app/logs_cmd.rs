@@ -155,7 +155,7 @@ pub fn host(state: &State, name: &str) -> HostRef {
 }
 
 /// The host of a Coolify application or database (by name or uuid).
-fn resource_host(state: &State, kind: &str, name: &str) -> Result<(String, HostRef), String> {
+pub fn resource_host(state: &State, kind: &str, name: &str) -> Result<(String, HostRef), String> {
     let inv = state.coolify.as_ref().ok_or("the Coolify resources are not loaded (no Coolify instance, or still loading)")?;
     let (uuid, server_uuid) = match kind {
         "app" => inv.app_by_name(name).map(|a| (a.uuid.clone(), a.server_uuid.clone())),

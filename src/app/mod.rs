@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod command;
+pub mod databases;
+pub mod deployments;
 pub mod dialog;
 pub mod dns;
 pub mod firewalls;
@@ -14,6 +16,7 @@ pub mod servers;
 pub mod state;
 pub mod table;
 pub mod update;
+pub mod versions;
 
 pub use action::{Action, Effect};
 pub use pane::Pane;

@@ -47,9 +47,7 @@ impl Pane {
     /// What a pane that is not built yet says, in one honest line.
     pub fn not_built(self) -> Option<&'static str> {
         match self {
-            Pane::Servers | Pane::Logs | Pane::Dns => None,
-            Pane::Deployments => Some("Not built yet: Coolify projects, deployments and logs arrive with the Coolify issue."),
-            Pane::Databases => Some("Not built yet: Coolify databases and backups arrive with the Coolify issue."),
+            Pane::Servers | Pane::Logs | Pane::Dns | Pane::Deployments | Pane::Databases => None,
             Pane::Checklist => Some("Not built yet: migration runbooks arrive with the checklist issue."),
         }
     }

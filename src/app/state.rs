@@ -1,5 +1,7 @@
 //! All of the console's state. Only `update` changes it; `ui` only reads it.
 
+use super::databases::DatabasesPane;
+use super::deployments::DeploymentsPane;
 use super::dialog::Dialog;
 use super::dns::DnsPane;
 use super::firewalls::Firewalls;
@@ -64,6 +66,8 @@ pub struct State {
     pub logs: LogsPane,
     pub firewalls: Firewalls,
     pub dns: DnsPane,
+    pub deployments: DeploymentsPane,
+    pub databases: DatabasesPane,
     /// Prices and volumes, for the monthly cost.
     pub pricing: Option<(crate::hetzner::model::Pricing, Vec<crate::hetzner::model::Volume>)>,
     /// Monthly cost per server id and in total (recomputed when prices or servers change).
@@ -120,6 +124,8 @@ impl State {
             logs: LogsPane::default(),
             firewalls: Firewalls::default(),
             dns: DnsPane::default(),
+            deployments: DeploymentsPane::default(),
+            databases: DatabasesPane::default(),
             pricing: None,
             metrics: None,
             costs: None,

@@ -297,6 +297,17 @@ impl<T: Row> Table<T> {
         self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
     }
 
+    /// Puts the cursor on the row with this id, if it is shown.
+    pub fn select_id(&mut self, id: &str) -> bool {
+        match self.view.iter().position(|&i| self.items[i as usize].id() == id) {
+            Some(p) => {
+                self.cursor = p;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Moves the cursor by `delta` rows, clamped.
     pub fn move_by(&mut self, delta: isize) {
         if self.view.is_empty() {
@@ -313,6 +324,26 @@ impl<T: Row> Table<T> {
 
     pub fn bottom(&mut self) {
         self.cursor = self.view.len().saturating_sub(1);
+    }
+
+    /// The list keys every table shares: moving, paging and sorting. False when
+    /// `cmd` is none of them.
+    pub fn navigate(&mut self, cmd: crate::input::Command, height: usize) -> bool {
+        use crate::input::Command as C;
+        let h = height.max(1) as isize;
+        match cmd {
+            C::Down => self.move_by(1),
+            C::Up => self.move_by(-1),
+            C::Top => self.top(),
+            C::Bottom => self.bottom(),
+            C::PageDown => self.move_by(h),
+            C::PageUp => self.move_by(-h),
+            C::SortNext => self.sort_by((self.sort_col + 1) % T::columns().len(), false),
+            C::SortReverse => self.sort_by(self.sort_col, !self.sort_desc),
+            _ => return false,
+        }
+        self.scroll_to_cursor(height);
+        true
     }
 
     /// Adjusts `offset` so the cursor is inside a window of `height` rows.

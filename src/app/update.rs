@@ -211,8 +211,146 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         },
         Action::CoolifyInventory(r) => {
             match r {
-                Ok(inv) => state.coolify = Some(inv),
+                Ok(inv) => {
+                    state.coolify = Some(inv);
+                    state.coolify_loaded();
+                    if state.deployments.view == super::deployments::View::Versions {
+                        state.rebuild_versions();
+                    }
+                }
                 Err(e) => state.set_message(Level::Error, e),
+            }
+            vec![]
+        }
+        Action::Envs { app, result } => {
+            match result {
+                Ok(v) => {
+                    let d = &mut state.deployments;
+                    d.env_cursor = d.env_cursor.min(v.len().saturating_sub(1));
+                    d.envs = Some((app, v));
+                }
+                Err(e) => state.set_message(Level::Error, format!("variables: {e}")),
+            }
+            vec![]
+        }
+        Action::History { app, result } => {
+            match result {
+                Ok(v) => {
+                    let d = &mut state.deployments;
+                    d.hist_cursor = d.hist_cursor.min(v.len().saturating_sub(1));
+                    d.history = Some((app, v));
+                }
+                Err(e) => state.set_message(Level::Error, format!("deployments: {e}")),
+            }
+            vec![]
+        }
+        Action::DeployFollow { app, deployment, note } => {
+            state.deployments.follow = Some(super::deployments::Follow {
+                app: app.clone(),
+                deployment,
+                status: "queued".into(),
+                created: None,
+                finished: None,
+                lines: Vec::new(),
+                logs_hidden: false,
+                note: note.clone(),
+                scroll: 0,
+            });
+            if let Some(n) = note {
+                state.set_message(Level::Info, n);
+            }
+            // Deployed from the list: show the deployment's log.
+            let d = &mut state.deployments;
+            if state.pane == Pane::Deployments && d.view != super::deployments::View::App {
+                d.view = super::deployments::View::App;
+                d.app = Some(app.clone());
+            }
+            if d.app.as_deref() == Some(app.as_str()) {
+                d.tab = super::deployments::Tab::Overview;
+            }
+            vec![]
+        }
+        Action::DeployUpdate { deployment, status, lines, logs_hidden, created, finished } => {
+            super::deployments::on_update(state, &deployment, status, lines, logs_hidden, created, finished);
+            vec![]
+        }
+        Action::DeployDone { app, deployment, result } => {
+            let name = state.app(&app).map(|a| a.name.clone()).unwrap_or_else(|| app.clone());
+            match result {
+                Ok(status) => {
+                    let level = match status.as_str() {
+                        "finished" => Level::Ok,
+                        "failed" => Level::Error,
+                        _ => Level::Warn,
+                    };
+                    state.set_message(level, format!("deployment of {name}: {status}"));
+                }
+                Err(e) => {
+                    if let Some(f) = state.deployments.follow.as_mut().filter(|f| f.deployment == deployment) {
+                        f.note = Some(format!("stopped following: {e}"));
+                    }
+                    state.set_message(Level::Error, format!("deployment of {name}: {e}"));
+                }
+            }
+            let mut e = vec![Effect::LoadCoolify];
+            if state.deployments.app.as_deref() == Some(app.as_str()) {
+                e.push(Effect::LoadHistory { app });
+            }
+            e
+        }
+        Action::CfDone { label, result, after } => {
+            let ok = result.is_ok();
+            match result {
+                Ok(m) => state.set_message(Level::Ok, m),
+                Err(e) => state.set_message(Level::Error, format!("{label}: {e}")),
+            }
+            match after {
+                super::action::CfAfter::Envs(app) => vec![Effect::LoadEnvs { app }],
+                super::action::CfAfter::OfferRedeploy { app, name } => {
+                    if ok {
+                        super::deployments::offer_redeploy(state, &app, &name);
+                    }
+                    vec![Effect::LoadCoolify]
+                }
+                super::action::CfAfter::Inventory => vec![Effect::LoadCoolify],
+                super::action::CfAfter::Databases => vec![Effect::LoadCoolify, Effect::LoadBackups],
+            }
+        }
+        Action::Backups { at, result } => {
+            state.on_backups(at, result);
+            vec![]
+        }
+        Action::BackupDone { db, result } => {
+            let name = state.coolify.as_ref().and_then(|i| i.db_by_name(&db)).map(|d| d.name.clone()).unwrap_or(db);
+            match result {
+                Ok(m) => state.set_message(Level::Ok, format!("backup of {name}: {m}")),
+                Err(e) => state.set_message(Level::Error, format!("backup of {name}: {e}")),
+            }
+            vec![Effect::LoadBackups]
+        }
+        Action::Probed { app, build_python, runtime } => {
+            let v = &mut state.deployments.versions;
+            if let Some(p) = build_python {
+                v.build_python.insert(app.clone(), p);
+            }
+            v.probes.insert(
+                app,
+                match runtime {
+                    Ok(kv) => super::versions::Probe::Done(kv),
+                    Err(e) => super::versions::Probe::Failed(e),
+                },
+            );
+            state.rebuild_versions();
+            vec![]
+        }
+        Action::ProbesDone { ok, failed } => {
+            if failed == 0 {
+                state.set_message(Level::Ok, format!("versions read from {ok} containers"));
+            } else {
+                state.set_message(
+                    Level::Warn,
+                    format!("versions read from {ok} containers; {failed} could not be read (Enter on a row says why)"),
+                );
             }
             vec![]
         }
@@ -329,6 +467,11 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
         },
         Pane::Logs => vec![Scope::Logs, Scope::List, Scope::Global],
         Pane::Dns => vec![Scope::Dns, Scope::List, Scope::Global],
+        Pane::Deployments => vec![Scope::Deployments, Scope::List, Scope::Global],
+        Pane::Databases => match state.databases.view {
+            super::databases::View::List => vec![Scope::Databases, Scope::List, Scope::Global],
+            super::databases::View::Detail => vec![Scope::Databases, Scope::Detail, Scope::Global],
+        },
         _ => vec![Scope::Global],
     }
 }
@@ -372,6 +515,11 @@ fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> 
                 | dialog::FormKind::PointName { .. }
                 | dialog::FormKind::ExportZone { .. }
                 | dialog::FormKind::ImportZone { .. } => super::dns::submit(state, form),
+                dialog::FormKind::Domains { .. }
+                | dialog::FormKind::EnvAdd { .. }
+                | dialog::FormKind::EnvEdit { .. }
+                | dialog::FormKind::EnvBulk { .. } => super::deployments::submit(state, form),
+                dialog::FormKind::ExportInventory => super::versions::submit(state, form),
                 _ => super::firewalls::submit(state, form),
             };
             match r {
@@ -508,6 +656,16 @@ fn apply_filter(state: &mut State, text: &str) {
         t.set_filter(Filter::parse(text));
         t.scroll_to_cursor(h);
     }
+    if state.pane == Pane::Deployments {
+        let d = &mut state.deployments;
+        match d.view {
+            super::deployments::View::Versions => d.versions.table.set_filter(Filter::parse(text)),
+            _ => d.table.set_filter(Filter::parse(text)),
+        }
+    }
+    if state.pane == Pane::Databases {
+        state.databases.table.set_filter(Filter::parse(text));
+    }
 }
 
 fn current_filter(state: &State) -> Option<String> {
@@ -518,6 +676,11 @@ fn current_filter(state: &State) -> Option<String> {
             super::dns::View::Zones => state.dns.zones.filter().map(|f| f.source.clone()),
             super::dns::View::Records => state.dns.rrsets.filter().map(|f| f.source.clone()),
         },
+        Pane::Deployments => match state.deployments.view {
+            super::deployments::View::Versions => state.deployments.versions.table.filter().map(|f| f.source.clone()),
+            _ => state.deployments.table.filter().map(|f| f.source.clone()),
+        },
+        Pane::Databases => state.databases.table.filter().map(|f| f.source.clone()),
         _ => None,
     }
 }
@@ -532,6 +695,9 @@ pub fn switch_pane(state: &mut State, pane: Pane) -> Vec<Effect> {
     if pane == Pane::Dns && !state.dns.zones_loaded && state.contexts.hetzner.is_some() {
         state.dns.zones_loaded = true;
         return vec![Effect::LoadZones];
+    }
+    if pane == Pane::Databases {
+        return super::databases::on_show(state);
     }
     vec![]
 }
@@ -578,6 +744,18 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
     );
     if state.pane == Pane::Dns && (cmd.scope() == Scope::Dns || list_like) {
         return super::dns::run(state, cmd);
+    }
+    if state.pane == Pane::Deployments && (cmd.scope() == Scope::Deployments || list_like) {
+        if state.coolify.is_none() && cmd != Command::Refresh {
+            state.set_message(Level::Warn, coolify_missing(state));
+            return vec![];
+        }
+        return super::deployments::run(state, cmd);
+    }
+    if state.pane == Pane::Databases
+        && (cmd.scope() == Scope::Databases || list_like || matches!(cmd, Command::ScrollDown | Command::ScrollUp))
+    {
+        return super::databases::run(state, cmd);
     }
     if state.pane == Pane::Servers && state.servers.view == View::Firewalls && (cmd.scope() == Scope::Firewalls || list_like) {
         return super::firewalls::run(state, cmd);
@@ -726,7 +904,24 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         | Command::DeleteRecord
         | Command::PointName
         | Command::ExportZone
-        | Command::ImportZone => {}
+        | Command::ImportZone
+        | Command::Deploy
+        | Command::ForceDeploy
+        | Command::CancelDeployment
+        | Command::AppMenu
+        | Command::EditDomains
+        | Command::ShowOverview
+        | Command::ShowEnvs
+        | Command::ShowHistory
+        | Command::ShowInventory
+        | Command::RevealValues
+        | Command::AddEnv
+        | Command::EditEnv
+        | Command::DeleteEnv
+        | Command::BulkEnv
+        | Command::ExportInventory
+        | Command::BackupNow
+        | Command::DbMenu => {}
         // Prompt-only commands do nothing outside a prompt.
         Command::Submit | Command::Cancel | Command::HistoryPrev | Command::HistoryNext | Command::Complete => {}
     }
@@ -742,6 +937,15 @@ pub fn show_firewalls(state: &mut State) -> Vec<Effect> {
         e.push(Effect::LoadFirewalls);
     }
     e
+}
+
+/// Why the Coolify panes are empty.
+fn coolify_missing(state: &State) -> String {
+    match (&state.contexts.coolify, &state.contexts.coolify_error) {
+        (None, _) => "no Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN, or configure one (see README)".into(),
+        (Some(n), Some(e)) => format!("Coolify {n}: {e}"),
+        (Some(n), None) => format!("Coolify {n}: still loading"),
+    }
 }
 
 pub fn refresh(state: &mut State) -> Vec<Effect> {

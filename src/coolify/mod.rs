@@ -4,6 +4,7 @@ pub mod http;
 pub mod model;
 pub mod redact;
 pub mod resources;
+pub mod schedule;
 
 pub use http::{Client, Error};
 pub use model::{Application, Database, Inventory, Server};
@@ -17,6 +18,12 @@ impl Client {
     /// Servers, applications and databases, each resource tagged with the server
     /// it runs on (the API does not say; `/servers/{uuid}/resources` does).
     pub async fn inventory(&self) -> Result<Inventory, Error> {
+        let listed: Vec<model::Project> = self.get("/projects").await?;
+        let mut projects = Vec::new();
+        for p in listed {
+            // `/projects` has no environments (#7702): ask each project.
+            projects.push(self.get::<model::Project>(&format!("/projects/{}", p.uuid)).await?);
+        }
         let servers: Vec<Server> = self.get("/servers").await?;
         let mut applications: Vec<Application> = self.get("/applications").await?;
         let mut databases: Vec<Database> = self.get("/databases").await?;
@@ -30,6 +37,6 @@ impl Client {
                 }
             }
         }
-        Ok(Inventory { servers, applications, databases })
+        Ok(Inventory { projects, servers, applications, databases })
     }
 }

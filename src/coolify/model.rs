@@ -36,6 +36,8 @@ pub struct Application {
     pub environment_id: Option<i64>,
     #[serde(default)]
     pub docker_compose_domains: Option<String>,
+    #[serde(default)]
+    pub last_deployment_status: Option<String>,
     /// Filled in by cutover from `/servers/{uuid}/resources`.
     #[serde(skip)]
     pub server_uuid: Option<String>,
@@ -53,6 +55,10 @@ pub struct Database {
     pub image: Option<String>,
     #[serde(default)]
     pub public_port: Option<u16>,
+    #[serde(default)]
+    pub environment_id: Option<i64>,
+    #[serde(default)]
+    pub internal_db_url: Option<String>,
     #[serde(skip)]
     pub server_uuid: Option<String>,
 }
@@ -66,15 +72,52 @@ pub struct Resource {
     pub kind: String,
 }
 
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Project {
+    pub uuid: String,
+    pub name: String,
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Environment {
+    pub id: i64,
+    pub name: String,
+}
+
 /// What is deployed where.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Inventory {
+    pub projects: Vec<Project>,
     pub servers: Vec<Server>,
     pub applications: Vec<Application>,
     pub databases: Vec<Database>,
 }
 
+impl Application {
+    pub fn domains(&self) -> Vec<String> {
+        self.fqdn.as_deref().unwrap_or("").split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect()
+    }
+
+    /// `docker_compose_domains` (a JSON string) as (service, domain) pairs.
+    pub fn compose_domains(&self) -> Vec<(String, String)> {
+        let Some(v) = self.docker_compose_domains.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+            return vec![];
+        };
+        v.as_object()
+            .map(|m| m.iter().map(|(k, x)| (k.clone(), x["domain"].as_str().unwrap_or("").to_string())).collect())
+            .unwrap_or_default()
+    }
+}
+
 impl Inventory {
+    /// (project, environment) names of an environment id.
+    pub fn env_of(&self, id: Option<i64>) -> Option<(&str, &str)> {
+        let id = id?;
+        self.projects.iter().find_map(|p| p.environments.iter().find(|e| e.id == id).map(|e| (p.name.as_str(), e.name.as_str())))
+    }
+
     pub fn server(&self, uuid: &str) -> Option<&Server> {
         self.servers.iter().find(|s| s.uuid == uuid)
     }

@@ -5,7 +5,12 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-static URL_CRED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@").expect("static regex"));
+static URL_CRED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:)([^@\s/]+)@").expect("static regex"));
+static SECRET_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|_KEY$|CREDENTIAL)").expect("static regex"));
+
+pub const MASK: &str = "****";
 static KEY_VAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b([A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY)[A-Z0-9_]*=)([^\s]+)").expect("static regex")
 });
@@ -21,6 +26,32 @@ pub fn redact(line: &str, known: &[String]) -> String {
     KEY_VAL.replace_all(&out, "${1}****").into_owned()
 }
 
+/// A variable whose name says it holds a secret.
+pub fn secret_key(key: &str) -> bool {
+    SECRET_KEY.is_match(key)
+}
+
+/// What the screen may show of a variable's value: secrets masked whole,
+/// passwords inside URLs masked, everything else as is.
+pub fn mask_value(key: &str, value: &str) -> String {
+    if secret_key(key) && !value.is_empty() {
+        return MASK.to_string();
+    }
+    URL_CRED.replace_all(value, "${1}****@").into_owned()
+}
+
+/// The value to send after editing a masked one: the mask stands for the
+/// secret it hides.
+pub fn unmask(edited: &str, old: &str) -> String {
+    if edited == MASK {
+        return old.to_string();
+    }
+    match URL_CRED.captures(old).and_then(|c| c.get(2)) {
+        Some(pw) if edited.contains(":****@") => edited.replacen(":****@", &format!(":{}@", pw.as_str()), 1),
+        _ => edited.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +62,17 @@ mod tests {
         assert_eq!(redact("export DJANGO_SECRET_KEY=abc123 ok", &[]), "export DJANGO_SECRET_KEY=**** ok");
         assert_eq!(redact("token is hunter2hunter2 here", &["hunter2hunter2".into()]), "token is **** here");
         assert_eq!(redact("https://example.com/path", &[]), "https://example.com/path");
+    }
+
+    #[test]
+    fn masks_values_and_restores_them_after_an_edit() {
+        let url = "postgres://shop:s3cret@db-1:5432/shop";
+        assert_eq!(mask_value("DATABASE_URL", url), "postgres://shop:****@db-1:5432/shop");
+        assert_eq!(mask_value("DJANGO_SECRET_KEY", "abc"), "****");
+        assert_eq!(mask_value("ALLOWED_HOSTS", "example.com"), "example.com");
+        // The host changed, the password was left masked: it is kept.
+        assert_eq!(unmask("postgres://shop:****@db-2:5432/shop", url), "postgres://shop:s3cret@db-2:5432/shop");
+        assert_eq!(unmask("****", "hunter2"), "hunter2");
+        assert_eq!(unmask("postgres://shop:new@db-2/shop", url), "postgres://shop:new@db-2/shop");
     }
 }

@@ -14,11 +14,23 @@ pub enum Scope {
     Logs,
     Firewalls,
     Dns,
+    Deployments,
+    Databases,
 }
 
 impl Scope {
-    pub const ALL: &'static [Scope] =
-        &[Scope::Global, Scope::List, Scope::Detail, Scope::Prompt, Scope::Servers, Scope::Logs, Scope::Firewalls, Scope::Dns];
+    pub const ALL: &'static [Scope] = &[
+        Scope::Global,
+        Scope::List,
+        Scope::Detail,
+        Scope::Prompt,
+        Scope::Servers,
+        Scope::Logs,
+        Scope::Firewalls,
+        Scope::Dns,
+        Scope::Deployments,
+        Scope::Databases,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +42,8 @@ impl Scope {
             Scope::Logs => "logs",
             Scope::Firewalls => "firewalls",
             Scope::Dns => "dns",
+            Scope::Deployments => "deployments",
+            Scope::Databases => "databases",
         }
     }
 
@@ -129,6 +143,23 @@ commands! {
     PointName => Dns, "point", "Point names (@, www, uat) at a server's addresses";
     ExportZone => Dns, "export_zone", "Export the zone to a BIND zone file";
     ImportZone => Dns, "import_zone", "Import a zone file (preview of what it replaces first)";
+    Deploy => Deployments, "deploy", "Deploy the application and follow the deployment";
+    ForceDeploy => Deployments, "force_deploy", "Rebuild without the build cache and deploy";
+    CancelDeployment => Deployments, "cancel_deployment", "Cancel the deployment being followed";
+    AppMenu => Deployments, "app_power", "Start, stop or restart the application";
+    EditDomains => Deployments, "domains", "Edit the application's domains (a redeploy is offered)";
+    ShowOverview => Deployments, "overview", "The application's overview and followed deployment";
+    ShowEnvs => Deployments, "variables", "The application's environment variables";
+    ShowHistory => Deployments, "history", "Recent deployments (Enter follows one)";
+    ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
+    RevealValues => Deployments, "reveal", "Show or hide the values (secrets and URL passwords stay masked)";
+    AddEnv => Deployments, "add_variable", "Add an environment variable";
+    EditEnv => Deployments, "edit_variable", "Change the selected variable's value";
+    DeleteEnv => Deployments, "delete_variable", "Delete the selected variable";
+    BulkEnv => Deployments, "bulk_variables", "Edit all variables at once (diff before sending)";
+    ExportInventory => Deployments, "export", "Export the inventory as JSON or CSV";
+    BackupNow => Databases, "backup_now", "Run the database's scheduled backup now and follow it";
+    DbMenu => Databases, "db_power", "Start, stop or restart the database";
 }
 
 impl Command {
@@ -152,6 +183,17 @@ impl Command {
                 | Command::DeleteRecord
                 | Command::PointName
                 | Command::ImportZone
+                | Command::Deploy
+                | Command::ForceDeploy
+                | Command::CancelDeployment
+                | Command::AppMenu
+                | Command::EditDomains
+                | Command::AddEnv
+                | Command::EditEnv
+                | Command::DeleteEnv
+                | Command::BulkEnv
+                | Command::BackupNow
+                | Command::DbMenu
         )
     }
 }

@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 type Pending<T> = Arc<Mutex<HashMap<u64, T>>>;
+/// Others waiting for the answer to a question already on screen.
+type Waiters = Vec<oneshot::Sender<Option<Secret>>>;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -34,6 +36,8 @@ pub struct Services {
     /// Every Hetzner context, for `:ctx`.
     pub hetzner_contexts: Vec<crate::config::HetznerContext>,
     pub coolify: Option<coolify::Client>,
+    /// How often deployments and backups are polled (default 2 s).
+    pub coolify_poll: Option<Duration>,
     pub ssh: Arc<SshSettings>,
     pub ssh_override: SshOverride,
     /// Set by the runtime (its prompter needs the event queue).
@@ -65,26 +69,47 @@ impl Services {
 }
 
 /// Asks the operator through the console: the question becomes a modal, the
-/// answer comes back through a oneshot.
+/// answer comes back through a oneshot. The same question asked again while
+/// it is open (two connections to one new host) waits for the same answer
+/// instead of asking twice.
 pub struct UiPrompter {
     tx: mpsc::UnboundedSender<Event>,
     pending: Pending<oneshot::Sender<Option<Secret>>>,
+    /// Open questions by text: who else waits for the answer.
+    open: Arc<Mutex<HashMap<String, Waiters>>>,
     next: AtomicU64,
 }
 
 impl UiPrompter {
     pub fn new(tx: mpsc::UnboundedSender<Event>, pending: Pending<oneshot::Sender<Option<Secret>>>) -> Self {
-        UiPrompter { tx, pending, next: AtomicU64::new(1) }
+        UiPrompter { tx, pending, open: Arc::default(), next: AtomicU64::new(1) }
     }
 }
 
 impl Prompter for UiPrompter {
     fn ask(&self, question: Question) -> Answer {
+        let text = question.text();
+        {
+            let mut open = lock(&self.open);
+            if let Some(waiters) = open.get_mut(&text) {
+                let (wtx, wrx) = oneshot::channel();
+                waiters.push(wtx);
+                return Box::pin(async move { wrx.await.ok().flatten() });
+            }
+            open.insert(text.clone(), Vec::new());
+        }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (otx, orx) = oneshot::channel();
         lock(&self.pending).insert(id, otx);
         let _ = self.tx.send(Event::Stream { action: Action::Ask { id, question }, credit: None });
-        Box::pin(async move { orx.await.ok().flatten() })
+        let open = self.open.clone();
+        Box::pin(async move {
+            let answer = orx.await.ok().flatten();
+            for w in lock(&open).remove(&text).unwrap_or_default() {
+                let _ = w.send(answer.clone());
+            }
+            answer
+        })
     }
 }
 
@@ -278,6 +303,15 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             let r = switch_context(&sv, &name).await;
             send(Action::ContextSwitched(r), true);
         }
+        e @ (Effect::Deploy { .. }
+        | Effect::FollowDeployment { .. }
+        | Effect::CancelDeployment { .. }
+        | Effect::LoadEnvs { .. }
+        | Effect::LoadHistory { .. }
+        | Effect::Cf { .. }
+        | Effect::LoadBackups
+        | Effect::TriggerBackup { .. }
+        | Effect::Probe { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         // Handled by the runtime without a job.
         Effect::Suspend | Effect::StartTail { .. } | Effect::StopTail { .. } | Effect::CancelRun { .. } | Effect::Answer { .. } => {}
     }

@@ -3,6 +3,7 @@
 //! and tests wait on: +1 before a job is spawned, -1 after its final action has
 //! been applied to State.
 
+pub mod coolify_jobs;
 pub mod jobs;
 pub mod setup;
 

@@ -173,6 +173,8 @@ pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Service
     Ok(Services {
         hetzner_context: "demo".into(),
         coolify: Some(cf),
+        // The simulator answers on loopback: follow deployments closely.
+        coolify_poll: Some(std::time::Duration::from_millis(400)),
         ssh: std::sync::Arc::new(crate::ssh::SshSettings::default()),
         ssh_override,
         ..Services::default()

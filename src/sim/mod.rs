@@ -274,6 +274,10 @@ impl Sim {
                 self.shared.world().cf.abilities = list.split(',').map(str::to_string).collect();
                 Ok(())
             }
+            ["reject-env", key] => {
+                self.shared.world().cf.reject_env.push(key.to_string());
+                Ok(())
+            }
             ["fail-deploy", app] => {
                 self.shared.world().cf.fail_next_deploy.push(app.to_string());
                 Ok(())

@@ -406,13 +406,29 @@ async fn container_command(shared: &Shared, out: &Out, site: &str, inner: &str) 
             out.out("System check identified no issues (0 silenced).\n").await;
             0
         }
-        ["python", "-c", code] if code.contains("django") => {
-            let Some(s) = info else { return 1 };
-            if s.django.is_empty() {
-                out.err("ModuleNotFoundError: No module named 'django'\n").await;
-                return 1;
+        ["python", "-c", code] => {
+            let Some(s) = info.filter(|s| !s.python.is_empty()) else {
+                out.err("sh: 1: python: not found\n").await;
+                return 127;
+            };
+            if code.contains("importlib.metadata") {
+                // cutover's version probe: one key=value per line.
+                let os = if s.build_pack == "nixpacks" { "Ubuntu 22.04.5 LTS" } else { "Debian GNU/Linux 12 (bookworm)" };
+                let mut lines = vec![format!("python={}.7", s.python), format!("django={}.4", s.django), "gunicorn=23.0.0".to_string()];
+                if s.has_db {
+                    lines.push("psycopg=3.2.12".into());
+                }
+                if s.slug == "hockey" {
+                    lines.push("celery=5.5.3".into());
+                }
+                lines.push(format!("os={os}"));
+                out.out(lines.join("\n") + "\n").await;
+                return 0;
             }
-            out.out(format!("python={}.{} django={}.{}\n", s.python, 7, s.django, 4)).await;
+            if !code.contains("django") {
+                return 0;
+            }
+            out.out(format!("python={}.7 django={}.4\n", s.python, s.django)).await;
             0
         }
         ["python", "--version"] => match info {

@@ -553,6 +553,8 @@ pub struct CoolifyWorld {
     pub abilities: Vec<String>,
     /// Applications whose next deployment fails (a playbook's `Sim` step).
     pub fail_next_deploy: Vec<String>,
+    /// Variable keys the env endpoints refuse with a 422, as a validation rule would.
+    pub reject_env: Vec<String>,
     /// Multiplies deployment and backup durations.
     pub speed: f64,
     pub version: String,
@@ -566,6 +568,7 @@ pub struct CoolifyWorld {
 
 impl CoolifyWorld {
     pub fn demo(rng: &mut Rng, hz: &HetznerWorld) -> CoolifyWorld {
+        let started = chrono::Utc::now();
         let ip_of = |n: &str| hz.servers.iter().find(|s| s.name == n).and_then(|s| s.ipv4.clone()).unwrap_or_default();
         let servers: Vec<CServer> = ["web-prod-1", "web-uat-1", "db-prod-1", "db-uat-1"]
             .iter()
@@ -574,6 +577,7 @@ impl CoolifyWorld {
         let mut w = CoolifyWorld {
             abilities: vec!["read".into(), "read:sensitive".into(), "write".into(), "deploy".into()],
             fail_next_deploy: vec!["talks-uat".into()],
+            reject_env: Vec::new(),
             speed: 1.0,
             version: "4.3.10".into(),
             servers,
@@ -630,15 +634,26 @@ impl CoolifyWorld {
                     // and the recipes production backup has been failing.
                     if prod || si % 2 == 0 {
                         let mut executions = Vec::new();
+                        // Runs at the schedule's last due times, relative to now, so
+                        // the health shown is the same whenever the demo starts. The
+                        // hockey uat schedule stopped running three weeks ago.
+                        let freq = if prod { "0 2 * * *" } else { "weekly" };
+                        let stale = !prod && site.slug == "hockey";
+                        let mut due = schedule_due(freq, started);
+                        if stale {
+                            due -= chrono::Duration::weeks(3);
+                        }
                         for d in 0..3 {
                             let failed = site.slug == "recipes" && prod && d == 0;
+                            let at = due - if prod { chrono::Duration::days(d) } else { chrono::Duration::weeks(d) }
+                                + chrono::Duration::seconds(3 + d);
                             executions.push(CExecution {
                                 uuid: rng.cuid(),
                                 filename: format!(
-                                    "/data/coolify/backups/databases/acme-0/{}-{dbuuid}/pg-dump-{}-17{:02}00000.dmp",
+                                    "/data/coolify/backups/databases/acme-0/{}-{env}-db-{dbuuid}/pg-dump-{}-{}.dmp",
                                     site.slug,
                                     site.slug,
-                                    60 - d
+                                    at.timestamp()
                                 ),
                                 size: if failed { 0 } else { 4_000_000 + rng.below(90_000_000) as i64 },
                                 status: if failed { "failed".into() } else { "success".into() },
@@ -647,13 +662,13 @@ impl CoolifyWorld {
                                 } else {
                                     String::new()
                                 },
-                                created_at: format!("2026-11-{:02}T02:00:0{}.000000Z", 20 - d, d),
+                                created_at: at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
                             });
                         }
                         backups.push(CBackup {
                             uuid: rng.cuid(),
                             id: w.fresh_id(),
-                            frequency: if prod { "0 2 * * *".into() } else { "weekly".into() },
+                            frequency: freq.into(),
                             enabled: true,
                             save_s3: prod,
                             retention_local: 7,
@@ -731,6 +746,15 @@ impl CoolifyWorld {
         self.next_id += 1;
         self.next_id
     }
+}
+
+/// The last time a Coolify frequency was due before `now`.
+fn schedule_due(freq: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use std::str::FromStr;
+    croner::Cron::from_str(&crate::coolify::schedule::cron_of(freq))
+        .ok()
+        .and_then(|c| c.find_previous_occurrence(&now, false).ok())
+        .unwrap_or(now - chrono::Duration::days(1))
 }
 
 // ---- Hetzner: actions, firewalls, volumes, DNS ----------------------------------

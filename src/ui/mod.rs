@@ -1,6 +1,8 @@
 //! Drawing only: reads State, never changes it. One file per pane plus the chrome.
 
 pub mod chrome;
+pub mod databases;
+pub mod deployments;
 pub mod dialog;
 pub mod dns;
 pub mod firewalls;
@@ -32,6 +34,8 @@ pub fn draw(f: &mut Frame, state: &State) {
         Pane::Servers => servers::draw(f, body, state, g),
         Pane::Logs => logs::draw(f, body, state, g),
         Pane::Dns => dns::draw(f, body, state, g),
+        Pane::Deployments => deployments::draw(f, body, state, g),
+        Pane::Databases => databases::draw(f, body, state, g),
         other => placeholder(f, body, state, g, other),
     }
     match state.overlay {

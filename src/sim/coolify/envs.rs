@@ -115,6 +115,7 @@ pub async fn bulk(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -
     };
     let mut w = s.world();
     let mut rng = Rng::new(w.rng.next_u64());
+    let rejected = w.cf.reject_env.clone();
     let Some(a) = w.cf.apps.iter_mut().find(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
     let mut out = Vec::new();
     for item in items {
@@ -122,6 +123,12 @@ pub async fn bulk(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -
         let k = item["key"].as_str().unwrap_or("");
         if !valid_key(k) {
             return invalid_key();
+        }
+        if rejected.iter().any(|r| r == k) {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"message": "Validation failed.", "errors": {"value": ["The value field is invalid."]}}),
+            );
         }
         let preview = item["is_preview"].as_bool().unwrap_or(false);
         match a.envs.iter_mut().find(|x| x.key == k && x.is_preview == preview) {

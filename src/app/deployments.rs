@@ -1,0 +1,838 @@
+//! The Deployments pane: Coolify's resources grouped by project and
+//! environment, an application's overview, environment variables and
+//! deployment history, and a deployment followed live.
+
+use super::action::{CfAfter, CfOp, Effect};
+use super::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
+use super::state::{Level, State};
+use super::table::{Align, Column, Row, SortKey, Table};
+use crate::coolify::model::{Application, Deployment, EnvVar, Inventory};
+use crate::coolify::redact::{mask_value, unmask};
+use crate::input::Command;
+use std::borrow::Cow;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    List,
+    App,
+    Versions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Overview,
+    Envs,
+    History,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    App,
+    Db,
+}
+
+/// One Coolify resource in the list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResRow {
+    pub uuid: String,
+    pub kind: Kind,
+    /// `Project/environment`.
+    pub group: String,
+    pub name: String,
+    pub status: String,
+    /// Build pack, or the database image.
+    pub build: String,
+    pub domains: String,
+    /// `branch@commit7`.
+    pub git: String,
+    pub last: String,
+}
+
+const RES_COLUMNS: &[Column] = &[
+    Column { title: "PROJECT/ENV", width: 20, align: Align::Left, priority: 0 },
+    Column { title: "NAME", width: 20, align: Align::Left, priority: 0 },
+    Column { title: "STATUS", width: 15, align: Align::Left, priority: 0 },
+    Column { title: "BUILD", width: 13, align: Align::Left, priority: 1 },
+    Column { title: "LAST DEPLOY", width: 11, align: Align::Left, priority: 1 },
+    Column { title: "DOMAINS", width: 28, align: Align::Left, priority: 2 },
+    Column { title: "GIT", width: 16, align: Align::Left, priority: 3 },
+];
+
+impl Row for ResRow {
+    fn columns() -> &'static [Column] {
+        RES_COLUMNS
+    }
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        Cow::Borrowed(match col {
+            0 => &self.group,
+            1 => &self.name,
+            2 => &self.status,
+            3 => &self.build,
+            4 => &self.last,
+            5 => &self.domains,
+            6 => &self.git,
+            _ => "",
+        })
+    }
+    fn sort_key(&self, col: usize) -> SortKey<'_> {
+        match col {
+            // Grouped like a tree: project/environment, applications before databases.
+            0 => SortKey::Text(Cow::Owned(format!("{}\u{1}{}\u{1}{}", self.group, self.kind == Kind::Db, self.name))),
+            c => SortKey::Text(self.cell(c)),
+        }
+    }
+    fn haystack(&self) -> String {
+        // The name last, so `/shop-uat$` finds it.
+        format!("{} {} {} {} {} {}", self.group, self.status, self.build, self.domains, self.git, self.name)
+    }
+    fn id(&self) -> String {
+        self.uuid.clone()
+    }
+}
+
+/// The resources of an inventory as rows.
+pub fn rows(inv: &Inventory) -> Vec<ResRow> {
+    let group = |env: Option<i64>| inv.env_of(env).map(|(p, e)| format!("{p}/{e}")).unwrap_or_else(|| "(elsewhere)".into());
+    let mut out: Vec<ResRow> = inv
+        .applications
+        .iter()
+        .map(|a| ResRow {
+            uuid: a.uuid.clone(),
+            kind: Kind::App,
+            group: group(a.environment_id),
+            name: a.name.clone(),
+            status: a.status.clone(),
+            build: a.build_pack.clone(),
+            domains: if a.build_pack == "dockercompose" {
+                a.compose_domains()
+                    .into_iter()
+                    .filter(|(_, d)| !d.is_empty())
+                    .map(|(s, d)| format!("{s}:{d}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            } else {
+                a.domains().join(",")
+            },
+            git: format!(
+                "{}@{}",
+                a.git_branch.as_deref().unwrap_or("?"),
+                a.git_commit_sha.as_deref().map(|c| &c[..c.len().min(7)]).unwrap_or("?")
+            ),
+            last: a.last_deployment_status.clone().unwrap_or_else(|| "-".into()),
+        })
+        .collect();
+    out.extend(inv.databases.iter().map(|d| ResRow {
+        uuid: d.uuid.clone(),
+        kind: Kind::Db,
+        group: group(d.environment_id),
+        name: d.name.clone(),
+        status: d.status.clone(),
+        build: d.image.clone().unwrap_or_else(|| d.database_type.clone().unwrap_or_default()),
+        domains: d.public_port.map(|p| format!("public port {p}")).unwrap_or_default(),
+        git: String::new(),
+        last: "-".into(),
+    }));
+    out
+}
+
+/// A deployment being followed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Follow {
+    pub app: String,
+    pub deployment: String,
+    pub status: String,
+    pub created: Option<String>,
+    pub finished: Option<String>,
+    /// (line, is stderr), sanitised and redacted by the job.
+    pub lines: Vec<(String, bool)>,
+    /// Coolify withheld the log: the token lacks read:sensitive.
+    pub logs_hidden: bool,
+    pub note: Option<String>,
+    /// Lines scrolled up from the end; 0 follows the tail.
+    pub scroll: usize,
+}
+
+impl Follow {
+    pub fn is_running(&self) -> bool {
+        matches!(self.status.as_str(), "queued" | "in_progress" | "starting")
+    }
+}
+
+pub const MAX_LOG_LINES: usize = 20_000;
+
+#[derive(Default)]
+pub struct DeploymentsPane {
+    pub table: Table<ResRow>,
+    pub view: View,
+    pub tab: Tab,
+    /// The application open in the App view.
+    pub app: Option<String>,
+    pub envs: Option<(String, Vec<EnvVar>)>,
+    pub reveal: bool,
+    pub env_cursor: usize,
+    pub history: Option<(String, Vec<Deployment>)>,
+    pub hist_cursor: usize,
+    pub follow: Option<Follow>,
+    pub versions: super::versions::Versions,
+}
+
+impl State {
+    pub fn app(&self, uuid: &str) -> Option<&Application> {
+        self.coolify.as_ref().and_then(|i| i.applications.iter().find(|a| a.uuid == uuid))
+    }
+
+    /// The application under the cursor (list, inventory) or open (app view).
+    pub fn selected_app(&self) -> Option<&Application> {
+        let d = &self.deployments;
+        match d.view {
+            View::App => d.app.as_deref().and_then(|u| self.app(u)),
+            View::List => d.table.selected().filter(|r| r.kind == Kind::App).and_then(|r| self.app(&r.uuid)),
+            View::Versions => d.versions.selected(self).and_then(|u| self.app(&u)),
+        }
+    }
+
+    /// The Coolify instance, as confirmations name it.
+    pub fn coolify_name(&self) -> String {
+        format!("coolify {}", self.contexts.coolify.as_deref().unwrap_or("none"))
+    }
+
+    /// The inventory changed: rebuild the rows that depend on it.
+    pub fn coolify_loaded(&mut self) {
+        if let Some(inv) = &self.coolify {
+            self.deployments.table.set_items(rows(inv));
+            let h = self.list_height();
+            self.deployments.table.scroll_to_cursor(h);
+        }
+        self.rebuild_databases();
+    }
+}
+
+fn ensure_write(state: &mut State, what: &str) -> bool {
+    if state.readonly {
+        state.set_message(Level::Warn, format!("read-only: {what} is disabled"));
+        return false;
+    }
+    true
+}
+
+/// A URL check for DATABASE_URL: scheme, host and database name.
+pub fn check_database_url(v: &str) -> Result<(), String> {
+    let (scheme, rest) = v.split_once("://").ok_or("not a URL: expected postgres://user:password@host:5432/dbname")?;
+    if !matches!(scheme, "postgres" | "postgresql" | "postgis" | "mysql" | "mysql2" | "mariadb" | "sqlite" | "redis") {
+        return Err(format!("unknown database scheme `{scheme}`"));
+    }
+    if scheme == "sqlite" {
+        return Ok(());
+    }
+    let hostpart = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let (host, db) = hostpart.split_once('/').ok_or("no database name after the host (…/dbname)")?;
+    if host.split(':').next().unwrap_or("").is_empty() {
+        return Err("no host".into());
+    }
+    if let Some(p) = host.rsplit_once(':').map(|(_, p)| p)
+        && p.parse::<u16>().is_err()
+    {
+        return Err(format!("port `{p}` is not a number"));
+    }
+    if db.split('?').next().unwrap_or("").is_empty() {
+        return Err("no database name after the host (…/dbname)".into());
+    }
+    Ok(())
+}
+
+fn env_key_ok(k: &str) -> bool {
+    let mut c = k.chars();
+    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_') && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Opens an application in the App view on a tab, loading what the tab shows.
+fn open_app(state: &mut State, app: String, tab: Tab) -> Vec<Effect> {
+    let d = &mut state.deployments;
+    if d.app.as_deref() != Some(app.as_str()) {
+        d.env_cursor = 0;
+        d.hist_cursor = 0;
+        d.reveal = false;
+    }
+    d.view = View::App;
+    d.tab = tab;
+    d.app = Some(app.clone());
+    match tab {
+        Tab::Envs => vec![Effect::LoadEnvs { app }],
+        _ => vec![Effect::LoadHistory { app }],
+    }
+}
+
+pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let h = state.list_height();
+    let view = state.deployments.view;
+    if view == View::Versions
+        && let Some(e) = super::versions::run(state, cmd)
+    {
+        return e;
+    }
+    if view == View::List && state.deployments.table.navigate(cmd, h) {
+        return vec![];
+    }
+    let d = &mut state.deployments;
+    match (view, cmd) {
+        (View::List, Command::Open) => match d.table.selected().map(|r| (r.kind, r.uuid.clone())) {
+            Some((Kind::App, uuid)) => return open_app(state, uuid, Tab::Overview),
+            Some((Kind::Db, uuid)) => {
+                let mut e = super::update::switch_pane(state, super::pane::Pane::Databases);
+                e.extend(super::databases::select(state, &uuid));
+                return e;
+            }
+            None => {}
+        },
+        (View::List, Command::Back) => d.table.set_filter(None),
+        (View::App, Command::Back) => d.view = View::List,
+        (View::App, Command::Down | Command::Up | Command::Top | Command::Bottom | Command::PageDown | Command::PageUp) => {
+            let step: isize = match cmd {
+                Command::Down => 1,
+                Command::Up => -1,
+                Command::PageDown => h as isize,
+                Command::PageUp => -(h as isize),
+                Command::Top => isize::MIN / 2,
+                _ => isize::MAX / 2,
+            };
+            let clamp = |cur: usize, len: usize| (cur as isize).saturating_add(step).clamp(0, len.saturating_sub(1) as isize) as usize;
+            match d.tab {
+                Tab::Envs => d.env_cursor = clamp(d.env_cursor, d.envs.as_ref().map(|e| e.1.len()).unwrap_or(0)),
+                Tab::History => d.hist_cursor = clamp(d.hist_cursor, d.history.as_ref().map(|e| e.1.len()).unwrap_or(0)),
+                Tab::Overview => {
+                    // Scrolling the followed log: up moves away from the tail.
+                    if let Some(f) = &mut d.follow {
+                        let max = f.lines.len().saturating_sub(1) as isize;
+                        f.scroll = (f.scroll as isize).saturating_sub(step).clamp(0, max) as usize;
+                    }
+                }
+            }
+        }
+        (View::App, Command::Open) if d.tab == Tab::History => {
+            if let Some((app, list)) = &d.history
+                && let Some(dep) = list.get(d.hist_cursor)
+            {
+                let (app, deployment) = (app.clone(), dep.deployment_uuid.clone());
+                d.tab = Tab::Overview;
+                return vec![Effect::FollowDeployment { app, deployment }];
+            }
+        }
+        (_, Command::Refresh) => {
+            let mut e = vec![Effect::LoadCoolify];
+            if let Some(app) = d.app.clone().filter(|_| view == View::App) {
+                e.push(if d.tab == Tab::Envs { Effect::LoadEnvs { app } } else { Effect::LoadHistory { app } });
+            }
+            return e;
+        }
+        (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory) => {
+            let tab = match cmd {
+                Command::ShowEnvs => Tab::Envs,
+                Command::ShowHistory => Tab::History,
+                _ => Tab::Overview,
+            };
+            match state.selected_app().map(|a| a.uuid.clone()) {
+                Some(app) => return open_app(state, app, tab),
+                None => state.set_message(Level::Info, "select an application first"),
+            }
+        }
+        (_, Command::ShowInventory) => return super::versions::open(state),
+        (_, Command::RevealValues) => {
+            d.reveal = !d.reveal;
+            let withheld = d.envs.as_ref().is_some_and(|(_, v)| v.iter().any(|e| e.value.is_none() && !e.is_shown_once));
+            if d.reveal && withheld {
+                state.set_message(Level::Warn, "Coolify withholds the values: the token lacks read:sensitive");
+            }
+        }
+        (_, c) => return write(state, c),
+    }
+    vec![]
+}
+
+fn write(state: &mut State, cmd: Command) -> Vec<Effect> {
+    if !cmd.writes() {
+        return vec![];
+    }
+    let Some(app) = state.selected_app().cloned() else {
+        state.set_message(Level::Info, "select an application first");
+        return vec![];
+    };
+    let ctx = state.coolify_name();
+    match cmd {
+        Command::Deploy | Command::ForceDeploy => {
+            if !ensure_write(state, "deploying") {
+                return vec![];
+            }
+            let force = cmd == Command::ForceDeploy;
+            let commit = app.git_commit_sha.clone().unwrap_or_default();
+            let mut lines = vec![
+                format!("~ {} ({}) from {}", app.name, app.build_pack, app.git_branch.as_deref().unwrap_or("?")),
+                format!("  commit {}", &commit[..commit.len().min(12)]),
+            ];
+            if force {
+                lines.push("  rebuilt without the build cache".into());
+            }
+            let c = Confirm::new(
+                &format!("{} {}", if force { "Rebuild and deploy" } else { "Deploy" }, app.name),
+                lines,
+                &ctx,
+                vec![Effect::Deploy { app: app.uuid.clone(), name: app.name.clone(), force }],
+            );
+            state.dialog = Some(Dialog::Confirm(c));
+        }
+        Command::CancelDeployment => {
+            if !ensure_write(state, "cancelling") {
+                return vec![];
+            }
+            match &state.deployments.follow {
+                Some(f) if f.app == app.uuid && f.is_running() => {
+                    let c = Confirm::new(
+                        &format!("Cancel the deployment of {}", app.name),
+                        vec![format!("- deployment {} ({})", f.deployment, f.status)],
+                        &ctx,
+                        vec![Effect::CancelDeployment { deployment: f.deployment.clone() }],
+                    );
+                    state.dialog = Some(Dialog::Confirm(c));
+                }
+                _ => state.set_message(Level::Info, format!("no running deployment of {} is being followed", app.name)),
+            }
+        }
+        Command::AppMenu => {
+            if !ensure_write(state, "starting and stopping") {
+                return vec![];
+            }
+            let item = |verb: &str, label: &str, detail: &str| {
+                let mut c = Confirm::new(
+                    &format!("{label} {}", app.name),
+                    vec![format!("~ {} ({}) -> {verb}", app.name, app.status), format!("  {detail}")],
+                    &ctx,
+                    vec![Effect::Cf {
+                        label: format!("{verb} {}", app.name),
+                        ops: vec![CfOp::AppAction { app: app.uuid.clone(), name: app.name.clone(), verb: verb.into() }],
+                        after: CfAfter::Inventory,
+                    }],
+                );
+                if verb == "stop" {
+                    c = c.warn("The site is down until it is started again.").typed(&app.name);
+                }
+                MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+            };
+            let items = vec![
+                item("start", "Start", "start the containers (queues a deployment if there is no image)"),
+                item("restart", "Restart", "restart the containers without rebuilding; picks up variable changes"),
+                item("stop", "Stop", "stop the containers"),
+            ];
+            state.dialog = Some(Dialog::Menu(Menu { title: format!("{} ({})", app.name, app.status), items, cursor: 0 }));
+        }
+        Command::EditDomains => {
+            if !ensure_write(state, "editing domains") {
+                return vec![];
+            }
+            let compose = app.build_pack == "dockercompose";
+            let fields = if compose {
+                app.compose_domains()
+                    .iter()
+                    .map(|(svc, d)| Field::new(&format!("service {svc}"), d, "https://host (empty: none)"))
+                    .collect()
+            } else {
+                vec![Field::new("domains", &app.domains().join(", "), "comma separated: https://old.example.com, https://new.example.com")]
+            };
+            let mut f = Form::new(&format!("Domains of {}", app.name), FormKind::Domains { app: app.uuid.clone() }, fields);
+            f.note = vec![if compose {
+                "A docker-compose application has domains per service. The proxy picks a change up with the next deployment.".into()
+            } else {
+                "Add the new domain beside the old one, deploy and check it, then remove the old one. The proxy picks a change up with the next deployment.".into()
+            }];
+            state.dialog = Some(Dialog::Form(f));
+        }
+        Command::AddEnv => {
+            if !ensure_write(state, "changing environment variables") {
+                return vec![];
+            }
+            let f = Form::new(
+                &format!("New environment variable of {}", app.name),
+                FormKind::EnvAdd { app: app.uuid.clone() },
+                vec![
+                    Field::new("key", "", "letters, digits and _"),
+                    Field::new("value", "", ""),
+                    Field::new("build time", "no", "yes: also set while building"),
+                ],
+            );
+            state.dialog = Some(Dialog::Form(f));
+        }
+        Command::EditEnv | Command::DeleteEnv => {
+            if !ensure_write(state, "changing environment variables") {
+                return vec![];
+            }
+            let d = &state.deployments;
+            let Some(e) =
+                d.envs.as_ref().filter(|(a, _)| *a == app.uuid && d.tab == Tab::Envs).and_then(|(_, v)| v.get(d.env_cursor)).cloned()
+            else {
+                state.set_message(Level::Info, "open the variables (v) and select one first");
+                return vec![];
+            };
+            if cmd == Command::DeleteEnv {
+                let c = Confirm::new(
+                    &format!("Delete {} from {}", e.key, app.name),
+                    vec![format!("- {}{}", e.key, if e.is_preview { " (preview)" } else { "" })],
+                    &ctx,
+                    vec![Effect::Cf {
+                        label: format!("delete {} of {}", e.key, app.name),
+                        ops: vec![CfOp::DeleteEnv { app: app.uuid.clone(), uuid: e.uuid.clone(), key: e.key.clone() }],
+                        after: CfAfter::Envs(app.uuid.clone()),
+                    }],
+                )
+                .warn("The application loses it at its next deployment or restart.")
+                .typed(&e.key);
+                state.dialog = Some(Dialog::Confirm(c));
+                return vec![];
+            }
+            if e.value.is_none() {
+                state.set_message(
+                    Level::Warn,
+                    if e.is_shown_once {
+                        "a shown-once value cannot be read back: delete the variable and add it again"
+                    } else {
+                        "Coolify withholds the value: the token lacks read:sensitive"
+                    },
+                );
+                return vec![];
+            }
+            let mut f = Form::new(
+                &format!("{} of {}", e.key, app.name),
+                FormKind::EnvEdit { app: app.uuid.clone(), key: e.key.clone() },
+                vec![Field::new("value", &mask_value(&e.key, e.value.as_deref().unwrap_or("")), "")],
+            );
+            f.note = vec!["Secrets stay masked: a **** left in place keeps the current secret.".into()];
+            if e.key == "DATABASE_URL" {
+                f.note.push("Checked as a URL before it is sent. The application reads it at its next deployment or restart.".into());
+            }
+            state.dialog = Some(Dialog::Form(f));
+        }
+        Command::BulkEnv => {
+            if !ensure_write(state, "changing environment variables") {
+                return vec![];
+            }
+            let Some((_, vars)) = state.deployments.envs.as_ref().filter(|(a, _)| *a == app.uuid) else {
+                state.set_message(Level::Info, "open the variables first (v)");
+                return vec![];
+            };
+            if vars.iter().any(|e| e.value.is_none() && !e.is_shown_once) {
+                state.set_message(Level::Warn, "bulk editing needs the values, which Coolify withholds from this token (read:sensitive)");
+                return vec![];
+            }
+            let lines: Vec<String> = vars
+                .iter()
+                .filter(|e| !e.is_preview && !e.is_shown_once)
+                .map(|e| format!("{}={}", e.key, mask_value(&e.key, e.value.as_deref().unwrap_or(""))))
+                .collect();
+            let mut fields: Vec<Field> = lines.iter().enumerate().map(|(i, l)| Field::new(&format!("line {}", i + 1), l, "")).collect();
+            fields.push(Field::new(&format!("line {}", lines.len() + 1), "", "KEY=value"));
+            let mut f = Form::new(&format!("Environment of {} (bulk)", app.name), FormKind::EnvBulk { app: app.uuid.clone() }, fields);
+            f.growing = Some("line ".into());
+            f.note = vec![
+                "One KEY=value per line; empty a line to delete that variable. A **** left in place keeps the secret it hides. You see the diff before anything is sent. Shown-once and preview variables are not listed.".into(),
+            ];
+            state.dialog = Some(Dialog::Form(f));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
+    form.clear_errors();
+    let ctx = state.coolify_name();
+    match form.kind.clone() {
+        FormKind::Domains { app } => {
+            let Some(a) = state.app(&app).cloned() else {
+                form.error = Some("the application is gone: refresh (C-r)".into());
+                return Err(Box::new(form));
+            };
+            let compose = a.build_pack == "dockercompose";
+            let mut new: Vec<String> = Vec::new();
+            let mut per_service = Vec::new();
+            for f in form.fields.clone() {
+                let list: Vec<String> =
+                    f.value().split(',').map(|d| d.trim().trim_end_matches('/').to_string()).filter(|d| !d.is_empty()).collect();
+                for d in &list {
+                    let host = d.strip_prefix("https://").or_else(|| d.strip_prefix("http://"));
+                    if host.is_none_or(|h| h.is_empty() || !h.contains('.') || h.contains(char::is_whitespace)) {
+                        form.set_error(&f.label, format!("`{d}` is not a URL like https://new.example.com"));
+                    } else if new.contains(d) {
+                        form.set_error(&f.label, format!("{d} is listed twice"));
+                    }
+                    new.push(d.clone());
+                }
+                if compose {
+                    per_service.push((f.label.trim_start_matches("service ").to_string(), list.join(",")));
+                }
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            let old: Vec<String> =
+                if compose { a.compose_domains().into_iter().map(|(_, d)| d).filter(|d| !d.is_empty()).collect() } else { a.domains() };
+            let mut lines: Vec<String> = new.iter().filter(|d| !old.contains(d)).map(|d| format!("+ {d}")).collect();
+            lines.extend(old.iter().filter(|d| !new.contains(d)).map(|d| format!("- {d}")));
+            if lines.is_empty() {
+                form.error = Some("nothing changed".into());
+                return Err(Box::new(form));
+            }
+            lines.extend(new.iter().filter(|d| old.contains(d)).map(|d| format!("  {d}")));
+            let body = if compose {
+                serde_json::json!({"docker_compose_domains": per_service.iter().map(|(s, d)| serde_json::json!({"name": s, "domain": d})).collect::<Vec<_>>()})
+            } else {
+                serde_json::json!({"domains": new.join(",")})
+            };
+            let removes = old.iter().any(|d| !new.contains(d));
+            let mut c = Confirm::new(
+                &format!("Domains of {}", a.name),
+                lines,
+                &ctx,
+                vec![Effect::Cf {
+                    label: format!("domains of {}", a.name),
+                    ops: vec![CfOp::Patch { app: app.clone(), body }],
+                    after: CfAfter::OfferRedeploy { app: app.clone(), name: a.name.clone() },
+                }],
+            )
+            .warn("The proxy picks the domains up with the next deployment: you will be offered one.");
+            if removes {
+                // Removing a domain takes a site off that name.
+                c = c.typed(&a.name);
+            }
+            Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+        }
+        FormKind::EnvAdd { app } => {
+            let key = form.get("key").to_string();
+            let value = form.get("value").to_string();
+            if !env_key_ok(&key) {
+                form.set_error("key", "letters, digits and _, not starting with a digit");
+            } else if state.deployments.envs.as_ref().is_some_and(|(a, v)| *a == app && v.iter().any(|e| e.key == key && !e.is_preview)) {
+                form.set_error("key", format!("{key} exists: edit it instead (e)"));
+            }
+            if key == "DATABASE_URL"
+                && let Err(m) = check_database_url(&value)
+            {
+                form.set_error("value", m);
+            }
+            let bt = form.get("build time").to_lowercase();
+            if !matches!(bt.as_str(), "yes" | "no" | "y" | "n" | "") {
+                form.set_error("build time", "yes or no");
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            let name = state.app(&app).map(|a| a.name.clone()).unwrap_or_default();
+            let c = Confirm::new(
+                &format!("Add {key} to {name}"),
+                vec![format!("+ {key} ({})", if bt.starts_with('y') { "build time and runtime" } else { "runtime" })],
+                &ctx,
+                vec![Effect::Cf {
+                    label: format!("add {key} to {name}"),
+                    ops: vec![CfOp::CreateEnv { app: app.clone(), key, value, buildtime: bt.starts_with('y') }],
+                    after: CfAfter::Envs(app),
+                }],
+            )
+            .warn("The application reads it at its next deployment or restart.");
+            Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+        }
+        FormKind::EnvEdit { app, key } => {
+            let old = state
+                .deployments
+                .envs
+                .as_ref()
+                .and_then(|(_, v)| v.iter().find(|e| e.key == key && !e.is_preview))
+                .and_then(|e| e.value.clone())
+                .unwrap_or_default();
+            let value = unmask(form.get("value"), &old);
+            if key == "DATABASE_URL"
+                && let Err(m) = check_database_url(&value)
+            {
+                form.set_error("value", m);
+                return Err(Box::new(form));
+            }
+            if value == old {
+                form.error = Some("nothing changed".into());
+                return Err(Box::new(form));
+            }
+            let name = state.app(&app).map(|a| a.name.clone()).unwrap_or_default();
+            let c = Confirm::new(
+                &format!("Change {key} of {name}"),
+                vec![format!("~ {key} (value changed)")],
+                &ctx,
+                vec![Effect::Cf {
+                    label: format!("set {key} of {name}"),
+                    ops: vec![CfOp::UpdateEnv { app: app.clone(), key: key.clone(), value }],
+                    after: CfAfter::Envs(app),
+                }],
+            )
+            .warn("The application reads it at its next deployment or restart.")
+            .typed(&key);
+            Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+        }
+        FormKind::EnvBulk { app } => {
+            let Some((_, vars)) = state.deployments.envs.clone().filter(|(a, _)| *a == app) else {
+                form.error = Some("the variables are not loaded: open them again (v)".into());
+                return Err(Box::new(form));
+            };
+            let mut wanted: Vec<(String, String)> = Vec::new();
+            for f in form.fields.clone().iter().filter(|f| f.label.starts_with("line ")) {
+                let v = f.value();
+                if v.is_empty() {
+                    continue;
+                }
+                match v.split_once('=') {
+                    Some((k, val)) if env_key_ok(k.trim()) => {
+                        let k = k.trim().to_string();
+                        let old = vars.iter().find(|e| e.key == k && !e.is_preview).and_then(|e| e.value.clone()).unwrap_or_default();
+                        let val = unmask(val, &old);
+                        let val = val.as_str();
+                        if wanted.iter().any(|(x, _)| *x == k) {
+                            form.set_error(&f.label, format!("{k} is set twice"));
+                        } else if k == "DATABASE_URL"
+                            && let Err(m) = check_database_url(val)
+                        {
+                            form.set_error(&f.label, m);
+                        } else {
+                            wanted.push((k, val.to_string()));
+                        }
+                    }
+                    _ => form.set_error(&f.label, "KEY=value, the key in letters, digits and _"),
+                }
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            let plan = bulk_plan(&vars, &wanted);
+            if plan.lines.is_empty() {
+                form.error = Some("nothing changed".into());
+                return Err(Box::new(form));
+            }
+            let name = state.app(&app).map(|a| a.name.clone()).unwrap_or_default();
+            let mut ops = Vec::new();
+            if !plan.upserts.is_empty() {
+                ops.push(CfOp::Bulk { app: app.clone(), items: plan.upserts });
+            }
+            // The bulk endpoint never deletes: each removal is its own call.
+            ops.extend(plan.deletes.iter().map(|(uuid, key)| CfOp::DeleteEnv { app: app.clone(), uuid: uuid.clone(), key: key.clone() }));
+            let mut c = Confirm::new(
+                &format!("Environment of {name}"),
+                plan.lines,
+                &ctx,
+                vec![Effect::Cf { label: format!("environment of {name}"), ops, after: CfAfter::Envs(app) }],
+            )
+            .warn("The application reads them at its next deployment or restart.");
+            if !plan.deletes.is_empty() {
+                c = c.typed(&name);
+            }
+            Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+        }
+        _ => Err(Box::new(form)),
+    }
+}
+
+/// What a bulk edit changes: the diff lines, the upserts in order, the deletions.
+#[derive(Debug, Default, PartialEq)]
+pub struct BulkPlan {
+    pub lines: Vec<String>,
+    pub upserts: Vec<(String, String)>,
+    /// (uuid, key)
+    pub deletes: Vec<(String, String)>,
+}
+
+pub fn bulk_plan(current: &[EnvVar], wanted: &[(String, String)]) -> BulkPlan {
+    let current: Vec<&EnvVar> = current.iter().filter(|e| !e.is_preview && !e.is_shown_once).collect();
+    let mut p = BulkPlan::default();
+    for (k, v) in wanted {
+        match current.iter().find(|e| &e.key == k) {
+            None => {
+                p.lines.push(format!("+ {k}"));
+                p.upserts.push((k.clone(), v.clone()));
+            }
+            Some(e) if e.value.as_deref() != Some(v.as_str()) => {
+                p.lines.push(format!("~ {k} (value changed)"));
+                p.upserts.push((k.clone(), v.clone()));
+            }
+            Some(_) => {}
+        }
+    }
+    for e in current.iter().filter(|e| !wanted.iter().any(|(k, _)| *k == e.key)) {
+        p.lines.push(format!("- {}", e.key));
+        p.deletes.push((e.uuid.clone(), e.key.clone()));
+    }
+    p
+}
+
+/// Applies a followed deployment's poll.
+pub fn on_update(
+    state: &mut State,
+    deployment: &str,
+    status: String,
+    lines: Vec<(String, bool)>,
+    logs_hidden: bool,
+    created: Option<String>,
+    finished: Option<String>,
+) {
+    let Some(f) = state.deployments.follow.as_mut().filter(|f| f.deployment == deployment) else { return };
+    f.status = status;
+    f.logs_hidden = logs_hidden;
+    f.created = created.or(f.created.take());
+    f.finished = finished;
+    let added = lines.len();
+    f.lines.extend(lines);
+    if f.lines.len() > MAX_LOG_LINES {
+        let cut = f.lines.len() - MAX_LOG_LINES;
+        f.lines.drain(..cut);
+    }
+    // Someone reading older lines keeps their place.
+    if f.scroll > 0 {
+        f.scroll += added;
+    }
+}
+
+/// After domains changed: offer the deployment that applies them.
+pub fn offer_redeploy(state: &mut State, app: &str, name: &str) {
+    if state.readonly {
+        return;
+    }
+    let c = Confirm::new(
+        &format!("Deploy {name} now?"),
+        vec![format!("~ {name}: redeploy so the proxy serves the new domains")],
+        &state.coolify_name(),
+        vec![Effect::Deploy { app: app.to_string(), name: name.to_string(), force: false }],
+    );
+    state.dialog = Some(Dialog::Confirm(c));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert!(check_database_url("postgres://shop:pw@db-uuid:5432/shop").is_ok());
+        assert!(check_database_url("postgresql://u@10.0.0.5/shop?sslmode=require").is_ok());
+        assert!(check_database_url("postgres://shop:pw@db-uuid:5432/").unwrap_err().contains("database name"));
+        assert!(check_database_url("db-uuid:5432/shop").unwrap_err().contains("not a URL"));
+        assert!(check_database_url("postgres://u:p@host:port/x").unwrap_err().contains("port"));
+        assert!(check_database_url("mongo://x/y").is_err());
+    }
+
+    fn var(key: &str, value: &str) -> EnvVar {
+        EnvVar { uuid: format!("u-{key}"), key: key.into(), value: Some(value.into()), is_runtime: true, ..Default::default() }
+    }
+
+    #[test]
+    fn a_bulk_edit_is_a_diff_of_upserts_and_explicit_deletions() {
+        let mut once = var("SECRET", "");
+        once.is_shown_once = true;
+        once.value = None;
+        let cur = vec![var("A", "1"), var("B", "2"), var("C", "3"), once];
+        let p = bulk_plan(&cur, &[("A".into(), "1".into()), ("B".into(), "20".into()), ("D".into(), "4".into())]);
+        assert_eq!(p.lines, ["~ B (value changed)", "+ D", "- C"]);
+        assert_eq!(p.upserts, [("B".to_string(), "20".to_string()), ("D".to_string(), "4".to_string())]);
+        assert_eq!(p.deletes, [("u-C".to_string(), "C".to_string())], "shown-once variables are never deleted by a bulk edit");
+    }
+}

@@ -1,0 +1,380 @@
+//! The Deployments pane: resources by project/environment, one application
+//! (overview with the followed deployment, variables, history), and the version
+//! inventory.
+
+use super::chrome::hints;
+use super::glyphs::Glyphs;
+use crate::app::State;
+use crate::app::deployments::{Follow, ResRow, Tab, View};
+use crate::app::versions::VRow;
+use crate::coolify::model::Application;
+use crate::coolify::schedule::{age, parse_time};
+use crate::input::Command;
+use crate::theme::Slot;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+/// Coolify's resource status (`running:healthy`, `exited`, ...).
+pub fn status_slot(status: &str) -> Slot {
+    match status {
+        s if s.starts_with("running:healthy") || s == "running" => Slot::Ok,
+        s if s.starts_with("running") => Slot::Warn,
+        s if s.starts_with("restarting") || s.starts_with("starting") => Slot::Pending,
+        s if s.starts_with("exited") => Slot::Muted,
+        _ => Slot::Warn,
+    }
+}
+
+/// A deployment's status.
+pub fn deploy_slot(status: &str) -> Slot {
+    match status {
+        "finished" => Slot::Ok,
+        "failed" => Slot::Error,
+        "cancelled-by-user" => Slot::Warn,
+        "queued" | "in_progress" => Slot::Pending,
+        _ => Slot::Muted,
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
+    match state.deployments.view {
+        View::List => list(f, area, state, g),
+        View::App => app(f, area, state, g),
+        View::Versions => versions(f, area, state, g),
+    }
+}
+
+fn block<'a>(state: &State, g: &Glyphs, title: Vec<Span<'a>>, keys: &[(Command, &str)]) -> Block<'a> {
+    let st = &state.styles;
+    Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(state, keys))
+}
+
+fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
+    let st = &state.styles;
+    let t = &state.deployments.table;
+    let mut title =
+        vec![Span::styled(" Coolify resources ", st.get(Slot::Title)), Span::styled(format!("({}) ", t.total()), st.get(Slot::Muted))];
+    if let Some(flt) = t.filter() {
+        title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
+    }
+    let b = block(
+        state,
+        g,
+        title,
+        &[
+            (Command::Open, "open"),
+            (Command::Deploy, "deploy"),
+            (Command::ShowEnvs, "variables"),
+            (Command::ShowHistory, "history"),
+            (Command::ShowInventory, "versions"),
+            (Command::Help, "help"),
+        ],
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if t.total() == 0 {
+        let c = &state.contexts;
+        let msg = match (&c.coolify, &c.coolify_error, &state.coolify) {
+            (None, _, _) => Span::styled(
+                "No Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN, use the coolify CLI's config, or add [coolify.NAME] to config.toml.",
+                st.get(Slot::Warn),
+            ),
+            (Some(_), Some(e), _) => Span::styled(format!("Could not reach Coolify: {e}"), st.get(Slot::Error)),
+            (Some(_), None, None) => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
+            (Some(_), None, Some(_)) => Span::styled("This Coolify instance has no applications or databases.", st.get(Slot::Muted)),
+        };
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+    super::table::draw(f, inner, state, g, t, |r: &ResRow, col| match col {
+        2 => Some(status_slot(&r.status)),
+        4 => Some(deploy_slot(&r.last)),
+        0 => Some(Slot::Muted),
+        _ => None,
+    });
+}
+
+fn kv<'a>(state: &State, k: &'a str, v: Span<'a>) -> Line<'a> {
+    Line::from(vec![Span::styled(format!("{k:>12}  "), state.styles.get(Slot::Muted)), v])
+}
+
+fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
+    let st = &state.styles;
+    let d = &state.deployments;
+    let Some(a) = d.app.as_deref().and_then(|u| state.app(u)) else {
+        f.render_widget(Paragraph::new("The application is gone (refresh with C-r)."), area);
+        return;
+    };
+    let group = state.coolify.as_ref().and_then(|i| i.env_of(a.environment_id)).map(|(p, e)| format!("{p}/{e}")).unwrap_or_default();
+    let keys: &[(Command, &str)] = match d.tab {
+        Tab::Overview => &[
+            (Command::Deploy, "deploy"),
+            (Command::CancelDeployment, "cancel"),
+            (Command::EditDomains, "domains"),
+            (Command::AppMenu, "start/stop"),
+        ],
+        Tab::Envs => &[
+            (Command::AddEnv, "add"),
+            (Command::EditEnv, "edit"),
+            (Command::DeleteEnv, "delete"),
+            (Command::BulkEnv, "bulk"),
+            (Command::RevealValues, "reveal"),
+        ],
+        Tab::History => &[(Command::Open, "follow"), (Command::Deploy, "deploy")],
+    };
+    let b = block(
+        state,
+        g,
+        vec![Span::styled(format!(" {} ", a.name), st.get(Slot::Title)), Span::styled(format!("{group} "), st.get(Slot::Muted))],
+        keys,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [info, tabs, body] = Layout::vertical([Constraint::Length(4), Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    f.render_widget(Paragraph::new(info_lines(state, a)), info);
+    let tab = |t: Tab, label: &str, cmd: Command| {
+        let key = state.keymap.hint(cmd).unwrap_or_default();
+        let text = format!(" {label} ({key}) ");
+        if d.tab == t { Span::styled(text, st.get(Slot::TabActive)) } else { Span::styled(text, st.get(Slot::Tab)) }
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            tab(Tab::Overview, "Deployment", Command::ShowOverview),
+            Span::raw(" "),
+            tab(Tab::Envs, "Variables", Command::ShowEnvs),
+            Span::raw(" "),
+            tab(Tab::History, "History", Command::ShowHistory),
+        ])),
+        tabs,
+    );
+    match d.tab {
+        Tab::Overview => overview(f, body, state, a, g),
+        Tab::Envs => envs(f, body, state, a, g),
+        Tab::History => history(f, body, state, a, g),
+    }
+}
+
+fn info_lines<'a>(state: &State, a: &'a Application) -> Vec<Line<'a>> {
+    let st = &state.styles;
+    let server = a.server_uuid.as_deref().and_then(|u| state.coolify.as_ref().and_then(|i| i.server(u))).map(|s| s.name.clone());
+    let domains = if a.build_pack == "dockercompose" {
+        a.compose_domains().into_iter().map(|(s, d)| format!("{s}: {}", if d.is_empty() { "-" } else { &d })).collect::<Vec<_>>().join("  ")
+    } else {
+        a.domains().join("  ")
+    };
+    let commit = a.git_commit_sha.as_deref().map(|c| &c[..c.len().min(7)]).unwrap_or("?");
+    vec![
+        kv(
+            state,
+            "status",
+            Span::styled(
+                format!("{}   last deployment: {}", a.status, a.last_deployment_status.as_deref().unwrap_or("-")),
+                st.get(status_slot(&a.status)),
+            ),
+        ),
+        kv(
+            state,
+            "build",
+            Span::styled(
+                format!(
+                    "{}  {}  {}@{commit}",
+                    a.build_pack,
+                    a.git_repository.as_deref().unwrap_or(""),
+                    a.git_branch.as_deref().unwrap_or("?")
+                ),
+                st.get(Slot::Text),
+            ),
+        ),
+        kv(state, "domains", Span::styled(if domains.is_empty() { "-".into() } else { domains }, st.get(Slot::Text))),
+        kv(state, "server", Span::styled(server.unwrap_or_else(|| "?".into()), st.get(Slot::Text))),
+    ]
+}
+
+fn elapsed(f: &Follow) -> String {
+    let Some(start) = f.created.as_deref().and_then(parse_time) else { return String::new() };
+    let end = f.finished.as_deref().and_then(parse_time).unwrap_or_else(chrono::Utc::now);
+    let s = (end - start).num_seconds().max(0);
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
+    let st = &state.styles;
+    let Some(fl) = state.deployments.follow.as_ref().filter(|fl| fl.app == a.uuid) else {
+        let d = state.keymap.hint(Command::Deploy).unwrap_or_default();
+        let h = state.keymap.hint(Command::ShowHistory).unwrap_or_default();
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!("No deployment followed. {d} deploys; {h} lists recent deployments to follow one."),
+                st.get(Slot::Muted),
+            ))
+            .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let mut head = vec![
+        Span::styled(format!("deployment {} ", fl.deployment), st.get(Slot::Muted)),
+        Span::styled(
+            fl.status.clone(),
+            st.get(deploy_slot(&fl.status)).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD)),
+        ),
+        Span::styled(format!("  {}", elapsed(fl)), st.get(Slot::Muted)),
+    ];
+    if fl.is_running() {
+        head.push(Span::styled(format!(" {}", g.spinner[state.spinner % g.spinner.len()]), st.get(Slot::Pending)));
+    }
+    if fl.scroll > 0 {
+        head.push(Span::styled(format!("  (scrolled up {} lines)", fl.scroll), st.get(Slot::Warn)));
+    }
+    let [h, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    f.render_widget(Paragraph::new(Line::from(head)), h);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(n) = &fl.note {
+        lines.push(Line::from(Span::styled(n.clone(), st.get(Slot::Info))));
+    }
+    if fl.logs_hidden {
+        lines.push(Line::from(Span::styled(
+            "Coolify withholds deployment logs from this token: it lacks the read:sensitive permission (Keys & Tokens). The status above still follows the deployment.",
+            st.get(Slot::Warn),
+        )));
+    }
+    let room = (body.height as usize).saturating_sub(lines.len());
+    let end = fl.lines.len().saturating_sub(fl.scroll);
+    let start = end.saturating_sub(room);
+    for (text, err) in &fl.lines[start..end] {
+        lines.push(Line::from(Span::styled(text.clone(), st.get(if *err { Slot::Warn } else { Slot::Text }))));
+    }
+    f.render_widget(Paragraph::new(lines), body);
+}
+
+fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
+    let st = &state.styles;
+    let d = &state.deployments;
+    let Some((_, vars)) = d.envs.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Loading variables...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if vars.is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("No environment variables.", st.get(Slot::Muted))), area);
+        return;
+    }
+    let kw = vars.iter().map(|e| e.key.len()).max().unwrap_or(8).clamp(8, 32);
+    let h = area.height as usize;
+    let off = d.env_cursor.saturating_sub(h.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, e) in vars.iter().enumerate().skip(off).take(h) {
+        let sel = i == d.env_cursor;
+        let value = match (&e.value, d.reveal) {
+            (_, _) if e.is_shown_once => "(shown once: not readable)".to_string(),
+            (None, _) => "(withheld: token lacks read:sensitive)".to_string(),
+            (Some(v), true) => crate::coolify::redact::mask_value(&e.key, v),
+            (Some(v), false) if v.is_empty() => "(empty)".into(),
+            (Some(_), false) => "****".into(),
+        };
+        let mut flags = Vec::new();
+        if e.is_buildtime {
+            flags.push("build");
+        }
+        if e.is_runtime {
+            flags.push("runtime");
+        }
+        if e.is_preview {
+            flags.push("preview");
+        }
+        if e.is_literal {
+            flags.push("literal");
+        }
+        if e.is_multiline {
+            flags.push("multiline");
+        }
+        let style = if sel { st.get(Slot::Selection) } else { st.get(Slot::Text) };
+        lines.push(Line::from(vec![
+            Span::styled(if sel { format!("{} ", g.cursor) } else { "  ".into() }, style),
+            Span::styled(format!("{:<kw$}  ", e.key), style),
+            Span::styled(format!("{:<14}  ", flags.join(",")), if sel { style } else { st.get(Slot::Muted) }),
+            Span::styled(crate::logs::sanitize::sanitize(value.as_bytes()), style),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
+    let st = &state.styles;
+    let d = &state.deployments;
+    let Some((_, list)) = d.history.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Loading deployments...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if list.is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("No deployments yet.", st.get(Slot::Muted))), area);
+        return;
+    }
+    let now = chrono::Utc::now();
+    let h = area.height as usize;
+    let off = d.hist_cursor.saturating_sub(h.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, dep) in list.iter().enumerate().skip(off).take(h) {
+        let sel = i == d.hist_cursor;
+        let created = dep.created_at.as_deref().and_then(parse_time);
+        let when = created.map(|c| format!("{} ago", age(now - c))).unwrap_or_default();
+        let took = match (created, dep.finished_at.as_deref().and_then(parse_time)) {
+            (Some(c), Some(e)) => {
+                let s = (e - c).num_seconds().max(0);
+                format!("{}:{:02}", s / 60, s % 60)
+            }
+            _ => String::new(),
+        };
+        let commit = dep.commit.as_deref().map(|c| &c[..c.len().min(7)]).unwrap_or("");
+        let mut kind = Vec::new();
+        if dep.force_rebuild {
+            kind.push("force");
+        }
+        if dep.restart_only {
+            kind.push("restart");
+        }
+        let style = if sel { st.get(Slot::Selection) } else { st.get(Slot::Text) };
+        lines.push(Line::from(vec![
+            Span::styled(if sel { format!("{} ", g.cursor) } else { "  ".into() }, style),
+            Span::styled(format!("{:<18}", dep.status), if sel { style } else { st.get(deploy_slot(&dep.status)) }),
+            Span::styled(format!("{when:<9} {took:>6}  {commit:<8} {:<14} {}", kind.join(","), dep.deployment_uuid), style),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn versions(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
+    let st = &state.styles;
+    let t = &state.deployments.versions.table;
+    let probing = state.deployments.versions.probes.values().filter(|p| **p == crate::app::versions::Probe::Running).count();
+    let mut title =
+        vec![Span::styled(" Version inventory ", st.get(Slot::Title)), Span::styled(format!("({}) ", t.total()), st.get(Slot::Muted))];
+    if probing > 0 {
+        title.push(Span::styled(format!("probing {probing} container(s) over SSH {} ", g.ellipsis), st.get(Slot::Pending)));
+    }
+    if let Some(flt) = t.filter() {
+        title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
+    }
+    let b = block(
+        state,
+        g,
+        title,
+        &[(Command::Refresh, "probe again"), (Command::ExportInventory, "export"), (Command::Open, "why ?"), (Command::Back, "back")],
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    super::table::draw(f, inner, state, g, t, |r: &VRow, col| match col {
+        2 | 3 if !r.probe.is_empty() && r.probe != "probing" => Some(Slot::Warn),
+        5 => Some(if r.backup.contains("FAILED") {
+            Slot::Error
+        } else if r.backup.contains("overdue") || r.backup.contains("no backup") || r.backup.contains("disabled") {
+            Slot::Warn
+        } else if r.backup == "-" {
+            Slot::Muted
+        } else {
+            Slot::Ok
+        }),
+        _ => None,
+    });
+}
