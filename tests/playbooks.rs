@@ -327,3 +327,13 @@ async fn version_inventory_over_ssh_and_export() {
     assert_eq!(csv.lines().count(), 19, "a header and 18 rows");
     assert!(csv.starts_with("application,project,environment,build_pack,python_build,python,django,"));
 }
+
+#[tokio::test]
+async fn already_queued_is_followed_and_a_deployment_cancelled() {
+    support::play_ok("cancel").await;
+}
+
+#[tokio::test]
+async fn coolify_refusals_are_explained() {
+    support::play_ok("coolify_errors").await;
+}

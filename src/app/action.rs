@@ -96,12 +96,13 @@ pub enum Action {
         deployment: String,
         note: Option<String>,
     },
-    /// One poll of a followed deployment: its status and the log lines new since
-    /// the last poll, hidden entries dropped and secrets redacted.
+    /// One poll of a followed deployment: its status and the log entries new
+    /// since the last poll (by index, as lines; hidden entries have none),
+    /// secrets redacted.
     DeployUpdate {
         deployment: String,
         status: String,
-        lines: Vec<(String, bool)>,
+        entries: Vec<(usize, Vec<(String, bool)>)>,
         logs_hidden: bool,
         created: Option<String>,
         finished: Option<String>,

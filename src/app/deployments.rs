@@ -152,6 +152,9 @@ pub struct Follow {
     pub note: Option<String>,
     /// Lines scrolled up from the end; 0 follows the tail.
     pub scroll: usize,
+    /// Log entries applied so far: two jobs may follow one deployment, each
+    /// entry is shown once.
+    pub seen: usize,
 }
 
 impl Follow {
@@ -320,7 +323,8 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             }
         }
         (_, Command::Refresh) => {
-            let mut e = vec![Effect::LoadCoolify];
+            // The version call is also the token and reachability check.
+            let mut e = vec![Effect::LoadCoolifyVersion, Effect::LoadCoolify];
             if let Some(app) = d.app.clone().filter(|_| view == View::App) {
                 e.push(if d.tab == Tab::Envs { Effect::LoadEnvs { app } } else { Effect::LoadHistory { app } });
             }
@@ -770,7 +774,7 @@ pub fn on_update(
     state: &mut State,
     deployment: &str,
     status: String,
-    lines: Vec<(String, bool)>,
+    entries: Vec<(usize, Vec<(String, bool)>)>,
     logs_hidden: bool,
     created: Option<String>,
     finished: Option<String>,
@@ -779,9 +783,15 @@ pub fn on_update(
     f.status = status;
     f.logs_hidden = logs_hidden;
     f.created = created.or(f.created.take());
-    f.finished = finished;
-    let added = lines.len();
-    f.lines.extend(lines);
+    f.finished = finished.or(f.finished.take());
+    let mut added = 0;
+    for (i, lines) in entries {
+        if i >= f.seen {
+            added += lines.len();
+            f.lines.extend(lines);
+            f.seen = i + 1;
+        }
+    }
     if f.lines.len() > MAX_LOG_LINES {
         let cut = f.lines.len() - MAX_LOG_LINES;
         f.lines.drain(..cut);

@@ -245,6 +245,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::DeployFollow { app, deployment, note } => {
+            let already = state.deployments.follow.as_ref().is_some_and(|f| f.deployment == deployment);
+            if already {
+                // A second follower of the same deployment (it was already queued).
+                if let Some(n) = note {
+                    state.set_message(Level::Info, n);
+                }
+                return vec![];
+            }
             state.deployments.follow = Some(super::deployments::Follow {
                 app: app.clone(),
                 deployment,
@@ -255,6 +263,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 logs_hidden: false,
                 note: note.clone(),
                 scroll: 0,
+                seen: 0,
             });
             if let Some(n) = note {
                 state.set_message(Level::Info, n);
@@ -270,8 +279,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::DeployUpdate { deployment, status, lines, logs_hidden, created, finished } => {
-            super::deployments::on_update(state, &deployment, status, lines, logs_hidden, created, finished);
+        Action::DeployUpdate { deployment, status, entries, logs_hidden, created, finished } => {
+            super::deployments::on_update(state, &deployment, status, entries, logs_hidden, created, finished);
             vec![]
         }
         Action::DeployDone { app, deployment, result } => {
@@ -415,6 +424,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     state.contexts.coolify_error = None;
                 }
                 Err(e) => {
+                    state.contexts.coolify_version = None;
                     state.contexts.coolify_error = Some(e.clone());
                     state.set_message(Level::Error, e);
                 }

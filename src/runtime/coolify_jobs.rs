@@ -100,17 +100,20 @@ async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &
         match c.deployment(deployment).await {
             Ok(d) => {
                 errors = 0;
-                let mut lines = Vec::new();
+                let mut new = Vec::new();
                 let hidden = match d.logs.as_deref() {
                     Some(raw) => {
                         let entries = decode_logs(raw)?;
                         if entries.len() < seen {
                             seen = 0;
                         }
-                        for e in entries.iter().skip(seen).filter(|e| !e.hidden) {
-                            for l in e.output.lines() {
-                                lines.push((redact(&sanitize(l.as_bytes()), &known), e.kind == "stderr"));
-                            }
+                        for (i, e) in entries.iter().enumerate().skip(seen) {
+                            let lines = if e.hidden {
+                                Vec::new()
+                            } else {
+                                e.output.lines().map(|l| (redact(&sanitize(l.as_bytes()), &known), e.kind == "stderr")).collect()
+                            };
+                            new.push((i, lines));
                         }
                         seen = entries.len();
                         false
@@ -121,7 +124,7 @@ async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &
                     Action::DeployUpdate {
                         deployment: deployment.to_string(),
                         status: d.status.clone(),
-                        lines,
+                        entries: new,
                         logs_hidden: hidden,
                         created: d.created_at.clone(),
                         finished: d.finished_at.clone(),
@@ -140,7 +143,7 @@ async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &
                         Action::DeployUpdate {
                             deployment: deployment.to_string(),
                             status: format!("unknown ({e}); retrying"),
-                            lines: vec![],
+                            entries: vec![],
                             logs_hidden: false,
                             created: None,
                             finished: None,
