@@ -3,8 +3,10 @@
 //! `ui -> app -> {hetzner, coolify, ...}`; `runtime`/`term` run effects and draw.
 
 pub mod app;
+pub mod checklist;
 pub mod config;
 pub mod coolify;
+pub mod django;
 pub mod dns;
 pub mod hetzner;
 pub mod input;
@@ -16,3 +18,4 @@ pub mod ssh;
 pub mod term;
 pub mod theme;
 pub mod ui;
+pub mod verify;

@@ -337,3 +337,30 @@ async fn already_queued_is_followed_and_a_deployment_cancelled() {
 async fn coolify_refusals_are_explained() {
     support::play_ok("coolify_errors").await;
 }
+
+#[tokio::test]
+async fn rehearse_moving_a_site_on_the_simulated_world() {
+    let _ = std::fs::remove_file("/tmp/cutover-playbook-move-site.md");
+    let (r, sim) = support::play("rehearse_move_site", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    {
+        let w = sim.shared.world();
+        let z = w.hz.zones.iter().find(|z| z.name == "example.com").unwrap();
+        let uat = z.rrsets.iter().find(|r| r.name == "uat" && r.rtype == "A").unwrap();
+        assert_eq!((uat.ttl, uat.records[0].0.as_str()), (Some(60), "203.0.113.11"), "uat points at web-uat-1 with the low TTL");
+        assert!(!z.rrsets.iter().any(|r| r.name == "hetzner.uat"), "the temporary record is gone");
+        let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+        assert_eq!(app.fqdn, "https://uat.example.com");
+        assert_eq!(app.live_domains, ["https://uat.example.com"], "deployed without the temporary domain");
+    }
+    let report = std::fs::read_to_string("/tmp/cutover-playbook-move-site.md").expect("report exported");
+    assert!(report.contains("# Move a site to a new server with Coolify"));
+    assert!(report.contains("### 13. Point uat.example.com at web-uat-1 (api)"), "{report}");
+    assert!(report.contains("- note: before: uat A 203.0.113.12 (TTL 60)"), "the old address is on record");
+    assert!(
+        report.contains("### 3. Allow hetzner.uat.example.com in ALLOWED_HOSTS (api)\n\n- state: **skipped: skipped by the operator**")
+    );
+    assert!(report.contains("- hetzner context: demo"));
+}

@@ -1,6 +1,7 @@
 //! What changes State (actions) and what State asks the outside world to do (effects).
 
 use super::logs::HostRef;
+use crate::checklist::{Event, Run, Runbook, Step};
 use crate::config::Secret;
 use crate::coolify::Inventory;
 use crate::coolify::model::{Backup, Deployment, EnvVar};
@@ -9,6 +10,8 @@ use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
 use crate::ssh::Question;
 use crate::ssh::tail::{Batch, TailSource, TailStatus};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum Action {
@@ -135,6 +138,29 @@ pub enum Action {
     ProbesDone {
         ok: usize,
         failed: usize,
+    },
+    /// The runbooks on offer and the runs found in the journal directory.
+    Checklist {
+        runbooks: Vec<(Runbook, String)>,
+        errors: Vec<String>,
+        runs: Vec<Run>,
+    },
+    RunCreated(Result<Run, String>),
+    /// An event written to a run's journal (a job wrote it before sending this).
+    RunEvent {
+        journal: PathBuf,
+        result: Result<Event, String>,
+    },
+    /// Live output of the step that runs (not journaled; its tail is, at the end).
+    StepOutput {
+        journal: PathBuf,
+        lines: Vec<(String, bool)>,
+    },
+    /// A wait step checked and goes on waiting.
+    StepWaiting {
+        journal: PathBuf,
+        deadline: chrono::DateTime<chrono::Utc>,
+        status: String,
     },
 }
 
@@ -333,8 +359,47 @@ pub enum Effect {
     Probe {
         targets: Vec<ProbeTarget>,
     },
+    LoadChecklist,
+    /// Creates the run's journal with its first event.
+    StartRun {
+        event: Event,
+    },
+    /// Appends an event the operator caused (a confirmation, a skip).
+    Journal {
+        journal: PathBuf,
+        event: Event,
+    },
+    /// Runs a step (or, with `settle`, checks an unknown one). `step` is
+    /// rendered with the real parameters; `template` is what the journal keeps.
+    ExecStep {
+        journal: PathBuf,
+        index: usize,
+        template: Box<Step>,
+        step: Box<Step>,
+        ctx: Box<ExecContext>,
+        settle: bool,
+    },
+    CancelStep {
+        journal: PathBuf,
+    },
     /// Handled by the terminal layer, not spawned.
     Suspend,
+}
+
+/// What a step needs to know about the console's world, resolved by the
+/// console: where hosts are, servers' addresses, Coolify names.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecContext {
+    pub hosts: BTreeMap<String, HostRef>,
+    /// Hetzner server name -> (IPv4, IPv6 network).
+    pub servers: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// Coolify application or database name (or uuid) -> uuid.
+    pub apps: BTreeMap<String, String>,
+    pub databases: BTreeMap<String, String>,
+    /// Values the journal and the screen must not show.
+    pub secrets: Vec<String>,
+    /// The parameters, rendered into the steps a step inserts.
+    pub params: BTreeMap<String, String>,
 }
 
 impl Effect {
@@ -367,6 +432,11 @@ impl Effect {
             Effect::LoadBackups => "loading backups",
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
+            Effect::LoadChecklist => "loading runbooks",
+            Effect::StartRun { .. } => "starting the run",
+            Effect::Journal { .. } => "writing the journal",
+            Effect::ExecStep { .. } => "running the step",
+            Effect::CancelStep { .. } => "cancelling the step",
             Effect::Suspend => "suspending",
         }
     }
@@ -377,7 +447,12 @@ impl Effect {
     pub fn is_job(&self) -> bool {
         !matches!(
             self,
-            Effect::Suspend | Effect::StartTail { .. } | Effect::StopTail { .. } | Effect::CancelRun { .. } | Effect::Answer { .. }
+            Effect::Suspend
+                | Effect::StartTail { .. }
+                | Effect::StopTail { .. }
+                | Effect::CancelRun { .. }
+                | Effect::Answer { .. }
+                | Effect::CancelStep { .. }
         )
     }
 }

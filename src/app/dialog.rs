@@ -72,6 +72,9 @@ pub enum FormKind {
     EnvEdit { app: String, key: String },
     EnvBulk { app: String },
     ExportInventory,
+    StartRun { runbook: String },
+    RunSecrets { journal: std::path::PathBuf },
+    ExportReport { journal: std::path::PathBuf },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,7 @@
 //! State, Action, `update(state, action) -> effects`. Pure: no I/O, no terminal.
 
 pub mod action;
+pub mod checklist;
 pub mod command;
 pub mod databases;
 pub mod deployments;

@@ -43,12 +43,4 @@ impl Pane {
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
-
-    /// What a pane that is not built yet says, in one honest line.
-    pub fn not_built(self) -> Option<&'static str> {
-        match self {
-            Pane::Servers | Pane::Logs | Pane::Dns | Pane::Deployments | Pane::Databases => None,
-            Pane::Checklist => Some("Not built yet: migration runbooks arrive with the checklist issue."),
-        }
-    }
 }

@@ -1,5 +1,6 @@
 //! All of the console's state. Only `update` changes it; `ui` only reads it.
 
+use super::checklist::ChecklistPane;
 use super::databases::DatabasesPane;
 use super::deployments::DeploymentsPane;
 use super::dialog::Dialog;
@@ -68,6 +69,7 @@ pub struct State {
     pub dns: DnsPane,
     pub deployments: DeploymentsPane,
     pub databases: DatabasesPane,
+    pub checklist: ChecklistPane,
     /// Prices and volumes, for the monthly cost.
     pub pricing: Option<(crate::hetzner::model::Pricing, Vec<crate::hetzner::model::Volume>)>,
     /// Monthly cost per server id and in total (recomputed when prices or servers change).
@@ -126,6 +128,7 @@ impl State {
             dns: DnsPane::default(),
             deployments: DeploymentsPane::default(),
             databases: DatabasesPane::default(),
+            checklist: ChecklistPane::default(),
             pricing: None,
             metrics: None,
             costs: None,

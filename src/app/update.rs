@@ -25,6 +25,8 @@ pub fn init(state: &mut State) -> Vec<Effect> {
         effects.push(Effect::LoadCoolifyVersion);
         effects.push(Effect::LoadCoolify);
     }
+    // Unfinished runs are offered for resuming as soon as the console starts.
+    effects.extend(super::checklist::load(state));
     effects
 }
 
@@ -352,6 +354,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.rebuild_versions();
             vec![]
         }
+        Action::Checklist { runbooks, errors, runs } => {
+            super::checklist::on_loaded(state, runbooks, errors, runs);
+            vec![]
+        }
+        Action::RunCreated(r) => super::checklist::on_created(state, r),
+        Action::RunEvent { journal, result } => super::checklist::on_event(state, journal, result),
+        Action::StepOutput { journal, lines } => {
+            super::checklist::on_output(state, journal, lines);
+            vec![]
+        }
+        Action::StepWaiting { journal, deadline, status } => {
+            super::checklist::on_waiting(state, journal, deadline, status);
+            vec![]
+        }
         Action::ProbesDone { ok, failed } => {
             if failed == 0 {
                 state.set_message(Level::Ok, format!("versions read from {ok} containers"));
@@ -478,11 +494,11 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
         Pane::Logs => vec![Scope::Logs, Scope::List, Scope::Global],
         Pane::Dns => vec![Scope::Dns, Scope::List, Scope::Global],
         Pane::Deployments => vec![Scope::Deployments, Scope::List, Scope::Global],
+        Pane::Checklist => vec![Scope::Checklist, Scope::List, Scope::Global],
         Pane::Databases => match state.databases.view {
             super::databases::View::List => vec![Scope::Databases, Scope::List, Scope::Global],
             super::databases::View::Detail => vec![Scope::Databases, Scope::Detail, Scope::Global],
         },
-        _ => vec![Scope::Global],
     }
 }
 
@@ -530,6 +546,9 @@ fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> 
                 | dialog::FormKind::EnvEdit { .. }
                 | dialog::FormKind::EnvBulk { .. } => super::deployments::submit(state, form),
                 dialog::FormKind::ExportInventory => super::versions::submit(state, form),
+                dialog::FormKind::StartRun { .. } | dialog::FormKind::RunSecrets { .. } | dialog::FormKind::ExportReport { .. } => {
+                    super::checklist::submit(state, form)
+                }
                 _ => super::firewalls::submit(state, form),
             };
             match r {
@@ -709,6 +728,9 @@ pub fn switch_pane(state: &mut State, pane: Pane) -> Vec<Effect> {
     if pane == Pane::Databases {
         return super::databases::on_show(state);
     }
+    if pane == Pane::Checklist {
+        return super::checklist::load(state);
+    }
     vec![]
 }
 
@@ -761,6 +783,9 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         return super::deployments::run(state, cmd);
+    }
+    if state.pane == Pane::Checklist && (cmd.scope() == Scope::Checklist || list_like) {
+        return super::checklist::run(state, cmd);
     }
     if state.pane == Pane::Databases
         && (cmd.scope() == Scope::Databases || list_like || matches!(cmd, Command::ScrollDown | Command::ScrollUp))
@@ -931,7 +956,14 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         | Command::BulkEnv
         | Command::ExportInventory
         | Command::BackupNow
-        | Command::DbMenu => {}
+        | Command::DbMenu
+        | Command::RunStep
+        | Command::SkipStep
+        | Command::VerifyStep
+        | Command::MarkStep
+        | Command::CancelStep
+        | Command::ExportReport
+        | Command::AbandonRun => {}
         // Prompt-only commands do nothing outside a prompt.
         Command::Submit | Command::Cancel | Command::HistoryPrev | Command::HistoryNext | Command::Complete => {}
     }

@@ -16,6 +16,7 @@ pub enum Scope {
     Dns,
     Deployments,
     Databases,
+    Checklist,
 }
 
 impl Scope {
@@ -30,6 +31,7 @@ impl Scope {
         Scope::Dns,
         Scope::Deployments,
         Scope::Databases,
+        Scope::Checklist,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Scope {
             Scope::Dns => "dns",
             Scope::Deployments => "deployments",
             Scope::Databases => "databases",
+            Scope::Checklist => "checklist",
         }
     }
 
@@ -160,6 +163,13 @@ commands! {
     ExportInventory => Deployments, "export", "Export the inventory as JSON or CSV";
     BackupNow => Databases, "backup_now", "Run the database's scheduled backup now and follow it";
     DbMenu => Databases, "db_power", "Start, stop or restart the database";
+    RunStep => Checklist, "run_step", "Run (or confirm) the next step";
+    SkipStep => Checklist, "skip_step", "Skip the next step";
+    VerifyStep => Checklist, "verify_step", "Check a step whose outcome is unknown";
+    MarkStep => Checklist, "mark_step", "Mark an unknown or failed step done or failed yourself";
+    CancelStep => Checklist, "cancel_step", "Cancel the running step";
+    ExportReport => Checklist, "export_report", "Export the run as a markdown report";
+    AbandonRun => Checklist, "abandon_run", "Abandon the run (its journal stays)";
 }
 
 impl Command {
@@ -194,6 +204,10 @@ impl Command {
                 | Command::BulkEnv
                 | Command::BackupNow
                 | Command::DbMenu
+                | Command::RunStep
+                | Command::SkipStep
+                | Command::MarkStep
+                | Command::AbandonRun
         )
     }
 }

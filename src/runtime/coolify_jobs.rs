@@ -88,9 +88,19 @@ fn fail(effect: Effect, e: String) -> Action {
     }
 }
 
-/// Polls a deployment until it ends, sending what is new each time. Returns
-/// the final status.
-async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &impl Fn(Action, bool)) -> Result<String, String> {
+/// One poll of a deployment: its status and the entries new since the last.
+pub struct Poll {
+    pub status: String,
+    /// (entry index, its lines as (text, is stderr)); hidden entries have none.
+    pub entries: Vec<(usize, Vec<(String, bool)>)>,
+    pub logs_hidden: bool,
+    pub created: Option<String>,
+    pub finished: Option<String>,
+}
+
+/// Polls a deployment until it ends, handing each poll to `on`. Returns the
+/// final status.
+pub async fn follow_with(c: &Client, app: &str, deployment: &str, poll: Duration, mut on: impl FnMut(Poll)) -> Result<String, String> {
     // Values the log must not show: Coolify masks shown-once variables only.
     let known: Vec<String> =
         c.envs(app).await.map(|v| v.into_iter().filter_map(|e| e.value).filter(|v| v.len() >= 6).collect()).unwrap_or_default();
@@ -120,18 +130,15 @@ async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &
                     }
                     None => true,
                 };
-                send(
-                    Action::DeployUpdate {
-                        deployment: deployment.to_string(),
-                        status: d.status.clone(),
-                        entries: new,
-                        logs_hidden: hidden,
-                        created: d.created_at.clone(),
-                        finished: d.finished_at.clone(),
-                    },
-                    false,
-                );
-                if d.is_done() {
+                let done = d.is_done();
+                on(Poll {
+                    status: d.status.clone(),
+                    entries: new,
+                    logs_hidden: hidden,
+                    created: d.created_at.clone(),
+                    finished: d.finished_at.clone(),
+                });
+                if done {
                     return Ok(d.status);
                 }
             }
@@ -139,23 +146,37 @@ async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &
                 // The link dropped: keep polling; the deployment runs on regardless.
                 errors += 1;
                 if errors == 1 {
-                    send(
-                        Action::DeployUpdate {
-                            deployment: deployment.to_string(),
-                            status: format!("unknown ({e}); retrying"),
-                            entries: vec![],
-                            logs_hidden: false,
-                            created: None,
-                            finished: None,
-                        },
-                        false,
-                    );
+                    on(Poll {
+                        status: format!("unknown ({e}); retrying"),
+                        entries: vec![],
+                        logs_hidden: false,
+                        created: None,
+                        finished: None,
+                    });
                 }
             }
             Err(e) => return Err(e.to_string()),
         }
         tokio::time::sleep(poll).await;
     }
+}
+
+/// Follows a deployment for the Deployments pane.
+async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, send: &impl Fn(Action, bool)) -> Result<String, String> {
+    follow_with(c, app, deployment, poll, |p| {
+        send(
+            Action::DeployUpdate {
+                deployment: deployment.to_string(),
+                status: p.status,
+                entries: p.entries,
+                logs_hidden: p.logs_hidden,
+                created: p.created,
+                finished: p.finished,
+            },
+            false,
+        )
+    })
+    .await
 }
 
 /// Runs the calls in order; at the first failure says what was done and what was not.
@@ -256,7 +277,7 @@ async fn backups(c: &Client) -> Result<Vec<(String, Vec<coolify::model::Backup>)
 }
 
 /// Runs a backup now and follows its execution until it ends.
-async fn backup_now(c: &Client, db: &str, backup: &str, poll: Duration) -> Result<String, String> {
+pub async fn backup_now(c: &Client, db: &str, backup: &str, poll: Duration) -> Result<String, String> {
     let before: Vec<String> = c.executions(db, backup).await.map_err(|e| e.to_string())?.into_iter().map(|e| e.uuid).collect();
     c.trigger_backup(db, backup).await.map_err(|e| e.to_string())?;
     let started = tokio::time::Instant::now();

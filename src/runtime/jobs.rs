@@ -22,7 +22,7 @@ type Pending<T> = Arc<Mutex<HashMap<u64, T>>>;
 /// Others waiting for the answer to a question already on screen.
 type Waiters = Vec<oneshot::Sender<Option<Secret>>>;
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -45,6 +45,14 @@ pub struct Services {
     pub(crate) tails: Pending<AbortHandle>,
     pub(crate) runs: Pending<mpsc::Sender<()>>,
     pub(crate) prompts: Pending<oneshot::Sender<Option<Secret>>>,
+    /// Where checklist runs are journaled, and users' runbooks.
+    pub runs_dir: Option<std::path::PathBuf>,
+    pub runbooks_dir: Option<std::path::PathBuf>,
+    /// How checks reach web sites and name servers (the demo reroutes both).
+    pub web: crate::verify::web::WebSettings,
+    pub dns: crate::dns::propagation::DnsSettings,
+    /// Cancels the running step of a run (by journal).
+    pub(crate) step_cancels: Arc<Mutex<HashMap<std::path::PathBuf, tokio::sync::watch::Sender<bool>>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -139,7 +147,7 @@ pub fn resolve_target(sv: &Services, host: &HostRef) -> Result<Target, SshError>
     sv.ssh.resolve(&alias, &ovr)
 }
 
-fn env_of(sv: &Services) -> Result<SshEnv, String> {
+pub(crate) fn env_of(sv: &Services) -> Result<SshEnv, String> {
     sv.ssh_env.clone().ok_or_else(|| "SSH is not set up in this runtime".to_string())
 }
 
@@ -312,8 +320,16 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::LoadBackups
         | Effect::TriggerBackup { .. }
         | Effect::Probe { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
+        e @ (Effect::LoadChecklist | Effect::StartRun { .. } | Effect::Journal { .. } | Effect::ExecStep { .. }) => {
+            super::checklist_jobs::run(e, &sv, &send).await
+        }
         // Handled by the runtime without a job.
-        Effect::Suspend | Effect::StartTail { .. } | Effect::StopTail { .. } | Effect::CancelRun { .. } | Effect::Answer { .. } => {}
+        Effect::Suspend
+        | Effect::StartTail { .. }
+        | Effect::StopTail { .. }
+        | Effect::CancelRun { .. }
+        | Effect::Answer { .. }
+        | Effect::CancelStep { .. } => {}
     }
 }
 

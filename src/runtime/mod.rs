@@ -3,6 +3,7 @@
 //! and tests wait on: +1 before a job is spawned, -1 after its final action has
 //! been applied to State.
 
+pub mod checklist_jobs;
 pub mod coolify_jobs;
 pub mod jobs;
 pub mod setup;
@@ -115,6 +116,12 @@ impl Runtime {
                 Effect::CancelRun { tab } => {
                     if let Some(c) = jobs_lock(&self.services.runs).get(&tab) {
                         let _ = c.try_send(());
+                    }
+                    continue;
+                }
+                Effect::CancelStep { journal } => {
+                    if let Some(c) = jobs_lock(&self.services.step_cancels).get(&journal) {
+                        let _ = c.send(true);
                     }
                     continue;
                 }

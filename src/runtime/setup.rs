@@ -144,6 +144,9 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     } else if let Some(wanted) = &opts.coolify {
         return Err(eyre!("no Coolify instance named `{wanted}`"));
     }
+    sv.runs_dir = crate::checklist::journal::default_dir();
+    sv.runbooks_dir = config::config_dir().map(|d| d.join("runbooks"));
+    sv.dns = crate::dns::propagation::DnsSettings::internet();
     Ok(sv)
 }
 
@@ -175,6 +178,18 @@ pub fn demo_services(state: &mut State, sim: &crate::sim::Sim) -> Result<Service
         coolify: Some(cf),
         // The simulator answers on loopback: follow deployments closely.
         coolify_poll: Some(std::time::Duration::from_millis(400)),
+        // Rehearsals are journaled beside the demo's other files, never with real runs.
+        runs_dir: Some(dir.join("runs")),
+        runbooks_dir: config::config_dir().map(|d| d.join("runbooks")),
+        // Every simulated server's address leads to its simulated proxy; the
+        // simulated name server is authoritative for every zone.
+        web: crate::verify::web::WebSettings {
+            extra_roots: vec![sim.web.ca.clone()],
+            connect_map: sim.web.servers.clone(),
+            connect_default: Some(sim.web.elsewhere),
+            dns: Some(sim.dns_addr),
+        },
+        dns: crate::dns::propagation::DnsSettings { authoritative: Some(vec![sim.dns_addr]), public: vec![] },
         ssh: std::sync::Arc::new(crate::ssh::SshSettings::default()),
         ssh_override,
         ..Services::default()

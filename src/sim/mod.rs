@@ -7,9 +7,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod coolify;
+pub mod dns;
 pub mod hetzner;
 pub mod logs;
 pub mod ssh;
+pub mod web;
 pub mod world;
 
 use axum::body::{Body, Bytes};
@@ -161,6 +163,10 @@ pub struct Sim {
     pub hetzner_addr: SocketAddr,
     pub coolify_addr: SocketAddr,
     pub ssh: ssh::SshHost,
+    /// The sites as their servers (and the old host) serve them, over HTTPS.
+    pub web: web::Web,
+    /// The authoritative name server of every zone.
+    pub dns_addr: SocketAddr,
     pub shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -212,15 +218,19 @@ impl Sim {
         let hz_router = hetzner::router(shared.clone());
         let cf_router = coolify::router(shared.clone());
         let ssh = ssh::start(shared.clone(), opts.ssh_port).await?;
-        let tasks = vec![
+        let mut web = web::start(shared.clone()).await?;
+        let (dns_addr, dns_task) = dns::start(shared.clone()).await?;
+        let mut tasks = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(hz_listener, hz_router).await;
             }),
             tokio::spawn(async move {
                 let _ = axum::serve(cf_listener, cf_router).await;
             }),
+            dns_task,
         ];
-        Ok(Sim { hetzner_addr, coolify_addr, ssh, shared, tasks })
+        tasks.append(&mut web.tasks);
+        Ok(Sim { hetzner_addr, coolify_addr, ssh, web, dns_addr, shared, tasks })
     }
 
     pub fn hetzner_endpoint(&self) -> String {
@@ -239,6 +249,7 @@ impl Sim {
             format!("export COOLIFY_URL={}", self.coolify_url()),
             format!("export COOLIFY_TOKEN='{}'", self.shared.coolify_token),
             format!("# simulated SSH host: ssh -p {} root@127.0.0.1 (key {})", self.ssh.addr.port(), self.ssh.public_key),
+            format!("# simulated name server: dig @127.0.0.1 -p {} example.com A", self.dns_addr.port()),
         ]
     }
 

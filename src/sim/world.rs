@@ -497,6 +497,28 @@ pub struct CApp {
     pub envs: Vec<CEnvVar>,
     /// `docker_compose_domains` for compose apps: (service, domain).
     pub compose_domains: Vec<(String, String)>,
+    /// What the running containers and the proxy know: the domains and
+    /// ALLOWED_HOSTS as of the last finished deployment.
+    pub live_domains: Vec<String>,
+    pub live_allowed_hosts: Option<String>,
+}
+
+impl CApp {
+    /// Domains as configured now (per service for compose apps).
+    pub fn domains(&self) -> Vec<String> {
+        let all = if self.compose_domains.is_empty() {
+            self.fqdn.clone()
+        } else {
+            self.compose_domains.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>().join(",")
+        };
+        all.split(',').map(|d| d.trim().trim_end_matches('/').to_string()).filter(|d| !d.is_empty()).collect()
+    }
+
+    /// A deployment finished: the proxy and the app pick up the settings.
+    pub fn go_live(&mut self) {
+        self.live_domains = self.domains();
+        self.live_allowed_hosts = self.envs.iter().find(|e| e.key == "ALLOWED_HOSTS" && !e.is_preview).map(|e| e.value.clone());
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -712,7 +734,12 @@ impl CoolifyWorld {
                     commit: rng.hex(40),
                     envs,
                     compose_domains,
+                    live_domains: Vec::new(),
+                    live_allowed_hosts: None,
                 });
+                if let Some(a) = w.apps.last_mut() {
+                    a.go_live();
+                }
             }
             w.projects.push(project);
         }

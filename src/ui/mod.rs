@@ -1,5 +1,6 @@
 //! Drawing only: reads State, never changes it. One file per pane plus the chrome.
 
+pub mod checklist;
 pub mod chrome;
 pub mod databases;
 pub mod deployments;
@@ -17,9 +18,8 @@ use crate::app::state::Overlay;
 use crate::app::{Pane, State};
 use crate::theme::Slot;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::widgets::Block;
 
 pub fn draw(f: &mut Frame, state: &State) {
     let g = glyphs::for_ascii(state.ascii);
@@ -36,7 +36,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Pane::Dns => dns::draw(f, body, state, g),
         Pane::Deployments => deployments::draw(f, body, state, g),
         Pane::Databases => databases::draw(f, body, state, g),
-        other => placeholder(f, body, state, g, other),
+        Pane::Checklist => checklist::draw(f, body, state, g),
     }
     match state.overlay {
         Some(Overlay::Help { scroll }) => help::draw(f, body, state, g, scroll),
@@ -46,14 +46,4 @@ pub fn draw(f: &mut Frame, state: &State) {
     chrome::status(f, status, state, g);
     dialog::draw(f, body, state, g);
     modal::draw(f, body, state, g);
-}
-
-fn placeholder(f: &mut Frame, area: Rect, state: &State, g: &glyphs::Glyphs, pane: Pane) {
-    let st = &state.styles;
-    let block = Block::bordered()
-        .border_set(g.border)
-        .border_style(st.get(Slot::Focus))
-        .title(Span::styled(format!(" {} ", pane.title()), st.get(Slot::Title)));
-    let text = pane.not_built().unwrap_or("");
-    f.render_widget(Paragraph::new(Line::from(Span::styled(text, st.get(Slot::Muted)))).wrap(Wrap { trim: true }).block(block), area);
 }

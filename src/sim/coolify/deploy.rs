@@ -30,6 +30,7 @@ pub fn tick(w: &mut CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
     for (app, ok) in done {
         if ok {
             w.apps[app].status = "running:healthy".into();
+            w.apps[app].go_live();
         }
     }
 }

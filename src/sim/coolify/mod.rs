@@ -3,7 +3,7 @@
 //! the real server's behaviour is what is served; see ../shared/notes/coolify-api.md).
 
 mod databases;
-mod deploy;
+pub(crate) mod deploy;
 mod envs;
 
 use super::world::{CApp, CDatabase, CoolifyWorld};

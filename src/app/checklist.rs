@@ -1,0 +1,766 @@
+//! The Checklist pane: runbooks to start, runs to resume, and a run's steps
+//! with what the current one does, its live output and what comes next. Every
+//! change to a run goes through its journal (an effect) and comes back as an
+//! event, so the screen shows exactly what a restart would find.
+
+use super::action::{Effect, ExecContext};
+use super::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
+use super::state::{Level, State};
+use crate::checklist::runbook::{Kind, ParamKind, Runbook, Step, render, render_step};
+use crate::checklist::{Event, Outcome, Run, StepState};
+use crate::input::Command;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    List,
+    Run,
+}
+
+/// The list: open runs first (to resume), then runbooks, then finished runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    Run(usize),
+    Runbook(usize),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    pub lines: Vec<(String, bool)>,
+    /// A wait step: when it gives up, and what it saw last.
+    pub waiting: Option<(DateTime<Utc>, String)>,
+}
+
+pub const LIVE_LINES: usize = 2000;
+
+#[derive(Default)]
+pub struct ChecklistPane {
+    pub loaded: bool,
+    pub view: View,
+    pub runbooks: Vec<(Runbook, String)>,
+    pub errors: Vec<String>,
+    pub runs: Vec<Run>,
+    pub cursor: usize,
+    /// The run shown (its journal).
+    pub active: Option<PathBuf>,
+    pub step_cursor: usize,
+    /// Live output of the step running in each run.
+    pub live: HashMap<PathBuf, Live>,
+    /// Runs with a step executing now.
+    pub running: HashMap<PathBuf, usize>,
+    /// Parameter values as typed, by run id: in memory only (the journal masks secrets).
+    pub values: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl ChecklistPane {
+    pub fn rows(&self) -> Vec<Row> {
+        let mut open: Vec<usize> = (0..self.runs.len()).filter(|&i| self.runs[i].is_open()).collect();
+        open.sort_by(|a, b| self.runs[*b].started.cmp(&self.runs[*a].started));
+        let mut done: Vec<usize> = (0..self.runs.len()).filter(|&i| !self.runs[i].is_open()).collect();
+        done.sort_by(|a, b| self.runs[*b].started.cmp(&self.runs[*a].started));
+        done.truncate(10);
+        open.into_iter().map(Row::Run).chain((0..self.runbooks.len()).map(Row::Runbook)).chain(done.into_iter().map(Row::Run)).collect()
+    }
+
+    pub fn run(&self) -> Option<&Run> {
+        let j = self.active.as_ref()?;
+        self.runs.iter().find(|r| &r.journal == j)
+    }
+
+    fn run_mut(&mut self, journal: &PathBuf) -> Option<&mut Run> {
+        self.runs.iter_mut().find(|r| &r.journal == journal)
+    }
+
+    /// Full parameter values of a run: the journal's, with what was typed this session.
+    pub fn params(&self, run: &Run) -> BTreeMap<String, String> {
+        let mut p = run.params.clone();
+        if let Some(v) = self.values.get(&run.id) {
+            p.extend(v.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        p.insert("run".into(), run.id.clone());
+        p
+    }
+
+    /// Parameters as the journal has them (secrets masked), for the screen.
+    pub fn shown_params(run: &Run) -> BTreeMap<String, String> {
+        let mut p = run.params.clone();
+        p.insert("run".into(), run.id.clone());
+        p
+    }
+}
+
+fn ensure_write(state: &mut State) -> bool {
+    if state.readonly {
+        state.set_message(Level::Warn, "read-only: checklist runs are disabled (viewing and reports work)");
+        return false;
+    }
+    true
+}
+
+/// Loads runbooks and runs the first time the console needs them.
+pub fn load(state: &mut State) -> Vec<Effect> {
+    if state.checklist.loaded {
+        return vec![];
+    }
+    state.checklist.loaded = true;
+    vec![Effect::LoadChecklist]
+}
+
+pub fn on_loaded(state: &mut State, runbooks: Vec<(Runbook, String)>, errors: Vec<String>, runs: Vec<Run>) {
+    let c = &mut state.checklist;
+    c.runbooks = runbooks;
+    c.errors = errors;
+    // Runs started this session stay as they are in memory.
+    for r in runs {
+        if !c.runs.iter().any(|x| x.journal == r.journal) {
+            c.runs.push(r);
+        }
+    }
+    let open: Vec<Run> = c.runs.iter().filter(|r| r.is_open()).cloned().collect();
+    if let Some(r) = open.first() {
+        let at = r
+            .current()
+            .map(|i| format!("step {} of {}: {}", i + 1, r.steps.len(), r.steps[i].step.title))
+            .unwrap_or_else(|| "all steps settled".into());
+        let more = if open.len() > 1 { format!(" (+{} more)", open.len() - 1) } else { String::new() };
+        state.set_message(Level::Warn, format!("unfinished run: {} at {at}{more}: open the Checklist to resume", r.title));
+    } else if let Some(e) = state.checklist.errors.first().cloned() {
+        state.set_message(Level::Error, e);
+    }
+}
+
+pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
+    match state.checklist.view {
+        View::List => list_key(state, cmd),
+        View::Run => run_key(state, cmd),
+    }
+}
+
+fn list_key(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let rows = state.checklist.rows();
+    let c = &mut state.checklist;
+    let n = rows.len();
+    match cmd {
+        Command::Down => c.cursor = (c.cursor + 1).min(n.saturating_sub(1)),
+        Command::Up => c.cursor = c.cursor.saturating_sub(1),
+        Command::Top => c.cursor = 0,
+        Command::Bottom => c.cursor = n.saturating_sub(1),
+        Command::PageDown => c.cursor = (c.cursor + 10).min(n.saturating_sub(1)),
+        Command::PageUp => c.cursor = c.cursor.saturating_sub(10),
+        Command::Refresh => {
+            c.loaded = true;
+            return vec![Effect::LoadChecklist];
+        }
+        Command::Open | Command::RunStep => match rows.get(c.cursor) {
+            Some(Row::Runbook(i)) => {
+                if !ensure_write(state) {
+                    return vec![];
+                }
+                let rb = state.checklist.runbooks[*i].0.clone();
+                state.dialog = Some(Dialog::Form(start_form(state, &rb)));
+                // Zones are checked against the list: load it if it is not.
+                if !state.dns.zones_loaded && state.contexts.hetzner.is_some() {
+                    state.dns.zones_loaded = true;
+                    return vec![Effect::LoadZones];
+                }
+            }
+            Some(Row::Run(i)) => {
+                let j = state.checklist.runs[*i].journal.clone();
+                return open_run(state, j);
+            }
+            None => {}
+        },
+        _ => {}
+    }
+    vec![]
+}
+
+fn start_form(state: &State, rb: &Runbook) -> Form {
+    let fields = rb
+        .params
+        .iter()
+        .map(|p| {
+            let mut hint = p.help.clone();
+            if !p.required {
+                hint = if hint.is_empty() { "optional".into() } else { format!("optional: {hint}") };
+            }
+            let _ = state;
+            Field::new(&p.label, &p.default, &hint)
+        })
+        .collect();
+    let mut f = Form::new(&format!("Start: {}", rb.title), FormKind::StartRun { runbook: rb.name.clone() }, fields);
+    f.note = rb.description.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect();
+    f.note.push(format!("{} steps. Nothing runs until you start each step (x).", rb.steps.len()));
+    f
+}
+
+/// Validates a parameter against what the console knows (servers, apps, zones).
+fn check_value(state: &State, kind: ParamKind, v: &str) -> Result<(), String> {
+    crate::checklist::check_param(kind, v)?;
+    match kind {
+        ParamKind::Server if state.servers.load.loaded_once && !state.servers.table.items().iter().any(|s| s.name == v) => {
+            Err(format!("no server named {v} in the Hetzner context {}", state.context_name()))
+        }
+        ParamKind::App => match &state.coolify {
+            Some(inv) if inv.app_by_name(v).is_none() => Err(format!("no Coolify application named {v}")),
+            _ => Ok(()),
+        },
+        ParamKind::Database => match &state.coolify {
+            Some(inv) if inv.db_by_name(v).is_none() => Err(format!("no Coolify database named {v}")),
+            _ => Ok(()),
+        },
+        ParamKind::Zone if state.dns.zones.total() > 0 && !state.dns.zones.items().iter().any(|z| z.name == v) => {
+            Err(format!("no DNS zone {v} in the Hetzner context {}", state.context_name()))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
+    form.clear_errors();
+    match form.kind.clone() {
+        FormKind::StartRun { runbook } => {
+            let Some(rb) = state.checklist.runbooks.iter().find(|(r, _)| r.name == runbook).map(|(r, _)| r.clone()) else {
+                form.error = Some("the runbook is gone: refresh (C-r)".into());
+                return Err(Box::new(form));
+            };
+            let mut values = BTreeMap::new();
+            for (p, f) in rb.params.iter().zip(form.fields.clone()) {
+                let v = f.value().to_string();
+                if v.is_empty() {
+                    if p.required {
+                        form.set_error(&f.label, "required");
+                    }
+                } else if let Err(e) = check_value(state, p.kind, &v) {
+                    form.set_error(&f.label, e);
+                }
+                values.insert(p.name.clone(), v);
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            let at = Utc::now();
+            let id = crate::checklist::run_id(&rb.name, at);
+            let mut contexts = BTreeMap::new();
+            contexts.insert("hetzner context".to_string(), state.context_name());
+            contexts.insert("coolify instance".to_string(), state.contexts.coolify.clone().unwrap_or_else(|| "none".into()));
+            if let Ok(u) = std::env::var("USER") {
+                contexts.insert("operator".to_string(), u);
+            }
+            let event = crate::checklist::start(&rb, &id, &values, contexts, at);
+            state.checklist.values.insert(id, values);
+            Ok(Then::Effects(vec![Effect::StartRun { event }]))
+        }
+        FormKind::RunSecrets { journal } => {
+            let Some(run) = state.checklist.runs.iter().find(|r| r.journal == journal).cloned() else { return Err(Box::new(form)) };
+            let mut values = BTreeMap::new();
+            for (name, f) in run.masked_params().iter().zip(form.fields.clone()) {
+                let v = f.value().to_string();
+                if v.is_empty() || v.contains("****") {
+                    form.set_error(&f.label, "type the real value (the journal keeps it masked)");
+                }
+                values.insert(name.clone(), v);
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            state.checklist.values.entry(run.id.clone()).or_default().extend(values);
+            state.checklist.view = View::Run;
+            state.checklist.active = Some(journal);
+            Ok(Then::Effects(vec![]))
+        }
+        FormKind::ExportReport { journal } => {
+            let path = form.get("file").to_string();
+            if path.is_empty() {
+                form.set_error("file", "a file name");
+                return Err(Box::new(form));
+            }
+            let Some(run) = state.checklist.runs.iter().find(|r| r.journal == journal) else { return Err(Box::new(form)) };
+            let contents = run.report();
+            let lines = contents.lines().count();
+            Ok(Then::Effects(vec![Effect::WriteFile { path, contents, lines }]))
+        }
+        _ => Err(Box::new(form)),
+    }
+}
+
+fn open_run(state: &mut State, journal: PathBuf) -> Vec<Effect> {
+    let Some(run) = state.checklist.runs.iter().find(|r| r.journal == journal).cloned() else { return vec![] };
+    let c = &mut state.checklist;
+    c.active = Some(journal.clone());
+    c.step_cursor = run.current().unwrap_or(run.steps.len().saturating_sub(1));
+    let typed = c.values.get(&run.id);
+    let missing: Vec<String> = run.masked_params().into_iter().filter(|k| typed.is_none_or(|t| !t.contains_key(k))).collect();
+    if run.is_open() && !missing.is_empty() {
+        // Secrets never reach the journal: they are asked again.
+        let fields =
+            missing.iter().map(|k| Field::new(k, "", &format!("journal: {}", run.params.get(k).cloned().unwrap_or_default()))).collect();
+        let mut f = Form::new(&format!("Resume {}", run.title), FormKind::RunSecrets { journal }, fields);
+        f.note = vec!["These values were masked in the journal. Type them again to go on.".into()];
+        state.dialog = Some(Dialog::Form(f));
+        return vec![];
+    }
+    c.view = View::Run;
+    if run.is_open()
+        && let Some(i) = run.current()
+        && run.steps[i].state == StepState::Unknown
+    {
+        state.set_message(
+            Level::Warn,
+            format!("step {} was running when cutover stopped: check it (v) or mark it (m) before going on", i + 1),
+        );
+    }
+    vec![]
+}
+
+/// Host-like fields of a step, resolved to where cutover connects.
+fn context(state: &State, run: &Run, step: &Step) -> ExecContext {
+    let params = state.checklist.params(run);
+    let mut hosts = BTreeMap::new();
+    if let Ok(v) = serde_json::to_value(step) {
+        collect_hosts(&v, &mut |h| {
+            if !h.is_empty() {
+                hosts.insert(h.to_string(), super::logs_cmd::host(state, h));
+            }
+        });
+    }
+    let servers = state
+        .servers
+        .table
+        .items()
+        .iter()
+        .map(|s| (s.name.clone(), (s.ipv4().map(str::to_string), s.ipv6().map(str::to_string))))
+        .collect();
+    let mut apps = BTreeMap::new();
+    let mut databases = BTreeMap::new();
+    if let Some(inv) = &state.coolify {
+        for a in &inv.applications {
+            apps.insert(a.name.clone(), a.uuid.clone());
+            apps.insert(a.uuid.clone(), a.uuid.clone());
+        }
+        for d in &inv.databases {
+            databases.insert(d.name.clone(), d.uuid.clone());
+            databases.insert(d.uuid.clone(), d.uuid.clone());
+        }
+    }
+    // What must never show: secret parameters and passwords inside URLs.
+    let mut secrets = Vec::new();
+    if let Some(rb) = state.checklist.runbooks.iter().find(|(r, _)| r.name == run.runbook).map(|(r, _)| r) {
+        for p in &rb.params {
+            let v = params.get(&p.name).cloned().unwrap_or_default();
+            if p.kind == ParamKind::Secret && v.len() >= 4 {
+                secrets.push(v.clone());
+            }
+        }
+    }
+    for v in params.values() {
+        if let Some(pw) = url_password(v)
+            && pw.len() >= 4
+        {
+            secrets.push(pw);
+        }
+    }
+    ExecContext { hosts, servers, apps, databases, secrets, params }
+}
+
+fn collect_hosts(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("host" | "source_host" | "target_host", serde_json::Value::String(h)) => f(h),
+                    _ => collect_hosts(x, f),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_hosts(x, f)),
+        _ => {}
+    }
+}
+
+fn url_password(v: &str) -> Option<String> {
+    let (_, rest) = v.split_once("://")?;
+    let userinfo = rest.split_once('@')?.0;
+    let pw = userinfo.split_once(':')?.1;
+    (!pw.is_empty() && pw != "****").then(|| pw.to_string())
+}
+
+fn run_key(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let Some(run) = state.checklist.run().cloned() else {
+        state.checklist.view = View::List;
+        return vec![];
+    };
+    let n = run.steps.len();
+    let c = &mut state.checklist;
+    let running = c.running.get(&run.journal).copied();
+    match cmd {
+        Command::Back => c.view = View::List,
+        Command::Down => c.step_cursor = (c.step_cursor + 1).min(n.saturating_sub(1)),
+        Command::Up => c.step_cursor = c.step_cursor.saturating_sub(1),
+        Command::Top => c.step_cursor = 0,
+        Command::Bottom => c.step_cursor = n.saturating_sub(1),
+        Command::PageDown => c.step_cursor = (c.step_cursor + 10).min(n.saturating_sub(1)),
+        Command::PageUp => c.step_cursor = c.step_cursor.saturating_sub(10),
+        Command::Open => {
+            if let Some(i) = run.current() {
+                c.step_cursor = i;
+            }
+        }
+        Command::CancelStep => match running {
+            Some(_) => return vec![Effect::CancelStep { journal: run.journal.clone() }],
+            None => state.set_message(Level::Info, "no step is running"),
+        },
+        Command::ExportReport => {
+            let f = Form::new(
+                "Export the run as a report",
+                FormKind::ExportReport { journal: run.journal.clone() },
+                vec![Field::new("file", &format!("cutover-{}.md", run.id), "markdown")],
+            );
+            state.dialog = Some(Dialog::Form(f));
+        }
+        Command::AbandonRun => {
+            if !ensure_write(state) || !run.is_open() {
+                return vec![];
+            }
+            let c = Confirm::new(
+                &format!("Abandon {}", run.title),
+                vec![
+                    format!("- run {} ({} of {} steps settled)", run.id, run.done_count(), run.steps.len()),
+                    "  The journal stays; the run is no longer offered for resuming.".into(),
+                ],
+                &state.coolify_ctx_line(),
+                vec![Effect::Journal {
+                    journal: run.journal.clone(),
+                    event: Event::Abandoned { at: Utc::now(), reason: "abandoned by the operator".into() },
+                }],
+            )
+            .typed(&run.id);
+            state.dialog = Some(Dialog::Confirm(c));
+        }
+        Command::RunStep | Command::SkipStep | Command::VerifyStep | Command::MarkStep => {
+            if running.is_some() {
+                state.set_message(Level::Info, "a step is running: wait for it, or cancel it (C-c)");
+                return vec![];
+            }
+            if !run.is_open() {
+                state.set_message(Level::Info, "this run is over; export its report (E)");
+                return vec![];
+            }
+            let Some(i) = run.current() else {
+                state.set_message(Level::Ok, "every step is settled");
+                return vec![];
+            };
+            if state.checklist.step_cursor != i {
+                state.checklist.step_cursor = i;
+                state.set_message(Level::Info, format!("the next step is {}: {}", i + 1, run.steps[i].step.title));
+                return vec![];
+            }
+            if cmd != Command::VerifyStep && !ensure_write(state) {
+                return vec![];
+            }
+            return step_command(state, &run, i, cmd);
+        }
+        Command::Refresh => {}
+        _ => {}
+    }
+    vec![]
+}
+
+impl State {
+    /// The contexts a checklist step may touch, for confirmations.
+    pub fn coolify_ctx_line(&self) -> String {
+        format!("hetzner {}, {}", self.context_name(), self.coolify_name())
+    }
+}
+
+fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Effect> {
+    let sr = &run.steps[i];
+    let shown = render_step(&sr.step, &ChecklistPane::shown_params(run));
+    let params = state.checklist.params(run);
+    let real = render_step(&sr.step, &params);
+    let ctx_line = state.coolify_ctx_line();
+    let journal = run.journal.clone();
+    let finish = |outcome: Outcome, notes: Vec<String>| Effect::Journal {
+        journal: journal.clone(),
+        event: Event::StepFinished { step: i, at: Utc::now(), outcome, output: vec![], notes },
+    };
+    match cmd {
+        Command::SkipStep => {
+            let mut c = Confirm::new(
+                &format!("Skip: {}", shown.title),
+                vec![format!("~ step {} -> skipped", i + 1), format!("  {}", shown.summary())],
+                &ctx_line,
+                vec![finish(Outcome::Skipped { reason: "skipped by the operator".into() }, vec![])],
+            );
+            if sr.state == StepState::Unknown {
+                c = c.warn("Its outcome is unknown: skipping says nothing about what it did.");
+            }
+            state.dialog = Some(Dialog::Confirm(c));
+            vec![]
+        }
+        Command::MarkStep => {
+            if !matches!(sr.state, StepState::Unknown | StepState::Failed { .. }) {
+                state.set_message(Level::Info, "only an unknown or failed step can be marked");
+                return vec![];
+            }
+            let resolved = |outcome: Outcome, how: &str| Effect::Journal {
+                journal: journal.clone(),
+                event: Event::Resolved { step: i, at: Utc::now(), outcome, how: how.to_string() },
+            };
+            let item = |label: &str, detail: &str, e: Effect| {
+                let c = Confirm::new(
+                    &format!("{label}: {}", shown.title),
+                    vec![format!("~ step {}: {} -> {label}", i + 1, sr.state.label())],
+                    &ctx_line,
+                    vec![e],
+                )
+                .warn("You vouch for it: the journal says the operator decided.")
+                .typed(&sr.step.id);
+                MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+            };
+            let items = vec![
+                item("Mark done", "I checked: it took effect", resolved(Outcome::Done, "marked done by the operator")),
+                item(
+                    "Mark failed",
+                    "it did not take effect",
+                    resolved(
+                        Outcome::Failed { message: "marked failed by the operator".into(), retryable: sr.step.retryable() },
+                        "marked failed by the operator",
+                    ),
+                ),
+            ];
+            state.dialog = Some(Dialog::Menu(Menu { title: format!("Step {}: {}", i + 1, shown.title), items, cursor: 0 }));
+            vec![]
+        }
+        Command::VerifyStep => {
+            if sr.state != StepState::Unknown {
+                state.set_message(Level::Info, "verify settles a step whose outcome is unknown; run the step (x) instead");
+                return vec![];
+            }
+            if crate::runtime::checklist_jobs::settling_check(&real).is_none() {
+                state.set_message(Level::Warn, "this step has nothing to check it by: check by hand, then mark it (m)");
+                return vec![];
+            }
+            exec(state, run, i, &real, true)
+        }
+        _ => {
+            // Run the step.
+            match &sr.state {
+                StepState::Unknown if sr.step.destructive => {
+                    state.set_message(Level::Warn, "a destructive step is never re-run blindly: check it (v) or mark it (m)");
+                    return vec![];
+                }
+                StepState::Unknown if !sr.step.retryable() => {
+                    state.set_message(Level::Warn, "this step may not run twice: check it (v) or mark it (m)");
+                    return vec![];
+                }
+                StepState::Failed { retryable: false, .. } => {
+                    state.set_message(Level::Warn, "this step failed and may not run again: mark it (m) or skip it (S)");
+                    return vec![];
+                }
+                _ => {}
+            }
+            match sr.step.kind() {
+                Kind::Manual => {
+                    let mut lines: Vec<String> = shown.text.lines().map(|l| format!("  {l}")).collect();
+                    lines.insert(0, format!("~ step {}: {} -> done", i + 1, shown.title));
+                    let c = Confirm::new(
+                        &format!("Done: {}", shown.title),
+                        lines,
+                        &ctx_line,
+                        vec![finish(Outcome::Done, vec!["confirmed by the operator".into()])],
+                    );
+                    state.dialog = Some(Dialog::Confirm(c));
+                    vec![]
+                }
+                Kind::Gate => {
+                    let want = real.gate.as_ref().map(|g| g.confirm.clone()).unwrap_or_default();
+                    let mut lines: Vec<String> = shown.text.lines().map(|l| format!("  {l}")).collect();
+                    lines.insert(0, format!("~ {}", shown.title));
+                    let c = Confirm::new(
+                        &shown.title,
+                        lines,
+                        &ctx_line,
+                        vec![finish(Outcome::Done, vec![format!("confirmed by typing `{want}`")])],
+                    )
+                    .warn("What follows changes production.")
+                    .typed(&want);
+                    state.dialog = Some(Dialog::Confirm(c));
+                    vec![]
+                }
+                _ if sr.step.destructive && !after_gate(run, i) => {
+                    let c = Confirm::new(&format!("Run: {}", shown.title), vec![format!("~ {}", shown.summary())], &ctx_line, vec![])
+                        .warn("A destructive step.")
+                        .typed(&sr.step.id);
+                    let mut c = c;
+                    c.on_yes = exec(state, run, i, &real, false);
+                    state.checklist.running.remove(&run.journal);
+                    state.dialog = Some(Dialog::Confirm(c));
+                    vec![]
+                }
+                _ if matches!(sr.state, StepState::Unknown) => {
+                    let c = Confirm::new(
+                        &format!("Run again: {}", shown.title),
+                        vec![format!("~ {}", shown.summary()), "  It was running when cutover stopped; it is safe to repeat.".into()],
+                        &ctx_line,
+                        vec![],
+                    );
+                    let mut c = c;
+                    c.on_yes = exec(state, run, i, &real, false);
+                    state.checklist.running.remove(&run.journal);
+                    state.dialog = Some(Dialog::Confirm(c));
+                    vec![]
+                }
+                _ => exec(state, run, i, &real, false),
+            }
+        }
+    }
+}
+
+/// A destructive step right after a gate the operator passed.
+fn after_gate(run: &Run, i: usize) -> bool {
+    i > 0 && run.steps[i - 1].step.kind() == Kind::Gate && run.steps[i - 1].state == StepState::Done
+}
+
+fn exec(state: &mut State, run: &Run, i: usize, real: &Step, settle: bool) -> Vec<Effect> {
+    let ctx = context(state, run, real);
+    state.checklist.running.insert(run.journal.clone(), i);
+    state.checklist.live.insert(run.journal.clone(), Live::default());
+    vec![Effect::ExecStep {
+        journal: run.journal.clone(),
+        index: i,
+        template: Box::new(run.steps[i].step.clone()),
+        step: Box::new(real.clone()),
+        ctx: Box::new(ctx),
+        settle,
+    }]
+}
+
+/// A journaled event arrived: fold it into the run.
+pub fn on_event(state: &mut State, journal: PathBuf, result: Result<Event, String>) -> Vec<Effect> {
+    let ev = match result {
+        Ok(e) => e,
+        Err(e) => {
+            state.checklist.running.remove(&journal);
+            state.set_message(Level::Error, e);
+            return vec![];
+        }
+    };
+    let c = &mut state.checklist;
+    let Some(run) = c.run_mut(&journal) else { return vec![] };
+    run.apply(&ev);
+    let run = run.clone();
+    let title = run.title.clone();
+    let mut msg = None;
+    match &ev {
+        Event::StepStarted { step, .. } => {
+            c.running.insert(journal.clone(), *step);
+        }
+        Event::StepFinished { step, outcome, .. } | Event::Resolved { step, outcome, .. } => {
+            c.running.remove(&journal);
+            let name = run.steps.get(*step).map(|s| shown_text(&run, &s.step.title)).unwrap_or_default();
+            msg = Some(match outcome {
+                Outcome::Done => (Level::Ok, format!("step {}: {name}: done", step + 1)),
+                Outcome::Failed { message, .. } => (Level::Error, format!("step {}: {name}: {message}", step + 1)),
+                Outcome::Skipped { .. } => (Level::Info, format!("step {}: {name}: skipped", step + 1)),
+            });
+        }
+        Event::Abandoned { .. } => msg = Some((Level::Warn, format!("{title}: abandoned"))),
+        Event::Finished { .. } => msg = Some((Level::Ok, format!("{title}: every step done; export the report with E"))),
+        _ => {}
+    }
+    if state.checklist.active.as_ref() == Some(&journal)
+        && let Some(i) = run.current()
+        && !matches!(ev, Event::StepStarted { .. } | Event::StepsInserted { .. })
+    {
+        state.checklist.step_cursor = i;
+    }
+    if let Some((l, m)) = msg {
+        state.set_message(l, m);
+    }
+    let mut effects = Vec::new();
+    // An API step changed the world: the panes showing it reload.
+    if let Event::StepFinished { step, .. } = &ev
+        && run.steps.get(*step).is_some_and(|s| s.step.kind() == Kind::Api)
+    {
+        effects.extend(reload_after_api(state));
+    }
+    // The last step settled: the run is finished.
+    if run.is_open() && run.all_settled() && matches!(ev, Event::StepFinished { .. } | Event::Resolved { .. }) {
+        effects.push(Effect::Journal { journal, event: Event::Finished { at: Utc::now() } });
+    }
+    effects
+}
+
+fn reload_after_api(state: &State) -> Vec<Effect> {
+    let mut e = Vec::new();
+    if state.contexts.coolify.is_some() {
+        e.push(Effect::LoadCoolify);
+        if let Some((app, _)) = &state.deployments.envs {
+            e.push(Effect::LoadEnvs { app: app.clone() });
+        }
+    }
+    if state.dns.zones_loaded {
+        e.push(Effect::LoadZones);
+        if let Some(z) = &state.dns.zone {
+            e.push(Effect::LoadRrsets { zone: z.clone() });
+        }
+    }
+    if state.firewalls.loaded {
+        e.push(Effect::LoadFirewalls);
+    }
+    e
+}
+
+pub fn on_created(state: &mut State, r: Result<Run, String>) -> Vec<Effect> {
+    match r {
+        Ok(run) => {
+            state.set_message(Level::Ok, format!("run {} started: {} steps; x runs the next one", run.id, run.steps.len()));
+            let j = run.journal.clone();
+            state.checklist.runs.push(run);
+            state.checklist.view = View::Run;
+            state.checklist.active = Some(j);
+            state.checklist.step_cursor = state.checklist.run().and_then(Run::current).unwrap_or(0);
+        }
+        Err(e) => state.set_message(Level::Error, e),
+    }
+    vec![]
+}
+
+pub fn on_output(state: &mut State, journal: PathBuf, lines: Vec<(String, bool)>) {
+    let live = state.checklist.live.entry(journal).or_default();
+    live.lines.extend(lines);
+    if live.lines.len() > LIVE_LINES {
+        let cut = live.lines.len() - LIVE_LINES;
+        live.lines.drain(..cut);
+    }
+}
+
+pub fn on_waiting(state: &mut State, journal: PathBuf, deadline: DateTime<Utc>, status: String) {
+    state.checklist.live.entry(journal).or_default().waiting = Some((deadline, status));
+}
+
+/// The step as the screen shows it: parameters rendered, secrets masked.
+pub fn shown_step(run: &Run, i: usize) -> Option<Step> {
+    run.steps.get(i).map(|s| render_step(&s.step, &ChecklistPane::shown_params(run)))
+}
+
+/// Renders a text with the run's (masked) parameters.
+pub fn shown_text(run: &Run, s: &str) -> String {
+    render(s, &ChecklistPane::shown_params(run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_url_parameters_are_secrets() {
+        assert_eq!(url_password("postgres://shop:s3cret@db:5432/shop").as_deref(), Some("s3cret"));
+        assert_eq!(url_password("postgres://shop@db/shop"), None);
+        assert_eq!(url_password("postgres://shop:****@db/shop"), None);
+    }
+}

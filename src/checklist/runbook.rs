@@ -1,0 +1,734 @@
+//! A runbook: a TOML file of typed parameters and ordered steps. Step fields may
+//! hold `{param}` placeholders, filled in when a step runs (so the journal keeps
+//! the templates, never a password that a parameter carried).
+
+use crate::config::source::{SourceError, parse_toml};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub params: Vec<Param>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub kind: ParamKind,
+    #[serde(default)]
+    pub default: String,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a parameter holds, checked when a run starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamKind {
+    #[default]
+    Text,
+    /// A Hetzner server of the active context.
+    Server,
+    /// A Coolify application (name or uuid).
+    App,
+    /// A Coolify database (name or uuid).
+    Database,
+    /// A DNS zone of the active context.
+    Zone,
+    /// A host name like `new.example.com`.
+    Domain,
+    /// A URL; a password in it is kept out of the journal.
+    Url,
+    /// Where to run commands: a server name, a Coolify server or an ssh_config alias.
+    Host,
+    /// An IP address.
+    Ip,
+    Number,
+    /// Never written to disk; asked again when a run resumes.
+    Secret,
+}
+
+/// One step. Which kind it is follows from the table present (`ssh`, `api`,
+/// `verify`, `wait`, `gate`, `django`); with none it is a manual step whose
+/// `text` the operator follows and confirms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// Deletes or overwrites something: gated, never re-run blindly.
+    #[serde(default)]
+    pub destructive: bool,
+    /// May run again after a failure (default: unless destructive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<bool>,
+    /// Skipped when this renders empty (an optional parameter left blank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// What tells whether the step took effect, when that is unknown (cutover
+    /// stopped while it ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Ssh>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<Check>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub django: Option<Django>,
+}
+
+/// The kinds, for display and dispatch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Manual,
+    Ssh,
+    Api,
+    Verify,
+    Wait,
+    Gate,
+    Django,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Manual => "manual",
+            Kind::Ssh => "ssh",
+            Kind::Api => "api",
+            Kind::Verify => "verify",
+            Kind::Wait => "wait",
+            Kind::Gate => "gate",
+            Kind::Django => "django",
+        }
+    }
+}
+
+impl Step {
+    pub fn kind(&self) -> Kind {
+        if self.ssh.is_some() {
+            Kind::Ssh
+        } else if self.api.is_some() {
+            Kind::Api
+        } else if self.verify.is_some() {
+            Kind::Verify
+        } else if self.wait.is_some() {
+            Kind::Wait
+        } else if self.gate.is_some() {
+            Kind::Gate
+        } else if self.django.is_some() {
+            Kind::Django
+        } else {
+            Kind::Manual
+        }
+    }
+
+    pub fn retryable(&self) -> bool {
+        self.retry.unwrap_or(!self.destructive)
+    }
+
+    fn kinds_present(&self) -> usize {
+        [self.ssh.is_some(), self.api.is_some(), self.verify.is_some(), self.wait.is_some(), self.gate.is_some(), self.django.is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count()
+    }
+
+    /// One line saying what the step does.
+    pub fn summary(&self) -> String {
+        match self.kind() {
+            Kind::Manual => "confirm when done".into(),
+            Kind::Ssh => self.ssh.as_ref().map(|s| format!("on {}: {}", s.host, s.command)).unwrap_or_default(),
+            Kind::Api => self.api.as_ref().map(ApiAction::summary).unwrap_or_default(),
+            Kind::Verify => self.verify.as_ref().map(Check::summary).unwrap_or_default(),
+            Kind::Wait => self.wait.as_ref().map(|w| format!("wait up to {} until {}", w.timeout, w.check.summary())).unwrap_or_default(),
+            Kind::Gate => self.gate.as_ref().map(|g| format!("type `{}` to go on", g.confirm)).unwrap_or_default(),
+            Kind::Django => self.django.as_ref().map(Django::summary).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ssh {
+    pub host: String,
+    pub command: String,
+    /// The exit status that means success.
+    #[serde(default)]
+    pub exit: u32,
+    /// How long the command may run (`30m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Reads progress from the output of `pg_dump -v` or `pg_restore -v`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    PgDump,
+    PgRestore,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// What the operator must type (the target's name).
+    pub confirm: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    pub check: Check,
+    /// `30m`, `2h`.
+    pub timeout: String,
+    #[serde(default = "default_interval")]
+    pub interval: String,
+}
+
+fn default_interval() -> String {
+    "10s".into()
+}
+
+/// Calls of the Hetzner and Coolify APIs a runbook can make.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ApiAction {
+    /// Sets an RRSet's records (created if missing): `values`, or the addresses of `server`.
+    DnsSet {
+        zone: String,
+        name: String,
+        #[serde(rename = "type")]
+        rtype: String,
+        #[serde(default)]
+        values: Vec<String>,
+        #[serde(default)]
+        server: Option<String>,
+        #[serde(default)]
+        ttl: Option<u32>,
+    },
+    DnsTtl {
+        zone: String,
+        name: String,
+        #[serde(rename = "type")]
+        rtype: String,
+        ttl: u32,
+    },
+    DnsDelete {
+        zone: String,
+        name: String,
+        #[serde(rename = "type")]
+        rtype: String,
+    },
+    DomainAdd {
+        app: String,
+        domain: String,
+    },
+    DomainRemove {
+        app: String,
+        domain: String,
+    },
+    /// Sets a variable; its old value goes to the journal (passwords masked).
+    EnvSet {
+        app: String,
+        key: String,
+        value: String,
+    },
+    /// Adds an item to a list variable (`ALLOWED_HOSTS`) unless it is there.
+    EnvAppend {
+        app: String,
+        key: String,
+        value: String,
+        #[serde(default = "comma")]
+        separator: String,
+    },
+    Deploy {
+        app: String,
+    },
+    Backup {
+        database: String,
+    },
+    /// Adds a rule: `port`/tcp from the addresses of `server`.
+    FirewallAllow {
+        firewall: String,
+        port: String,
+        server: String,
+    },
+    /// Replaces every rule with one: `port`/tcp from `ip` only.
+    FirewallOnly {
+        firewall: String,
+        #[serde(default = "ssh_port")]
+        port: String,
+        ip: String,
+    },
+}
+
+fn comma() -> String {
+    ",".into()
+}
+
+fn ssh_port() -> String {
+    "22".into()
+}
+
+impl ApiAction {
+    pub fn summary(&self) -> String {
+        match self {
+            ApiAction::DnsSet { zone, name, rtype, values, server, ttl } => format!(
+                "DNS {name}.{zone} {rtype} -> {}{}",
+                server.as_ref().map(|s| format!("the addresses of {s}")).unwrap_or_else(|| values.join(" ")),
+                ttl.map(|t| format!(" (TTL {t})")).unwrap_or_default()
+            ),
+            ApiAction::DnsTtl { zone, name, rtype, ttl } => format!("DNS {name}.{zone} {rtype}: TTL {ttl}"),
+            ApiAction::DnsDelete { zone, name, rtype } => format!("DNS {name}.{zone} {rtype}: delete"),
+            ApiAction::DomainAdd { app, domain } => format!("Coolify {app}: add domain {domain}"),
+            ApiAction::DomainRemove { app, domain } => format!("Coolify {app}: remove domain {domain}"),
+            ApiAction::EnvSet { app, key, .. } => format!("Coolify {app}: set {key}"),
+            ApiAction::EnvAppend { app, key, value, .. } => format!("Coolify {app}: add {value} to {key}"),
+            ApiAction::Deploy { app } => format!("Coolify {app}: deploy and follow"),
+            ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
+            ApiAction::FirewallAllow { firewall, port, server } => format!("firewall {firewall}: allow tcp/{port} from {server}"),
+            ApiAction::FirewallOnly { firewall, port, ip } => format!("firewall {firewall}: only tcp/{port} from {ip}"),
+        }
+    }
+}
+
+/// Something that can be checked (a `verify` step, a `wait` step's condition,
+/// or how to settle a step whose outcome is unknown).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    Http {
+        url: String,
+        #[serde(default = "ok_status")]
+        status: u16,
+        #[serde(default)]
+        contains: Option<String>,
+        /// Connect to this Hetzner server instead of what DNS says (like curl --resolve).
+        #[serde(default)]
+        server: Option<String>,
+        #[serde(default)]
+        connect_to: Option<String>,
+    },
+    Tls {
+        host: String,
+        #[serde(default = "https_port")]
+        port: u16,
+        #[serde(default = "min_days")]
+        min_days: i64,
+        #[serde(default)]
+        server: Option<String>,
+        #[serde(default)]
+        connect_to: Option<String>,
+    },
+    /// The authoritative name servers all answer `values` (or the addresses of `server`).
+    Dns {
+        name: String,
+        #[serde(rename = "type")]
+        rtype: String,
+        #[serde(default)]
+        values: Vec<String>,
+        #[serde(default)]
+        server: Option<String>,
+    },
+    /// Exact row counts per table equal on both sides, and checksums of `checksum` tables.
+    RowCounts {
+        source_host: String,
+        source_url: String,
+        target_host: String,
+        target_url: String,
+        /// Comma-separated tables to compare row by row (md5 of the ordered rows).
+        #[serde(default)]
+        checksum: String,
+    },
+    Command {
+        host: String,
+        command: String,
+        #[serde(default)]
+        matches: Option<String>,
+        #[serde(default)]
+        exit: u32,
+    },
+    /// `migrate --check`: nothing left to apply.
+    Migrated(DjangoAt),
+}
+
+fn ok_status() -> u16 {
+    200
+}
+fn https_port() -> u16 {
+    443
+}
+fn min_days() -> i64 {
+    14
+}
+
+impl Check {
+    pub fn summary(&self) -> String {
+        match self {
+            Check::Http { url, status, server, connect_to, .. } => format!(
+                "GET {url} answers {status}{}",
+                server.as_ref().or(connect_to.as_ref()).map(|s| format!(" (connecting to {s})")).unwrap_or_default()
+            ),
+            Check::Tls { host, port, min_days, .. } => format!("TLS certificate of {host}:{port} valid for {min_days}+ days"),
+            Check::Dns { name, rtype, values, server } => format!(
+                "DNS {name} {rtype} = {} on every authoritative server",
+                server.as_ref().map(|s| format!("the addresses of {s}")).unwrap_or_else(|| values.join(" "))
+            ),
+            Check::RowCounts { source_host, target_host, .. } => format!("row counts equal on {source_host} and {target_host}"),
+            Check::Command { host, command, .. } => format!("on {host}: {command}"),
+            Check::Migrated(at) => format!("on {}: manage.py migrate --check", at.host),
+        }
+    }
+}
+
+/// Where a Django project runs: a directory on a host, or an application's container.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DjangoAt {
+    pub host: String,
+    /// The project directory (where manage.py is), on the host or in the container.
+    #[serde(default = "dot")]
+    pub dir: String,
+    #[serde(default = "python")]
+    pub python: String,
+    /// `KEY=value` pairs set for manage.py (`DATABASE_URL=...`).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Run inside this Coolify application's container (docker exec).
+    #[serde(default)]
+    pub container: Option<String>,
+}
+
+fn dot() -> String {
+    ".".into()
+}
+fn python() -> String {
+    "python3".into()
+}
+
+/// Apply pending migrations one at a time: the plan is read when the step runs,
+/// and each migration gets a lint step, a gate when the lint finds something,
+/// and its own migrate step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Django {
+    pub host: String,
+    #[serde(default = "dot")]
+    pub dir: String,
+    #[serde(default = "python")]
+    pub python: String,
+    #[serde(default)]
+    pub env: Vec<String>,
+    #[serde(default)]
+    pub container: Option<String>,
+    /// Only this app's migrations (default: all).
+    #[serde(default)]
+    pub app: Option<String>,
+    #[serde(default = "lock_timeout")]
+    pub lock_timeout: String,
+    #[serde(default = "statement_timeout")]
+    pub statement_timeout: String,
+    #[serde(default = "pg_version")]
+    pub pg_version: String,
+    /// Set by cutover on the steps it inserts: which migration and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<DjangoAction>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DjangoAction {
+    Plan,
+    Lint,
+    Migrate,
+}
+
+fn lock_timeout() -> String {
+    "5s".into()
+}
+fn statement_timeout() -> String {
+    "15min".into()
+}
+fn pg_version() -> String {
+    "15".into()
+}
+
+impl Django {
+    pub fn at(&self) -> DjangoAt {
+        DjangoAt {
+            host: self.host.clone(),
+            dir: self.dir.clone(),
+            python: self.python.clone(),
+            env: self.env.clone(),
+            container: self.container.clone(),
+        }
+    }
+
+    pub fn action(&self) -> DjangoAction {
+        self.action.unwrap_or(DjangoAction::Plan)
+    }
+
+    pub fn summary(&self) -> String {
+        match (self.action(), &self.migration) {
+            (DjangoAction::Lint, Some(m)) => format!("sqlmigrate {m}, lint the SQL"),
+            (DjangoAction::Migrate, Some(m)) => {
+                format!("migrate {m} (lock_timeout {}, statement_timeout {})", self.lock_timeout, self.statement_timeout)
+            }
+            _ => format!("on {}: list pending migrations{}", self.host, self.app.as_ref().map(|a| format!(" of {a}")).unwrap_or_default()),
+        }
+    }
+}
+
+/// Parameters every runbook has without declaring them.
+pub const BUILTIN_PARAMS: &[&str] = &["run"];
+
+impl Runbook {
+    /// Parses and checks a runbook file's text.
+    pub fn parse(path: &Path, text: &str) -> Result<Runbook, SourceError> {
+        let rb: Runbook = parse_toml(path, text)?;
+        let at = |needle: &str| text.find(needle).unwrap_or(0);
+        let err = |needle: &str, msg: String| SourceError::at_offset(path, text, at(needle), msg);
+        if rb.steps.is_empty() {
+            return Err(err("name", "a runbook needs at least one [[steps]]".into()));
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        for s in &rb.steps {
+            if ids.contains(&s.id.as_str()) {
+                return Err(err(&format!("\"{}\"", s.id), format!("step id `{}` is used twice", s.id)));
+            }
+            ids.push(&s.id);
+            if s.kinds_present() > 1 {
+                return Err(err(
+                    &format!("\"{}\"", s.id),
+                    format!("step `{}` has more than one of ssh, api, verify, wait, gate, django", s.id),
+                ));
+            }
+            if let Some(w) = &s.wait {
+                for d in [&w.timeout, &w.interval] {
+                    if humantime::parse_duration(d).is_err() {
+                        return Err(err(d, format!("step `{}`: `{d}` is not a duration like 30s, 10m, 2h", s.id)));
+                    }
+                }
+            }
+            if let Some(t) = s.ssh.as_ref().and_then(|x| x.timeout.as_ref())
+                && humantime::parse_duration(t).is_err()
+            {
+                return Err(err(t, format!("step `{}`: `{t}` is not a duration like 30s, 10m, 2h", s.id)));
+            }
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for p in &rb.params {
+            if names.contains(&p.name.as_str()) {
+                return Err(err(&format!("\"{}\"", p.name), format!("parameter `{}` is declared twice", p.name)));
+            }
+            names.push(&p.name);
+        }
+        // Every placeholder names a parameter (comments aside; offsets kept).
+        let code: String = text
+            .split_inclusive('\n')
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    l.chars().map(|c| if c == '\n' { "\n".to_string() } else { " ".repeat(c.len_utf8()) }).collect()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        for (start, name) in placeholders(&code) {
+            if !names.contains(&name.as_str()) && !BUILTIN_PARAMS.contains(&name.as_str()) {
+                return Err(SourceError::at_offset(path, text, start, format!("`{{{name}}}` is not a parameter of this runbook")));
+            }
+        }
+        Ok(rb)
+    }
+
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// `{name}` placeholders in a text, with their byte offsets.
+pub fn placeholders(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'{' {
+            let rest = &text[i + 1..];
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            if let Some(e) = end
+                && e > 0
+                && rest.as_bytes()[e] == b'}'
+                && rest.as_bytes()[0].is_ascii_alphabetic()
+            {
+                out.push((i, rest[..e].to_string()));
+                i += e + 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Fills `{name}` placeholders.
+pub fn render(s: &str, params: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (at, name) in placeholders(s) {
+        if let Some(v) = params.get(&name) {
+            out.push_str(&s[last..at]);
+            out.push_str(v);
+            last = at + name.len() + 2;
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+/// A step with every string field rendered.
+pub fn render_step(step: &Step, params: &BTreeMap<String, String>) -> Step {
+    fn walk(v: &mut serde_json::Value, params: &BTreeMap<String, String>) {
+        match v {
+            serde_json::Value::String(s) => *s = render(s, params),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, params)),
+            serde_json::Value::Object(m) => m.values_mut().for_each(|x| walk(x, params)),
+            _ => {}
+        }
+    }
+    let Ok(mut v) = serde_json::to_value(step) else { return step.clone() };
+    walk(&mut v, params);
+    serde_json::from_value(v).unwrap_or_else(|_| step.clone())
+}
+
+/// The runbooks that ship with cutover (as data, like user runbooks).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("move-site.toml", include_str!("runbooks/move-site.toml")),
+    ("move-database.toml", include_str!("runbooks/move-database.toml")),
+    ("django-migrate.toml", include_str!("runbooks/django-migrate.toml")),
+    ("refresh-preview-db.toml", include_str!("runbooks/refresh-preview-db.toml")),
+];
+
+/// Built-in runbooks, then the user's (`dir/*.toml`); a user runbook with a
+/// built-in's name replaces it. Malformed files are reported, not fatal.
+pub fn load_all(dir: Option<&Path>) -> (Vec<(Runbook, String)>, Vec<SourceError>) {
+    let mut out: Vec<(Runbook, String)> = Vec::new();
+    let mut errors = Vec::new();
+    for (file, text) in BUILTIN {
+        match Runbook::parse(Path::new(&format!("(built-in)/{file}")), text) {
+            Ok(rb) => out.push((rb, "built-in".into())),
+            Err(e) => errors.push(e),
+        }
+    }
+    let Some(dir) = dir else { return (out, errors) };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .unwrap_or_default();
+    files.sort();
+    for path in files {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(SourceError::new(&path, 1, 1, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match Runbook::parse(&path, &text) {
+            Ok(rb) => {
+                out.retain(|(x, _)| x.name != rb.name);
+                out.push((rb, path.display().to_string()));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (out, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_runbooks_parse() {
+        let (all, errors) = load_all(None);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<&str> = all.iter().map(|(r, _)| r.name.as_str()).collect();
+        assert_eq!(names, ["move-site", "move-database", "django-migrate", "refresh-preview-db"]);
+    }
+
+    #[test]
+    fn malformed_runbooks_name_file_line_and_reason() {
+        let p = Path::new("rb.toml");
+        let e = Runbook::parse(
+            p,
+            "name = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n[steps.ssh]\nhost = \"h\"\ncommand = \"{nope}\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (8, 12), "{e}");
+        assert!(e.message.contains("`{nope}` is not a parameter"), "{e}");
+        let e =
+            Runbook::parse(p, "name = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n[steps.api.dns_explode]\nzone = \"z\"\n")
+                .unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("dns_explode"), "{e}");
+        let e = Runbook::parse(p, "name = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n[steps.wait]\ntimeout = \"soon\"\n[steps.wait.check.command]\nhost = \"h\"\ncommand = \"true\"\n").unwrap_err();
+        assert!(e.message.contains("`soon` is not a duration"), "{e}");
+        let e = Runbook::parse(p, "name = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\ncolour = 1\n").unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+    }
+
+    #[test]
+    fn rendering_fills_every_field() {
+        let mut params = BTreeMap::new();
+        params.insert("db".to_string(), "shop".to_string());
+        params.insert("host".to_string(), "db-1".to_string());
+        let s = Step {
+            id: "x".into(),
+            title: "Dump {db}".into(),
+            text: String::new(),
+            destructive: false,
+            retry: None,
+            when: None,
+            check: None,
+            ssh: Some(Ssh { host: "{host}".into(), command: "pg_dump {db} {unknown}".into(), exit: 0, timeout: None, progress: None }),
+            api: None,
+            verify: None,
+            wait: None,
+            gate: None,
+            django: None,
+        };
+        let r = render_step(&s, &params);
+        assert_eq!(r.title, "Dump shop");
+        assert_eq!(r.ssh.unwrap().command, "pg_dump shop {unknown}");
+        assert_eq!(render("{a}{b} {", &BTreeMap::new()), "{a}{b} {");
+    }
+}

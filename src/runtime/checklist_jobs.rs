@@ -1,0 +1,979 @@
+//! Runs checklist steps. Each step's start and end are appended to the run's
+//! journal (and fsynced) before the console hears of them, so what the console
+//! shows is always what a restart will find.
+
+use super::jobs::{Services, env_of, resolve_target};
+use crate::app::Action;
+use crate::app::action::{Effect, ExecContext};
+use crate::app::logs::HostRef;
+use crate::checklist::runbook::{self, ApiAction, Check, DjangoAction, DjangoAt, Kind, Progress, Step};
+use crate::checklist::{Event, Journal, Outcome, Run};
+use crate::coolify::redact::{mask_value, redact};
+use crate::django::{self, MigrateEvent, MigrateParser};
+use crate::hetzner::model::Rule;
+use crate::logs::LineSplitter;
+use crate::logs::sanitize::sanitize;
+use crate::ssh::quote::{PID_MARK, docker_exec, find_container, pick_container, sh, with_pid};
+use crate::ssh::{ExecEvent, Exit, Session};
+use crate::verify::{rows, web};
+use chrono::Utc;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Lines of a step's output kept in the journal and the report.
+const TAIL: usize = 200;
+
+pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
+    match effect {
+        Effect::LoadChecklist => {
+            let (runbooks, errs) = runbook::load_all(sv.runbooks_dir.as_deref());
+            let mut errors: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+            let mut runs = Vec::new();
+            if let Some(dir) = &sv.runs_dir {
+                for path in crate::checklist::journal::list(dir) {
+                    match Journal::open(&path).read().and_then(|ev| Run::replay(path.clone(), &ev)) {
+                        Ok(r) => runs.push(r),
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+            send(Action::Checklist { runbooks, errors, runs }, true);
+        }
+        Effect::StartRun { event } => {
+            let r = start(sv, &event);
+            send(Action::RunCreated(r), true);
+        }
+        Effect::Journal { journal, event } => {
+            let result = Journal::open(&journal).append(&event).map(|_| event).map_err(|e| format!("journal {}: {e}", journal.display()));
+            send(Action::RunEvent { journal, result }, true);
+        }
+        Effect::ExecStep { journal, index, template, step, ctx, settle } => {
+            let (ctx_tx, rx) = watch::channel(false);
+            super::jobs::lock(&sv.step_cancels).insert(journal.clone(), ctx_tx);
+            let j = Journal::open(&journal);
+            let r = if settle {
+                settle_step(sv, &j, index, &step, &ctx, rx, send).await
+            } else {
+                exec_step(sv, &j, index, &template, &step, &ctx, rx, send).await
+            };
+            super::jobs::lock(&sv.step_cancels).remove(&journal);
+            send(Action::RunEvent { journal, result: r }, true);
+        }
+        _ => {}
+    }
+}
+
+fn start(sv: &Services, event: &Event) -> Result<Run, String> {
+    let Event::Started { id, .. } = event else { return Err("not a start event".into()) };
+    let dir = sv.runs_dir.clone().ok_or("no directory for runs (set XDG_STATE_HOME or HOME)")?;
+    let j = Journal::create(&dir, id).map_err(|e| format!("creating the journal in {}: {e}", dir.display()))?;
+    j.append(event).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
+    Run::replay(j.path.clone(), std::slice::from_ref(event))
+}
+
+/// What a step produced.
+#[derive(Default)]
+struct Produced {
+    notes: Vec<String>,
+    insert: Vec<Step>,
+}
+
+/// Collects output: live to the console in batches, the tail for the journal.
+struct Out<'a, F: Fn(Action, bool)> {
+    journal: PathBuf,
+    send: &'a F,
+    secrets: Vec<String>,
+    batch: Vec<(String, bool)>,
+    tail: std::collections::VecDeque<String>,
+    last_flush: tokio::time::Instant,
+}
+
+impl<'a, F: Fn(Action, bool)> Out<'a, F> {
+    fn new(journal: &Path, send: &'a F, ctx: &ExecContext) -> Self {
+        Out {
+            journal: journal.to_path_buf(),
+            send,
+            secrets: ctx.secrets.clone(),
+            batch: Vec::new(),
+            tail: Default::default(),
+            last_flush: tokio::time::Instant::now(),
+        }
+    }
+
+    fn line(&mut self, text: &str, err: bool) {
+        let clean = redact(&sanitize(text.as_bytes()), &self.secrets);
+        self.tail.push_back(clean.clone());
+        if self.tail.len() > TAIL {
+            self.tail.pop_front();
+        }
+        self.batch.push((clean, err));
+        if self.batch.len() >= 50 || self.last_flush.elapsed() > Duration::from_millis(100) {
+            self.flush();
+        }
+    }
+
+    fn lines(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(l, false);
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            (self.send)(Action::StepOutput { journal: self.journal.clone(), lines: std::mem::take(&mut self.batch) }, false);
+        }
+        self.last_flush = tokio::time::Instant::now();
+    }
+
+    fn done(mut self) -> Vec<String> {
+        self.flush();
+        self.tail.into_iter().collect()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn exec_step(
+    sv: &Services,
+    j: &Journal,
+    index: usize,
+    template: &Step,
+    step: &Step,
+    ctx: &ExecContext,
+    cancel: watch::Receiver<bool>,
+    send: &impl Fn(Action, bool),
+) -> Result<Event, String> {
+    let started = Event::StepStarted { step: index, at: Utc::now() };
+    j.append(&started).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
+    send(Action::RunEvent { journal: j.path.clone(), result: Ok(started) }, false);
+    let mut out = Out::new(&j.path, send, ctx);
+    let r = execute(sv, template, step, ctx, cancel, &mut out).await;
+    let tail = out.done();
+    let (outcome, notes, insert) = match r {
+        Ok(p) => (Outcome::Done, p.notes, p.insert),
+        Err(Failure { message, retryable }) => (Outcome::Failed { message: redact(&message, &ctx.secrets), retryable }, vec![], vec![]),
+    };
+    if !insert.is_empty() {
+        let ev = Event::StepsInserted { after: index, steps: insert };
+        j.append(&ev).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
+        send(Action::RunEvent { journal: j.path.clone(), result: Ok(ev) }, false);
+    }
+    let notes = notes.iter().map(|n| redact(n, &ctx.secrets)).collect();
+    let fin = Event::StepFinished { step: index, at: Utc::now(), outcome, output: tail, notes };
+    j.append(&fin).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
+    Ok(fin)
+}
+
+/// Settles a step whose outcome is unknown: its check decides.
+async fn settle_step(
+    sv: &Services,
+    j: &Journal,
+    index: usize,
+    step: &Step,
+    ctx: &ExecContext,
+    cancel: watch::Receiver<bool>,
+    send: &impl Fn(Action, bool),
+) -> Result<Event, String> {
+    let mut out = Out::new(&j.path, send, ctx);
+    let check = settling_check(step);
+    let outcome = match &check {
+        Some(c) => match run_check(sv, c, ctx, &cancel, &mut out).await {
+            Ok(()) => Outcome::Done,
+            Err(f) => Outcome::Failed { message: redact(&f.message, &ctx.secrets), retryable: step.retryable() },
+        },
+        None => return Err("this step has no check: mark it done or failed yourself".into()),
+    };
+    out.done();
+    let how = format!("checked after an interruption: {}", check.as_ref().map(Check::summary).unwrap_or_default());
+    let ev = Event::Resolved { step: index, at: Utc::now(), outcome, how: redact(&how, &ctx.secrets) };
+    j.append(&ev).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
+    Ok(ev)
+}
+
+/// What tells whether a step took effect.
+pub fn settling_check(step: &Step) -> Option<Check> {
+    if let Some(c) = &step.check {
+        return Some(c.clone());
+    }
+    match step.kind() {
+        Kind::Verify => step.verify.clone(),
+        Kind::Wait => step.wait.as_ref().map(|w| w.check.clone()),
+        Kind::Django => {
+            let d = step.django.as_ref()?;
+            match (d.action(), &d.migration) {
+                // Applied or not: `showmigrations` says.
+                (DjangoAction::Migrate, Some(m)) => Some(Check::Command {
+                    host: d.host.clone(),
+                    command: manage_command(&d.at(), &format!("showmigrations {}", m.split('.').next().unwrap_or("")), None, None),
+                    matches: Some(format!(r"(?m)^ \[X\] {}$", regex::escape(m.split('.').nth(1).unwrap_or("")))),
+                    exit: 0,
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+struct Failure {
+    message: String,
+    retryable: bool,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>, retryable: bool) -> Failure {
+        Failure { message: message.into(), retryable }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure { message, retryable: true }
+    }
+}
+
+async fn execute<F: Fn(Action, bool)>(
+    sv: &Services,
+    template: &Step,
+    step: &Step,
+    ctx: &ExecContext,
+    mut cancel: watch::Receiver<bool>,
+    out: &mut Out<'_, F>,
+) -> Result<Produced, Failure> {
+    let retry = step.retryable();
+    match step.kind() {
+        Kind::Manual | Kind::Gate => Ok(Produced::default()),
+        Kind::Ssh => {
+            let s = step.ssh.as_ref().ok_or_else(|| Failure::new("no ssh table", false))?;
+            let session = connect(sv, ctx, &s.host).await?;
+            let timeout = s.timeout.as_deref().and_then(|t| humantime::parse_duration(t).ok());
+            let mut progress = ProgressCount::new(s.progress);
+            let (exit, _) = stream(&session, &s.command, &mut cancel, timeout, |l, err| {
+                if let Some(p) = progress.line(l) {
+                    out.line(&p, false);
+                }
+                out.line(l, err);
+            })
+            .await
+            .map_err(|e| Failure::new(e, retry))?;
+            match exit {
+                Exit::Code(c) if c == s.exit => Ok(Produced { notes: progress.note().into_iter().collect(), ..Default::default() }),
+                other => Err(Failure::new(format!("{other} (expected exit status {})", s.exit), retry)),
+            }
+        }
+        Kind::Api => {
+            let a = step.api.as_ref().ok_or_else(|| Failure::new("no api table", false))?;
+            api(sv, a, ctx, out).await.map_err(|e| Failure::new(e, retry))
+        }
+        Kind::Verify => {
+            let c = step.verify.as_ref().ok_or_else(|| Failure::new("no check", false))?;
+            run_check(sv, c, ctx, &cancel, out).await.map(|_| Produced::default())
+        }
+        Kind::Wait => {
+            let w = step.wait.as_ref().ok_or_else(|| Failure::new("no wait table", false))?;
+            let timeout = humantime::parse_duration(&w.timeout).map_err(|e| Failure::new(e.to_string(), false))?;
+            let every = humantime::parse_duration(&w.interval).unwrap_or(Duration::from_secs(10));
+            let deadline = tokio::time::Instant::now() + timeout;
+            let wall = Utc::now() + chrono::Duration::from_std(timeout).unwrap_or_default();
+            loop {
+                let mut quiet = Out::new(&out.journal, out.send, ctx);
+                match run_check(sv, &w.check, ctx, &cancel, &mut quiet).await {
+                    Ok(()) => {
+                        for l in quiet.done() {
+                            out.line(&l, false);
+                        }
+                        return Ok(Produced::default());
+                    }
+                    Err(f) => {
+                        drop(quiet.done());
+                        if tokio::time::Instant::now() + every > deadline {
+                            out.line(&f.message, true);
+                            return Err(Failure::new(format!("still not so after {}: {}", w.timeout, f.message), true));
+                        }
+                        (out.send)(
+                            Action::StepWaiting { journal: out.journal.clone(), deadline: wall, status: redact(&f.message, &ctx.secrets) },
+                            false,
+                        );
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = cancel.changed() => return Err(Failure::new("cancelled by the operator", true)),
+                }
+            }
+        }
+        Kind::Django => {
+            let d = step.django.as_ref().ok_or_else(|| Failure::new("no django table", false))?;
+            let t = template.django.as_ref().ok_or_else(|| Failure::new("no django table", false))?;
+            let session = connect(sv, ctx, &d.host).await?;
+            let at = at_in_container(&session, &d.at(), ctx).await?;
+            match d.action() {
+                DjangoAction::Plan => {
+                    let cmd = manage_command(&at, "showmigrations --plan", None, None);
+                    let (exit, text) = capture(&session, &cmd, &mut cancel).await?;
+                    out.lines(&text);
+                    if exit != Exit::Code(0) {
+                        return Err(Failure::new(format!("showmigrations: {exit}"), true));
+                    }
+                    let plan = django::parse_plan(&text).map_err(|e| Failure::new(e, true))?;
+                    let pending: Vec<&django::Migration> =
+                        plan.iter().filter(|m| !m.applied && d.app.as_deref().is_none_or(|a| a.is_empty() || a == m.app)).collect();
+                    let mut insert = Vec::new();
+                    for m in &pending {
+                        let label = m.label();
+                        let mut lint = template.clone();
+                        lint.id = format!("{}-lint-{label}", step.id);
+                        lint.title = format!("Review {label}");
+                        lint.text = "Its SQL, linted for locks and for what breaks the running release.".into();
+                        lint.check = None;
+                        let mut dj = t.clone();
+                        dj.migration = Some(label.clone());
+                        dj.action = Some(DjangoAction::Lint);
+                        lint.django = Some(dj.clone());
+                        let mut mig = lint.clone();
+                        mig.id = format!("{}-migrate-{label}", step.id);
+                        mig.title = format!("Apply {label}");
+                        mig.text =
+                            format!("On its own, with lock_timeout {} and statement_timeout {}.", t.lock_timeout, t.statement_timeout);
+                        dj.action = Some(DjangoAction::Migrate);
+                        mig.django = Some(dj);
+                        insert.push(lint);
+                        insert.push(mig);
+                    }
+                    let note = if pending.is_empty() {
+                        "nothing to apply".to_string()
+                    } else {
+                        format!("{} pending: {}", pending.len(), pending.iter().map(|m| m.label()).collect::<Vec<_>>().join(", "))
+                    };
+                    Ok(Produced { notes: vec![note], insert })
+                }
+                DjangoAction::Lint => {
+                    let m = d.migration.clone().unwrap_or_default();
+                    let (app, name) = m.split_once('.').ok_or_else(|| Failure::new(format!("`{m}` is not app.name"), false))?;
+                    let (exit, sql) =
+                        capture(&session, &manage_command(&at, &format!("sqlmigrate {} {}", sh(app), sh(name)), None, None), &mut cancel)
+                            .await?;
+                    if exit != Exit::Code(0) {
+                        out.lines(&sql);
+                        return Err(Failure::new(format!("sqlmigrate: {exit}"), true));
+                    }
+                    out.lines(&sql);
+                    let lint = django::lint_sql(&sql, &d.pg_version);
+                    out.line("--- lint ---", false);
+                    if lint.lines().is_empty() {
+                        out.line("no findings", false);
+                    }
+                    for l in lint.lines() {
+                        out.line(&l, l.starts_with("BLOCK"));
+                    }
+                    let mut notes =
+                        vec![format!("{} blocking finding(s), {} for manual review", lint.blocking(), lint.manual_review.len())];
+                    let mut insert = Vec::new();
+                    if lint.blocking() > 0 || !lint.manual_review.is_empty() {
+                        let rules: Vec<String> =
+                            lint.findings.iter().filter(|f| f.severity == django::Severity::Block).map(|f| f.rule.clone()).collect();
+                        let mut what = Vec::new();
+                        if !rules.is_empty() {
+                            what.push(format!("blocking: {}", rules.join(", ")));
+                        }
+                        for r in &lint.manual_review {
+                            what.push(format!("read by hand: {r}"));
+                        }
+                        insert.push(Step {
+                            id: format!("{}-ack", template.id),
+                            title: format!("Apply {m} anyway?"),
+                            text: format!("{}. See the review step's output for the SQL and the fixes.", what.join("; ")),
+                            destructive: false,
+                            retry: None,
+                            when: None,
+                            check: None,
+                            ssh: None,
+                            api: None,
+                            verify: None,
+                            wait: None,
+                            gate: Some(runbook::Gate { confirm: m.clone() }),
+                            django: None,
+                        });
+                        notes.push("acknowledge the findings to go on".into());
+                    }
+                    Ok(Produced { notes, insert })
+                }
+                DjangoAction::Migrate => {
+                    let m = d.migration.clone().unwrap_or_default();
+                    let (app, name) = m.split_once('.').ok_or_else(|| Failure::new(format!("`{m}` is not app.name"), false))?;
+                    let cmd = manage_command(
+                        &at,
+                        &format!("migrate {} {}", sh(app), sh(name)),
+                        Some(&d.lock_timeout),
+                        Some(&d.statement_timeout),
+                    );
+                    let mut parser = MigrateParser::default();
+                    let mut events = Vec::new();
+                    let (exit, _) = stream(&session, &cmd, &mut cancel, None, |l, err| {
+                        events.extend(parser.line(l));
+                        out.line(l, err);
+                    })
+                    .await
+                    .map_err(|e| Failure::new(e, false))?;
+                    let applied = events.iter().any(|e| matches!(e, MigrateEvent::Applied(x) if *x == m));
+                    if exit == Exit::Code(0) {
+                        let note = if applied { format!("applied {m}") } else { format!("{m} was already applied") };
+                        return Ok(Produced { notes: vec![note], ..Default::default() });
+                    }
+                    if events.contains(&MigrateEvent::LockTimeout) {
+                        return Err(Failure::new(
+                            format!(
+                                "lock timeout ({}): another transaction held a lock on the table; {m} was rolled back. Retry when the site is quieter.",
+                                d.lock_timeout
+                            ),
+                            true,
+                        ));
+                    }
+                    if events.contains(&MigrateEvent::StatementTimeout) {
+                        return Err(Failure::new(
+                            format!("statement timeout ({}): {m} ran too long and was rolled back", d.statement_timeout),
+                            true,
+                        ));
+                    }
+                    Err(Failure::new(
+                        format!(
+                            "{m} failed ({exit}). Stop here: an atomic migration was rolled back, a non-atomic one may be half applied. Migrations are not time travel: fix forward with a new migration, or restore the backup taken before."
+                        ),
+                        false,
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// `pg_dump -v` / `pg_restore -v` lines turned into a count.
+struct ProgressCount {
+    kind: Option<Progress>,
+    tables: usize,
+}
+
+impl ProgressCount {
+    fn new(kind: Option<Progress>) -> Self {
+        ProgressCount { kind, tables: 0 }
+    }
+
+    fn line(&mut self, l: &str) -> Option<String> {
+        let hit = match self.kind? {
+            Progress::PgDump => l.contains("dumping contents of table"),
+            Progress::PgRestore => l.contains("finished item") && l.contains("TABLE DATA") || l.contains("processing data for table"),
+        };
+        if !hit {
+            return None;
+        }
+        self.tables += 1;
+        Some(format!("[progress] {} table(s) {}", self.tables, if self.kind == Some(Progress::PgDump) { "dumped" } else { "restored" }))
+    }
+
+    fn note(&self) -> Option<String> {
+        self.kind.map(|k| format!("{} table(s) {}", self.tables, if k == Progress::PgDump { "dumped" } else { "restored" }))
+    }
+}
+
+async fn connect(sv: &Services, ctx: &ExecContext, host: &str) -> Result<Session, Failure> {
+    let href = ctx.hosts.get(host).cloned().unwrap_or_else(|| HostRef::Alias(host.to_string()));
+    let target = resolve_target(sv, &href).map_err(|e| Failure::new(e.to_string(), true))?;
+    let env = env_of(sv).map_err(|e| Failure::new(e, false))?;
+    Session::connect(&target, &env).await.map_err(|e| Failure::new(format!("ssh {host}: {e}"), true))
+}
+
+/// Runs a command, line by line into `on`, until it ends, times out or is
+/// cancelled (then killed by pid: OpenSSH ignores signals for root logins).
+async fn stream(
+    session: &Session,
+    command: &str,
+    cancel: &mut watch::Receiver<bool>,
+    timeout: Option<Duration>,
+    mut on: impl FnMut(&str, bool),
+) -> Result<(Exit, ()), String> {
+    let mut exec = session.exec(&with_pid(command)).await.map_err(|e| e.to_string())?;
+    let mut out = LineSplitter::new(1 << 20);
+    let mut err = LineSplitter::new(1 << 20);
+    let mut pid: Option<u32> = None;
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let kill = |pid: Option<u32>| async move {
+        if let Some(p) = pid {
+            let _ = tokio::time::timeout(Duration::from_secs(10), session.run(&format!("kill -TERM -- -{p} 2>/dev/null; kill -TERM {p}")))
+                .await;
+        }
+    };
+    loop {
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ev = exec.events.recv() => match ev {
+                Some(ExecEvent::Stdout(b)) => out.push(&b, |l| on(&String::from_utf8_lossy(l), false)),
+                Some(ExecEvent::Stderr(b)) => err.push(&b, |l| {
+                    if pid.is_none()
+                        && let Some(p) = std::str::from_utf8(l).ok().and_then(|s| s.strip_prefix(PID_MARK)).and_then(|p| p.trim().parse().ok())
+                    {
+                        pid = Some(p);
+                        return;
+                    }
+                    on(&String::from_utf8_lossy(l), true)
+                }),
+                Some(ExecEvent::End(exit)) => {
+                    out.finish(|l| on(&String::from_utf8_lossy(l), false));
+                    err.finish(|l| on(&String::from_utf8_lossy(l), true));
+                    return Ok((exit, ()));
+                }
+                None => return Err("the SSH channel closed without an exit status: the outcome is unknown".into()),
+            },
+            _ = cancel.changed() => {
+                exec.signal(russh::Sig::TERM).await;
+                kill(pid).await;
+                return Err("cancelled by the operator (the command was killed)".into());
+            }
+            _ = sleep => {
+                kill(pid).await;
+                return Err(format!("timed out after {}", humantime::format_duration(timeout.unwrap_or_default())));
+            }
+        }
+    }
+}
+
+/// Runs a short command and returns its exit status and output (stdout then stderr).
+async fn capture(session: &Session, command: &str, cancel: &mut watch::Receiver<bool>) -> Result<(Exit, String), Failure> {
+    let mut text = String::new();
+    let (exit, _) = stream(session, command, cancel, Some(Duration::from_secs(600)), |l, _| {
+        text.push_str(l);
+        text.push('\n');
+    })
+    .await
+    .map_err(|e| Failure::new(e, true))?;
+    Ok((exit, text))
+}
+
+/// `manage.py` with the project's environment; `PGOPTIONS` carries the timeouts
+/// into Django's connection.
+pub fn manage_command(at: &DjangoAt, args: &str, lock_timeout: Option<&str>, statement_timeout: Option<&str>) -> String {
+    let mut env: Vec<String> =
+        at.env.iter().filter(|kv| kv.split_once('=').is_some_and(|(k, v)| !k.is_empty() && !v.is_empty())).map(|kv| sh(kv)).collect();
+    env.push("PYTHONUNBUFFERED=1".into());
+    let mut opts = Vec::new();
+    if let Some(l) = lock_timeout {
+        opts.push(format!("-c lock_timeout={l}"));
+    }
+    if let Some(s) = statement_timeout {
+        opts.push(format!("-c statement_timeout={s}"));
+    }
+    if !opts.is_empty() {
+        env.push(sh(&format!("PGOPTIONS={}", opts.join(" "))));
+    }
+    let inner = format!("cd {} && env {} {} manage.py {args} --no-color", sh(&at.dir), env.join(" "), sh(&at.python));
+    match at.container.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => docker_exec(c, &inner),
+        None => inner,
+    }
+}
+
+/// Resolves a container's application name to its running container's name.
+async fn at_in_container(session: &Session, at: &DjangoAt, ctx: &ExecContext) -> Result<DjangoAt, Failure> {
+    let Some(app) = at.container.as_deref().filter(|c| !c.is_empty()) else { return Ok(at.clone()) };
+    let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.to_string());
+    let ps = session.run(&find_container(&uuid)).await.map_err(|e| Failure::new(e.to_string(), true))?;
+    let name = pick_container(&ps.stdout_text(), &uuid).ok_or_else(|| Failure::new(format!("no running container of {app}"), true))?;
+    Ok(DjangoAt { container: Some(name), ..at.clone() })
+}
+
+/// Runs one check; `Ok` when it holds. Output lines say what was seen.
+async fn run_check<F: Fn(Action, bool)>(
+    sv: &Services,
+    c: &Check,
+    ctx: &ExecContext,
+    cancel: &watch::Receiver<bool>,
+    out: &mut Out<'_, F>,
+) -> Result<(), Failure> {
+    let mut cancel = cancel.clone();
+    match c {
+        Check::Http { url, status, contains, server, connect_to } => {
+            let ip = connect_ip(ctx, server.as_deref(), connect_to.as_deref())?;
+            let r = web::get(url, ip, &sv.web).await.map_err(|e| Failure::new(e, true))?;
+            out.line(&format!("GET {url} -> {} (at {})", r.status, r.addr), false);
+            if r.status != *status {
+                let host = url.split("://").nth(1).and_then(|h| h.split(['/', ':']).next()).unwrap_or("");
+                let why = web::explain(r.status, &r.body, host).unwrap_or_else(|| format!("{url} answered {}, not {status}", r.status));
+                return Err(Failure::new(why, true));
+            }
+            if let Some(want) = contains.as_deref().filter(|w| !w.is_empty())
+                && !r.body.contains(want)
+            {
+                return Err(Failure::new(format!("{url} answered {} without `{want}` in the page", r.status), true));
+            }
+            Ok(())
+        }
+        Check::Tls { host, port, min_days, server, connect_to } => {
+            let ip = connect_ip(ctx, server.as_deref(), connect_to.as_deref())?;
+            let r = web::get(&format!("https://{host}:{port}/"), ip, &sv.web).await.map_err(|e| Failure::new(e, true))?;
+            let msg = web::check_cert(r.cert.as_ref(), host, *min_days, Utc::now()).map_err(|e| Failure::new(e, true))?;
+            out.line(&msg, false);
+            Ok(())
+        }
+        Check::Dns { name, rtype, values, server } => {
+            let expected: Vec<String> = match server.as_deref().filter(|s| !s.is_empty()) {
+                Some(s) => {
+                    let (v4, v6) =
+                        ctx.servers.get(s).cloned().ok_or_else(|| Failure::new(format!("no Hetzner server named {s}"), false))?;
+                    let v = if rtype.eq_ignore_ascii_case("AAAA") { v6.map(|n| n.trim_end_matches("/64").to_string() + "1") } else { v4 };
+                    vec![v.ok_or_else(|| Failure::new(format!("{s} has no public {rtype} address"), false))?]
+                }
+                None => values.clone(),
+            };
+            let p = crate::dns::propagation::check(name, rtype, &expected, &sv.dns).await.map_err(|e| Failure::new(e, true))?;
+            for l in p.lines() {
+                out.line(&l, false);
+            }
+            if p.propagated() {
+                Ok(())
+            } else {
+                let old: Vec<String> = p
+                    .authoritative
+                    .iter()
+                    .filter(|a| a.values != expected)
+                    .map(|a| format!("{} says {}", a.server, a.values.join(" ")))
+                    .collect();
+                Err(Failure::new(format!("not propagated: {}", old.join("; ")), true))
+            }
+        }
+        Check::Command { host, command, matches, exit } => {
+            let session = connect(sv, ctx, host).await?;
+            let (code, text) = capture(&session, command, &mut cancel).await?;
+            out.lines(&text);
+            if code != Exit::Code(*exit) {
+                return Err(Failure::new(format!("`{command}`: {code} (expected {exit})"), true));
+            }
+            if let Some(m) = matches.as_deref().filter(|m| !m.is_empty()) {
+                let re = regex::Regex::new(m).map_err(|e| Failure::new(format!("bad pattern `{m}`: {e}"), false))?;
+                if !re.is_match(&text) {
+                    return Err(Failure::new(format!("the output of `{command}` does not match {m}"), true));
+                }
+            }
+            Ok(())
+        }
+        Check::Migrated(at) => {
+            let session = connect(sv, ctx, &at.host).await?;
+            let at = at_in_container(&session, at, ctx).await?;
+            let (code, text) = capture(&session, &manage_command(&at, "migrate --check --plan", None, None), &mut cancel).await?;
+            out.lines(&text);
+            match code {
+                Exit::Code(0) => Ok(()),
+                Exit::Code(1) => Err(Failure::new("migrations are still pending (see the plan above)", true)),
+                other => Err(Failure::new(format!("migrate --check: {other}"), true)),
+            }
+        }
+        Check::RowCounts { source_host, source_url, target_host, target_url, checksum } => {
+            let src = connect(sv, ctx, source_host).await?;
+            let dst = if target_host == source_host { None } else { Some(connect(sv, ctx, target_host).await?) };
+            let dst_ref = dst.as_ref().unwrap_or(&src);
+            let a = count_rows(&src, source_url, &mut cancel).await?;
+            let b = count_rows(dst_ref, target_url, &mut cancel).await?;
+            for (t, n) in &a {
+                out.line(&format!("{t}: {n} / {}", b.get(t).map(|m| m.to_string()).unwrap_or_else(|| "missing".into())), false);
+            }
+            let diff = rows::compare(&a, &b);
+            if !diff.is_empty() {
+                for d in &diff {
+                    out.line(d, true);
+                }
+                return Err(Failure::new(format!("row counts differ: {}", diff.join("; ")), true));
+            }
+            for t in checksum.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let sql = rows::checksum_sql(t).map_err(|e| Failure::new(e, false))?;
+                let (c1, x) = capture(&src, &rows::psql(source_url, &sql), &mut cancel).await?;
+                let (c2, y) = capture(dst_ref, &rows::psql(target_url, &sql), &mut cancel).await?;
+                if c1 != Exit::Code(0) || c2 != Exit::Code(0) {
+                    return Err(Failure::new(format!("checksum of {t}: {}", if c1 != Exit::Code(0) { x.trim() } else { y.trim() }), true));
+                }
+                let (x, y) = (x.trim(), y.trim());
+                out.line(&format!("checksum {t}: {x} / {y}"), x != y);
+                if x != y {
+                    return Err(Failure::new(format!("the rows of {t} differ (checksums {x} and {y})"), true));
+                }
+            }
+            out.line(&format!("{} tables, row counts equal", a.len()), false);
+            Ok(())
+        }
+    }
+}
+
+async fn count_rows(
+    s: &Session,
+    url: &str,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<std::collections::BTreeMap<String, i64>, Failure> {
+    let (code, text) = capture(s, &rows::psql(url, rows::COUNTS_SQL), cancel).await?;
+    if code != Exit::Code(0) {
+        return Err(Failure::new(format!("psql: {code}: {}", text.trim()), true));
+    }
+    rows::parse_counts(&text).map_err(|e| Failure::new(e, true))
+}
+
+fn connect_ip(ctx: &ExecContext, server: Option<&str>, connect_to: Option<&str>) -> Result<Option<std::net::IpAddr>, Failure> {
+    if let Some(s) = server.filter(|s| !s.is_empty()) {
+        let ip = ctx
+            .servers
+            .get(s)
+            .and_then(|(v4, _)| v4.clone())
+            .ok_or_else(|| Failure::new(format!("no Hetzner server named {s} with an IPv4"), false))?;
+        return ip.parse().map(Some).map_err(|_| Failure::new(format!("bad address {ip}"), false));
+    }
+    match connect_to.filter(|c| !c.is_empty()) {
+        Some(c) => c.parse().map(Some).map_err(|_| Failure::new(format!("connect_to `{c}` is not an IP address"), false)),
+        None => Ok(None),
+    }
+}
+
+/// API calls; notes say what was there before.
+async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContext, out: &mut Out<'_, F>) -> Result<Produced, String> {
+    let mut notes = Vec::new();
+    match a {
+        ApiAction::DnsSet { zone, name, rtype, values, server, ttl } => {
+            let c = sv.hetzner().ok_or("no Hetzner context")?;
+            let values = match server.as_deref().filter(|s| !s.is_empty()) {
+                Some(s) => {
+                    let (v4, v6) = ctx.servers.get(s).cloned().ok_or_else(|| format!("no Hetzner server named {s}"))?;
+                    let v = if rtype.eq_ignore_ascii_case("AAAA") { v6.map(|n| n.trim_end_matches("/64").to_string() + "1") } else { v4 };
+                    vec![v.ok_or_else(|| format!("{s} has no public {rtype} address"))?]
+                }
+                None => values.clone(),
+            };
+            let existing = c
+                .rrsets(zone)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
+            let mut actions = Vec::new();
+            match &existing {
+                Some(r) => {
+                    notes.push(format!(
+                        "before: {name} {rtype} {} (TTL {})",
+                        r.records.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" "),
+                        r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "zone default".into())
+                    ));
+                    actions.push(c.rrset_records(zone, name, rtype, "set_records", &values, None).await.map_err(|e| e.to_string())?);
+                    if ttl.is_some() && *ttl != r.ttl {
+                        actions.push(c.rrset_ttl(zone, name, rtype, *ttl).await.map_err(|e| e.to_string())?);
+                    }
+                }
+                None => {
+                    notes.push(format!("before: no {name} {rtype} record"));
+                    actions.push(c.create_rrset(zone, name, rtype, *ttl, &values).await.map_err(|e| e.to_string())?);
+                }
+            }
+            wait_hz(&c, &actions).await?;
+            out.line(&format!("{name}.{zone} {rtype} -> {}", values.join(" ")), false);
+            notes.push(format!("now: {name} {rtype} {}", values.join(" ")));
+        }
+        ApiAction::DnsTtl { zone, name, rtype, ttl } => {
+            let c = sv.hetzner().ok_or("no Hetzner context")?;
+            let existing = c
+                .rrsets(zone)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
+            let old = existing.as_ref().ok_or_else(|| format!("no {name} {rtype} record in {zone}"))?.ttl;
+            let zone_default = c.zones().await.ok().and_then(|z| z.into_iter().find(|x| x.name == *zone)).map(|z| z.ttl);
+            let a = c.rrset_ttl(zone, name, rtype, Some(*ttl)).await.map_err(|e| e.to_string())?;
+            wait_hz(&c, &[a]).await?;
+            let was = old.or(zone_default);
+            notes.push(format!(
+                "old TTL {}: wait that long before the switch",
+                was.map(|t| format!("{t} s")).unwrap_or_else(|| "unknown".into())
+            ));
+            out.line(&format!("{name}.{zone} {rtype}: TTL {ttl}"), false);
+        }
+        ApiAction::DnsDelete { zone, name, rtype } => {
+            let c = sv.hetzner().ok_or("no Hetzner context")?;
+            let existing = c
+                .rrsets(zone)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
+            match existing {
+                Some(r) => {
+                    notes.push(format!(
+                        "deleted: {name} {rtype} {}",
+                        r.records.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" ")
+                    ));
+                    let a = c.delete_rrset(zone, name, rtype).await.map_err(|e| e.to_string())?;
+                    wait_hz(&c, &[a]).await?;
+                }
+                None => notes.push(format!("{name} {rtype} was already gone")),
+            }
+        }
+        ApiAction::DomainAdd { app, domain } | ApiAction::DomainRemove { app, domain } => {
+            let add = matches!(a, ApiAction::DomainAdd { .. });
+            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
+            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
+            let cur: crate::coolify::model::Application = c.get(&format!("/applications/{uuid}")).await.map_err(|e| e.to_string())?;
+            if cur.build_pack == "dockercompose" {
+                return Err(format!(
+                    "{app} is a docker-compose application: its domains are per service; set them in the Deployments pane (u)"
+                ));
+            }
+            let before = cur.domains();
+            let d = domain.trim_end_matches('/').to_string();
+            let mut after = before.clone();
+            if add && !after.contains(&d) {
+                after.push(d.clone());
+            }
+            if !add {
+                after.retain(|x| *x != d);
+            }
+            notes.push(format!("domains before: {}", before.join(", ")));
+            if after != before {
+                c.patch_app(&uuid, &serde_json::json!({"domains": after.join(",")})).await.map_err(|e| e.to_string())?;
+            }
+            notes.push(format!("domains now: {}", after.join(", ")));
+            out.line(&format!("{app}: {}", after.join(", ")), false);
+        }
+        ApiAction::EnvSet { app, key, value } | ApiAction::EnvAppend { app, key, value, .. } => {
+            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
+            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
+            let envs = c.envs(&uuid).await.map_err(|e| e.to_string())?;
+            let cur = envs.iter().find(|e| e.key == *key && !e.is_preview);
+            let new = match a {
+                ApiAction::EnvAppend { separator, .. } => {
+                    let old = cur.and_then(|e| e.value.clone()).unwrap_or_default();
+                    if cur.is_some() && cur.and_then(|e| e.value.as_ref()).is_none() {
+                        return Err(format!("Coolify withholds {key}: the token lacks read:sensitive"));
+                    }
+                    let items: Vec<&str> = old.split(separator.as_str()).map(str::trim).filter(|x| !x.is_empty()).collect();
+                    if items.contains(&value.as_str()) {
+                        notes.push(format!("{key} already has {value}"));
+                        out.line(&format!("{key} already has {value}"), false);
+                        return Ok(Produced { notes, ..Default::default() });
+                    }
+                    let mut all: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+                    all.push(value.clone());
+                    all.join(separator)
+                }
+                _ => value.clone(),
+            };
+            if let ApiAction::EnvSet { .. } = a {
+                if key == "DATABASE_URL" {
+                    crate::app::deployments::check_database_url(&new)?;
+                }
+                // The old value, for going back (passwords masked).
+                notes.push(format!(
+                    "old {key}: {}",
+                    cur.map(|e| e.value.as_deref().map(|v| mask_value(key, v)).unwrap_or_else(|| "(withheld by Coolify)".into()))
+                        .unwrap_or_else(|| "(not set)".into())
+                ));
+            }
+            match cur {
+                Some(_) => c.update_env(&uuid, key, &new).await.map_err(|e| e.to_string())?,
+                None => c.create_env(&uuid, key, &new, false).await.map_err(|e| e.to_string())?,
+            }
+            out.line(&format!("{app}: {key} = {}", mask_value(key, &new)), false);
+            notes.push(format!("{key} set; the application reads it at its next deployment"));
+        }
+        ApiAction::Deploy { app } => {
+            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
+            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
+            let (dep, msg) = c.deploy(&uuid, false).await.map_err(|e| e.to_string())?;
+            out.line(&format!("deployment {dep}: {msg}"), false);
+            let poll = sv.coolify_poll.unwrap_or(super::coolify_jobs::POLL);
+            let mut last = String::new();
+            let status = super::coolify_jobs::follow_with(&c, &uuid, &dep, poll, |p| {
+                if p.status != last {
+                    out.line(&format!("[{}]", p.status), false);
+                    last = p.status.clone();
+                }
+                for (_, lines) in p.entries {
+                    for (l, err) in lines {
+                        out.line(&l, err);
+                    }
+                }
+            })
+            .await?;
+            notes.push(format!("deployment {dep}: {status}"));
+            if status != "finished" {
+                return Err(format!("deployment {dep} of {app}: {status}"));
+            }
+        }
+        ApiAction::Backup { database } => {
+            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
+            let uuid = ctx.databases.get(database).cloned().unwrap_or_else(|| database.clone());
+            let b = c.backups(&uuid).await.map_err(|e| e.to_string())?;
+            let sched = b.iter().find(|x| x.enabled).or(b.first()).ok_or_else(|| format!("{database} has no backup schedule"))?;
+            let poll = sv.coolify_poll.unwrap_or(super::coolify_jobs::POLL);
+            let r = super::coolify_jobs::backup_now(&c, &uuid, &sched.uuid, poll).await?;
+            out.line(&format!("backup of {database}: {r}"), false);
+            notes.push(format!("backup: {r}"));
+        }
+        ApiAction::FirewallAllow { firewall, port, server } | ApiAction::FirewallOnly { firewall, port, ip: server } => {
+            let only = matches!(a, ApiAction::FirewallOnly { .. });
+            let c = sv.hetzner().ok_or("no Hetzner context")?;
+            let fw = c
+                .firewalls()
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|f| f.name == *firewall)
+                .ok_or_else(|| format!("no firewall named {firewall}"))?;
+            let sources: Vec<String> = if only {
+                let ip: std::net::IpAddr = server.parse().map_err(|_| format!("`{server}` is not an IP address"))?;
+                vec![if ip.is_ipv4() { format!("{ip}/32") } else { format!("{ip}/128") }]
+            } else {
+                let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
+                v4.map(|v| format!("{v}/32")).into_iter().chain(v6).collect()
+            };
+            let rule = Rule {
+                description: Some(if only { format!("only {server} (cutover)") } else { format!("{server} (cutover)") }),
+                direction: "in".into(),
+                source_ips: sources,
+                destination_ips: vec![],
+                protocol: "tcp".into(),
+                port: Some(port.clone()),
+            };
+            // The rules before, so they can be put back.
+            notes.push(format!("rules before: {}", serde_json::to_string(&fw.rules).unwrap_or_default()));
+            let rules = if only {
+                vec![rule]
+            } else {
+                if fw.rules.iter().any(|r| {
+                    r.direction == rule.direction && r.protocol == rule.protocol && r.port == rule.port && r.source_ips == rule.source_ips
+                }) {
+                    notes.push("the rule was already there".into());
+                    return Ok(Produced { notes, ..Default::default() });
+                }
+                let mut r = fw.rules.clone();
+                r.push(rule);
+                r
+            };
+            for src in rules.iter().flat_map(|r| r.source_ips.iter()) {
+                crate::hetzner::validate::check_cidr(src).map_err(|e| format!("firewall rule: {e}"))?;
+            }
+            let actions = c.set_rules(fw.id, &rules).await.map_err(|e| e.to_string())?;
+            wait_hz(&c, &actions).await?;
+            out.line(&format!("firewall {firewall}: {} rule(s)", rules.len()), false);
+        }
+    }
+    Ok(Produced { notes, ..Default::default() })
+}
+
+async fn wait_hz(c: &crate::hetzner::Client, actions: &[crate::hetzner::model::Action]) -> Result<(), String> {
+    let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let done = c.wait_actions(&ids, Duration::from_millis(500), |_| {}).await.map_err(|e| e.to_string())?;
+    if let Some(a) = done.iter().find(|a| a.status == "error") {
+        let (code, msg) = a.error.as_ref().map(|e| (e.code.clone(), e.message.clone())).unwrap_or_default();
+        return Err(format!("action {} failed: {code}: {msg}", a.command));
+    }
+    Ok(())
+}
