@@ -147,7 +147,9 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
             let mut driver = cutover::playbook::Driver::new(tx.clone(), frx);
             let progress = tx.clone();
             driver.on_step = Some(Box::new(move |i, n, s| {
-                let _ = progress.send(Event::Notice { level: Level::Info, text: format!("playbook step {}/{n}: {}", i + 1, s.text) });
+                // The step's kind only: a `WaitFor "x"` shown whole would match itself.
+                let kind = s.text.split_whitespace().next().unwrap_or("");
+                let _ = progress.send(Event::Notice { level: Level::Info, text: format!("playbook step {}/{n}: {kind}", i + 1) });
             }));
             let (level, text) = match driver.run(&pb).await {
                 Ok(_) => (Level::Ok, format!("playbook {} done; the keyboard is yours", pb.path.display())),

@@ -553,6 +553,10 @@ fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Eff
                     state.set_message(Level::Warn, "a destructive step is never re-run blindly: check it (v) or mark it (m)");
                     return vec![];
                 }
+                StepState::Unknown if crate::runtime::checklist_jobs::settling_check(&real).is_some() => {
+                    state.set_message(Level::Warn, "its outcome is unknown: check it first (v), or mark it (m)");
+                    return vec![];
+                }
                 StepState::Unknown if !sr.step.retryable() => {
                     state.set_message(Level::Warn, "this step may not run twice: check it (v) or mark it (m)");
                     return vec![];

@@ -51,6 +51,8 @@ pub struct StepRun {
     pub notes: Vec<String>,
     /// How an unknown outcome was settled.
     pub resolved: Option<String>,
+    /// Earlier attempts: failures and interruptions, oldest first.
+    pub history: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,6 +100,7 @@ impl Run {
                     output: Vec::new(),
                     notes: Vec::new(),
                     resolved: None,
+                    history: Vec::new(),
                 })
                 .collect(),
             started: *at,
@@ -120,6 +123,9 @@ impl Run {
             Event::Started { .. } => {}
             Event::StepStarted { step, at } => {
                 if let Some(s) = self.steps.get_mut(*step) {
+                    if matches!(s.state, StepState::Running | StepState::Unknown) {
+                        s.history.push(format!("attempt {}: interrupted (cutover stopped while it ran)", s.attempts));
+                    }
                     s.state = StepState::Running;
                     s.attempts += 1;
                     s.started = Some(*at);
@@ -128,6 +134,9 @@ impl Run {
             }
             Event::StepFinished { step, at, outcome, output, notes } => {
                 if let Some(s) = self.steps.get_mut(*step) {
+                    if let Outcome::Failed { message, .. } = outcome {
+                        s.history.push(format!("attempt {}: failed at {}: {message}", s.attempts.max(1), at.format("%H:%M:%S")));
+                    }
                     s.state = state_of(outcome);
                     s.finished = Some(*at);
                     s.output = output.clone();
@@ -148,12 +157,16 @@ impl Run {
                             output: Vec::new(),
                             notes: Vec::new(),
                             resolved: None,
+                            history: Vec::new(),
                         },
                     );
                 }
             }
             Event::Resolved { step, at, outcome, how } => {
                 if let Some(s) = self.steps.get_mut(*step) {
+                    if matches!(s.state, StepState::Running | StepState::Unknown) {
+                        s.history.push(format!("attempt {}: interrupted (cutover stopped while it ran)", s.attempts));
+                    }
                     s.state = state_of(outcome);
                     s.finished = Some(*at);
                     s.resolved = Some(how.clone());
@@ -234,6 +247,9 @@ impl Run {
             }
             if let Some(t) = &st.finished {
                 s.push_str(&format!("- ended: {}\n", ts(t)));
+            }
+            for h in &st.history {
+                s.push_str(&format!("- {h}\n"));
             }
             if let Some(r) = &st.resolved {
                 s.push_str(&format!("- settled: {r}\n"));

@@ -377,6 +377,8 @@ pub enum Check {
     },
     /// `migrate --check`: nothing left to apply.
     Migrated(DjangoAt),
+    /// One migration (`app.name`) is recorded as applied.
+    Applied { at: DjangoAt, migration: String },
 }
 
 fn ok_status() -> u16 {
@@ -404,6 +406,7 @@ impl Check {
             Check::RowCounts { source_host, target_host, .. } => format!("row counts equal on {source_host} and {target_host}"),
             Check::Command { host, command, .. } => format!("on {host}: {command}"),
             Check::Migrated(at) => format!("on {}: manage.py migrate --check", at.host),
+            Check::Applied { at, migration } => format!("on {}: {migration} is applied (showmigrations)", at.host),
         }
     }
 }

@@ -202,12 +202,7 @@ pub fn settling_check(step: &Step) -> Option<Check> {
             let d = step.django.as_ref()?;
             match (d.action(), &d.migration) {
                 // Applied or not: `showmigrations` says.
-                (DjangoAction::Migrate, Some(m)) => Some(Check::Command {
-                    host: d.host.clone(),
-                    command: manage_command(&d.at(), &format!("showmigrations {}", m.split('.').next().unwrap_or("")), None, None),
-                    matches: Some(format!(r"(?m)^ \[X\] {}$", regex::escape(m.split('.').nth(1).unwrap_or("")))),
-                    exit: 0,
-                }),
+                (DjangoAction::Migrate, Some(m)) => Some(Check::Applied { at: d.at(), migration: m.clone() }),
                 _ => None,
             }
         }
@@ -668,6 +663,23 @@ async fn run_check<F: Fn(Action, bool)>(
                 Exit::Code(0) => Ok(()),
                 Exit::Code(1) => Err(Failure::new("migrations are still pending (see the plan above)", true)),
                 other => Err(Failure::new(format!("migrate --check: {other}"), true)),
+            }
+        }
+        Check::Applied { at, migration } => {
+            let (app, name) = migration.split_once('.').ok_or_else(|| Failure::new(format!("`{migration}` is not app.name"), false))?;
+            let session = connect(sv, ctx, &at.host).await?;
+            let at = at_in_container(&session, at, ctx).await?;
+            let (code, text) =
+                capture(&session, &manage_command(&at, &format!("showmigrations --plan {}", sh(app)), None, None), &mut cancel).await?;
+            out.lines(&text);
+            if code != Exit::Code(0) {
+                return Err(Failure::new(format!("showmigrations: {code}"), true));
+            }
+            let plan = django::parse_plan(&text).map_err(|e| Failure::new(e, true))?;
+            match plan.iter().find(|m| m.app == app && m.name == name) {
+                Some(m) if m.applied => Ok(()),
+                Some(_) => Err(Failure::new(format!("{migration} is not applied"), true)),
+                None => Err(Failure::new(format!("no migration {migration} in the project"), false)),
             }
         }
         Check::RowCounts { source_host, source_url, target_host, target_url, checksum } => {

@@ -211,6 +211,9 @@ fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
         StepState::Skipped { reason } => lines.push(Line::from(Span::styled(format!("skipped: {reason}"), st.get(Slot::Muted)))),
         _ => {}
     }
+    for h in &sr.history {
+        lines.push(Line::from(Span::styled(h.clone(), st.get(Slot::Muted))));
+    }
     if let Some(how) = &sr.resolved {
         lines.push(Line::from(Span::styled(format!("settled: {how}"), st.get(Slot::Muted))));
     }

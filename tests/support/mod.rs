@@ -56,5 +56,6 @@ pub async fn play_ok(name: &str) -> String {
     }
 }
 
+pub mod pg;
 pub mod pty;
 pub mod sshd;

@@ -1,0 +1,507 @@
+//! Tier 4: the checklist against real services. Two real PostgreSQL servers
+//! (old and new), a real Django project, all reached through a real OpenSSH
+//! sshd on 127.0.0.1; the Hetzner and Coolify parts against the simulator. The
+//! real `cutover` binary runs the runbooks headless (`cutover play`), is killed
+//! in the middle of a migration, and a new process resumes the run.
+//!
+//! Needs root (sshd, runuser), Debian's openssh-server and postgresql, and
+//! Django with psycopg for python3: `.ci/run` installs them.
+
+mod support;
+
+use cutover::checklist::{Journal, Run, StepState};
+use cutover::sim::{Sim, SimOptions};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::pg::Pg;
+use support::sshd::Sshd;
+
+/// The python that has Django (pyenv shims are not on sshd's PATH).
+fn python() -> String {
+    let out = Command::new("python3").args(["-c", "import sys, django, psycopg; print(sys.executable)"]).output().expect("python3");
+    assert!(
+        out.status.success(),
+        "python3 with django and psycopg is needed (pip install django 'psycopg[binary]'): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The Django project, copied where the test owns it.
+fn project(dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/django_project");
+    let dst = dir.join("django_project");
+    let ok = Command::new("cp").arg("-r").arg(&src).arg(&dst).status().unwrap().success();
+    assert!(ok, "copying the Django project");
+    dst
+}
+
+fn manage(py: &str, proj: &Path, db_url: &str, args: &[&str]) {
+    let out = Command::new(py).arg("manage.py").args(args).current_dir(proj).env("DATABASE_URL", db_url).output().unwrap();
+    assert!(out.status.success(), "manage.py {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+struct World {
+    _tmp: tempfile::TempDir,
+    home: PathBuf,
+    config: PathBuf,
+    state: PathBuf,
+    sim: Sim,
+    sshd: Sshd,
+}
+
+impl World {
+    async fn new() -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let state = tmp.path().join("state");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&state).unwrap();
+        let sim = Sim::start(SimOptions {
+            hetzner_token: Some("h".repeat(64)),
+            coolify_token: Some("1|coolifytoken".into()),
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        sim.control("deploy-speed 0.1").unwrap();
+        let sshd = Sshd::start();
+        // The host key is known: no question to answer.
+        let hostkey = std::fs::read_to_string(sshd.path("host_ed25519.pub")).unwrap();
+        let kh = tmp.path().join("known_hosts");
+        std::fs::write(&kh, format!("[127.0.0.1]:{} {}", sshd.port, hostkey)).unwrap();
+        let config = tmp.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[[hetzner]]\nname = \"test\"\nendpoint = \"{}\"\ntoken = \"{}\"\n\n[[coolify]]\nname = \"test\"\nurl = \"{}\"\ntoken = \"1|coolifytoken\"\n\n[ssh]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"root\"\nidentity_file = \"{}\"\nknown_hosts = \"{}\"\njump = \"none\"\n",
+                sim.hetzner_endpoint(),
+                "h".repeat(64),
+                sim.coolify_url(),
+                sshd.port,
+                sshd.path("plain_ed25519").display(),
+                kh.display()
+            ),
+        )
+        .unwrap();
+        World { home, config, state, sim, sshd, _tmp: tmp }
+    }
+
+    /// `cutover play` of a playbook text, as a separate process.
+    fn cutover(&self, name: &str, playbook: &str) -> Child {
+        let file = self.home.join(format!("{name}.play"));
+        std::fs::write(&file, playbook).unwrap();
+        let log = std::fs::File::create(self.home.join(format!("{name}.log"))).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(["--context", "test", "--coolify", "test", "play", "--timeout", "60s", "--snapshots"])
+            .arg(self.home.join("snapshots"))
+            .arg(&file)
+            .env("HOME", &self.home)
+            .env("XDG_STATE_HOME", &self.state)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env_remove("HCLOUD_TOKEN")
+            .env_remove("HCLOUD_CONTEXT")
+            .env_remove("COOLIFY_URL")
+            .env_remove("COOLIFY_TOKEN")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start cutover")
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.home.join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    fn finish(&self, name: &str, child: Child) {
+        self.finish_with(name, child, || {});
+    }
+
+    /// Waits for the process, calling `tick` meanwhile.
+    fn finish_with(&self, name: &str, mut child: Child, mut tick: impl FnMut()) {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            tick();
+            if let Some(st) = child.try_wait().unwrap() {
+                assert!(st.success(), "cutover play {name} failed:\n{}", self.log(name));
+                return;
+            }
+            assert!(Instant::now() < deadline, "cutover play {name} did not end:\n{}", self.log(name));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The runs in the journal directory.
+    fn runs(&self) -> Vec<Run> {
+        cutover::checklist::journal::list(&self.state.join("cutover/runs"))
+            .into_iter()
+            .filter_map(|p| Journal::open(&p).read().ok().and_then(|ev| Run::replay(p, &ev).ok()))
+            .collect()
+    }
+
+    fn run(&self, runbook: &str) -> Option<Run> {
+        self.runs().into_iter().find(|r| r.runbook == runbook)
+    }
+}
+
+fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_a_database_then_migrate_it_with_a_kill_in_the_middle() {
+    let py = python();
+    let w = World::new().await;
+    let old = Pg::start();
+    let new = Pg::start();
+    let proj = project(w.home.as_path());
+    // The old database: the schema at 0001 and a populated orders table.
+    old.sql("postgres", "CREATE DATABASE shop");
+    manage(&py, &proj, &old.url("shop"), &["migrate", "contenttypes"]);
+    manage(&py, &proj, &old.url("shop"), &["migrate", "store", "0001"]);
+    old.sql("shop", "INSERT INTO store_customer (name) SELECT 'customer ' || g FROM generate_series(1, 1000) g");
+    old.sql(
+        "shop",
+        "INSERT INTO store_order (customer_id, total, created) SELECT (g % 1000) + 1, (g % 7) * 10.5, now() - (g || ' minutes')::interval FROM generate_series(1, 200000) g",
+    );
+    let before = old.sql("shop", "SELECT count(*) FROM store_order");
+    assert_eq!(before, "200000");
+    // The site, as the new deployment runs it: on the new database (started
+    // once that database exists; Django's runserver exits without it).
+    let site_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut site: Option<Child> = None;
+    let start_site = |site: &mut Option<Child>| {
+        if site.is_none() && new.psql("shop", "SELECT 1 FROM store_order LIMIT 1").is_ok() {
+            *site = Some(
+                Command::new(&py)
+                    .args(["manage.py", "runserver", &format!("127.0.0.1:{site_port}"), "--noreload"])
+                    .current_dir(&proj)
+                    .env("DATABASE_URL", new.url("shop"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            );
+        }
+    };
+
+    // 1. Runbook 2: move the database, through to the end.
+    let move_db = format!(
+        r#"Set Mode write
+WaitFor "servers loaded"
+Key 6
+WaitFor "Move a PostgreSQL database to a new server"
+Key j <Enter>
+WaitFor "Start: Move a PostgreSQL database to a new server"
+Type "old-db"
+Key <Tab>
+Type "{old_url}"
+Key <Tab>
+Type "{old_admin}"
+Key <Tab>
+Type "shop"
+Key <Tab>
+Type "new-db"
+Key <Tab>
+Type "{new_url}"
+Key <Tab>
+Type "{new_admin}"
+Key <Tab>
+Type "store_order,store_customer"
+Key <Tab>
+Type "shop-uat"
+Key <Tab>
+Type "{new_url}"
+Key <Tab>
+Type "http://127.0.0.1:{site_port}/"
+Key <Tab>
+Type "db"
+Key <Tab>
+Type "web-uat-1"
+Key <Tab>
+Type "203.0.113.50"
+Key <Enter>
+WaitFor /run \S+-move-database started: 12 steps/
+Key x
+WaitIdle
+Assert "step 1: Let web-uat-1 reach the old database: done"
+Key x
+WaitIdle
+Assert "step 2: Dump shop from the old server: done"
+Key x
+WaitIdle
+Assert "step 3: Create shop on the new server: done"
+Key x
+WaitIdle
+Assert "step 4: Restore into the new database: done"
+Key x
+WaitIdle
+Assert "step 5: Row counts (and checksums) match: done"
+Key k
+Assert /public\.store_order: 200000 \/ 200000/
+Assert "tables, row counts equal"
+Key j x
+WaitIdle
+Assert "step 6: Point DATABASE_URL of shop-uat at the new database: done"
+Key x
+WaitIdle
+Assert "step 7: Deploy shop-uat: done"
+Key x
+WaitIdle
+Assert "step 8: http://127.0.0.1:{site_port}/ works on the new database: done"
+Key x
+WaitFor "Type shop to confirm"
+Type "shop"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Assert "step 10: Drop shop on the old server: done"
+Key x
+Type "db"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Assert "every step done"
+Key E <C-u>
+Type "{home}/move-database.md"
+Key <Enter>
+WaitIdle
+"#,
+        old_url = old.url("shop"),
+        old_admin = old.url("postgres"),
+        new_url = new.url("shop"),
+        new_admin = new.url("postgres"),
+        home = w.home.display(),
+    );
+    let c = w.cutover("move-database", &move_db);
+    w.finish_with("move-database", c, || start_site(&mut site));
+    // The move: the old database is gone, the new one has every row.
+    assert_eq!(old.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'shop'"), "0");
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM store_order"), before);
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM store_customer"), "1000");
+    {
+        let world = w.sim.shared.world();
+        let app = world.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+        let url = app.envs.iter().find(|e| e.key == "DATABASE_URL").unwrap();
+        assert_eq!(url.value, new.url("shop"), "DATABASE_URL switched in Coolify");
+        let fw = world.hz.firewalls.iter().find(|f| f.name == "db").unwrap();
+        assert_eq!(fw.rules.len(), 1, "locked down to one rule");
+        assert_eq!((fw.rules[0].port.as_deref(), fw.rules[0].source_ips.clone()), (Some("22"), vec!["203.0.113.50/32".to_string()]));
+    }
+    let moved = w.run("move-database").expect("journal of the move");
+    assert!(moved.finished.is_some() && moved.abandoned.is_none());
+    let switch = moved.steps.iter().find(|s| s.step.id == "switch-url").unwrap();
+    assert!(
+        switch.notes.iter().any(|n| n.starts_with("old DATABASE_URL: postgres://shop:****@")),
+        "the old value is kept, password masked: {:?}",
+        switch.notes
+    );
+    let report = std::fs::read_to_string(w.home.join("move-database.md")).unwrap();
+    assert!(report.contains("### 5. Row counts (and checksums) match (verify)"), "{report}");
+    assert!(report.contains("checksum store_order:"));
+    let journal_text = std::fs::read_to_string(&moved.journal).unwrap();
+    assert!(!journal_text.contains(&"h".repeat(64)) && !journal_text.contains("coolifytoken"), "no tokens in the journal");
+
+    // 2. Runbook 3 on the new database, while a long transaction holds a row
+    // lock on the orders table: the index build times out, is retried, and
+    // cutover is killed during the retry.
+    let mut blocker = Command::new("psql")
+        .args(["-X", "-q", "-d", &new.url("shop"), "-c", "BEGIN; UPDATE store_order SET total = total WHERE id = 1; SELECT pg_sleep(600);"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the blocking transaction", Duration::from_secs(10), || {
+        new.sql("shop", "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'store_order' AND l.mode = 'RowExclusiveLock'") != "0"
+    });
+    let migrate = format!(
+        r#"Set Mode write
+WaitFor "servers loaded"
+Key 6
+WaitFor "Apply Django migrations safely"
+Key j j <Enter>
+WaitFor "Start: Apply Django migrations safely"
+Type "new-db"
+Key <Tab> <C-u>
+Type "{proj}"
+Key <Tab> <C-u>
+Type "{py}"
+Key <Tab>
+Type "{new_url}"
+Key <Tab> <Tab>
+Type "{new_url}"
+Key <Enter>
+WaitFor /run \S+-django-migrate started: 3 steps/
+Key x
+WaitIdle
+Assert "step 1: Back up the database first: done"
+Key x
+WaitIdle
+Assert "step 2: Pending migrations: done"
+Key k
+Assert "note: 3 pending: store.0002_order_created_index, store.0003_order_status, store.0004_backfill_status"
+Key j x
+WaitIdle
+Assert "step 3: Review store.0002_order_created_index: done"
+Key k
+Assert "BLOCK require-concurrent-index-creation"
+Assert "CREATE INDEX \"store_order_created_idx\" ON \"store_order\" (\"created\");"
+Key j x
+WaitFor "Type store.0002_order_created_index to confirm"
+Type "store.0002_order_created_index"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Assert "lock timeout (5s): another transaction held a lock on the table"
+Key x
+WaitFor "never appears" 120s
+"#,
+        proj = proj.display(),
+        new_url = new.url("shop"),
+    );
+    let mut c = w.cutover("migrate", &migrate);
+    // Killed while the retry waits for the lock.
+    wait_until("the retry of the migration", Duration::from_secs(120), || {
+        if let Ok(Some(st)) = c.try_wait() {
+            panic!("cutover ended early ({st}):\n{}", w.log("migrate"));
+        }
+        w.run("django-migrate").is_some_and(|r| {
+            r.steps.iter().any(|s| s.step.id.contains("migrate-store.0002") && s.attempts == 2 && s.state == StepState::Unknown)
+        })
+    });
+    c.kill().unwrap();
+    c.wait().unwrap();
+    // The remote migrate outlives cutover, then gives up at lock_timeout: rolled back.
+    std::thread::sleep(Duration::from_secs(7));
+    blocker.kill().unwrap();
+    let _ = blocker.wait();
+    // The server only notices a vanished client when it next talks to it.
+    new.sql(
+        "postgres",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()",
+    );
+    let interrupted = w.run("django-migrate").unwrap();
+    let i = interrupted.current().unwrap();
+    assert_eq!(interrupted.steps[i].state, StepState::Unknown, "the step that was running is unknown after the kill");
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM django_migrations WHERE app = 'store' AND name = '0002_order_created_index'"), "0");
+
+    // 3. A new cutover offers to resume: the unknown step is checked (not
+    // applied), retried, and the run goes to the end; then a preview copy.
+    let resume = format!(
+        r#"Set Mode write
+WaitFor "unfinished run: Apply Django migrations safely at step"
+Key 6
+WaitFor "Unfinished runs: resume"
+Key <Enter>
+WaitFor "[UNKNOWN]"
+Assert "was running when cutover stopped"
+Key x
+Assert "its outcome is unknown: check it first (v)"
+Key v
+WaitIdle
+Assert /step \d+: Apply store\.0002_order_created_index: store\.0002_order_created_index is not applied/
+Assert /\[FAILED\]\s+5\. Apply store\.0002_order_created_index/
+Assert "settled: checked after an interruption: on new-db: store.0002_order_created_index is applied (showmigrations)"
+Key x
+WaitIdle
+Assert /step \d+: Apply store\.0002_order_created_index: done/
+Key x
+WaitIdle
+Assert "step 6: Review store.0003_order_status: done"
+Key x
+WaitFor "Type store.0003_order_status to confirm"
+Type "store.0003_order_status"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Key x
+WaitIdle
+Key k
+Assert "REVIEW Raw Python operation"
+Key j x
+WaitFor "Type store.0004_backfill_status to confirm"
+Type "store.0004_backfill_status"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Key x
+WaitIdle
+Assert "every step done"
+Key E <C-u>
+Type "{home}/migrate.md"
+Key <Enter>
+WaitIdle
+Key <Esc>
+WaitFor "Refresh a preview database from another"
+Key G
+Key k k
+Key <Enter>
+WaitFor "Start: Refresh a preview database from another"
+Type "new-db"
+Key <Tab> <C-u>
+Type "{new_admin}"
+Key <Tab>
+Type "{new_url}"
+Key <Tab>
+Type "shop_pr"
+Key <Tab>
+Type "{pr_url}"
+Key <Enter>
+WaitFor /run \S+-refresh-preview-db started/
+Key x
+Type "shop_pr"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Key x
+WaitIdle
+Key x
+WaitIdle
+Key x
+WaitIdle
+Assert "every step done"
+"#,
+        home = w.home.display(),
+        new_url = new.url("shop"),
+        new_admin = new.url("postgres"),
+        pr_url = new.url("shop_pr"),
+    );
+    let c = w.cutover("resume", &resume);
+    w.finish("resume", c);
+    if let Some(mut s) = site {
+        s.kill().ok();
+        let _ = s.wait();
+    }
+    // The schema and the data, as the migrations leave them.
+    assert_eq!(
+        new.sql("shop", "SELECT string_agg(name, ',' ORDER BY name) FROM django_migrations WHERE app = 'store'"),
+        "0001_initial,0002_order_created_index,0003_order_status,0004_backfill_status"
+    );
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM pg_indexes WHERE indexname = 'store_order_created_idx'"), "1");
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM store_order WHERE total > 0 AND status <> 'paid'"), "0");
+    assert_eq!(new.sql("shop", "SELECT count(*) FROM store_order WHERE total = 0 AND status = 'new'"), (200000 / 7).to_string());
+    assert_eq!(new.sql("shop_pr", "SELECT count(*) FROM store_order"), "200000", "the preview copy");
+    let run = w.run("django-migrate").unwrap();
+    assert!(run.finished.is_some());
+    let settled = run.steps.iter().find(|s| s.step.id.contains("migrate-store.0002")).unwrap();
+    assert!(settled.resolved.as_deref().unwrap_or("").starts_with("checked after an interruption"), "{:?}", settled.resolved);
+    assert_eq!(settled.attempts, 3, "failed on the lock, interrupted, then applied");
+    let report = std::fs::read_to_string(w.home.join("migrate.md")).unwrap();
+    assert!(report.contains("- settled: checked after an interruption"), "{report}");
+    assert!(report.contains("lock timeout"));
+    assert!(w.sshd.log().contains("Accepted publickey for root"), "everything went through the real sshd");
+}
