@@ -192,7 +192,10 @@ fn start_form(state: &State, rb: &Runbook) -> Form {
         })
         .collect();
     let mut f = Form::new(&format!("Start: {}", rb.title), FormKind::StartRun { runbook: rb.name.clone() }, fields);
-    f.note = rb.description.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect();
+    let about = rb.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !about.is_empty() {
+        f.note.push(about);
+    }
     f.note.push(format!("{} steps. Nothing runs until you start each step (x).", rb.steps.len()));
     f
 }

@@ -710,6 +710,33 @@ mod tests {
     }
 
     #[test]
+    fn user_runbooks_replace_built_ins_and_bad_ones_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("move-site.toml"),
+            "name = \"move-site\"\ntitle = \"Our own move\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("broken.toml"), "name = \"b\"\ntitle = \"B\"\n[[steps]]\nid = \"a\"\n").unwrap();
+        let (all, errors) = load_all(Some(dir.path()));
+        assert_eq!(all.iter().filter(|(r, _)| r.name == "move-site").count(), 1);
+        assert!(all.iter().any(|(r, src)| r.title == "Our own move" && src.ends_with("move-site.toml")));
+        assert_eq!(errors.len(), 1);
+        let e = errors[0].to_string();
+        assert!(e.contains("broken.toml:3:1") && e.contains("missing field `title`"), "{e}");
+    }
+
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../README.md");
+        let at = readme.find("### Writing runbooks").expect("section");
+        let start = readme[at..].find("```toml\n").expect("example") + at + 8;
+        let end = readme[start..].find("```").expect("end") + start;
+        let rb = Runbook::parse(Path::new("README.md"), &readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rb.steps.len(), 3);
+    }
+
+    #[test]
     fn rendering_fills_every_field() {
         let mut params = BTreeMap::new();
         params.insert("db".to_string(), "shop".to_string());

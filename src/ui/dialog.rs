@@ -20,8 +20,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let Some(d) = &state.dialog else { return };
     let st = &state.styles;
     let w = area.width.saturating_sub(4).min(100);
+    // The line that must stay in view when the popup is too small: the cursor
+    // item, the focused field, or the confirmation prompt at the end.
+    let mut anchor = usize::MAX;
     let (title, lines, foot, danger): (String, Vec<Line>, &str, bool) = match d {
         Dialog::Menu(m) => {
+            anchor = m.cursor;
             let lines = m
                 .items
                 .iter()
@@ -44,6 +48,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             }
             for (i, fld) in form.fields.iter().enumerate() {
                 let focus = i == form.focus;
+                if focus {
+                    anchor = lines.len() + usize::from(fld.error.is_some());
+                }
                 lines.push(Line::from(vec![
                     Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
                     Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
@@ -103,6 +110,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let inner_w = w.saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
     let h = (rows as u16 + 2).min(area.height);
+    let visible = h.saturating_sub(2) as usize;
+    let anchor_end: usize = lines.iter().take(anchor.saturating_add(1).min(lines.len())).map(|l| l.width().div_ceil(inner_w).max(1)).sum();
+    let scroll = anchor_end.saturating_sub(visible) as u16;
     let r = popup(area, w, h.max(5));
     f.render_widget(Clear, r);
     let block = Block::bordered()
@@ -110,5 +120,5 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         .border_style(st.get(if danger { Slot::Danger } else { Slot::Focus }))
         .title(Span::styled(format!(" {title} "), st.get(Slot::Title)))
         .title_bottom(Line::from(Span::styled(foot, st.get(Slot::Muted))));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), r);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), r);
 }
