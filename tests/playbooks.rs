@@ -364,3 +364,8 @@ async fn rehearse_moving_a_site_on_the_simulated_world() {
     );
     assert!(report.contains("- hetzner context: demo"));
 }
+
+#[tokio::test]
+async fn a_long_form_scrolls_to_its_focused_field() {
+    support::play_ok("checklist_small").await;
+}

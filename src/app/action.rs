@@ -222,8 +222,6 @@ pub enum CfAfter {
 pub struct ProbeTarget {
     pub app: String,
     pub host: Option<HostRef>,
-    /// Only nixpacks apps carry their Python version in the build settings.
-    pub build_var: bool,
 }
 
 /// One call of the Hetzner API that starts actions.
@@ -326,7 +324,6 @@ pub enum Effect {
     /// `POST /deploy`, then follows the deployment to its end.
     Deploy {
         app: String,
-        name: String,
         force: bool,
     },
     FollowDeployment {
@@ -352,7 +349,6 @@ pub enum Effect {
     /// Runs a scheduled backup now and follows its execution.
     TriggerBackup {
         db: String,
-        name: String,
         backup: String,
     },
     /// Reads versions: build settings over the API, the running container over SSH.
@@ -391,7 +387,7 @@ pub enum Effect {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecContext {
     pub hosts: BTreeMap<String, HostRef>,
-    /// Hetzner server name -> (IPv4, IPv6 network).
+    /// Hetzner server name -> (IPv4, IPv6 address).
     pub servers: BTreeMap<String, (Option<String>, Option<String>)>,
     /// Coolify application or database name (or uuid) -> uuid.
     pub apps: BTreeMap<String, String>,

@@ -6,6 +6,7 @@
 use super::action::{Effect, ExecContext};
 use super::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use super::state::{Level, State};
+use super::table::{cursor_delta, move_cursor};
 use crate::checklist::runbook::{Kind, ParamKind, Runbook, Step, render, render_step};
 use crate::checklist::{Event, Outcome, Run, StepState};
 use crate::input::Command;
@@ -141,15 +142,13 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
 
 fn list_key(state: &mut State, cmd: Command) -> Vec<Effect> {
     let rows = state.checklist.rows();
+    let page = state.list_height();
     let c = &mut state.checklist;
-    let n = rows.len();
+    if let Some(d) = cursor_delta(cmd, page) {
+        c.cursor = move_cursor(c.cursor, rows.len(), d);
+        return vec![];
+    }
     match cmd {
-        Command::Down => c.cursor = (c.cursor + 1).min(n.saturating_sub(1)),
-        Command::Up => c.cursor = c.cursor.saturating_sub(1),
-        Command::Top => c.cursor = 0,
-        Command::Bottom => c.cursor = n.saturating_sub(1),
-        Command::PageDown => c.cursor = (c.cursor + 10).min(n.saturating_sub(1)),
-        Command::PageUp => c.cursor = c.cursor.saturating_sub(10),
         Command::Refresh => {
             c.loaded = true;
             return vec![Effect::LoadChecklist];
@@ -160,7 +159,7 @@ fn list_key(state: &mut State, cmd: Command) -> Vec<Effect> {
                     return vec![];
                 }
                 let rb = state.checklist.runbooks[*i].0.clone();
-                state.dialog = Some(Dialog::Form(start_form(state, &rb)));
+                state.dialog = Some(Dialog::Form(start_form(&rb)));
                 // Zones are checked against the list: load it if it is not.
                 if !state.dns.zones_loaded && state.contexts.hetzner.is_some() {
                     state.dns.zones_loaded = true;
@@ -178,7 +177,7 @@ fn list_key(state: &mut State, cmd: Command) -> Vec<Effect> {
     vec![]
 }
 
-fn start_form(state: &State, rb: &Runbook) -> Form {
+fn start_form(rb: &Runbook) -> Form {
     let fields = rb
         .params
         .iter()
@@ -187,7 +186,6 @@ fn start_form(state: &State, rb: &Runbook) -> Form {
             if !p.required {
                 hint = if hint.is_empty() { "optional".into() } else { format!("optional: {hint}") };
             }
-            let _ = state;
             Field::new(&p.label, &p.default, &hint)
         })
         .collect();
@@ -335,7 +333,7 @@ fn context(state: &State, run: &Run, step: &Step) -> ExecContext {
         .table
         .items()
         .iter()
-        .map(|s| (s.name.clone(), (s.ipv4().map(str::to_string), s.ipv6().map(str::to_string))))
+        .map(|s| (s.name.clone(), (s.ipv4().map(str::to_string), s.ipv6().and_then(super::dns::first_address))))
         .collect();
     let mut apps = BTreeMap::new();
     let mut databases = BTreeMap::new();
@@ -399,14 +397,12 @@ fn run_key(state: &mut State, cmd: Command) -> Vec<Effect> {
     let n = run.steps.len();
     let c = &mut state.checklist;
     let running = c.running.get(&run.journal).copied();
+    if let Some(d) = cursor_delta(cmd, 10) {
+        c.step_cursor = move_cursor(c.step_cursor, n, d);
+        return vec![];
+    }
     match cmd {
         Command::Back => c.view = View::List,
-        Command::Down => c.step_cursor = (c.step_cursor + 1).min(n.saturating_sub(1)),
-        Command::Up => c.step_cursor = c.step_cursor.saturating_sub(1),
-        Command::Top => c.step_cursor = 0,
-        Command::Bottom => c.step_cursor = n.saturating_sub(1),
-        Command::PageDown => c.step_cursor = (c.step_cursor + 10).min(n.saturating_sub(1)),
-        Command::PageUp => c.step_cursor = c.step_cursor.saturating_sub(10),
         Command::Open => {
             if let Some(i) = run.current() {
                 c.step_cursor = i;
@@ -434,7 +430,7 @@ fn run_key(state: &mut State, cmd: Command) -> Vec<Effect> {
                     format!("- run {} ({} of {} steps settled)", run.id, run.done_count(), run.steps.len()),
                     "  The journal stays; the run is no longer offered for resuming.".into(),
                 ],
-                &state.coolify_ctx_line(),
+                &state.contexts_line(),
                 vec![Effect::Journal {
                     journal: run.journal.clone(),
                     event: Event::Abandoned { at: Utc::now(), reason: "abandoned by the operator".into() },
@@ -474,7 +470,7 @@ fn run_key(state: &mut State, cmd: Command) -> Vec<Effect> {
 
 impl State {
     /// The contexts a checklist step may touch, for confirmations.
-    pub fn coolify_ctx_line(&self) -> String {
+    pub fn contexts_line(&self) -> String {
         format!("hetzner {}, {}", self.context_name(), self.coolify_name())
     }
 }
@@ -484,7 +480,7 @@ fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Eff
     let shown = render_step(&sr.step, &ChecklistPane::shown_params(run));
     let params = state.checklist.params(run);
     let real = render_step(&sr.step, &params);
-    let ctx_line = state.coolify_ctx_line();
+    let ctx_line = state.contexts_line();
     let journal = run.journal.clone();
     let finish = |outcome: Outcome, notes: Vec<String>| Effect::Journal {
         journal: journal.clone(),
@@ -599,25 +595,21 @@ fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Eff
                     vec![]
                 }
                 _ if sr.step.destructive && !after_gate(run, i) => {
-                    let c = Confirm::new(&format!("Run: {}", shown.title), vec![format!("~ {}", shown.summary())], &ctx_line, vec![])
+                    let yes = vec![exec_effect(state, run, i, &real, false)];
+                    let c = Confirm::new(&format!("Run: {}", shown.title), vec![format!("~ {}", shown.summary())], &ctx_line, yes)
                         .warn("A destructive step.")
                         .typed(&sr.step.id);
-                    let mut c = c;
-                    c.on_yes = exec(state, run, i, &real, false);
-                    state.checklist.running.remove(&run.journal);
                     state.dialog = Some(Dialog::Confirm(c));
                     vec![]
                 }
                 _ if matches!(sr.state, StepState::Unknown) => {
+                    let yes = vec![exec_effect(state, run, i, &real, false)];
                     let c = Confirm::new(
                         &format!("Run again: {}", shown.title),
                         vec![format!("~ {}", shown.summary()), "  It was running when cutover stopped; it is safe to repeat.".into()],
                         &ctx_line,
-                        vec![],
+                        yes,
                     );
-                    let mut c = c;
-                    c.on_yes = exec(state, run, i, &real, false);
-                    state.checklist.running.remove(&run.journal);
                     state.dialog = Some(Dialog::Confirm(c));
                     vec![]
                 }
@@ -632,18 +624,26 @@ fn after_gate(run: &Run, i: usize) -> bool {
     i > 0 && run.steps[i - 1].step.kind() == Kind::Gate && run.steps[i - 1].state == StepState::Done
 }
 
+/// Runs the step now: marked running at once, so a second key press cannot
+/// start it twice before the job reports.
 fn exec(state: &mut State, run: &Run, i: usize, real: &Step, settle: bool) -> Vec<Effect> {
-    let ctx = context(state, run, real);
+    let e = exec_effect(state, run, i, real, settle);
     state.checklist.running.insert(run.journal.clone(), i);
     state.checklist.live.insert(run.journal.clone(), Live::default());
-    vec![Effect::ExecStep {
+    vec![e]
+}
+
+/// The effect that runs the step (a confirmation may hold it until confirmed;
+/// the step's `StepStarted` then marks it running).
+fn exec_effect(state: &State, run: &Run, i: usize, real: &Step, settle: bool) -> Effect {
+    Effect::ExecStep {
         journal: run.journal.clone(),
         index: i,
         template: Box::new(run.steps[i].step.clone()),
         step: Box::new(real.clone()),
-        ctx: Box::new(ctx),
+        ctx: Box::new(context(state, run, real)),
         settle,
-    }]
+    }
 }
 
 /// A journaled event arrived: fold it into the run.
@@ -664,7 +664,11 @@ pub fn on_event(state: &mut State, journal: PathBuf, result: Result<Event, Strin
     let mut msg = None;
     match &ev {
         Event::StepStarted { step, .. } => {
-            c.running.insert(journal.clone(), *step);
+            // Not marked yet (it waited behind a confirmation): fresh output.
+            let unmarked = c.running.insert(journal.clone(), *step).is_none();
+            if unmarked {
+                c.live.insert(journal.clone(), Live::default());
+            }
         }
         Event::StepFinished { step, outcome, .. } | Event::Resolved { step, outcome, .. } => {
             c.running.remove(&journal);

@@ -189,11 +189,10 @@ impl State {
 }
 
 /// Shows the pane with the cursor on a database.
-pub fn select(state: &mut State, uuid: &str) -> Vec<Effect> {
+pub fn select(state: &mut State, uuid: &str) {
     state.databases.table.select_id(uuid);
     let h = state.list_height();
     state.databases.table.scroll_to_cursor(h);
-    vec![]
 }
 
 /// What the pane needs the first time it is shown.
@@ -282,7 +281,7 @@ fn backup_now(state: &mut State, row: &DbRow, ctx: &str) -> Vec<Effect> {
             "  pg_dump --format=custom; cutover follows it until it ends".into(),
         ],
         ctx,
-        vec![Effect::TriggerBackup { db: row.uuid.clone(), name: row.name.clone(), backup: b.uuid.clone() }],
+        vec![Effect::TriggerBackup { db: row.uuid.clone(), backup: b.uuid.clone() }],
     );
     state.dialog = Some(Dialog::Confirm(c));
     vec![]

@@ -5,7 +5,7 @@
 use super::action::{CfAfter, CfOp, Effect};
 use super::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use super::state::{Level, State};
-use super::table::{Align, Column, Row, SortKey, Table};
+use super::table::{Align, Column, Row, SortKey, Table, cursor_delta, move_cursor};
 use crate::coolify::model::{Application, Deployment, EnvVar, Inventory};
 use crate::coolify::redact::{mask_value, unmask};
 use crate::input::Command;
@@ -192,7 +192,7 @@ impl State {
         match d.view {
             View::App => d.app.as_deref().and_then(|u| self.app(u)),
             View::List => d.table.selected().filter(|r| r.kind == Kind::App).and_then(|r| self.app(&r.uuid)),
-            View::Versions => d.versions.selected(self).and_then(|u| self.app(&u)),
+            View::Versions => d.versions.table.selected().and_then(|r| self.app(&r.uuid)),
         }
     }
 
@@ -283,32 +283,23 @@ pub fn run(state: &mut State, cmd: Command) -> Vec<Effect> {
         (View::List, Command::Open) => match d.table.selected().map(|r| (r.kind, r.uuid.clone())) {
             Some((Kind::App, uuid)) => return open_app(state, uuid, Tab::Overview),
             Some((Kind::Db, uuid)) => {
-                let mut e = super::update::switch_pane(state, super::pane::Pane::Databases);
-                e.extend(super::databases::select(state, &uuid));
+                let e = super::update::switch_pane(state, super::pane::Pane::Databases);
+                super::databases::select(state, &uuid);
                 return e;
             }
             None => {}
         },
         (View::List, Command::Back) => d.table.set_filter(None),
         (View::App, Command::Back) => d.view = View::List,
-        (View::App, Command::Down | Command::Up | Command::Top | Command::Bottom | Command::PageDown | Command::PageUp) => {
-            let step: isize = match cmd {
-                Command::Down => 1,
-                Command::Up => -1,
-                Command::PageDown => h as isize,
-                Command::PageUp => -(h as isize),
-                Command::Top => isize::MIN / 2,
-                _ => isize::MAX / 2,
-            };
-            let clamp = |cur: usize, len: usize| (cur as isize).saturating_add(step).clamp(0, len.saturating_sub(1) as isize) as usize;
+        (View::App, c) if cursor_delta(c, h).is_some() => {
+            let step = cursor_delta(c, h).unwrap_or(0);
             match d.tab {
-                Tab::Envs => d.env_cursor = clamp(d.env_cursor, d.envs.as_ref().map(|e| e.1.len()).unwrap_or(0)),
-                Tab::History => d.hist_cursor = clamp(d.hist_cursor, d.history.as_ref().map(|e| e.1.len()).unwrap_or(0)),
+                Tab::Envs => d.env_cursor = move_cursor(d.env_cursor, d.envs.as_ref().map(|e| e.1.len()).unwrap_or(0), step),
+                Tab::History => d.hist_cursor = move_cursor(d.hist_cursor, d.history.as_ref().map(|e| e.1.len()).unwrap_or(0), step),
+                // Scrolling the followed log: up moves away from the tail.
                 Tab::Overview => {
-                    // Scrolling the followed log: up moves away from the tail.
                     if let Some(f) = &mut d.follow {
-                        let max = f.lines.len().saturating_sub(1) as isize;
-                        f.scroll = (f.scroll as isize).saturating_sub(step).clamp(0, max) as usize;
+                        f.scroll = move_cursor(f.scroll, f.lines.len(), step.saturating_neg());
                     }
                 }
             }
@@ -381,7 +372,7 @@ fn write(state: &mut State, cmd: Command) -> Vec<Effect> {
                 &format!("{} {}", if force { "Rebuild and deploy" } else { "Deploy" }, app.name),
                 lines,
                 &ctx,
-                vec![Effect::Deploy { app: app.uuid.clone(), name: app.name.clone(), force }],
+                vec![Effect::Deploy { app: app.uuid.clone(), force }],
             );
             state.dialog = Some(Dialog::Confirm(c));
         }
@@ -811,7 +802,7 @@ pub fn offer_redeploy(state: &mut State, app: &str, name: &str) {
         &format!("Deploy {name} now?"),
         vec![format!("~ {name}: redeploy so the proxy serves the new domains")],
         &state.coolify_name(),
-        vec![Effect::Deploy { app: app.to_string(), name: name.to_string(), force: false }],
+        vec![Effect::Deploy { app: app.to_string(), force: false }],
     );
     state.dialog = Some(Dialog::Confirm(c));
 }

@@ -130,6 +130,27 @@ impl OwnedKey {
     }
 }
 
+/// How far a list command moves a cursor: a row, a page of `page` rows, or
+/// (top, bottom) as far as it goes. `None` for any other command.
+pub fn cursor_delta(cmd: crate::input::Command, page: usize) -> Option<isize> {
+    use crate::input::Command as C;
+    let p = page.max(1) as isize;
+    Some(match cmd {
+        C::Down => 1,
+        C::Up => -1,
+        C::PageDown => p,
+        C::PageUp => -p,
+        C::Top => isize::MIN / 2,
+        C::Bottom => isize::MAX / 2,
+        _ => return None,
+    })
+}
+
+/// A cursor over `len` rows moved by `delta`, kept on a row.
+pub fn move_cursor(cursor: usize, len: usize, delta: isize) -> usize {
+    (cursor as isize).saturating_add(delta).clamp(0, len.saturating_sub(1) as isize) as usize
+}
+
 impl<T: Row> Default for Table<T> {
     fn default() -> Self {
         Table {
@@ -330,14 +351,12 @@ impl<T: Row> Table<T> {
     /// `cmd` is none of them.
     pub fn navigate(&mut self, cmd: crate::input::Command, height: usize) -> bool {
         use crate::input::Command as C;
-        let h = height.max(1) as isize;
+        if let Some(d) = cursor_delta(cmd, height) {
+            self.move_by(d);
+            self.scroll_to_cursor(height);
+            return true;
+        }
         match cmd {
-            C::Down => self.move_by(1),
-            C::Up => self.move_by(-1),
-            C::Top => self.top(),
-            C::Bottom => self.bottom(),
-            C::PageDown => self.move_by(h),
-            C::PageUp => self.move_by(-h),
             C::SortNext => self.sort_by((self.sort_col + 1) % T::columns().len(), false),
             C::SortReverse => self.sort_by(self.sort_col, !self.sort_desc),
             _ => return false,

@@ -113,12 +113,6 @@ pub struct Versions {
     pub probed: bool,
 }
 
-impl Versions {
-    pub fn selected(&self, _state: &State) -> Option<String> {
-        self.table.selected().map(|r| r.uuid.clone())
-    }
-}
-
 fn short_os(os: &str) -> String {
     os.replace("GNU/Linux ", "").replace(" LTS", "")
 }
@@ -197,11 +191,7 @@ fn targets(state: &State) -> Vec<ProbeTarget> {
     let Some(inv) = &state.coolify else { return vec![] };
     inv.applications
         .iter()
-        .map(|a| ProbeTarget {
-            app: a.uuid.clone(),
-            host: super::logs_cmd::resource_host(state, "app", &a.uuid).ok().map(|(_, h)| h),
-            build_var: true,
-        })
+        .map(|a| ProbeTarget { app: a.uuid.clone(), host: super::logs_cmd::resource_host(state, "app", &a.uuid).ok().map(|(_, h)| h) })
         .collect()
 }
 

@@ -55,6 +55,22 @@ pub struct StepRun {
     pub history: Vec<String>,
 }
 
+impl StepRun {
+    fn new(step: Step, state: StepState) -> StepRun {
+        StepRun {
+            step,
+            state,
+            attempts: 0,
+            started: None,
+            finished: None,
+            output: Vec::new(),
+            notes: Vec::new(),
+            resolved: None,
+            history: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub id: String,
@@ -87,20 +103,13 @@ impl Run {
             steps: steps
                 .iter()
                 .enumerate()
-                .map(|(i, s)| StepRun {
-                    step: s.clone(),
-                    state: if not_applicable.contains(&i) {
+                .map(|(i, s)| {
+                    let state = if not_applicable.contains(&i) {
                         StepState::Skipped { reason: "not applicable (its parameter is empty)".into() }
                     } else {
                         StepState::Pending
-                    },
-                    attempts: 0,
-                    started: None,
-                    finished: None,
-                    output: Vec::new(),
-                    notes: Vec::new(),
-                    resolved: None,
-                    history: Vec::new(),
+                    };
+                    StepRun::new(s.clone(), state)
                 })
                 .collect(),
             started: *at,
@@ -146,20 +155,7 @@ impl Run {
             Event::StepsInserted { after, steps } => {
                 let at = (*after + 1).min(self.steps.len());
                 for (k, st) in steps.iter().enumerate() {
-                    self.steps.insert(
-                        at + k,
-                        StepRun {
-                            step: st.clone(),
-                            state: StepState::Pending,
-                            attempts: 0,
-                            started: None,
-                            finished: None,
-                            output: Vec::new(),
-                            notes: Vec::new(),
-                            resolved: None,
-                            history: Vec::new(),
-                        },
-                    );
+                    self.steps.insert(at + k, StepRun::new(st.clone(), StepState::Pending));
                 }
             }
             Event::Resolved { step, at, outcome, how } => {

@@ -271,20 +271,15 @@ async fn execute<F: Fn(Action, bool)>(
             let deadline = tokio::time::Instant::now() + timeout;
             let wall = Utc::now() + chrono::Duration::from_std(timeout).unwrap_or_default();
             loop {
-                let mut quiet = Out::new(&out.journal, out.send, ctx);
-                match run_check(sv, &w.check, ctx, &cancel, &mut quiet).await {
-                    Ok(()) => {
-                        for l in quiet.done() {
-                            out.line(&l, false);
-                        }
-                        return Ok(Produced::default());
-                    }
+                // Every attempt's lines go to the screen and the journal's tail.
+                match run_check(sv, &w.check, ctx, &cancel, out).await {
+                    Ok(()) => return Ok(Produced::default()),
                     Err(f) => {
-                        drop(quiet.done());
                         if tokio::time::Instant::now() + every > deadline {
                             out.line(&f.message, true);
                             return Err(Failure::new(format!("still not so after {}: {}", w.timeout, f.message), true));
                         }
+                        out.flush();
                         (out.send)(
                             Action::StepWaiting { journal: out.journal.clone(), deadline: wall, status: redact(&f.message, &ctx.secrets) },
                             false,
@@ -614,15 +609,7 @@ async fn run_check<F: Fn(Action, bool)>(
             Ok(())
         }
         Check::Dns { name, rtype, values, server } => {
-            let expected: Vec<String> = match server.as_deref().filter(|s| !s.is_empty()) {
-                Some(s) => {
-                    let (v4, v6) =
-                        ctx.servers.get(s).cloned().ok_or_else(|| Failure::new(format!("no Hetzner server named {s}"), false))?;
-                    let v = if rtype.eq_ignore_ascii_case("AAAA") { v6.map(|n| n.trim_end_matches("/64").to_string() + "1") } else { v4 };
-                    vec![v.ok_or_else(|| Failure::new(format!("{s} has no public {rtype} address"), false))?]
-                }
-                None => values.clone(),
-            };
+            let expected = server_values(ctx, server.as_deref(), rtype, values).map_err(|e| Failure::new(e, false))?;
             let p = crate::dns::propagation::check(name, rtype, &expected, &sv.dns).await.map_err(|e| Failure::new(e, true))?;
             for l in p.lines() {
                 out.line(&l, false);
@@ -750,20 +737,8 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
     match a {
         ApiAction::DnsSet { zone, name, rtype, values, server, ttl } => {
             let c = sv.hetzner().ok_or("no Hetzner context")?;
-            let values = match server.as_deref().filter(|s| !s.is_empty()) {
-                Some(s) => {
-                    let (v4, v6) = ctx.servers.get(s).cloned().ok_or_else(|| format!("no Hetzner server named {s}"))?;
-                    let v = if rtype.eq_ignore_ascii_case("AAAA") { v6.map(|n| n.trim_end_matches("/64").to_string() + "1") } else { v4 };
-                    vec![v.ok_or_else(|| format!("{s} has no public {rtype} address"))?]
-                }
-                None => values.clone(),
-            };
-            let existing = c
-                .rrsets(zone)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
+            let values = server_values(ctx, server.as_deref(), rtype, values)?;
+            let existing = find_rrset(&c, zone, name, rtype).await?;
             let mut actions = Vec::new();
             match &existing {
                 Some(r) => {
@@ -788,12 +763,7 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
         }
         ApiAction::DnsTtl { zone, name, rtype, ttl } => {
             let c = sv.hetzner().ok_or("no Hetzner context")?;
-            let existing = c
-                .rrsets(zone)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
+            let existing = find_rrset(&c, zone, name, rtype).await?;
             let old = existing.as_ref().ok_or_else(|| format!("no {name} {rtype} record in {zone}"))?.ttl;
             let zone_default = c.zones().await.ok().and_then(|z| z.into_iter().find(|x| x.name == *zone)).map(|z| z.ttl);
             let a = c.rrset_ttl(zone, name, rtype, Some(*ttl)).await.map_err(|e| e.to_string())?;
@@ -807,13 +777,7 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
         }
         ApiAction::DnsDelete { zone, name, rtype } => {
             let c = sv.hetzner().ok_or("no Hetzner context")?;
-            let existing = c
-                .rrsets(zone)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|r| r.name == *name && r.rtype.eq_ignore_ascii_case(rtype));
-            match existing {
+            match find_rrset(&c, zone, name, rtype).await? {
                 Some(r) => {
                     notes.push(format!(
                         "deleted: {name} {rtype} {}",
@@ -941,7 +905,7 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
                 vec![if ip.is_ipv4() { format!("{ip}/32") } else { format!("{ip}/128") }]
             } else {
                 let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
-                v4.map(|v| format!("{v}/32")).into_iter().chain(v6).collect()
+                v4.map(|v| format!("{v}/32")).into_iter().chain(v6.map(|v| format!("{v}/128"))).collect()
             };
             let rule = Rule {
                 description: Some(if only { format!("only {server} (cutover)") } else { format!("{server} (cutover)") }),
@@ -977,6 +941,25 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
     Ok(Produced { notes, ..Default::default() })
 }
 
+/// The RRSet `name`/`rtype` of a zone, if it exists.
+async fn find_rrset(
+    c: &crate::hetzner::Client,
+    zone: &str,
+    name: &str,
+    rtype: &str,
+) -> Result<Option<crate::hetzner::model::Rrset>, String> {
+    Ok(c.rrsets(zone).await.map_err(|e| e.to_string())?.into_iter().find(|r| r.name == name && r.rtype.eq_ignore_ascii_case(rtype)))
+}
+
+/// The record values a step means: the addresses of `server` when it names
+/// one, else `values`.
+fn server_values(ctx: &ExecContext, server: Option<&str>, rtype: &str, values: &[String]) -> Result<Vec<String>, String> {
+    let Some(s) = server.filter(|s| !s.is_empty()) else { return Ok(values.to_vec()) };
+    let (v4, v6) = ctx.servers.get(s).ok_or_else(|| format!("no Hetzner server named {s}"))?;
+    let v = if rtype.eq_ignore_ascii_case("AAAA") { v6 } else { v4 };
+    Ok(vec![v.clone().ok_or_else(|| format!("{s} has no public {rtype} address"))?])
+}
+
 async fn wait_hz(c: &crate::hetzner::Client, actions: &[crate::hetzner::model::Action]) -> Result<(), String> {
     let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
     if ids.is_empty() {
@@ -988,4 +971,19 @@ async fn wait_hz(c: &crate::hetzner::Client, actions: &[crate::hetzner::model::A
         return Err(format!("action {} failed: {code}: {msg}", a.command));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_stands_for_its_addresses() {
+        let mut ctx = ExecContext::default();
+        ctx.servers.insert("web-1".into(), (Some("203.0.113.11".into()), Some("2001:db8:1a00:5::1".into())));
+        assert_eq!(server_values(&ctx, Some("web-1"), "A", &[]).unwrap(), ["203.0.113.11"]);
+        assert_eq!(server_values(&ctx, Some("web-1"), "aaaa", &[]).unwrap(), ["2001:db8:1a00:5::1"]);
+        assert_eq!(server_values(&ctx, None, "A", &["198.51.100.7".into()]).unwrap(), ["198.51.100.7"]);
+        assert!(server_values(&ctx, Some("web-9"), "A", &[]).unwrap_err().contains("no Hetzner server named web-9"));
+    }
 }

@@ -28,7 +28,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
     };
     let poll = sv.coolify_poll.unwrap_or(POLL);
     match effect {
-        Effect::Deploy { app, name: _, force } => {
+        Effect::Deploy { app, force } => {
             let result = match c.deploy(&app, force).await {
                 Ok((deployment, message)) => {
                     let note = message.contains("already queued").then_some(message);
@@ -64,7 +64,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let result = backups(&c).await;
             send(Action::Backups { at: chrono::Utc::now(), result }, true);
         }
-        Effect::TriggerBackup { db, name: _, backup } => {
+        Effect::TriggerBackup { db, backup } => {
             let result = backup_now(&c, &db, &backup, poll).await;
             send(Action::BackupDone { db, result }, true);
         }
@@ -334,15 +334,11 @@ async fn probe_host(
     };
     let (mut ok, mut failed) = (0, 0);
     for t in ts {
-        let build_python = if t.build_var {
-            c.envs(&t.app).await.ok().and_then(|v| {
-                v.into_iter()
-                    .find(|e| matches!(e.key.as_str(), "NIXPACKS_PYTHON_VERSION" | "PYTHON_VERSION") && !e.is_preview)
-                    .map(|e| e.value.unwrap_or_else(|| "hidden".into()))
-            })
-        } else {
-            None
-        };
+        let build_python = c.envs(&t.app).await.ok().and_then(|v| {
+            v.into_iter()
+                .find(|e| matches!(e.key.as_str(), "NIXPACKS_PYTHON_VERSION" | "PYTHON_VERSION") && !e.is_preview)
+                .map(|e| e.value.unwrap_or_else(|| "hidden".into()))
+        });
         let runtime = match &session {
             Ok(s) => probe_app(s, &t.app).await,
             Err(e) => Err(e.clone()),

@@ -65,7 +65,6 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         lines.push(Line::from(Span::styled("Loading runbooks...", st.get(Slot::Muted))));
     }
     let mut section = "";
-    let now = chrono::Utc::now();
     for (n, row) in rows.iter().enumerate() {
         let sel = n == c.cursor;
         let (head, text, slot): (&str, String, Slot) = match row {
@@ -85,7 +84,6 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     ("Unfinished runs: resume", format!("{}  {}  started {when}", r.title, at), slot)
                 } else {
                     let how = if r.abandoned.is_some() { "abandoned" } else { "finished" };
-                    let _ = now;
                     ("Past runs", format!("{}  {how}  {when}  ({})", r.title, r.id), Slot::Muted)
                 }
             }
@@ -236,15 +234,16 @@ fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
     }
     let head = lines.len();
     // Output: live while it runs, else what the journal kept.
-    let out: Vec<(String, bool)> = match live {
-        Some(l) => l.lines.clone(),
-        None => sr.output.iter().map(|l| (l.clone(), false)).collect(),
-    };
+    // Only the lines that fit are taken (the live buffer holds thousands).
     let room = (area.height as usize).saturating_sub(head + 1);
+    let out: Vec<(&str, bool)> = match live {
+        Some(l) => l.lines[l.lines.len().saturating_sub(room)..].iter().map(|(t, e)| (t.as_str(), *e)).collect(),
+        None => sr.output[sr.output.len().saturating_sub(room)..].iter().map(|l| (l.as_str(), false)).collect(),
+    };
     if !out.is_empty() {
         lines.push(Line::from(Span::styled("output:", st.get(Slot::Muted))));
-        for (l, err) in out.iter().skip(out.len().saturating_sub(room)) {
-            lines.push(Line::from(Span::styled(l.clone(), st.get(if *err { Slot::Warn } else { Slot::Text }))));
+        for (l, err) in &out {
+            lines.push(Line::from(Span::styled(*l, st.get(if *err { Slot::Warn } else { Slot::Text }))));
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);

@@ -244,7 +244,7 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
     let end = fl.lines.len().saturating_sub(fl.scroll);
     let start = end.saturating_sub(room);
     for (text, err) in &fl.lines[start..end] {
-        lines.push(Line::from(Span::styled(text.clone(), st.get(if *err { Slot::Warn } else { Slot::Text }))));
+        lines.push(Line::from(Span::styled(text.as_str(), st.get(if *err { Slot::Warn } else { Slot::Text }))));
     }
     f.render_widget(Paragraph::new(lines), body);
 }
