@@ -5,8 +5,9 @@
 #[allow(dead_code)]
 mod sshd;
 
-use cutover::app::logs::{HostRef, LogTab, TabKind};
+use cutover::app::logs::{LogTab, TabKind};
 use cutover::logs::{Kind, LineSplitter, LogBuffer, Matcher};
+use cutover::ssh::HostRef;
 use cutover::ssh::prompt::Fixed;
 use cutover::ssh::tail::{Batch, TailSource, TailStatus};
 use cutover::ssh::{ExecEvent, Session, SshEnv, Target};

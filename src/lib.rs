@@ -6,6 +6,7 @@ pub mod app;
 pub mod checklist;
 pub mod config;
 pub mod coolify;
+pub mod demo;
 pub mod django;
 pub mod dns;
 pub mod hetzner;

@@ -126,7 +126,7 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
     let (services, _sim): (Services, Option<Sim>) = match demo {
         Some(opts) => {
             let sim = Sim::start(opts).await?;
-            (setup::demo_services(&mut loaded.state, &sim)?, Some(sim))
+            (cutover::demo::services(&mut loaded.state, &sim)?, Some(sim))
         }
         None => (setup::live_services(&mut loaded, ui, &setup::process_env)?, None),
     };
@@ -210,7 +210,7 @@ async fn play(ui: &UiOptions, file: PathBuf, demo: bool, size: &str, snapshots: 
             Ok(s) => Arc::new(s),
             Err(e) => return fail(format!("{e:?}")),
         };
-        let sv = match setup::demo_services(&mut loaded.state, &sim) {
+        let sv = match cutover::demo::services(&mut loaded.state, &sim) {
             Ok(s) => s,
             Err(e) => return fail(format!("{e:?}")),
         };

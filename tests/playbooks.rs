@@ -43,7 +43,7 @@ async fn a_failing_step_reports_file_line_and_screen() {
     let pb = cutover::playbook::Playbook::load(&path).unwrap();
     let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions::default()).await.unwrap());
     let mut st = support::state();
-    let sv = cutover::runtime::setup::demo_services(&mut st, &sim).unwrap();
+    let sv = cutover::demo::services(&mut st, &sim).unwrap();
     let f = cutover::playbook::run_in_process(&pb, st, sv, Default::default()).await.unwrap_err();
     assert_eq!(f.line, 2);
     assert!(f.to_string().contains("bad.play:2: step `Assert \"no such text\"` failed"), "{f}");
@@ -212,7 +212,7 @@ async fn switch_hetzner_context() {
         legacy_dns_token: false,
     };
     let mut st = support::state();
-    let mut sv = cutover::runtime::setup::demo_services(&mut st, &demo).unwrap();
+    let mut sv = cutover::demo::services(&mut st, &demo).unwrap();
     sv.hetzner_contexts = vec![ctx("demo", &demo), ctx("bulk", &big)];
     st.contexts.hetzner_all = vec![("demo".into(), "test".into()), ("bulk".into(), "test".into())];
     let dir = tempfile::tempdir().unwrap();
@@ -232,7 +232,7 @@ async fn switch_hetzner_context() {
 async fn a_legacy_dns_token_is_explained() {
     let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions::default()).await.unwrap());
     let mut st = support::state();
-    let sv = cutover::runtime::setup::demo_services(&mut st, &sim).unwrap();
+    let sv = cutover::demo::services(&mut st, &sim).unwrap();
     st.contexts.legacy_dns = true;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("legacy.play");

@@ -1,6 +1,5 @@
 //! What changes State (actions) and what State asks the outside world to do (effects).
 
-use super::logs::HostRef;
 use crate::checklist::{Event, Run, Runbook, Step};
 use crate::config::Secret;
 use crate::coolify::Inventory;
@@ -8,6 +7,7 @@ use crate::coolify::model::{Backup, Deployment, EnvVar};
 use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Rule, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
+use crate::ssh::HostRef;
 use crate::ssh::Question;
 use crate::ssh::tail::{Batch, TailSource, TailStatus};
 use std::collections::BTreeMap;

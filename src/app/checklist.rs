@@ -539,7 +539,7 @@ fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Eff
                 state.set_message(Level::Info, "verify settles a step whose outcome is unknown; run the step (x) instead");
                 return vec![];
             }
-            if crate::runtime::checklist_jobs::settling_check(&real).is_none() {
+            if real.settling_check().is_none() {
                 state.set_message(Level::Warn, "this step has nothing to check it by: check by hand, then mark it (m)");
                 return vec![];
             }
@@ -552,7 +552,7 @@ fn step_command(state: &mut State, run: &Run, i: usize, cmd: Command) -> Vec<Eff
                     state.set_message(Level::Warn, "a destructive step is never re-run blindly: check it (v) or mark it (m)");
                     return vec![];
                 }
-                StepState::Unknown if crate::runtime::checklist_jobs::settling_check(&real).is_some() => {
+                StepState::Unknown if real.settling_check().is_some() => {
                     state.set_message(Level::Warn, "its outcome is unknown: check it first (v), or mark it (m)");
                     return vec![];
                 }

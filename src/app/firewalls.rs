@@ -49,11 +49,6 @@ impl Firewalls {
     }
 }
 
-/// The client IP of the SSH session this runs in (a jump box), if any.
-pub fn ip_from_ssh_connection(v: Option<&str>) -> Option<String> {
-    v.and_then(|s| s.split_whitespace().next()).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()).map(str::to_string)
-}
-
 pub fn rule_line(r: &Rule) -> String {
     let peers = if r.direction == "in" { &r.source_ips } else { &r.destination_ips };
     let port = r.port.as_deref().unwrap_or("-");
@@ -455,7 +450,5 @@ mod tests {
         assert!(check_port("icmp", "22").unwrap_err().contains("no ports"));
         assert!(check_port("tcp", "").is_err());
         assert!(check_port("tcp", "9000-80").is_err());
-        assert_eq!(ip_from_ssh_connection(Some("198.51.100.23 51234 10.0.0.5 22")).as_deref(), Some("198.51.100.23"));
-        assert_eq!(ip_from_ssh_connection(None), None);
     }
 }

@@ -3,28 +3,10 @@
 //! matches, jump between them) as two separate modes.
 
 use crate::logs::{Kind, Level, LogBuffer, Matcher};
+use crate::ssh::HostRef;
 use crate::ssh::tail::{Batch, TailSource, TailStatus};
 
 pub const DEFAULT_CAP: usize = 100_000;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum HostRef {
-    /// A Hetzner server, by name (its ssh_config alias if there is one) or public IPv4.
-    Server { name: String, ipv4: Option<String> },
-    /// A Coolify server, from the Coolify API.
-    Coolify { name: String, ip: String, user: Option<String>, port: Option<u16> },
-    /// Anything else: an ssh_config alias or an address.
-    Alias(String),
-}
-
-impl HostRef {
-    pub fn label(&self) -> String {
-        match self {
-            HostRef::Server { name, .. } | HostRef::Coolify { name, .. } => name.clone(),
-            HostRef::Alias(a) => a.clone(),
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TabKind {

@@ -2,13 +2,14 @@
 //! commands that open tabs. Part of `update`: State changes only here and there.
 
 use super::action::Effect;
-use super::logs::{HostRef, RunState, TabKind};
+use super::logs::{RunState, TabKind};
 use super::pane::Pane;
 use super::prompt::{Prompt, PromptKind};
 use super::state::{Level, State};
 use super::update::switch_pane;
 use crate::input::Command;
 use crate::logs::Matcher;
+use crate::ssh::HostRef;
 use crate::ssh::tail::{TailSource, TailStatus};
 
 /// Runs a command bound in the Logs pane (or a list command applied to it).

@@ -147,6 +147,26 @@ impl Step {
         }
     }
 
+    /// What tells whether a step took effect.
+    pub fn settling_check(&self) -> Option<Check> {
+        if let Some(c) = &self.check {
+            return Some(c.clone());
+        }
+        match self.kind() {
+            Kind::Verify => self.verify.clone(),
+            Kind::Wait => self.wait.as_ref().map(|w| w.check.clone()),
+            Kind::Django => {
+                let d = self.django.as_ref()?;
+                match (d.action(), &d.migration) {
+                    // Applied or not: `showmigrations` says.
+                    (DjangoAction::Migrate, Some(m)) => Some(Check::Applied { at: d.at(), migration: m.clone() }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub fn retryable(&self) -> bool {
         self.retry.unwrap_or(!self.destructive)
     }

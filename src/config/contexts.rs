@@ -24,7 +24,7 @@ pub struct HetznerEntry {
     /// A token for the legacy dns.hetzner.com API (shut down May 2026).
     pub legacy_dns_token: Option<String>,
     /// How to reach this project's servers over SSH (user, port, jump host).
-    pub ssh: Option<crate::ssh::SshOverride>,
+    pub ssh: Option<super::SshOverride>,
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -36,7 +36,7 @@ pub struct CoolifyEntry {
     pub token_command: Option<String>,
     #[serde(default)]
     pub readonly: bool,
-    pub ssh: Option<crate::ssh::SshOverride>,
+    pub ssh: Option<super::SshOverride>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -29,6 +29,11 @@ pub fn state_dir() -> Option<PathBuf> {
         .map(|d| d.join("cutover"))
 }
 
+/// The client IP of the SSH session this runs in (a jump box), if any.
+pub fn ip_from_ssh_connection(v: Option<&str>) -> Option<String> {
+    v.and_then(|s| s.split_whitespace().next()).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok()).map(str::to_string)
+}
+
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -50,7 +55,7 @@ pub struct Config {
     #[serde(default, rename = "coolify")]
     pub coolify: Vec<contexts::CoolifyEntry>,
     /// SSH settings for every host (a context's own `ssh` table wins).
-    pub ssh: Option<crate::ssh::SshOverride>,
+    pub ssh: Option<SshOverride>,
     /// Lines kept per log tab (default 100,000).
     pub log_lines: Option<usize>,
 }
@@ -66,9 +71,31 @@ impl Config {
     }
 }
 
+/// Per-context SSH settings in cutover's config (`[hetzner.ssh]` / `[coolify.ssh]`).
+#[derive(Clone, Debug, Default, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SshOverride {
+    /// Connect here instead of the server's address (e.g. a tunnel).
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// ProxyJump syntax: `[user@]host[:port][,...]`, or `none`.
+    pub jump: Option<String>,
+    pub identity_file: Option<std::path::PathBuf>,
+    pub known_hosts: Option<std::path::PathBuf>,
+    /// Seconds between keepalives (default 15).
+    pub keepalive: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_operator_ip_from_ssh_connection() {
+        assert_eq!(ip_from_ssh_connection(Some("198.51.100.23 51234 10.0.0.5 22")).as_deref(), Some("198.51.100.23"));
+        assert_eq!(ip_from_ssh_connection(None), None);
+    }
 
     #[test]
     fn malformed_config_names_line_and_column() {

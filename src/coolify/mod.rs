@@ -1,5 +1,6 @@
 //! Coolify API client. Every call goes through [`http::Client`].
 
+pub mod env;
 pub mod http;
 pub mod model;
 pub mod redact;

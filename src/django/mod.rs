@@ -3,6 +3,7 @@
 
 pub mod lint;
 pub mod output;
+pub mod probe;
 
 pub use lint::{Finding, Lint, Severity, lint_sql};
 pub use output::{MigrateEvent, MigrateParser, Migration, parse_plan};

@@ -5,7 +5,6 @@
 use super::jobs::{Services, env_of, resolve_target};
 use crate::app::Action;
 use crate::app::action::{Effect, ExecContext};
-use crate::app::logs::HostRef;
 use crate::checklist::runbook::{self, ApiAction, Check, DjangoAction, DjangoAt, Kind, Progress, Step};
 use crate::checklist::{Event, Journal, Outcome, Run};
 use crate::coolify::redact::{mask_value, redact};
@@ -13,6 +12,7 @@ use crate::django::{self, MigrateEvent, MigrateParser};
 use crate::hetzner::model::Rule;
 use crate::logs::LineSplitter;
 use crate::logs::sanitize::sanitize;
+use crate::ssh::HostRef;
 use crate::ssh::quote::{PID_MARK, docker_exec, find_container, pick_container, sh, with_pid};
 use crate::ssh::{ExecEvent, Exit, Session};
 use crate::verify::{rows, web};
@@ -175,7 +175,7 @@ async fn settle_step(
     send: &impl Fn(Action, bool),
 ) -> Result<Event, String> {
     let mut out = Out::new(&j.path, send, ctx);
-    let check = settling_check(step);
+    let check = step.settling_check();
     let outcome = match &check {
         Some(c) => match run_check(sv, c, ctx, &cancel, &mut out).await {
             Ok(()) => Outcome::Done,
@@ -188,26 +188,6 @@ async fn settle_step(
     let ev = Event::Resolved { step: index, at: Utc::now(), outcome, how: redact(&how, &ctx.secrets) };
     j.append(&ev).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
     Ok(ev)
-}
-
-/// What tells whether a step took effect.
-pub fn settling_check(step: &Step) -> Option<Check> {
-    if let Some(c) = &step.check {
-        return Some(c.clone());
-    }
-    match step.kind() {
-        Kind::Verify => step.verify.clone(),
-        Kind::Wait => step.wait.as_ref().map(|w| w.check.clone()),
-        Kind::Django => {
-            let d = step.django.as_ref()?;
-            match (d.action(), &d.migration) {
-                // Applied or not: `showmigrations` says.
-                (DjangoAction::Migrate, Some(m)) => Some(Check::Applied { at: d.at(), migration: m.clone() }),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }
 
 struct Failure {
@@ -840,7 +820,7 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
             };
             if let ApiAction::EnvSet { .. } = a {
                 if key == "DATABASE_URL" {
-                    crate::app::deployments::check_database_url(&new)?;
+                    crate::coolify::env::check_database_url(&new)?;
                 }
                 // The old value, for going back (passwords masked).
                 notes.push(format!(

@@ -6,10 +6,10 @@
 use super::jobs::{Services, resolve_target};
 use crate::app::Action;
 use crate::app::action::{CfAfter, CfOp, Effect, ProbeTarget};
-use crate::app::versions::{PROBE_SCRIPT, parse_probe};
 use crate::coolify::model::{Database, decode_logs};
 use crate::coolify::redact::redact;
 use crate::coolify::{self, Client};
+use crate::django::probe::{PROBE_SCRIPT, parse_probe};
 use crate::logs::sanitize::sanitize;
 use crate::ssh::Session;
 use crate::ssh::quote::{docker_exec, find_container, pick_container, sh};
@@ -304,7 +304,7 @@ pub async fn backup_now(c: &Client, db: &str, backup: &str, poll: Duration) -> R
 /// Build settings over the API and runtime versions over SSH, one SSH session
 /// per server, servers in parallel; each result is sent as it comes.
 async fn probe(c: &Client, sv: &Services, targets: Vec<ProbeTarget>, send: &impl Fn(Action, bool)) {
-    let mut by_host: Vec<(Option<crate::app::logs::HostRef>, Vec<ProbeTarget>)> = Vec::new();
+    let mut by_host: Vec<(Option<crate::ssh::HostRef>, Vec<ProbeTarget>)> = Vec::new();
     for t in targets {
         match by_host.iter_mut().find(|(h, _)| *h == t.host) {
             Some((_, v)) => v.push(t),
@@ -320,7 +320,7 @@ async fn probe(c: &Client, sv: &Services, targets: Vec<ProbeTarget>, send: &impl
 async fn probe_host(
     c: &Client,
     sv: &Services,
-    host: Option<crate::app::logs::HostRef>,
+    host: Option<crate::ssh::HostRef>,
     ts: Vec<ProbeTarget>,
     send: &impl Fn(Action, bool),
 ) -> (usize, usize) {

@@ -2,10 +2,10 @@
 //! actions. Effects are pushed to this edge; `app` never does I/O.
 
 use super::Event;
-use crate::app::logs::HostRef;
 use crate::app::{Action, Effect};
 use crate::config::Secret;
 use crate::logs::{Kind, LineSplitter};
+use crate::ssh::HostRef;
 use crate::ssh::prompt::{Answer, Prompter, Question};
 use crate::ssh::quote::{PID_MARK, docker_exec, find_container, pick_container, with_pid};
 use crate::ssh::tail::{self, Batch, TailEvent};

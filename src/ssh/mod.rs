@@ -1,15 +1,18 @@
 //! SSH the way OpenSSH users expect (russh): ssh_config, known_hosts, agent /
 //! key / password auth, ProxyJump, keepalives; exec streams and log tails.
 
+pub mod host;
 pub mod prompt;
 pub mod quote;
 pub mod session;
 pub mod tail;
 pub mod target;
 
+pub use crate::config::SshOverride;
+pub use host::HostRef;
 pub use prompt::{Prompter, Question};
 pub use session::{Credentials, Exec, ExecEvent, Exit, Output, Session, SshEnv};
-pub use target::{SshOverride, SshSettings, Target};
+pub use target::{SshSettings, Target};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 //! override (user, port, jump host).
 
 use super::SshError;
+use crate::config::SshOverride;
 use ssh2_config::{ParseRule, SshConfig};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -32,22 +33,6 @@ impl Target {
         };
         format!("{}@{}{port}{via}", self.user, self.host)
     }
-}
-
-/// Per-context SSH settings in cutover's config (`[hetzner.ssh]` / `[coolify.ssh]`).
-#[derive(Clone, Debug, Default, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SshOverride {
-    /// Connect here instead of the server's address (e.g. a tunnel).
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub user: Option<String>,
-    /// ProxyJump syntax: `[user@]host[:port][,...]`, or `none`.
-    pub jump: Option<String>,
-    pub identity_file: Option<PathBuf>,
-    pub known_hosts: Option<PathBuf>,
-    /// Seconds between keepalives (default 15).
-    pub keepalive: Option<u64>,
 }
 
 /// The user's ssh configuration.

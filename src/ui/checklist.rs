@@ -198,7 +198,8 @@ fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
             lines.push(Line::from(Span::styled(hint, st.get(Slot::Muted))));
         }
         StepState::Unknown => {
-            let how = crate::runtime::checklist_jobs::settling_check(&step)
+            let how = step
+                .settling_check()
                 .map(|c| format!("v checks it ({})", c.summary()))
                 .unwrap_or_else(|| "it has no check: look yourself".into());
             lines.push(Line::from(Span::styled(

@@ -36,7 +36,7 @@ pub async fn play(name: &str, opts: SimOptions) -> (Result<String, cutover::play
     let pb = Playbook::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
     let mut st = state();
-    let services: Services = cutover::runtime::setup::demo_services(&mut st, &sim).expect("services");
+    let services: Services = cutover::demo::services(&mut st, &sim).expect("services");
     let snapshots = std::env::temp_dir().join(format!("cutover-snapshots-{name}-{}", std::process::id()));
     let r = cutover::playbook::run_in_process(
         &pb,
