@@ -2,6 +2,7 @@
 //! Coolify. See `../shared/DESIGN.md` for the map; arrows point down:
 //! `ui -> app -> {hetzner, coolify, ...}`; `runtime`/`term` run effects and draw.
 
+pub mod api;
 pub mod app;
 pub mod checklist;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod dns;
 pub mod hetzner;
 pub mod input;
 pub mod logs;
+pub mod ops;
 pub mod playbook;
 pub mod runtime;
 pub mod sim;

@@ -52,7 +52,7 @@ async fn recording_sim() -> Sim {
 
 fn hz_client(sim: &Sim) -> hetzner::Client {
     let mut c = hetzner::Client::new(&sim.hetzner_endpoint(), Secret::new(sim.shared.hetzner_token.clone())).unwrap();
-    c.retry.max_retries = 0;
+    c.retry = cutover::api::RetryPolicy::none();
     c
 }
 
@@ -108,7 +108,7 @@ async fn retryable_errors_are_retried_others_are_not() {
     let sim = recording_sim().await;
     let mut c = hz_client(&sim);
     c.retry =
-        hetzner::http::RetryPolicy { max_retries: 3, base: std::time::Duration::from_millis(5), cap: std::time::Duration::from_millis(20) };
+        cutover::api::RetryPolicy { max_retries: 3, base: std::time::Duration::from_millis(5), cap: std::time::Duration::from_millis(20) };
     sim.control("fault hetzner GET /v1/servers 409 conflict 2 conflict, try again").unwrap();
     assert!(c.get::<serde_json::Value>("/servers", &[]).await.is_ok(), "conflict is retried");
     sim.control("fault hetzner GET /v1/servers 503 unavailable 1 maintenance").unwrap();
@@ -318,7 +318,7 @@ fn the_validator_catches_violations() {
 
 fn cf_client(sim: &Sim) -> coolify::Client {
     let mut c = coolify::Client::new(&sim.coolify_url(), Secret::new(sim.shared.coolify_token.clone())).unwrap();
-    c.max_retries = 0;
+    c.retry = cutover::api::RetryPolicy::none();
     c
 }
 
@@ -343,7 +343,7 @@ async fn coolify_deployments_conform() {
     let mut last = String::new();
     for _ in 0..100 {
         let d = c.deployment(&dep).await.unwrap();
-        last = d.status.clone();
+        last = d.status.to_string();
         if d.is_done() {
             let entries = coolify::model::decode_logs(d.logs.as_deref().unwrap()).unwrap();
             assert!(entries.iter().any(|e| e.hidden), "debug entries are there, marked hidden");
@@ -357,7 +357,7 @@ async fn coolify_deployments_conform() {
     // Cancel a running one.
     let (dep2, _) = c.deploy(&shop, true).await.unwrap();
     c.cancel_deployment(&dep2).await.unwrap();
-    assert_eq!(c.deployment(&dep2).await.unwrap().status, "cancelled-by-user");
+    assert_eq!(c.deployment(&dep2).await.unwrap().status.as_str(), "cancelled-by-user");
     let e = c.cancel_deployment(&dep2).await.unwrap_err();
     assert_eq!(e.status(), Some(400));
     // Start/stop/restart are POST; GET is refused.

@@ -4,13 +4,16 @@ use crate::checklist::{Event, Run, Runbook, Step};
 use crate::config::Secret;
 use crate::coolify::Inventory;
 use crate::coolify::model::{Backup, Deployment, EnvVar};
-use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Rule, Volume, Zone};
+use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
 use crate::ssh::HostRef;
 use crate::ssh::Question;
 use crate::ssh::tail::{Batch, TailSource, TailStatus};
 use std::collections::BTreeMap;
+
+pub use crate::ops::coolify::CfOp;
+pub use crate::ops::hetzner::HzOp;
 use std::path::PathBuf;
 
 #[derive(Debug)]
@@ -75,7 +78,7 @@ pub enum Action {
     },
     HzDone {
         label: String,
-        result: Result<String, String>,
+        result: Result<String, crate::ops::Error>,
         after: After,
     },
     Exported(Result<(String, String), String>),
@@ -104,7 +107,7 @@ pub enum Action {
     /// secrets redacted.
     DeployUpdate {
         deployment: String,
-        status: String,
+        status: crate::coolify::model::DeployStatus,
         entries: Vec<(usize, Vec<(String, bool)>)>,
         logs_hidden: bool,
         created: Option<String>,
@@ -113,11 +116,11 @@ pub enum Action {
     DeployDone {
         app: String,
         deployment: String,
-        result: Result<String, String>,
+        result: Result<crate::coolify::model::DeployStatus, crate::ops::Error>,
     },
     CfDone {
         label: String,
-        result: Result<String, String>,
+        result: Result<String, crate::ops::Error>,
         after: CfAfter,
     },
     /// Scheduled backups of every database, by database uuid, read at `at`.
@@ -127,7 +130,7 @@ pub enum Action {
     },
     BackupDone {
         db: String,
-        result: Result<String, String>,
+        result: Result<String, crate::ops::Error>,
     },
     /// Versions read from one application's build settings and running container.
     Probed {
@@ -164,46 +167,6 @@ pub enum Action {
     },
 }
 
-/// One Coolify call that changes an application.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CfOp {
-    Patch {
-        app: String,
-        body: serde_json::Value,
-    },
-    CreateEnv {
-        app: String,
-        key: String,
-        value: String,
-        buildtime: bool,
-    },
-    UpdateEnv {
-        app: String,
-        key: String,
-        value: String,
-    },
-    DeleteEnv {
-        app: String,
-        uuid: String,
-        key: String,
-    },
-    /// `PATCH .../envs/bulk`: upserts in order.
-    Bulk {
-        app: String,
-        items: Vec<(String, String)>,
-    },
-    AppAction {
-        app: String,
-        name: String,
-        verb: String,
-    },
-    DbAction {
-        db: String,
-        name: String,
-        verb: String,
-    },
-}
-
 /// What to reload once Coolify calls are done.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CfAfter {
@@ -222,21 +185,6 @@ pub enum CfAfter {
 pub struct ProbeTarget {
     pub app: String,
     pub host: Option<HostRef>,
-}
-
-/// One call of the Hetzner API that starts actions.
-#[derive(Clone, Debug, PartialEq)]
-pub enum HzOp {
-    Power { id: i64, verb: String },
-    Delete { id: i64 },
-    SetRules { firewall: i64, rules: Vec<Rule> },
-    Apply { firewall: i64, servers: Vec<i64>, selectors: Vec<String> },
-    CreateRrset { zone: String, name: String, rtype: String, ttl: Option<u32>, values: Vec<String> },
-    Records { zone: String, name: String, rtype: String, op: String, values: Vec<String>, ttl: Option<u32> },
-    RrsetTtl { zone: String, name: String, rtype: String, ttl: Option<u32> },
-    DeleteRrset { zone: String, name: String, rtype: String },
-    ZoneTtl { zone: String, ttl: u32 },
-    Import { zone: String, text: String },
 }
 
 /// What to reload (or wait for) once an operation's actions are done.

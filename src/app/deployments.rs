@@ -7,7 +7,7 @@ use super::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then
 use super::state::{Level, State};
 use super::table::{Align, Column, Row, SortKey, Table, cursor_delta, move_cursor};
 use crate::coolify::env::{check_database_url, env_key_ok};
-use crate::coolify::model::{Application, Deployment, EnvVar, Inventory};
+use crate::coolify::model::{Application, DeployStatus, Deployment, EnvVar, Inventory};
 use crate::coolify::redact::{mask_value, unmask};
 use crate::input::Command;
 use std::borrow::Cow;
@@ -143,7 +143,7 @@ pub fn rows(inv: &Inventory) -> Vec<ResRow> {
 pub struct Follow {
     pub app: String,
     pub deployment: String,
-    pub status: String,
+    pub status: DeployStatus,
     pub created: Option<String>,
     pub finished: Option<String>,
     /// (line, is stderr), sanitised and redacted by the job.
@@ -160,7 +160,7 @@ pub struct Follow {
 
 impl Follow {
     pub fn is_running(&self) -> bool {
-        matches!(self.status.as_str(), "queued" | "in_progress" | "starting")
+        self.status.is_running()
     }
 }
 
@@ -735,7 +735,7 @@ pub fn bulk_plan(current: &[EnvVar], wanted: &[(String, String)]) -> BulkPlan {
 pub fn on_update(
     state: &mut State,
     deployment: &str,
-    status: String,
+    status: DeployStatus,
     entries: Vec<(usize, Vec<(String, bool)>)>,
     logs_hidden: bool,
     created: Option<String>,

@@ -427,14 +427,7 @@ pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
                 &ctx,
                 vec![Effect::Hz {
                     label: format!("set {name} {rtype} in {zone}"),
-                    ops: vec![HzOp::Records {
-                        zone: zone.clone(),
-                        name: name.clone(),
-                        rtype: rtype.clone(),
-                        op: "set_records".into(),
-                        values,
-                        ttl: None,
-                    }],
+                    ops: vec![HzOp::SetRecords { zone: zone.clone(), name: name.clone(), rtype: rtype.clone(), values }],
                     after: After::Rrsets(zone),
                 }],
             )
@@ -549,14 +542,7 @@ fn point(state: &mut State, mut form: Form, zone: String) -> Result<Then, Box<Fo
             match old.get(&key) {
                 Some((t, _)) => {
                     new.insert(key, (*t, vec![addr.clone()]));
-                    ops.push(HzOp::Records {
-                        zone: zone.clone(),
-                        name: n.clone(),
-                        rtype: rtype.into(),
-                        op: "set_records".into(),
-                        values: vec![addr.clone()],
-                        ttl: None,
-                    });
+                    ops.push(HzOp::SetRecords { zone: zone.clone(), name: n.clone(), rtype: rtype.into(), values: vec![addr.clone()] });
                     if *t != Some(ttl) {
                         if let Some(e) = new.get_mut(&(n.clone(), rtype.to_string())) {
                             e.0 = Some(ttl);

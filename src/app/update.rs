@@ -258,7 +258,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.deployments.follow = Some(super::deployments::Follow {
                 app: app.clone(),
                 deployment,
-                status: "queued".into(),
+                status: crate::coolify::model::DeployStatus::Queued,
                 created: None,
                 finished: None,
                 lines: Vec::new(),
@@ -289,9 +289,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             let name = state.app(&app).map(|a| a.name.clone()).unwrap_or_else(|| app.clone());
             match result {
                 Ok(status) => {
-                    let level = match status.as_str() {
-                        "finished" => Level::Ok,
-                        "failed" => Level::Error,
+                    let level = match status {
+                        crate::coolify::model::DeployStatus::Finished => Level::Ok,
+                        crate::coolify::model::DeployStatus::Failed => Level::Error,
                         _ => Level::Warn,
                     };
                     state.set_message(level, format!("deployment of {name}: {status}"));

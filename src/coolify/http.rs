@@ -1,8 +1,8 @@
 //! The one HTTP layer for the Coolify API: bearer auth, JSON in and out, error
 //! bodies (`{"message", "errors"}`) decoded, 429 and 5xx retried with backoff.
 
+use crate::api::{RetryPolicy, describe_reqwest};
 use crate::config::Secret;
-use crate::hetzner::http::describe_reqwest;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -93,7 +93,7 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Secret,
-    pub max_retries: u32,
+    pub retry: RetryPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -111,7 +111,7 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
-        Ok(Client { http, base: format!("{}/api/v1", url.trim_end_matches('/')), token, max_retries: 3 })
+        Ok(Client { http, base: format!("{}/api/v1", url.trim_end_matches('/')), token, retry: RetryPolicy::coolify() })
     }
 
     pub fn base(&self) -> &str {
@@ -140,9 +140,8 @@ impl Client {
             }
             let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             // State changes are not retried blindly: a POST may have been applied.
-            if retryable && attempt < self.max_retries && method == Method::GET {
-                let wait = retry_after.map(Duration::from_secs).unwrap_or(Duration::from_millis(500 << attempt));
-                tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
+            if retryable && attempt < self.retry.max_retries && method == Method::GET {
+                tokio::time::sleep(self.retry.wait(attempt, retry_after.map(Duration::from_secs))).await;
                 attempt += 1;
                 continue;
             }

@@ -135,7 +135,7 @@ impl Inventory {
 pub struct Deployment {
     pub deployment_uuid: String,
     #[serde(default)]
-    pub status: String,
+    pub status: DeployStatus,
     #[serde(default)]
     pub commit: Option<String>,
     #[serde(default)]
@@ -157,7 +157,69 @@ pub struct Deployment {
 
 impl Deployment {
     pub fn is_done(&self) -> bool {
-        matches!(self.status.as_str(), "finished" | "failed" | "cancelled-by-user")
+        self.status.is_done()
+    }
+}
+
+/// Where a deployment is, as Coolify's `ApplicationDeploymentStatus` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(from = "String", into = "String")]
+pub enum DeployStatus {
+    #[default]
+    Queued,
+    InProgress,
+    Finished,
+    Failed,
+    CancelledByUser,
+    /// A status this version of cutover does not know; shown as it came.
+    Other(String),
+}
+
+impl DeployStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeployStatus::Queued => "queued",
+            DeployStatus::InProgress => "in_progress",
+            DeployStatus::Finished => "finished",
+            DeployStatus::Failed => "failed",
+            DeployStatus::CancelledByUser => "cancelled-by-user",
+            DeployStatus::Other(s) => s,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, DeployStatus::Finished | DeployStatus::Failed | DeployStatus::CancelledByUser)
+    }
+
+    /// Still going: queued or building.
+    pub fn is_running(&self) -> bool {
+        matches!(self, DeployStatus::Queued | DeployStatus::InProgress)
+    }
+}
+
+impl From<String> for DeployStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "queued" => DeployStatus::Queued,
+            "in_progress" => DeployStatus::InProgress,
+            "finished" => DeployStatus::Finished,
+            "failed" => DeployStatus::Failed,
+            "cancelled-by-user" => DeployStatus::CancelledByUser,
+            _ => DeployStatus::Other(s),
+        }
+    }
+}
+
+impl From<DeployStatus> for String {
+    fn from(s: DeployStatus) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for DeployStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so `{:<18}` lines columns up.
+        f.pad(self.as_str())
     }
 }
 

@@ -33,7 +33,7 @@ impl Client {
             .ok_or_else(|| Error::Decode("no deployment for this application".into()))?;
         if d.message.contains("already queued") {
             let list = self.app_deployments(app, 0, 10).await?;
-            if let Some(real) = list.into_iter().find(|x| matches!(x.status.as_str(), "queued" | "in_progress")) {
+            if let Some(real) = list.into_iter().find(|x| x.status.is_running()) {
                 return Ok((real.deployment_uuid, "a deployment of this commit was already queued: following it".into()));
             }
         }

@@ -1,8 +1,9 @@
 //! The one HTTP layer every Hetzner call goes through: bearer auth, pagination,
 //! `RateLimit-*` headers, error decoding, retries with backoff for the codes the
-//! official client retries, timeouts and correlation ids.
+//! official client retries (policy in [`crate::api`]), timeouts and correlation ids.
 
 use super::error::{ApiError, Error};
+use crate::api::{RetryPolicy, describe_reqwest};
 use crate::config::Secret;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -16,20 +17,6 @@ pub struct RateLimit {
     pub remaining: u32,
     /// UNIX time when the quota is full again.
     pub reset: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    pub max_retries: u32,
-    pub base: Duration,
-    pub cap: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        // As hcloud-go: 5 retries, 1 s base, doubling, 60 s cap.
-        RetryPolicy { max_retries: 5, base: Duration::from_secs(1), cap: Duration::from_secs(60) }
-    }
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize, PartialEq, Eq)]
@@ -83,7 +70,7 @@ impl Client {
             token,
             rate: Arc::default(),
             pace: Arc::default(),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::hetzner(),
         })
     }
 
@@ -115,7 +102,7 @@ impl Client {
                     attempt += 1;
                 }
                 Err(Error::Api(e)) if e.is_retryable() && attempt < self.retry.max_retries => {
-                    tokio::time::sleep(backoff(&self.retry, attempt)).await;
+                    tokio::time::sleep(self.retry.wait(attempt, None)).await;
                     attempt += 1;
                 }
                 Err(e) => return Err(e),
@@ -241,31 +228,4 @@ impl Client {
         self.list_pages(path, key, query, PER_PAGE, |items, _| all.extend(items)).await?;
         Ok(all)
     }
-}
-
-fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
-    // Exponential with full jitter, like the official client.
-    let exp = p.base.saturating_mul(1u32 << attempt.min(16)).min(p.cap);
-    let jitter = rand::random::<f64>();
-    Duration::from_secs_f64((exp.as_secs_f64() * jitter).max(p.base.as_secs_f64() / 2.0))
-}
-
-/// A reqwest error in words, without the URL's query (which may hold ids).
-pub fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_decode() {
-        "bad response body"
-    } else {
-        "request failed"
-    };
-    let mut msg = kind.to_string();
-    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    msg
 }

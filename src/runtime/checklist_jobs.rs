@@ -711,44 +711,35 @@ fn connect_ip(ctx: &ExecContext, server: Option<&str>, connect_to: Option<&str>)
     }
 }
 
-/// API calls; notes say what was there before.
+/// API calls through the ops layer; notes say what was there before.
 async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContext, out: &mut Out<'_, F>) -> Result<Produced, String> {
+    use crate::ops::{coolify as cf, hetzner as hz};
     let mut notes = Vec::new();
+    let hpoll = sv.hetzner_poll();
+    let cpoll = sv.coolify_poll();
+    let hetzner = || sv.hetzner().ok_or_else(|| "no Hetzner context".to_string());
+    let coolify = || sv.coolify.clone().ok_or_else(|| "no Coolify instance".to_string());
+    let app_uuid = |app: &str| ctx.apps.get(app).cloned().unwrap_or_else(|| app.to_string());
+    let values_of = |r: &crate::hetzner::model::Rrset| r.records.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" ");
     match a {
         ApiAction::DnsSet { zone, name, rtype, values, server, ttl } => {
-            let c = sv.hetzner().ok_or("no Hetzner context")?;
+            let c = hetzner()?;
             let values = server_values(ctx, server.as_deref(), rtype, values)?;
-            let existing = find_rrset(&c, zone, name, rtype).await?;
-            let mut actions = Vec::new();
-            match &existing {
-                Some(r) => {
-                    notes.push(format!(
-                        "before: {name} {rtype} {} (TTL {})",
-                        r.records.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" "),
-                        r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "zone default".into())
-                    ));
-                    actions.push(c.rrset_records(zone, name, rtype, "set_records", &values, None).await.map_err(|e| e.to_string())?);
-                    if ttl.is_some() && *ttl != r.ttl {
-                        actions.push(c.rrset_ttl(zone, name, rtype, *ttl).await.map_err(|e| e.to_string())?);
-                    }
-                }
-                None => {
-                    notes.push(format!("before: no {name} {rtype} record"));
-                    actions.push(c.create_rrset(zone, name, rtype, *ttl, &values).await.map_err(|e| e.to_string())?);
-                }
-            }
-            wait_hz(&c, &actions).await?;
+            let before = hz::set_rrset(&c, zone, name, rtype, &values, *ttl, hpoll).await.map_err(|e| e.to_string())?;
+            notes.push(match &before {
+                Some(r) => format!(
+                    "before: {name} {rtype} {} (TTL {})",
+                    values_of(r),
+                    r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "zone default".into())
+                ),
+                None => format!("before: no {name} {rtype} record"),
+            });
             out.line(&format!("{name}.{zone} {rtype} -> {}", values.join(" ")), false);
             notes.push(format!("now: {name} {rtype} {}", values.join(" ")));
         }
         ApiAction::DnsTtl { zone, name, rtype, ttl } => {
-            let c = sv.hetzner().ok_or("no Hetzner context")?;
-            let existing = find_rrset(&c, zone, name, rtype).await?;
-            let old = existing.as_ref().ok_or_else(|| format!("no {name} {rtype} record in {zone}"))?.ttl;
-            let zone_default = c.zones().await.ok().and_then(|z| z.into_iter().find(|x| x.name == *zone)).map(|z| z.ttl);
-            let a = c.rrset_ttl(zone, name, rtype, Some(*ttl)).await.map_err(|e| e.to_string())?;
-            wait_hz(&c, &[a]).await?;
-            let was = old.or(zone_default);
+            let c = hetzner()?;
+            let was = hz::rrset_ttl(&c, zone, name, rtype, *ttl, hpoll).await.map_err(|e| e.to_string())?;
             notes.push(format!(
                 "old TTL {}: wait that long before the switch",
                 was.map(|t| format!("{t} s")).unwrap_or_else(|| "unknown".into())
@@ -756,179 +747,114 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
             out.line(&format!("{name}.{zone} {rtype}: TTL {ttl}"), false);
         }
         ApiAction::DnsDelete { zone, name, rtype } => {
-            let c = sv.hetzner().ok_or("no Hetzner context")?;
-            match find_rrset(&c, zone, name, rtype).await? {
-                Some(r) => {
-                    notes.push(format!(
-                        "deleted: {name} {rtype} {}",
-                        r.records.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" ")
-                    ));
-                    let a = c.delete_rrset(zone, name, rtype).await.map_err(|e| e.to_string())?;
-                    wait_hz(&c, &[a]).await?;
-                }
+            let c = hetzner()?;
+            match hz::delete_rrset(&c, zone, name, rtype, hpoll).await.map_err(|e| e.to_string())? {
+                Some(r) => notes.push(format!("deleted: {name} {rtype} {}", values_of(&r))),
                 None => notes.push(format!("{name} {rtype} was already gone")),
             }
         }
         ApiAction::DomainAdd { app, domain } | ApiAction::DomainRemove { app, domain } => {
             let add = matches!(a, ApiAction::DomainAdd { .. });
-            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
-            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
-            let cur: crate::coolify::model::Application = c.get(&format!("/applications/{uuid}")).await.map_err(|e| e.to_string())?;
-            if cur.build_pack == "dockercompose" {
-                return Err(format!(
-                    "{app} is a docker-compose application: its domains are per service; set them in the Deployments pane (u)"
-                ));
-            }
-            let before = cur.domains();
-            let d = domain.trim_end_matches('/').to_string();
-            let mut after = before.clone();
-            if add && !after.contains(&d) {
-                after.push(d.clone());
-            }
-            if !add {
-                after.retain(|x| *x != d);
-            }
+            let c = coolify()?;
+            let (before, after) = cf::edit_domain(&c, &app_uuid(app), domain, add).await.map_err(|e| e.to_string())?;
             notes.push(format!("domains before: {}", before.join(", ")));
-            if after != before {
-                c.patch_app(&uuid, &serde_json::json!({"domains": after.join(",")})).await.map_err(|e| e.to_string())?;
-            }
             notes.push(format!("domains now: {}", after.join(", ")));
             out.line(&format!("{app}: {}", after.join(", ")), false);
         }
-        ApiAction::EnvSet { app, key, value } | ApiAction::EnvAppend { app, key, value, .. } => {
-            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
-            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
-            let envs = c.envs(&uuid).await.map_err(|e| e.to_string())?;
-            let cur = envs.iter().find(|e| e.key == *key && !e.is_preview);
-            let new = match a {
-                ApiAction::EnvAppend { separator, .. } => {
-                    let old = cur.and_then(|e| e.value.clone()).unwrap_or_default();
-                    if cur.is_some() && cur.and_then(|e| e.value.as_ref()).is_none() {
-                        return Err(format!("Coolify withholds {key}: the token lacks read:sensitive"));
-                    }
-                    let items: Vec<&str> = old.split(separator.as_str()).map(str::trim).filter(|x| !x.is_empty()).collect();
-                    if items.contains(&value.as_str()) {
-                        notes.push(format!("{key} already has {value}"));
-                        out.line(&format!("{key} already has {value}"), false);
-                        return Ok(Produced { notes, ..Default::default() });
-                    }
-                    let mut all: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-                    all.push(value.clone());
-                    all.join(separator)
-                }
-                _ => value.clone(),
-            };
-            if let ApiAction::EnvSet { .. } = a {
-                if key == "DATABASE_URL" {
-                    crate::coolify::env::check_database_url(&new)?;
-                }
-                // The old value, for going back (passwords masked).
-                notes.push(format!(
-                    "old {key}: {}",
-                    cur.map(|e| e.value.as_deref().map(|v| mask_value(key, v)).unwrap_or_else(|| "(withheld by Coolify)".into()))
-                        .unwrap_or_else(|| "(not set)".into())
-                ));
-            }
-            match cur {
-                Some(_) => c.update_env(&uuid, key, &new).await.map_err(|e| e.to_string())?,
-                None => c.create_env(&uuid, key, &new, false).await.map_err(|e| e.to_string())?,
-            }
-            out.line(&format!("{app}: {key} = {}", mask_value(key, &new)), false);
+        ApiAction::EnvSet { app, key, value } => {
+            let c = coolify()?;
+            let before = cf::set_env(&c, &app_uuid(app), key, value).await.map_err(|e| e.to_string())?;
+            // The old value, for going back (passwords masked).
+            notes.push(format!(
+                "old {key}: {}",
+                before
+                    .map(|e| e.value.as_deref().map(|v| mask_value(key, v)).unwrap_or_else(|| "(withheld by Coolify)".into()))
+                    .unwrap_or_else(|| "(not set)".into())
+            ));
+            out.line(&format!("{app}: {key} = {}", mask_value(key, value)), false);
             notes.push(format!("{key} set; the application reads it at its next deployment"));
         }
-        ApiAction::Deploy { app } => {
-            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
-            let uuid = ctx.apps.get(app).cloned().unwrap_or_else(|| app.clone());
-            let (dep, msg) = c.deploy(&uuid, false).await.map_err(|e| e.to_string())?;
-            out.line(&format!("deployment {dep}: {msg}"), false);
-            let poll = sv.coolify_poll.unwrap_or(super::coolify_jobs::POLL);
-            let mut last = String::new();
-            let status = super::coolify_jobs::follow_with(&c, &uuid, &dep, poll, |p| {
-                if p.status != last {
-                    out.line(&format!("[{}]", p.status), false);
-                    last = p.status.clone();
+        ApiAction::EnvAppend { app, key, value, separator } => {
+            let c = coolify()?;
+            match cf::append_env(&c, &app_uuid(app), key, value, separator).await.map_err(|e| e.to_string())? {
+                Some(new) => {
+                    out.line(&format!("{app}: {key} = {}", mask_value(key, &new)), false);
+                    notes.push(format!("{key} set; the application reads it at its next deployment"));
                 }
-                for (_, lines) in p.entries {
-                    for (l, err) in lines {
-                        out.line(&l, err);
+                None => {
+                    notes.push(format!("{key} already has {value}"));
+                    out.line(&format!("{key} already has {value}"), false);
+                }
+            }
+        }
+        ApiAction::Deploy { app } => {
+            let c = coolify()?;
+            let mut last = String::new();
+            let r = cf::deploy_and_follow(&c, &app_uuid(app), false, cpoll, |f| match f {
+                cf::Follow::Started { deployment, note, .. } => {
+                    out.line(&format!("deployment {deployment}{}", note.map(|n| format!(": {n}")).unwrap_or_default()), false)
+                }
+                cf::Follow::Poll { poll: p, .. } => {
+                    if p.status.as_str() != last {
+                        out.line(&format!("[{}]", p.status), false);
+                        last = p.status.to_string();
+                    }
+                    for (_, lines) in p.entries {
+                        for (l, err) in lines {
+                            out.line(&l, err);
+                        }
                     }
                 }
             })
-            .await?;
-            notes.push(format!("deployment {dep}: {status}"));
-            if status != "finished" {
-                return Err(format!("deployment {dep} of {app}: {status}"));
+            .await;
+            match r {
+                Ok(dep) => notes.push(format!("deployment {dep}: finished")),
+                Err(e) => return Err(format!("{app}: {e}")),
             }
         }
         ApiAction::Backup { database } => {
-            let c = sv.coolify.clone().ok_or("no Coolify instance")?;
+            let c = coolify()?;
             let uuid = ctx.databases.get(database).cloned().unwrap_or_else(|| database.clone());
-            let b = c.backups(&uuid).await.map_err(|e| e.to_string())?;
-            let sched = b.iter().find(|x| x.enabled).or(b.first()).ok_or_else(|| format!("{database} has no backup schedule"))?;
-            let poll = sv.coolify_poll.unwrap_or(super::coolify_jobs::POLL);
-            let r = super::coolify_jobs::backup_now(&c, &uuid, &sched.uuid, poll).await?;
+            let r = cf::backup_now(&c, &uuid, None, cpoll).await.map_err(|e| format!("{database}: {e}"))?;
             out.line(&format!("backup of {database}: {r}"), false);
             notes.push(format!("backup: {r}"));
         }
-        ApiAction::FirewallAllow { firewall, port, server } | ApiAction::FirewallOnly { firewall, port, ip: server } => {
-            let only = matches!(a, ApiAction::FirewallOnly { .. });
-            let c = sv.hetzner().ok_or("no Hetzner context")?;
-            let fw = c
-                .firewalls()
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|f| f.name == *firewall)
-                .ok_or_else(|| format!("no firewall named {firewall}"))?;
-            let sources: Vec<String> = if only {
-                let ip: std::net::IpAddr = server.parse().map_err(|_| format!("`{server}` is not an IP address"))?;
-                vec![if ip.is_ipv4() { format!("{ip}/32") } else { format!("{ip}/128") }]
-            } else {
-                let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
-                v4.map(|v| format!("{v}/32")).into_iter().chain(v6.map(|v| format!("{v}/128"))).collect()
-            };
+        ApiAction::FirewallAllow { firewall, port, server } => {
+            let c = hetzner()?;
+            let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
             let rule = Rule {
-                description: Some(if only { format!("only {server} (cutover)") } else { format!("{server} (cutover)") }),
+                description: Some(format!("{server} (cutover)")),
                 direction: "in".into(),
-                source_ips: sources,
+                source_ips: v4.map(|v| format!("{v}/32")).into_iter().chain(v6.map(|v| format!("{v}/128"))).collect(),
+                destination_ips: vec![],
+                protocol: "tcp".into(),
+                port: Some(port.clone()),
+            };
+            if hz::add_rule(&c, firewall, &rule, hpoll).await.map_err(|e| e.to_string())? {
+                out.line(&format!("firewall {firewall}: allowed {port}/tcp from {server}"), false);
+            } else {
+                notes.push("the rule was already there".into());
+            }
+        }
+        ApiAction::FirewallOnly { firewall, port, ip } => {
+            let c = hetzner()?;
+            let fw = hz::firewall_by_name(&c, firewall).await.map_err(|e| e.to_string())?;
+            let ip: std::net::IpAddr = ip.parse().map_err(|_| format!("`{ip}` is not an IP address"))?;
+            let rule = Rule {
+                description: Some(format!("only {ip} (cutover)")),
+                direction: "in".into(),
+                source_ips: vec![if ip.is_ipv4() { format!("{ip}/32") } else { format!("{ip}/128") }],
                 destination_ips: vec![],
                 protocol: "tcp".into(),
                 port: Some(port.clone()),
             };
             // The rules before, so they can be put back.
             notes.push(format!("rules before: {}", serde_json::to_string(&fw.rules).unwrap_or_default()));
-            let rules = if only {
-                vec![rule]
-            } else {
-                if fw.rules.iter().any(|r| {
-                    r.direction == rule.direction && r.protocol == rule.protocol && r.port == rule.port && r.source_ips == rule.source_ips
-                }) {
-                    notes.push("the rule was already there".into());
-                    return Ok(Produced { notes, ..Default::default() });
-                }
-                let mut r = fw.rules.clone();
-                r.push(rule);
-                r
-            };
-            for src in rules.iter().flat_map(|r| r.source_ips.iter()) {
-                crate::hetzner::validate::check_cidr(src).map_err(|e| format!("firewall rule: {e}"))?;
-            }
-            let actions = c.set_rules(fw.id, &rules).await.map_err(|e| e.to_string())?;
-            wait_hz(&c, &actions).await?;
-            out.line(&format!("firewall {firewall}: {} rule(s)", rules.len()), false);
+            hz::run(&c, &hz::HzOp::SetRules { firewall: fw.id, rules: vec![rule] }, hpoll, |_| {}).await.map_err(|e| e.to_string())?;
+            out.line(&format!("firewall {firewall}: 1 rule(s)"), false);
         }
     }
     Ok(Produced { notes, ..Default::default() })
-}
-
-/// The RRSet `name`/`rtype` of a zone, if it exists.
-async fn find_rrset(
-    c: &crate::hetzner::Client,
-    zone: &str,
-    name: &str,
-    rtype: &str,
-) -> Result<Option<crate::hetzner::model::Rrset>, String> {
-    Ok(c.rrsets(zone).await.map_err(|e| e.to_string())?.into_iter().find(|r| r.name == name && r.rtype.eq_ignore_ascii_case(rtype)))
 }
 
 /// The record values a step means: the addresses of `server` when it names
@@ -938,19 +864,6 @@ fn server_values(ctx: &ExecContext, server: Option<&str>, rtype: &str, values: &
     let (v4, v6) = ctx.servers.get(s).ok_or_else(|| format!("no Hetzner server named {s}"))?;
     let v = if rtype.eq_ignore_ascii_case("AAAA") { v6 } else { v4 };
     Ok(vec![v.clone().ok_or_else(|| format!("{s} has no public {rtype} address"))?])
-}
-
-async fn wait_hz(c: &crate::hetzner::Client, actions: &[crate::hetzner::model::Action]) -> Result<(), String> {
-    let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let done = c.wait_actions(&ids, Duration::from_millis(500), |_| {}).await.map_err(|e| e.to_string())?;
-    if let Some(a) = done.iter().find(|a| a.status == "error") {
-        let (code, msg) = a.error.as_ref().map(|e| (e.code.clone(), e.message.clone())).unwrap_or_default();
-        return Err(format!("action {} failed: {code}: {msg}", a.command));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

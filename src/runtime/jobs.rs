@@ -71,6 +71,17 @@ impl Services {
         self.hetzner_slot.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// How often Hetzner actions are polled: the active context's
+    /// `poll_interval` (hcloud's default, 500 ms).
+    pub fn hetzner_poll(&self) -> Duration {
+        self.hetzner_contexts.iter().find(|c| c.name == self.hetzner_context).map(|c| c.poll_interval).unwrap_or(Duration::from_millis(500))
+    }
+
+    /// How often deployments and backups are polled.
+    pub fn coolify_poll(&self) -> Duration {
+        self.coolify_poll.unwrap_or(crate::ops::coolify::POLL)
+    }
+
     fn no_hetzner(&self) -> String {
         hetzner::Error::NoToken(self.hetzner_context.clone()).to_string()
     }
@@ -281,8 +292,8 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         }
         Effect::Hz { label, ops, after } => {
             let result = match sv.hetzner() {
-                Some(c) => run_ops(&c, &label, &ops, &after, &sv, &send).await,
-                None => Err(sv.no_hetzner()),
+                Some(c) => run_ops(&c, &label, &ops, &after, sv.hetzner_poll(), &send).await,
+                None => Err(crate::ops::Error::Hetzner(hetzner::Error::NoToken(sv.hetzner_context.clone()))),
             };
             send(Action::HzDone { label, result, after }, true);
         }
@@ -413,72 +424,28 @@ async fn run_command(
     }
 }
 
-/// Calls the API for each operation and follows the actions it starts,
-/// reporting progress; stops at the first failure.
+/// Runs the operations through the ops layer, each followed to its end, and
+/// after a shutdown follows the server until it is off.
 async fn run_ops(
     c: &hetzner::Client,
     label: &str,
-    ops: &[crate::app::action::HzOp],
+    ops: &[crate::ops::hetzner::HzOp],
     after: &crate::app::action::After,
-    sv: &Services,
+    poll: Duration,
     send: &impl Fn(Action, bool),
-) -> Result<String, String> {
-    use crate::app::action::{After, HzOp};
-    let interval =
-        sv.hetzner_contexts.iter().find(|c| c.name == sv.hetzner_context).map(|c| c.poll_interval).unwrap_or(Duration::from_millis(500));
-    let n = ops.len().max(1) as i64;
-    for (i, op) in ops.iter().enumerate() {
-        let actions: Vec<hetzner::model::Action> = match op {
-            HzOp::Power { id, verb } => vec![c.server_action(*id, verb).await],
-            HzOp::Delete { id } => vec![c.delete_server(*id).await],
-            HzOp::SetRules { firewall, rules } => match c.set_rules(*firewall, rules).await {
-                Ok(a) => a.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            },
-            HzOp::Apply { firewall, servers, selectors } => match c.apply_firewall(*firewall, servers, selectors).await {
-                Ok(a) => a.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            },
-            HzOp::CreateRrset { zone, name, rtype, ttl, values } => vec![c.create_rrset(zone, name, rtype, *ttl, values).await],
-            HzOp::Records { zone, name, rtype, op, values, ttl } => vec![c.rrset_records(zone, name, rtype, op, values, *ttl).await],
-            HzOp::RrsetTtl { zone, name, rtype, ttl } => vec![c.rrset_ttl(zone, name, rtype, *ttl).await],
-            HzOp::DeleteRrset { zone, name, rtype } => vec![c.delete_rrset(zone, name, rtype).await],
-            HzOp::ZoneTtl { zone, ttl } => vec![c.zone_ttl(zone, *ttl).await],
-            HzOp::Import { zone, text } => vec![c.import_zone(zone, text).await],
-        }
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-        let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
-        let done = c
-            .wait_actions(&ids, interval, |now| {
-                let avg = now.iter().map(|a| a.progress).sum::<i64>() / now.len().max(1) as i64;
-                send(Action::HzProgress { label: label.to_string(), percent: (i as i64 * 100 + avg) / n }, false);
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(a) = done.iter().find(|a| a.status == "error") {
-            let (code, msg) = a.error.as_ref().map(|e| (e.code.clone(), e.message.clone())).unwrap_or_default();
-            return Err(format!("action {} failed: {code}: {msg}", a.command));
-        }
-    }
-    if let After::WaitOff { id, name } = after {
-        // `shutdown` success only means the signal was sent: follow the status.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-        loop {
-            match c.server(*id).await {
-                Ok(s) if s.status == "off" => return Ok(format!("{name} is off")),
-                Ok(s) if tokio::time::Instant::now() >= deadline => {
-                    return Err(format!(
-                        "{name} is still {} two minutes after the shutdown signal; the OS may ignore ACPI: use power off",
-                        s.status
-                    ));
-                }
-                Ok(s) => send(Action::HzProgress { label: format!("{label}: {name} is {}", s.status), percent: 100 }, false),
-                Err(e) => return Err(e.to_string()),
-            }
-            tokio::time::sleep(interval.max(Duration::from_millis(500))).await;
-        }
+) -> Result<String, crate::ops::Error> {
+    use crate::ops::hetzner::{self as hz, Progress};
+    let report = |p: Progress| {
+        let (label, percent) = match p {
+            Progress::Percent(n) => (label.to_string(), n),
+            Progress::Status(s) => (format!("{label}: {s}"), 100),
+        };
+        send(Action::HzProgress { label, percent }, false);
+    };
+    hz::run_all(c, ops, poll, report).await?;
+    if let crate::app::action::After::WaitOff { id, name } = after {
+        hz::wait_off(c, *id, name, poll, Duration::from_secs(120), report).await?;
+        return Ok(format!("{name} is off"));
     }
     Ok(format!("{label}: done"))
 }

@@ -8,6 +8,7 @@ use crate::app::State;
 use crate::app::deployments::{Follow, ResRow, Tab, View};
 use crate::app::versions::VRow;
 use crate::coolify::model::Application;
+use crate::coolify::model::DeployStatus;
 use crate::coolify::schedule::{age, parse_time};
 use crate::input::Command;
 use crate::theme::Slot;
@@ -28,13 +29,13 @@ pub fn status_slot(status: &str) -> Slot {
 }
 
 /// A deployment's status.
-pub fn deploy_slot(status: &str) -> Slot {
+pub fn deploy_slot(status: &DeployStatus) -> Slot {
     match status {
-        "finished" => Slot::Ok,
-        "failed" => Slot::Error,
-        "cancelled-by-user" => Slot::Warn,
-        "queued" | "in_progress" => Slot::Pending,
-        _ => Slot::Muted,
+        DeployStatus::Finished => Slot::Ok,
+        DeployStatus::Failed => Slot::Error,
+        DeployStatus::CancelledByUser => Slot::Warn,
+        DeployStatus::Queued | DeployStatus::InProgress => Slot::Pending,
+        DeployStatus::Other(_) => Slot::Muted,
     }
 }
 
@@ -90,7 +91,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
     super::table::draw(f, inner, state, g, t, |r: &ResRow, col| match col {
         2 => Some(status_slot(&r.status)),
-        4 => Some(deploy_slot(&r.last)),
+        4 => Some(deploy_slot(&DeployStatus::from(r.last.clone()))),
         0 => Some(Slot::Muted),
         _ => None,
     });
@@ -217,7 +218,7 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
     let mut head = vec![
         Span::styled(format!("deployment {} ", fl.deployment), st.get(Slot::Muted)),
         Span::styled(
-            fl.status.clone(),
+            fl.status.to_string(),
             st.get(deploy_slot(&fl.status)).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD)),
         ),
         Span::styled(format!("  {}", elapsed(fl)), st.get(Slot::Muted)),
