@@ -20,9 +20,9 @@ fn state_with(n: usize, w: u16, h: u16) -> cutover::app::State {
     let servers: Vec<Server> = world.servers.iter().map(|s| serde_json::from_value(world.server_json(s)).expect("server json")).collect();
     let themes = Theme::load_all(None).unwrap();
     let mut st = cutover::app::State::new(Keymap::builtin("default").unwrap(), themes, "default", ColorDepth::Ansi256, false, false);
-    st.contexts.hetzner = Some("bench".into());
-    update(&mut st, Action::Resize(w, h));
-    st.servers.table.set_items(servers);
+    st.world.contexts.hetzner = Some("bench".into());
+    update(&mut st, Action::Resize(w, h), chrono::Utc::now());
+    st.panes.servers.table.set_items(servers.into_iter().map(std::sync::Arc::new).collect());
     st
 }
 
@@ -98,7 +98,7 @@ fn in_process() {
     for i in 0..2000 {
         let key = if (i / 100) % 2 == 0 { j } else { k };
         let t = Instant::now();
-        update(&mut st, Action::Key(key));
+        update(&mut st, Action::Key(key), chrono::Utc::now());
         term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
         times.push(t.elapsed());
     }
@@ -115,11 +115,11 @@ fn in_process() {
     let (mut in_page, mut scrolling) = (Vec::new(), Vec::new());
     for i in 0..400 {
         let before = *count.lock().unwrap();
-        let offset = st.servers.table.offset;
-        update(&mut st, Action::Key(if (i / 200) % 2 == 0 { j } else { k }));
+        let offset = st.panes.servers.table.offset;
+        update(&mut st, Action::Key(if (i / 200) % 2 == 0 { j } else { k }), chrono::Utc::now());
         term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
         let n = *count.lock().unwrap() - before;
-        if st.servers.table.offset == offset { in_page.push(n) } else { scrolling.push(n) }
+        if st.panes.servers.table.offset == offset { in_page.push(n) } else { scrolling.push(n) }
     }
     for v in [&mut in_page, &mut scrolling] {
         v.sort();
@@ -143,9 +143,9 @@ fn in_process() {
         let mut times = Vec::new();
         for _ in 0..200 {
             let t = Instant::now();
-            st.servers.table.set_filter(cutover::app::table::Filter::parse(pat));
+            st.panes.servers.table.set_filter(cutover::app::table::Filter::parse(pat));
             times.push(t.elapsed());
-            st.servers.table.set_filter(None);
+            st.panes.servers.table.set_filter(None);
         }
         let (p50, p99, _) = stats(times);
         println!("filter 10,000 rows ({label} `{pat}`) | p50 {} | p99 {} | target < 5 ms", us(p50), us(p99));

@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod sshd;
 
-use cutover::app::logs::{LogTab, TabKind};
+use cutover::app::panes::logs::{LogTab, TabKind};
 use cutover::logs::{Kind, LineSplitter, LogBuffer, Matcher};
 use cutover::ssh::HostRef;
 use cutover::ssh::prompt::Fixed;

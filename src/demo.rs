@@ -3,7 +3,7 @@
 //! that knows the simulator exists.
 
 use crate::app::State;
-use crate::app::state::Contexts;
+use crate::app::world::Contexts;
 use crate::config::{self, Secret};
 use crate::runtime::Services;
 use crate::{coolify, hetzner};
@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr};
 pub fn services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
     let hz = hetzner::Client::new(&sim.hetzner_endpoint(), Secret::new(sim.shared.hetzner_token.clone()))?;
     let cf = coolify::Client::new(&sim.coolify_url(), Secret::new(sim.shared.coolify_token.clone()))?;
-    state.contexts = Contexts {
+    state.world.contexts = Contexts {
         hetzner: Some("demo".into()),
         hetzner_endpoint: Some(sim.hetzner_endpoint()),
         coolify: Some("demo".into()),

@@ -214,7 +214,7 @@ async fn switch_hetzner_context() {
     let mut st = support::state();
     let mut sv = cutover::demo::services(&mut st, &demo).unwrap();
     sv.hetzner_contexts = vec![ctx("demo", &demo), ctx("bulk", &big)];
-    st.contexts.hetzner_all = vec![("demo".into(), "test".into()), ("bulk".into(), "test".into())];
+    st.world.contexts.hetzner_all = vec![("demo".into(), "test".into()), ("bulk".into(), "test".into())];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ctx.play");
     std::fs::write(
@@ -233,7 +233,7 @@ async fn a_legacy_dns_token_is_explained() {
     let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions::default()).await.unwrap());
     let mut st = support::state();
     let sv = cutover::demo::services(&mut st, &sim).unwrap();
-    st.contexts.legacy_dns = true;
+    st.world.contexts.legacy_dns = true;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("legacy.play");
     std::fs::write(&path, "Key 3\nWaitFor \"example.com\"\nAssert \"That API was shut down in May 2026\"\nAssert \"Migrate a zone\"\n")

@@ -1,20 +1,21 @@
-//! What changes State (actions) and what State asks the outside world to do (effects).
+//! What changes State (actions) and what State asks the outside world to do
+//! (effects). An action says where it goes: the chrome (keys, prompts,
+//! messages), the world ([`WorldMsg`]) or the pane that started the job
+//! ([`PaneMsg`]).
 
-use crate::checklist::{Event, Run, Runbook, Step};
+use super::panes::{PaneId, PaneMsg};
+use super::state::Level;
+use super::world::WorldMsg;
+use crate::checklist::{Event, Step};
 use crate::config::Secret;
-use crate::coolify::Inventory;
-use crate::coolify::model::{Backup, Deployment, EnvVar};
-use crate::hetzner::model::{Firewall, Metrics, Pricing, Rrset, Volume, Zone};
-use crate::hetzner::{self, RateLimit, Server};
 use crate::input::Key;
-use crate::ssh::HostRef;
-use crate::ssh::Question;
-use crate::ssh::tail::{Batch, TailSource, TailStatus};
+use crate::ssh::tail::TailSource;
+use crate::ssh::{HostRef, Question};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 pub use crate::ops::coolify::CfOp;
 pub use crate::ops::hetzner::HzOp;
-use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum Action {
@@ -23,153 +24,52 @@ pub enum Action {
     Resize(u16, u16),
     /// The spinner advances (sent only while something is pending).
     Tick,
-    ServersPage {
-        generation: u64,
-        servers: Vec<Server>,
-        page: u64,
-        last_page: Option<u64>,
-        total: Option<u64>,
-        rate: Option<RateLimit>,
-    },
-    ServersDone {
-        generation: u64,
-        result: Result<(), hetzner::Error>,
-        rate: Option<RateLimit>,
-    },
-    CoolifyVersion(Result<String, String>),
-    CoolifyInventory(Result<Inventory, String>),
-    TailStatus {
-        tab: u64,
-        status: TailStatus,
-    },
-    LogLines {
-        tab: u64,
-        batch: Batch,
-    },
-    RunStarted {
-        tab: u64,
-        target: String,
-    },
-    RunDone {
-        tab: u64,
-        result: Result<String, String>,
-    },
+    World(WorldMsg),
+    Pane(PaneMsg),
     /// A background job needs an answer from the operator.
     Ask {
         id: u64,
         question: Question,
     },
-    Saved(Result<(String, usize), String>),
-    Pricing(Result<(Pricing, Vec<Volume>), String>),
-    Metrics {
-        id: i64,
-        result: Result<Metrics, String>,
-    },
-    Firewalls(Result<Vec<Firewall>, String>),
-    Zones(Result<Vec<Zone>, String>),
-    Rrsets {
-        zone: String,
-        result: Result<Vec<Rrset>, String>,
-    },
-    /// Progress of the actions an operation started.
-    HzProgress {
+    /// A file was written: what to say, or why not.
+    Saved(Result<String, String>),
+    /// Progress of a running operation.
+    Progress {
         label: String,
         percent: i64,
     },
-    HzDone {
+    /// An operation a pane asked for ended.
+    OpDone {
+        to: PaneId,
         label: String,
         result: Result<String, crate::ops::Error>,
         after: After,
     },
-    Exported(Result<(String, String), String>),
-    FileRead {
-        purpose: ReadPurpose,
-        path: String,
-        result: Result<String, String>,
+    /// A job's last action was applied (the busy counter goes down).
+    JobFinished(&'static str),
+    /// A status-line message from outside the app (a running playbook).
+    Notice {
+        level: Level,
+        text: String,
     },
-    ContextSwitched(Result<(String, String, bool), String>),
-    Envs {
-        app: String,
-        result: Result<Vec<EnvVar>, String>,
-    },
-    History {
-        app: String,
-        result: Result<Vec<Deployment>, String>,
-    },
-    /// A deployment is being followed (a new one, or one picked from history).
-    DeployFollow {
-        app: String,
-        deployment: String,
-        note: Option<String>,
-    },
-    /// One poll of a followed deployment: its status and the log entries new
-    /// since the last poll (by index, as lines; hidden entries have none),
-    /// secrets redacted.
-    DeployUpdate {
-        deployment: String,
-        status: crate::coolify::model::DeployStatus,
-        entries: Vec<(usize, Vec<(String, bool)>)>,
-        logs_hidden: bool,
-        created: Option<String>,
-        finished: Option<String>,
-    },
-    DeployDone {
-        app: String,
-        deployment: String,
-        result: Result<crate::coolify::model::DeployStatus, crate::ops::Error>,
-    },
-    CfDone {
-        label: String,
-        result: Result<String, crate::ops::Error>,
-        after: CfAfter,
-    },
-    /// Scheduled backups of every database, by database uuid, read at `at`.
-    Backups {
-        at: chrono::DateTime<chrono::Utc>,
-        result: Result<Vec<(String, Vec<Backup>)>, String>,
-    },
-    BackupDone {
-        db: String,
-        result: Result<String, crate::ops::Error>,
-    },
-    /// Versions read from one application's build settings and running container.
-    Probed {
-        app: String,
-        build_python: Option<String>,
-        runtime: Result<Vec<(String, String)>, String>,
-    },
-    ProbesDone {
-        ok: usize,
-        failed: usize,
-    },
-    /// The runbooks on offer and the runs found in the journal directory.
-    Checklist {
-        runbooks: Vec<(Runbook, String)>,
-        errors: Vec<String>,
-        runs: Vec<Run>,
-    },
-    RunCreated(Result<Run, String>),
-    /// An event written to a run's journal (a job wrote it before sending this).
-    RunEvent {
-        journal: PathBuf,
-        result: Result<Event, String>,
-    },
-    /// Live output of the step that runs (not journaled; its tail is, at the end).
-    StepOutput {
-        journal: PathBuf,
-        lines: Vec<(String, bool)>,
-    },
-    /// A wait step checked and goes on waiting.
-    StepWaiting {
-        journal: PathBuf,
-        deadline: chrono::DateTime<chrono::Utc>,
-        status: String,
-    },
+    /// SIGHUP / SIGTERM: leave.
+    Quit,
+    /// Read-only on or off from outside (a playbook without `Set Mode write`).
+    SetReadonly(bool),
 }
 
-/// What to reload once Coolify calls are done.
+/// What to reload (or wait for, or offer) once an operation is done.
 #[derive(Clone, Debug, PartialEq)]
-pub enum CfAfter {
+pub enum After {
+    Servers,
+    /// A shutdown succeeded: follow the server until it is really off.
+    WaitOff {
+        id: i64,
+        name: String,
+    },
+    Firewalls,
+    Rrsets(String),
+    Zones,
     Envs(String),
     /// Domains changed: offer the deployment that brings them to the proxy.
     OfferRedeploy {
@@ -187,25 +87,6 @@ pub struct ProbeTarget {
     pub host: Option<HostRef>,
 }
 
-/// What to reload (or wait for) once an operation's actions are done.
-#[derive(Clone, Debug, PartialEq)]
-pub enum After {
-    Servers,
-    /// A shutdown succeeded: follow the server until it is really off.
-    WaitOff {
-        id: i64,
-        name: String,
-    },
-    Firewalls,
-    Rrsets(String),
-    Zones,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ReadPurpose {
-    ImportZone(String),
-}
-
 /// Work for the runtime: each is spawned as a background job (busy counter +1)
 /// whose final action is applied before the counter goes back down.
 #[derive(Clone, Debug, PartialEq)]
@@ -213,8 +94,11 @@ pub enum Effect {
     LoadServers {
         generation: u64,
     },
+    LoadPricing,
     LoadCoolifyVersion,
     LoadCoolify,
+    LoadZones,
+    LoadBackups,
     /// A long-running stream: not counted as busy.
     StartTail {
         tab: u64,
@@ -243,17 +127,16 @@ pub enum Effect {
         contents: String,
         lines: usize,
     },
-    LoadPricing,
     LoadMetrics {
         id: i64,
     },
     LoadFirewalls,
-    LoadZones,
     LoadRrsets {
         zone: String,
     },
     /// Runs API calls in order, following each one's actions to the end.
     Hz {
+        to: PaneId,
         label: String,
         ops: Vec<HzOp>,
         after: After,
@@ -262,9 +145,10 @@ pub enum Effect {
         zone: String,
         path: String,
     },
-    ReadFile {
+    /// Reads a zone file to import into `zone`.
+    ReadZoneFile {
         path: String,
-        purpose: ReadPurpose,
+        zone: String,
     },
     SwitchContext {
         name: String,
@@ -289,11 +173,11 @@ pub enum Effect {
     },
     /// Coolify calls in order; stops at the first failure and says what was done.
     Cf {
+        to: PaneId,
         label: String,
         ops: Vec<CfOp>,
-        after: CfAfter,
+        after: After,
     },
-    LoadBackups,
     /// Runs a scheduled backup now and follows its execution.
     TriggerBackup {
         db: String,
@@ -351,29 +235,29 @@ impl Effect {
     pub fn label(&self) -> &'static str {
         match self {
             Effect::LoadServers { .. } => "loading servers",
+            Effect::LoadPricing => "loading prices",
             Effect::LoadCoolifyVersion => "checking Coolify",
             Effect::LoadCoolify => "loading Coolify resources",
+            Effect::LoadZones => "loading DNS zones",
+            Effect::LoadBackups => "loading backups",
             Effect::StartTail { .. } => "tailing",
             Effect::StopTail { .. } => "stopping a tail",
             Effect::Run { .. } => "running a command",
             Effect::CancelRun { .. } => "cancelling",
             Effect::Answer { .. } => "answering",
             Effect::WriteFile { .. } => "saving",
-            Effect::LoadPricing => "loading prices",
             Effect::LoadMetrics { .. } => "loading metrics",
             Effect::LoadFirewalls => "loading firewalls",
-            Effect::LoadZones => "loading DNS zones",
             Effect::LoadRrsets { .. } => "loading records",
             Effect::Hz { .. } => "waiting for Hetzner",
             Effect::ExportZone { .. } => "exporting the zone",
-            Effect::ReadFile { .. } => "reading",
+            Effect::ReadZoneFile { .. } => "reading",
             Effect::SwitchContext { .. } => "switching context",
             Effect::Deploy { .. } | Effect::FollowDeployment { .. } => "following a deployment",
             Effect::CancelDeployment { .. } => "cancelling the deployment",
             Effect::LoadEnvs { .. } => "loading variables",
             Effect::LoadHistory { .. } => "loading deployments",
             Effect::Cf { .. } => "waiting for Coolify",
-            Effect::LoadBackups => "loading backups",
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
             Effect::LoadChecklist => "loading runbooks",
@@ -398,5 +282,51 @@ impl Effect {
                 | Effect::Answer { .. }
                 | Effect::CancelStep { .. }
         )
+    }
+
+    /// Whether it changes something outside the console (refused read-only).
+    /// Writing local files (exports, reports, saved logs) is not such a change.
+    pub fn writes(&self) -> bool {
+        match self {
+            Effect::Hz { .. }
+            | Effect::Cf { .. }
+            | Effect::Deploy { .. }
+            | Effect::CancelDeployment { .. }
+            | Effect::TriggerBackup { .. }
+            | Effect::Run { .. }
+            | Effect::StartRun { .. }
+            | Effect::Journal { .. } => true,
+            Effect::ExecStep { settle, .. } => !settle,
+            _ => false,
+        }
+    }
+}
+
+/// Jobs spawned and not yet finished: the playbooks' `WaitIdle` and the
+/// status line's spinner.
+#[derive(Clone, Debug, Default)]
+pub struct Jobs {
+    pub busy: usize,
+    /// Labels of the pending jobs, oldest first.
+    pub pending: Vec<&'static str>,
+    pub spinner: usize,
+    /// A running operation's progress.
+    pub progress: Option<(String, i64)>,
+}
+
+impl Jobs {
+    /// Counts the jobs among `effects` (the runtime spawns them next).
+    pub fn started(&mut self, effects: &[Effect]) {
+        for e in effects.iter().filter(|e| e.is_job()) {
+            self.busy += 1;
+            self.pending.push(e.label());
+        }
+    }
+
+    pub fn finished(&mut self, label: &'static str) {
+        self.busy = self.busy.saturating_sub(1);
+        if let Some(i) = self.pending.iter().position(|l| *l == label) {
+            self.pending.remove(i);
+        }
     }
 }

@@ -38,6 +38,9 @@ pub enum Then {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
+    /// What the form's handler reads it by.
+    pub key: String,
+    /// What the operator sees (the key unless set).
     pub label: String,
     pub input: Prompt,
     pub hint: String,
@@ -45,8 +48,14 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn new(label: &str, value: &str, hint: &str) -> Field {
-        Field { label: label.into(), input: Prompt::new(PromptKind::Answer, value), hint: hint.into(), error: None }
+    pub fn new(key: &str, value: &str, hint: &str) -> Field {
+        Field { key: key.into(), label: key.into(), input: Prompt::new(PromptKind::Answer, value), hint: hint.into(), error: None }
+    }
+
+    /// Shown as `label`, read by its key.
+    pub fn labelled(mut self, label: &str) -> Field {
+        self.label = label.into();
+        self
     }
 
     pub fn value(&self) -> &str {
@@ -94,14 +103,19 @@ impl Form {
         Form { title: title.into(), note: Vec::new(), fields, focus: 0, kind, growing: None, error: None }
     }
 
-    pub fn get(&self, label: &str) -> &str {
-        self.fields.iter().find(|f| f.label == label).map(|f| f.value()).unwrap_or("")
+    /// The value of the field with this key ("" when there is none).
+    pub fn get(&self, key: &str) -> &str {
+        self.fields.iter().find(|f| f.key == key).map(|f| f.value()).unwrap_or("")
     }
 
-    pub fn set_error(&mut self, label: &str, msg: impl Into<String>) {
-        if let Some(f) = self.fields.iter_mut().find(|f| f.label == label) {
+    pub fn set_error(&mut self, key: &str, msg: impl Into<String>) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
             f.error = Some(msg.into());
         }
+    }
+
+    pub fn error_of(&self, key: &str) -> Option<&str> {
+        self.fields.iter().find(|f| f.key == key).and_then(|f| f.error.as_deref())
     }
 
     pub fn has_errors(&self) -> bool {
@@ -115,14 +129,14 @@ impl Form {
         }
     }
 
-    /// The values of the growing fields, non-empty ones, with their labels.
+    /// The values of the growing fields, non-empty ones, with their keys.
     pub fn values(&self) -> Vec<(String, String)> {
         match &self.growing {
             Some(prefix) => self
                 .fields
                 .iter()
-                .filter(|f| f.label.starts_with(prefix.as_str()) && !f.value().is_empty())
-                .map(|f| (f.label.clone(), f.value().to_string()))
+                .filter(|f| f.key.starts_with(prefix.as_str()) && !f.value().is_empty())
+                .map(|f| (f.key.clone(), f.value().to_string()))
                 .collect(),
             None => Vec::new(),
         }
@@ -130,11 +144,11 @@ impl Form {
 
     fn grow(&mut self) {
         let Some(prefix) = self.growing.clone() else { return };
-        let last = self.fields.iter().rposition(|f| f.label.starts_with(prefix.as_str()));
+        let last = self.fields.iter().rposition(|f| f.key.starts_with(prefix.as_str()));
         if let Some(i) = last
             && !self.fields[i].value().is_empty()
         {
-            let n = self.fields.iter().filter(|f| f.label.starts_with(prefix.as_str())).count() + 1;
+            let n = self.fields.iter().filter(|f| f.key.starts_with(prefix.as_str())).count() + 1;
             self.fields.insert(i + 1, Field::new(&format!("{prefix}{n}"), "", ""));
         }
     }

@@ -1,25 +1,21 @@
-//! State, Action, `update(state, action) -> effects`. Pure: no I/O, no terminal.
+//! State, actions and `update(state, action, now) -> effects`. Pure: no I/O,
+//! no terminal, no clock (time arrives with the action). `update` routes;
+//! the panes in `panes/` do the work, all of one shape.
 
 pub mod action;
-pub mod checklist;
-pub mod command;
-pub mod databases;
-pub mod deployments;
+pub mod commands;
+pub mod cx;
 pub mod dialog;
-pub mod dns;
-pub mod firewalls;
-pub mod logs;
-pub mod logs_cmd;
 pub mod modal;
-pub mod pane;
+mod overlays;
+pub mod panes;
 pub mod prompt;
-pub mod servers;
 pub mod state;
 pub mod table;
 pub mod update;
-pub mod versions;
+pub mod world;
 
 pub use action::{Action, Effect};
-pub use pane::Pane;
+pub use panes::PaneId;
 pub use state::{Level, State};
 pub use update::{init, update};

@@ -1,19 +1,16 @@
-//! All of the console's state. Only `update` changes it; `ui` only reads it.
+//! All of the console's state: the chrome (what is on top: overlays, dialogs,
+//! prompts, questions; messages; jobs), the shared [`World`] and every pane.
+//! Only `update` changes it; `ui` only reads it.
 
-use super::checklist::ChecklistPane;
-use super::databases::DatabasesPane;
-use super::deployments::DeploymentsPane;
+use super::action::Jobs;
 use super::dialog::Dialog;
-use super::dns::DnsPane;
-use super::firewalls::Firewalls;
-use super::logs::LogsPane;
 use super::modal::Modal;
-use super::pane::Pane;
+use super::panes::{PaneId, Panes};
 use super::prompt::Prompt;
-use super::servers::ServersPane;
-use crate::hetzner::RateLimit;
+use super::world::World;
 use crate::input::Keymap;
 use crate::theme::{ColorDepth, Styles, Theme};
+use chrono::{DateTime, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -23,7 +20,7 @@ pub enum Level {
     Error,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     pub level: Level,
     pub text: String,
@@ -40,60 +37,32 @@ pub enum Overlay {
     },
 }
 
-/// What the header shows about where cutover is pointed.
-#[derive(Clone, Debug, Default)]
-pub struct Contexts {
-    pub hetzner: Option<String>,
-    pub hetzner_endpoint: Option<String>,
-    pub coolify: Option<String>,
-    pub coolify_version: Option<String>,
-    pub coolify_error: Option<String>,
-    /// Every Hetzner context: (name, where it is defined).
-    pub hetzner_all: Vec<(String, String)>,
-    /// A legacy dns.hetzner.com token is configured (that API is gone).
-    pub legacy_dns: bool,
-}
-
 pub struct State {
-    pub pane: Pane,
-    pub last_pane: Pane,
+    pub pane: PaneId,
+    pub last_pane: PaneId,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
+    /// The pane a prompt belongs to (its answer goes there).
+    pub prompt_owner: Option<PaneId>,
+    /// A dialog and the pane that opened it (its form goes back there).
+    pub dialog: Option<(PaneId, Dialog)>,
+    /// Questions waiting for the operator, oldest first.
+    pub modals: Vec<Modal>,
     pub command_history: Vec<String>,
     pub filter_history: Vec<String>,
     /// The filter in force before the filter prompt opened (restored on cancel).
     pub filter_before: Option<String>,
-    pub servers: ServersPane,
-    pub logs: LogsPane,
-    pub firewalls: Firewalls,
-    pub dns: DnsPane,
-    pub deployments: DeploymentsPane,
-    pub databases: DatabasesPane,
-    pub checklist: ChecklistPane,
-    /// Prices and volumes, for the monthly cost.
-    pub pricing: Option<(crate::hetzner::model::Pricing, Vec<crate::hetzner::model::Volume>)>,
-    /// Monthly cost per server id and in total (recomputed when prices or servers change).
-    pub costs: Option<Costs>,
-    /// CPU and network of one server (the detail view).
-    pub metrics: Option<(i64, crate::hetzner::model::Metrics)>,
-    /// A running API operation and its progress.
-    pub progress: Option<(String, i64)>,
-    pub dialog: Option<Dialog>,
-    pub coolify: Option<crate::coolify::Inventory>,
-    /// Questions waiting for the operator, oldest first.
-    pub modals: Vec<Modal>,
     pub message: Option<Message>,
+    /// What waits for the operator (an unfinished run): routine messages do
+    /// not replace it; it goes when acted on.
+    pub notice: Option<Message>,
     /// The last status messages with their time, newest last.
     pub message_log: Vec<(String, Message)>,
-    pub rate: Option<RateLimit>,
-    pub contexts: Contexts,
-    /// Background jobs spawned and not yet applied (the playbooks' `WaitIdle`).
-    pub busy: usize,
-    /// Labels of the pending jobs, for the status line.
-    pub pending: Vec<&'static str>,
-    pub spinner: usize,
+    pub jobs: Jobs,
     pub quit: bool,
     pub size: (u16, u16),
+    /// The time of the action being applied (time is an input).
+    pub now: DateTime<Utc>,
     pub readonly: bool,
     /// Read-only from the command line or config (a context may add its own).
     pub readonly_base: bool,
@@ -102,6 +71,8 @@ pub struct State {
     pub keymap: Keymap,
     pub themes: Vec<Theme>,
     pub styles: Styles,
+    pub world: World,
+    pub panes: Panes,
 }
 
 impl State {
@@ -113,38 +84,25 @@ impl State {
             .or(themes.first())
             .map(|t| t.resolve(depth))
             // The built-in themes are compiled in and covered by tests.
-            .unwrap_or_else(|| Theme::builtin("mono").expect("built-in mono theme parses").resolve(depth));
+            .unwrap_or_else(|| Theme::fallback().resolve(depth));
         State {
-            pane: Pane::Servers,
-            last_pane: Pane::Servers,
+            pane: PaneId::Servers,
+            last_pane: PaneId::Servers,
             overlay: None,
             prompt: None,
+            prompt_owner: None,
+            dialog: None,
+            modals: Vec::new(),
             command_history: Vec::new(),
             filter_history: Vec::new(),
             filter_before: None,
-            servers: ServersPane::default(),
-            logs: LogsPane::default(),
-            firewalls: Firewalls::default(),
-            dns: DnsPane::default(),
-            deployments: DeploymentsPane::default(),
-            databases: DatabasesPane::default(),
-            checklist: ChecklistPane::default(),
-            pricing: None,
-            metrics: None,
-            costs: None,
-            progress: None,
-            dialog: None,
-            coolify: None,
-            modals: Vec::new(),
             message: None,
+            notice: None,
             message_log: Vec::new(),
-            rate: None,
-            contexts: Contexts::default(),
-            busy: 0,
-            pending: Vec::new(),
-            spinner: 0,
+            jobs: Jobs::default(),
             quit: false,
             size: (80, 24),
+            now: DateTime::<Utc>::UNIX_EPOCH,
             readonly,
             readonly_base: readonly,
             ascii,
@@ -152,12 +110,15 @@ impl State {
             keymap,
             themes,
             styles,
+            world: World::default(),
+            panes: Panes::default(),
         }
     }
 
     pub fn set_message(&mut self, level: Level, text: impl Into<String>) {
         let m = Message { level, text: text.into() };
-        self.message_log.push((chrono::Local::now().format("%H:%M:%S").to_string(), m.clone()));
+        let at = self.now.with_timezone(&chrono::Local).format("%H:%M:%S").to_string();
+        self.message_log.push((at, m.clone()));
         if self.message_log.len() > 200 {
             self.message_log.remove(0);
         }
@@ -170,41 +131,7 @@ impl State {
         (self.size.1 as usize).saturating_sub(6).max(1)
     }
 
-    /// The active Hetzner context, as confirmations show it.
-    pub fn context_name(&self) -> String {
-        self.contexts.hetzner.clone().unwrap_or_else(|| "none".into())
-    }
-
     pub fn theme_names(&self) -> Vec<&str> {
         self.themes.iter().map(|t| t.name.as_str()).collect()
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Costs {
-    pub currency: String,
-    pub per_server: std::collections::HashMap<i64, crate::hetzner::cost::Breakdown>,
-    pub total: crate::hetzner::cost::Money,
-    /// Servers with a part the price list did not cover.
-    pub incomplete: usize,
-}
-
-impl State {
-    /// Monthly costs from the API's prices; none until prices are loaded.
-    pub fn recompute_costs(&mut self) {
-        let Some((pricing, volumes)) = &self.pricing else {
-            self.costs = None;
-            return;
-        };
-        let mut c = Costs { currency: pricing.currency.clone(), ..Default::default() };
-        for s in self.servers.table.items() {
-            let b = crate::hetzner::cost::monthly(s, pricing, volumes);
-            if !b.missing.is_empty() {
-                c.incomplete += 1;
-            }
-            c.total = c.total + b.total();
-            c.per_server.insert(s.id, b);
-        }
-        self.costs = Some(c);
     }
 }

@@ -92,6 +92,60 @@ impl Filter {
     }
 }
 
+/// A shared row is a row (the server list is shared with the world).
+impl<T: Row> Row for std::sync::Arc<T> {
+    fn columns() -> &'static [Column] {
+        T::columns()
+    }
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        (**self).cell(col)
+    }
+    fn sort_key(&self, col: usize) -> SortKey<'_> {
+        (**self).sort_key(col)
+    }
+    fn haystack(&self) -> String {
+        (**self).haystack()
+    }
+    fn id(&self) -> String {
+        (**self).id()
+    }
+}
+
+/// A cursor and scroll offset over a list that is not a [`Table`] (a run's
+/// steps, a firewall's rules): the same keys move it the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub pos: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves for a list key over `len` rows shown `height` at a time; false
+    /// when `cmd` is not a list key.
+    pub fn navigate(&mut self, cmd: crate::input::Command, len: usize, height: usize) -> bool {
+        let Some(d) = cursor_delta(cmd, height) else { return false };
+        self.pos = move_cursor(self.pos, len, d);
+        self.scroll_to(len, height);
+        true
+    }
+
+    /// Keeps the cursor on a row after the list changed.
+    pub fn clamp(&mut self, len: usize) {
+        self.pos = self.pos.min(len.saturating_sub(1));
+    }
+
+    /// Keeps the cursor inside a window of `height` rows.
+    pub fn scroll_to(&mut self, len: usize, height: usize) {
+        let h = height.max(1);
+        if self.pos < self.offset {
+            self.offset = self.pos;
+        } else if self.pos >= self.offset + h {
+            self.offset = self.pos + 1 - h;
+        }
+        self.offset = self.offset.min(len.saturating_sub(h));
+    }
+}
+
 /// A predicate narrowing a table before its filter (e.g. a label selector).
 pub type RowPredicate<T> = Box<dyn Fn(&T) -> bool + Send + Sync>;
 
@@ -487,6 +541,25 @@ mod tests {
         assert!(t.is_empty());
         t.set_filter(None);
         assert_eq!(t.len(), 4);
+    }
+
+    #[test]
+    fn a_cursor_takes_every_list_key() {
+        use crate::input::Command as C;
+        let mut c = Cursor::default();
+        assert!(c.navigate(C::Down, 30, 10));
+        assert_eq!(c.pos, 1);
+        c.navigate(C::PageDown, 30, 10);
+        assert_eq!((c.pos, c.offset), (11, 2));
+        c.navigate(C::Bottom, 30, 10);
+        assert_eq!((c.pos, c.offset), (29, 20));
+        c.navigate(C::PageUp, 30, 10);
+        assert_eq!(c.pos, 19);
+        c.navigate(C::Top, 30, 10);
+        assert_eq!((c.pos, c.offset), (0, 0));
+        assert!(!c.navigate(C::Open, 30, 10), "not a list key");
+        c.navigate(C::Down, 0, 10);
+        assert_eq!(c.pos, 0, "an empty list keeps the cursor at 0");
     }
 
     #[test]

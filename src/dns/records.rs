@@ -172,9 +172,21 @@ pub fn parse_ttl(s: &str) -> Result<u32, String> {
     Ok(secs)
 }
 
+/// Hetzner assigns each server a /64; the server itself answers on `::1` of it.
+pub fn first_address(net: &str) -> Option<String> {
+    let prefix: std::net::Ipv6Addr = net.split('/').next()?.parse().ok()?;
+    Some(std::net::Ipv6Addr::from(u128::from(prefix) | 1).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_ipv6_address() {
+        assert_eq!(first_address("2001:db8:1a00:5::/64").as_deref(), Some("2001:db8:1a00:5::1"));
+        assert_eq!(first_address("nonsense"), None);
+    }
 
     #[test]
     fn txt_is_quoted_and_split_at_255() {

@@ -15,6 +15,7 @@ pub enum Scope {
     Firewalls,
     Dns,
     Deployments,
+    Versions,
     Databases,
     Checklist,
 }
@@ -30,6 +31,7 @@ impl Scope {
         Scope::Firewalls,
         Scope::Dns,
         Scope::Deployments,
+        Scope::Versions,
         Scope::Databases,
         Scope::Checklist,
     ];
@@ -45,6 +47,7 @@ impl Scope {
             Scope::Firewalls => "firewalls",
             Scope::Dns => "dns",
             Scope::Deployments => "deployments",
+            Scope::Versions => "versions",
             Scope::Databases => "databases",
             Scope::Checklist => "checklist",
         }
@@ -160,7 +163,7 @@ commands! {
     EditEnv => Deployments, "edit_variable", "Change the selected variable's value";
     DeleteEnv => Deployments, "delete_variable", "Delete the selected variable";
     BulkEnv => Deployments, "bulk_variables", "Edit all variables at once (diff before sending)";
-    ExportInventory => Deployments, "export", "Export the inventory as JSON or CSV";
+    ExportInventory => Versions, "export", "Export the inventory as JSON or CSV";
     BackupNow => Databases, "backup_now", "Run the database's scheduled backup now and follow it";
     DbMenu => Databases, "db_power", "Start, stop or restart the database";
     RunStep => Checklist, "run_step", "Run (or confirm) the next step";
@@ -209,6 +212,28 @@ impl Command {
                 | Command::MarkStep
                 | Command::AbandonRun
         )
+    }
+}
+
+impl Command {
+    /// What read-only mode says when it refuses this command.
+    pub fn refused(self) -> &'static str {
+        use Command::*;
+        match self {
+            PowerMenu => "power actions are disabled",
+            DeleteServer => "deleting is disabled",
+            ExecServer => "running commands is disabled (start without --readonly)",
+            AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules => "firewall changes are disabled",
+            AddRecord | EditRecord | RecordTtl | DeleteRecord | PointName | ImportZone => "DNS changes are disabled",
+            Deploy | ForceDeploy => "deploying is disabled",
+            CancelDeployment => "cancelling is disabled",
+            AppMenu => "starting and stopping is disabled",
+            EditDomains => "editing domains is disabled",
+            AddEnv | EditEnv | DeleteEnv | BulkEnv => "changing environment variables is disabled",
+            BackupNow | DbMenu => "database actions are disabled",
+            RunStep | SkipStep | MarkStep | AbandonRun => "checklist runs are disabled (viewing and reports work)",
+            _ => "changes are disabled",
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::jobs::{Services, env_of, resolve_target};
 use crate::app::Action;
 use crate::app::action::{Effect, ExecContext};
+use crate::app::panes::checklist;
 use crate::checklist::runbook::{self, ApiAction, Check, DjangoAction, DjangoAt, Kind, Progress, Step};
 use crate::checklist::{Event, Journal, Outcome, Run};
 use crate::coolify::redact::{mask_value, redact};
@@ -38,15 +39,15 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
                     }
                 }
             }
-            send(Action::Checklist { runbooks, errors, runs }, true);
+            send(Action::from(checklist::Msg::Loaded { runbooks, errors, runs }), true);
         }
         Effect::StartRun { event } => {
             let r = start(sv, &event);
-            send(Action::RunCreated(r), true);
+            send(Action::from(checklist::Msg::Created(r)), true);
         }
         Effect::Journal { journal, event } => {
             let result = Journal::open(&journal).append(&event).map(|_| event).map_err(|e| format!("journal {}: {e}", journal.display()));
-            send(Action::RunEvent { journal, result }, true);
+            send(Action::from(checklist::Msg::Event { journal, result }), true);
         }
         Effect::ExecStep { journal, index, template, step, ctx, settle } => {
             let (ctx_tx, rx) = watch::channel(false);
@@ -58,7 +59,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
                 exec_step(sv, &j, index, &template, &step, &ctx, rx, send).await
             };
             super::jobs::lock(&sv.step_cancels).remove(&journal);
-            send(Action::RunEvent { journal, result: r }, true);
+            send(Action::from(checklist::Msg::Event { journal, result: r }), true);
         }
         _ => {}
     }
@@ -121,7 +122,10 @@ impl<'a, F: Fn(Action, bool)> Out<'a, F> {
 
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            (self.send)(Action::StepOutput { journal: self.journal.clone(), lines: std::mem::take(&mut self.batch) }, false);
+            (self.send)(
+                Action::from(checklist::Msg::Output { journal: self.journal.clone(), lines: std::mem::take(&mut self.batch) }),
+                false,
+            );
         }
         self.last_flush = tokio::time::Instant::now();
     }
@@ -145,7 +149,7 @@ async fn exec_step(
 ) -> Result<Event, String> {
     let started = Event::StepStarted { step: index, at: Utc::now() };
     j.append(&started).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
-    send(Action::RunEvent { journal: j.path.clone(), result: Ok(started) }, false);
+    send(Action::from(checklist::Msg::Event { journal: j.path.clone(), result: Ok(started) }), false);
     let mut out = Out::new(&j.path, send, ctx);
     let r = execute(sv, template, step, ctx, cancel, &mut out).await;
     let tail = out.done();
@@ -156,7 +160,7 @@ async fn exec_step(
     if !insert.is_empty() {
         let ev = Event::StepsInserted { after: index, steps: insert };
         j.append(&ev).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
-        send(Action::RunEvent { journal: j.path.clone(), result: Ok(ev) }, false);
+        send(Action::from(checklist::Msg::Event { journal: j.path.clone(), result: Ok(ev) }), false);
     }
     let notes = notes.iter().map(|n| redact(n, &ctx.secrets)).collect();
     let fin = Event::StepFinished { step: index, at: Utc::now(), outcome, output: tail, notes };
@@ -261,7 +265,11 @@ async fn execute<F: Fn(Action, bool)>(
                         }
                         out.flush();
                         (out.send)(
-                            Action::StepWaiting { journal: out.journal.clone(), deadline: wall, status: redact(&f.message, &ctx.secrets) },
+                            Action::from(checklist::Msg::Waiting {
+                                journal: out.journal.clone(),
+                                deadline: wall,
+                                status: redact(&f.message, &ctx.secrets),
+                            }),
                             false,
                         );
                     }

@@ -4,7 +4,10 @@
 
 use super::jobs::{Services, resolve_target};
 use crate::app::Action;
-use crate::app::action::{CfAfter, Effect, ProbeTarget};
+use crate::app::PaneId;
+use crate::app::action::{After, Effect, ProbeTarget};
+use crate::app::panes::{databases, deployments, versions};
+use crate::app::world::WorldMsg;
 use crate::coolify::model::{Database, DeployStatus};
 use crate::coolify::{self, Client};
 use crate::django::probe::{PROBE_SCRIPT, parse_probe};
@@ -24,41 +27,41 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
         Effect::Deploy { app, force } => {
             let result = match cf::deploy(&c, &app, force).await {
                 Ok((deployment, note)) => {
-                    send(Action::DeployFollow { app: app.clone(), deployment: deployment.clone(), note }, false);
+                    send(Action::from(deployments::Msg::DeployFollow { app: app.clone(), deployment: deployment.clone(), note }), false);
                     follow(&c, &app, &deployment, poll, send).await
                 }
                 Err(e) => Err(e),
             };
-            send(Action::DeployDone { app, deployment: String::new(), result }, true);
+            send(Action::from(deployments::Msg::DeployDone { app, deployment: String::new(), result }), true);
         }
         Effect::FollowDeployment { app, deployment } => {
-            send(Action::DeployFollow { app: app.clone(), deployment: deployment.clone(), note: None }, false);
+            send(Action::from(deployments::Msg::DeployFollow { app: app.clone(), deployment: deployment.clone(), note: None }), false);
             let result = follow(&c, &app, &deployment, poll, send).await;
-            send(Action::DeployDone { app, deployment, result }, true);
+            send(Action::from(deployments::Msg::DeployDone { app, deployment, result }), true);
         }
         Effect::CancelDeployment { deployment } => {
             let result = c.cancel_deployment(&deployment).await.map_err(crate::ops::Error::from);
-            send(Action::CfDone { label: "cancel the deployment".into(), result, after: CfAfter::Inventory }, true);
+            send(Action::OpDone { to: PaneId::Deployments, label: "cancel the deployment".into(), result, after: After::Inventory }, true);
         }
         Effect::LoadEnvs { app } => {
             let result = c.envs(&app).await.map_err(|e| e.to_string());
-            send(Action::Envs { app, result }, true);
+            send(Action::from(deployments::Msg::Envs { app, result }), true);
         }
         Effect::LoadHistory { app } => {
             let result = c.app_deployments(&app, 0, 10).await.map_err(|e| e.to_string());
-            send(Action::History { app, result }, true);
+            send(Action::from(deployments::Msg::History { app, result }), true);
         }
-        Effect::Cf { label, ops, after } => {
+        Effect::Cf { to, label, ops, after } => {
             let result = cf::run_all(&c, &label, &ops, poll, |f| send(follow_action(f), false)).await;
-            send(Action::CfDone { label, result, after }, true);
+            send(Action::OpDone { to, label, result, after }, true);
         }
         Effect::LoadBackups => {
             let result = backups(&c).await;
-            send(Action::Backups { at: chrono::Utc::now(), result }, true);
+            send(Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result }), true);
         }
         Effect::TriggerBackup { db, backup } => {
             let result = cf::backup_now(&c, &db, Some(&backup), poll).await;
-            send(Action::BackupDone { db, result }, true);
+            send(Action::from(databases::Msg::BackupDone { db, result }), true);
         }
         Effect::Probe { targets } => probe(&c, sv, targets, send).await,
         other => send(fail(other, crate::ops::Error::Refused("not a Coolify job".into())), true),
@@ -69,29 +72,29 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
 fn fail(effect: Effect, e: crate::ops::Error) -> Action {
     match effect {
         Effect::Deploy { app, .. } | Effect::FollowDeployment { app, .. } => {
-            Action::DeployDone { app, deployment: String::new(), result: Err(e) }
+            Action::from(deployments::Msg::DeployDone { app, deployment: String::new(), result: Err(e) })
         }
-        Effect::LoadEnvs { app } => Action::Envs { app, result: Err(e.to_string()) },
-        Effect::LoadHistory { app } => Action::History { app, result: Err(e.to_string()) },
-        Effect::Cf { label, after, .. } => Action::CfDone { label, result: Err(e), after },
-        Effect::TriggerBackup { db, .. } => Action::BackupDone { db, result: Err(e) },
-        Effect::LoadBackups => Action::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) },
-        _ => Action::CfDone { label: "Coolify".into(), result: Err(e), after: CfAfter::Inventory },
+        Effect::LoadEnvs { app } => Action::from(deployments::Msg::Envs { app, result: Err(e.to_string()) }),
+        Effect::LoadHistory { app } => Action::from(deployments::Msg::History { app, result: Err(e.to_string()) }),
+        Effect::Cf { to, label, after, .. } => Action::OpDone { to, label, result: Err(e), after },
+        Effect::TriggerBackup { db, .. } => Action::from(databases::Msg::BackupDone { db, result: Err(e) }),
+        Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),
+        _ => Action::OpDone { to: PaneId::Deployments, label: "Coolify".into(), result: Err(e), after: After::Inventory },
     }
 }
 
 /// A followed deployment's progress, as the Deployments pane takes it.
 fn follow_action(f: Follow) -> Action {
     match f {
-        Follow::Started { app, deployment, note } => Action::DeployFollow { app, deployment, note },
-        Follow::Poll { deployment, poll: p } => Action::DeployUpdate {
+        Follow::Started { app, deployment, note } => Action::from(deployments::Msg::DeployFollow { app, deployment, note }),
+        Follow::Poll { deployment, poll: p } => Action::from(deployments::Msg::DeployUpdate {
             deployment,
             status: p.status,
             entries: p.entries,
             logs_hidden: p.logs_hidden,
             created: p.created,
             finished: p.finished,
-        },
+        }),
     }
 }
 
@@ -134,7 +137,7 @@ async fn probe(c: &Client, sv: &Services, targets: Vec<ProbeTarget>, send: &impl
     }
     let counts = futures::future::join_all(by_host.into_iter().map(|(host, ts)| probe_host(c, sv, host, ts, send))).await;
     let (ok, failed) = counts.into_iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
-    send(Action::ProbesDone { ok, failed }, true);
+    send(Action::from(versions::Msg::ProbesDone { ok, failed }), true);
 }
 
 /// Probes the applications of one server; returns (read, failed).
@@ -169,7 +172,7 @@ async fn probe_host(
         } else {
             failed += 1;
         }
-        send(Action::Probed { app: t.app, build_python, runtime }, false);
+        send(Action::from(versions::Msg::Probed { app: t.app, build_python, runtime }), false);
     }
     (ok, failed)
 }

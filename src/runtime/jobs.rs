@@ -2,6 +2,8 @@
 //! actions. Effects are pushed to this edge; `app` never does I/O.
 
 use super::Event;
+use crate::app::panes::{dns, firewalls, logs, servers};
+use crate::app::world::WorldMsg;
 use crate::app::{Action, Effect};
 use crate::config::Secret;
 use crate::logs::{Kind, LineSplitter};
@@ -170,14 +172,14 @@ pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Servic
         let target = match resolve_target(&sv, &host) {
             Ok(t) => t,
             Err(e) => {
-                send(Action::TailStatus { tab, status: tail::TailStatus::Failed(e.to_string()) }, None);
+                send(Action::from(logs::Msg::TailStatus { tab, status: tail::TailStatus::Failed(e.to_string()) }), None);
                 return;
             }
         };
         let env = match env_of(&sv) {
             Ok(e) => e,
             Err(e) => {
-                send(Action::TailStatus { tab, status: tail::TailStatus::Failed(e) }, None);
+                send(Action::from(logs::Msg::TailStatus { tab, status: tail::TailStatus::Failed(e) }), None);
                 return;
             }
         };
@@ -186,8 +188,8 @@ pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Servic
         let runner = tokio::spawn(tail::run(target, env, source, ttx, credit.clone()));
         while let Some(ev) = trx.recv().await {
             let ok = match ev {
-                TailEvent::Status(status) => send(Action::TailStatus { tab, status }, None),
-                TailEvent::Lines(batch) => send(Action::LogLines { tab, batch }, Some(credit.clone())),
+                TailEvent::Status(status) => send(Action::from(logs::Msg::TailStatus { tab, status }), None),
+                TailEvent::Lines(batch) => send(Action::from(logs::Msg::LogLines { tab, batch }), Some(credit.clone())),
             };
             if !ok {
                 break;
@@ -207,50 +209,57 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
     match effect {
         Effect::LoadServers { generation } => {
             let Some(c) = sv.hetzner() else {
-                send(Action::ServersDone { generation, result: Err(hetzner::Error::NoToken(sv.hetzner_context)), rate: None }, true);
+                send(
+                    Action::from(WorldMsg::ServersDone {
+                        generation,
+                        result: Err(hetzner::Error::NoToken(sv.hetzner_context)),
+                        rate: None,
+                    }),
+                    true,
+                );
                 return;
             };
             let result = c
                 .servers_paged(|servers, meta| {
                     send(
-                        Action::ServersPage {
+                        Action::from(WorldMsg::ServersPage {
                             generation,
                             servers,
                             page: meta.page,
                             last_page: meta.last_page,
                             total: meta.total_entries,
                             rate: c.rate_limit(),
-                        },
+                        }),
                         false,
                     )
                 })
                 .await;
-            send(Action::ServersDone { generation, result, rate: c.rate_limit() }, true);
+            send(Action::from(WorldMsg::ServersDone { generation, result, rate: c.rate_limit() }), true);
         }
         Effect::LoadCoolifyVersion => {
             let r = match sv.coolify {
                 Some(c) => c.version().await.map_err(|e| e.to_string()),
                 None => Err("no Coolify instance configured".into()),
             };
-            send(Action::CoolifyVersion(r), true);
+            send(Action::from(WorldMsg::CoolifyVersion(r)), true);
         }
         Effect::LoadCoolify => {
             let r = match sv.coolify {
                 Some(c) => c.inventory().await.map_err(|e| e.to_string()),
                 None => Err("no Coolify instance configured".into()),
             };
-            send(Action::CoolifyInventory(r), true);
+            send(Action::from(WorldMsg::CoolifyInventory(r)), true);
         }
         Effect::Run { tab, host, command, container } => {
             let result = run_command(tab, &host, &command, container.as_deref(), &sv, &send).await;
             lock(&sv.runs).remove(&tab);
-            send(Action::RunDone { tab, result }, true);
+            send(Action::from(logs::Msg::RunDone { tab, result }), true);
         }
         Effect::WriteFile { path, contents, lines } => {
             let full = expand(&path);
             let r = tokio::fs::write(&full, contents)
                 .await
-                .map(|_| (full.display().to_string(), lines))
+                .map(|_| format!("saved {lines} lines to {}", full.display()))
                 .map_err(|e| format!("saving to {}: {e}", full.display()));
             send(Action::Saved(r), true);
         }
@@ -259,7 +268,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
                 Some(c) => async { Ok::<_, hetzner::Error>((c.pricing().await?, c.volumes().await?)) }.await.map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::Pricing(r), true);
+            send(Action::from(WorldMsg::Pricing(r)), true);
         }
         Effect::LoadMetrics { id } => {
             let now = chrono::Utc::now();
@@ -267,35 +276,35 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
                 Some(c) => c.metrics(id, &["cpu", "network"], now - chrono::Duration::hours(24), now).await.map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::Metrics { id, result }, true);
+            send(Action::from(servers::Msg::Metrics { id, result }), true);
         }
         Effect::LoadFirewalls => {
             let r = match sv.hetzner() {
                 Some(c) => c.firewalls().await.map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::Firewalls(r), true);
+            send(Action::from(firewalls::Msg::Loaded(r)), true);
         }
         Effect::LoadZones => {
             let r = match sv.hetzner() {
                 Some(c) => c.zones().await.map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::Zones(r), true);
+            send(Action::from(WorldMsg::Zones(r)), true);
         }
         Effect::LoadRrsets { zone } => {
             let result = match sv.hetzner() {
                 Some(c) => c.rrsets(&zone).await.map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::Rrsets { zone, result }, true);
+            send(Action::from(dns::Msg::Rrsets { zone, result }), true);
         }
-        Effect::Hz { label, ops, after } => {
+        Effect::Hz { to, label, ops, after } => {
             let result = match sv.hetzner() {
                 Some(c) => run_ops(&c, &label, &ops, &after, sv.hetzner_poll(), &send).await,
                 None => Err(crate::ops::Error::Hetzner(hetzner::Error::NoToken(sv.hetzner_context.clone()))),
             };
-            send(Action::HzDone { label, result, after }, true);
+            send(Action::OpDone { to, label, result, after }, true);
         }
         Effect::ExportZone { zone, path } => {
             let r = match sv.hetzner() {
@@ -304,23 +313,23 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
                         let full = expand(&path);
                         tokio::fs::write(&full, text)
                             .await
-                            .map(|_| (zone, full.display().to_string()))
-                            .map_err(|e| format!("writing {}: {e}", full.display()))
+                            .map(|_| format!("zone {zone} exported to {}", full.display()))
+                            .map_err(|e| format!("export: writing {}: {e}", full.display()))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(format!("export: {e}")),
                 },
-                None => Err(sv.no_hetzner()),
+                None => Err(format!("export: {}", sv.no_hetzner())),
             };
-            send(Action::Exported(r), true);
+            send(Action::Saved(r), true);
         }
-        Effect::ReadFile { path, purpose } => {
+        Effect::ReadZoneFile { path, zone } => {
             let full = expand(&path);
             let result = tokio::fs::read_to_string(&full).await.map_err(|e| format!("reading {}: {e}", full.display()));
-            send(Action::FileRead { purpose, path: full.display().to_string(), result }, true);
+            send(Action::from(dns::Msg::ZoneFile { zone, path: full.display().to_string(), result }), true);
         }
         Effect::SwitchContext { name } => {
             let r = switch_context(&sv, &name).await;
-            send(Action::ContextSwitched(r), true);
+            send(Action::from(WorldMsg::ContextSwitched(r)), true);
         }
         e @ (Effect::Deploy { .. }
         | Effect::FollowDeployment { .. }
@@ -360,7 +369,7 @@ async fn run_command(
     container: Option<&str>,
     sv: &Services,
     send: &impl Fn(Action, bool),
-) -> Result<String, String> {
+) -> Result<crate::ssh::Exit, String> {
     let target = resolve_target(sv, host).map_err(|e| e.to_string())?;
     let env = env_of(sv)?;
     let session = Session::connect(&target, &env).await.map_err(|e| e.to_string())?;
@@ -373,7 +382,7 @@ async fn run_command(
         }
         None => command.to_string(),
     };
-    send(Action::RunStarted { tab, target: target.display() }, false);
+    send(Action::from(logs::Msg::RunStarted { tab, target: target.display() }), false);
     let (ctx, mut crx) = mpsc::channel::<()>(1);
     lock(&sv.runs).insert(tab, ctx);
     let mut exec = session.exec(&with_pid(&full)).await.map_err(|e| e.to_string())?;
@@ -384,7 +393,7 @@ async fn run_command(
     let mut tick = tokio::time::interval(tail::BATCH_INTERVAL);
     let flush = |batch: &mut Batch| {
         if !batch.lines.is_empty() {
-            send(Action::LogLines { tab, batch: std::mem::take(batch) }, false);
+            send(Action::from(logs::Msg::LogLines { tab, batch: std::mem::take(batch) }), false);
         }
     };
     loop {
@@ -405,7 +414,7 @@ async fn run_command(
                     out.finish(|l| batch.push_raw(l, Kind::Stdout));
                     err.finish(|l| batch.push_raw(l, Kind::Stderr));
                     flush(&mut batch);
-                    return Ok(exit.to_string());
+                    return Ok(exit);
                 }
                 None => {
                     flush(&mut batch);
@@ -440,7 +449,7 @@ async fn run_ops(
             Progress::Percent(n) => (label.to_string(), n),
             Progress::Status(s) => (format!("{label}: {s}"), 100),
         };
-        send(Action::HzProgress { label, percent }, false);
+        send(Action::Progress { label, percent }, false);
     };
     hz::run_all(c, ops, poll, report).await?;
     if let crate::app::action::After::WaitOff { id, name } = after {

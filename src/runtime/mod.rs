@@ -71,7 +71,7 @@ impl Runtime {
 
     /// Spawns the start-up jobs.
     pub fn start(&mut self) {
-        let effects = app::init(&mut self.state);
+        let effects = app::init(&mut self.state, chrono::Utc::now());
         self.run_effects(effects);
     }
 
@@ -83,8 +83,9 @@ impl Runtime {
         self.rx.try_recv().ok()
     }
 
+    /// The only way State changes: through `update`, with the time.
     fn apply(&mut self, action: Action) -> Handled {
-        let effects = app::update(&mut self.state, action);
+        let effects = app::update(&mut self.state, action, chrono::Utc::now());
         self.run_effects(effects)
     }
 
@@ -127,9 +128,7 @@ impl Runtime {
                 }
                 _ => {}
             }
-            let label = e.label();
-            self.state.busy += 1;
-            self.state.pending.push(label);
+            // `update` counted it as pending; `JobFinished` counts it down.
             tokio::spawn(jobs::run(e, self.services.clone(), self.tx.clone()));
         }
         h
@@ -161,10 +160,7 @@ impl Runtime {
             Event::Job { action, done, label } => {
                 let h = self.apply(action);
                 if done {
-                    self.state.busy = self.state.busy.saturating_sub(1);
-                    if let Some(i) = self.state.pending.iter().position(|l| *l == label) {
-                        self.state.pending.remove(i);
-                    }
+                    self.apply(Action::JobFinished(label));
                 }
                 h
             }
@@ -176,18 +172,12 @@ impl Runtime {
                 h
             }
             Event::Quit => {
-                self.state.quit = true;
+                self.apply(Action::Quit);
                 Handled { dirty: false, ..Default::default() }
             }
             Event::Suspend => Handled { suspend: true, ..Default::default() },
-            Event::Notice { level, text } => {
-                self.state.set_message(level, text);
-                Handled { dirty: true, ..Default::default() }
-            }
-            Event::Readonly(on) => {
-                self.state.readonly = on;
-                Handled { dirty: true, ..Default::default() }
-            }
+            Event::Notice { level, text } => self.apply(Action::Notice { level, text }),
+            Event::Readonly(on) => self.apply(Action::SetReadonly(on)),
         }
     }
 

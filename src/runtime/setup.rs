@@ -96,9 +96,10 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
     let readonly = opts.readonly || config.readonly;
     let mut state = State::new(keymap, themes, &theme, depth, ascii, readonly);
-    state.firewalls.my_ip = crate::config::ip_from_ssh_connection(env("SSH_CONNECTION").as_deref());
+    state.world.my_ip = crate::config::ip_from_ssh_connection(env("SSH_CONNECTION").as_deref());
+    state.world.operator = env("USER").filter(|u| !u.is_empty());
     if let Some(n) = config.log_lines {
-        state.logs.cap = n.max(100);
+        state.panes.logs.cap = n.max(100);
     }
     Ok(Loaded { config, config_path, state })
 }
@@ -113,14 +114,14 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     let hpath = contexts::hcloud_config_path(env);
     let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
     sv.hetzner_contexts = hctx.clone();
-    loaded.state.contexts.hetzner_all = hctx.iter().map(|c| (c.name.clone(), c.origin.clone())).collect();
+    loaded.state.world.contexts.hetzner_all = hctx.iter().map(|c| (c.name.clone(), c.origin.clone())).collect();
     if hctx.iter().any(|c| c.legacy_dns_token) {
-        loaded.state.contexts.legacy_dns = true;
+        loaded.state.world.contexts.legacy_dns = true;
     }
     if let Some(ctx) = active.map(|i| &hctx[i]) {
         sv.hetzner_context = ctx.name.clone();
-        loaded.state.contexts.hetzner = Some(ctx.name.clone());
-        loaded.state.contexts.hetzner_endpoint = Some(ctx.endpoint.clone());
+        loaded.state.world.contexts.hetzner = Some(ctx.name.clone());
+        loaded.state.world.contexts.hetzner_endpoint = Some(ctx.endpoint.clone());
         loaded.state.readonly |= ctx.readonly;
         if let Some(o) = loaded.config.hetzner.iter().find(|e| e.name == ctx.name).and_then(|e| e.ssh.clone()) {
             sv.ssh_override = o;
@@ -135,7 +136,7 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     let cpath = contexts::coolify_config_path();
     let (cctx, active) = contexts::coolify_contexts(&loaded.config.coolify, opts.coolify.as_deref(), cpath.as_deref(), env)?;
     if let Some(ctx) = active.map(|i| &cctx[i]) {
-        loaded.state.contexts.coolify = Some(ctx.name.clone());
+        loaded.state.world.contexts.coolify = Some(ctx.name.clone());
         loaded.state.readonly |= ctx.readonly;
         if let Some(t) = ctx.token.resolve().wrap_err_with(|| format!("Coolify instance `{}`", ctx.name))? {
             sv.coolify = Some(coolify::Client::new(&ctx.url, t)?);

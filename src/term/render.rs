@@ -68,15 +68,15 @@ where
         // Publish only a current screen, so a playbook never judges a stale frame.
         if let Some(tx) = &opts.frames
             && !dirty
-            && (info.busy != rt.state.busy || info.seq != rt.processed_seq || info.frames != frames_drawn)
+            && (info.busy != rt.state.jobs.busy || info.seq != rt.processed_seq || info.frames != frames_drawn)
         {
-            info.busy = rt.state.busy;
+            info.busy = rt.state.jobs.busy;
             info.seq = rt.processed_seq;
             info.frames = frames_drawn;
             tx.send_replace(info.clone());
         }
         let render_at = last_render + MIN_FRAME;
-        let busy = rt.state.busy > 0;
+        let busy = rt.state.jobs.busy > 0;
         let mut handled = Vec::new();
         tokio::select! {
             ev = rt.recv() => match ev {
@@ -109,7 +109,7 @@ where
     }
     if let Some(tx) = &opts.frames {
         info.quit = true;
-        info.busy = rt.state.busy;
+        info.busy = rt.state.jobs.busy;
         info.seq = rt.processed_seq;
         tx.send_replace(info);
     }

@@ -138,6 +138,12 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
 }
 
 impl Theme {
+    /// The built-in `mono` theme, or (should it ever fail to parse, which a
+    /// test rules out) a theme with no styles at all.
+    pub fn fallback() -> Theme {
+        Theme::builtin("mono").unwrap_or_else(|_| Theme { name: "mono".into(), description: String::new(), specs: HashMap::new() })
+    }
+
     pub fn builtin(name: &str) -> Result<Theme, SourceError> {
         let (n, text) = BUILTIN
             .iter()

@@ -4,7 +4,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::checklist::{Row, View, shown_step, shown_text};
+use crate::app::panes::checklist::{Row, View, shown_step, shown_text};
 use crate::checklist::runbook::Kind;
 use crate::checklist::{Run, StepState};
 use crate::input::Command;
@@ -16,9 +16,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    match state.checklist.view {
+    match state.panes.checklist.view {
         View::List => list(f, area, state, g),
-        View::Run => match state.checklist.run() {
+        View::Run => match state.panes.checklist.run() {
             Some(r) => run(f, area, state, g, r),
             None => list(f, area, state, g),
         },
@@ -51,7 +51,7 @@ fn tag(s: &StepState, next: bool) -> &'static str {
 
 fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let c = &state.checklist;
+    let c = &state.panes.checklist;
     let b = Block::bordered()
         .border_set(g.border)
         .border_style(st.get(Slot::Focus))
@@ -66,7 +66,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
     let mut section = "";
     for (n, row) in rows.iter().enumerate() {
-        let sel = n == c.cursor;
+        let sel = n == c.cursor.pos;
         let (head, text, slot): (&str, String, Slot) = match row {
             Row::Run(i) => {
                 let r = &c.runs[*i];
@@ -118,7 +118,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 
 fn run(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, r: &Run) {
     let st = &state.styles;
-    let c = &state.checklist;
+    let c = &state.panes.checklist;
     let next = r.current();
     let mut title = vec![
         Span::styled(format!(" {} ", r.title), st.get(Slot::Title)),
@@ -145,10 +145,10 @@ fn run(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, r: &Run) {
     let [top, sep, bottom] = Layout::vertical([Constraint::Length(list_h), Constraint::Length(1), Constraint::Min(3)]).areas(inner);
     // Steps.
     let h = top.height as usize;
-    let off = c.step_cursor.saturating_sub(h.saturating_sub(2)).min(r.steps.len().saturating_sub(h));
+    let off = c.step_cursor.pos.saturating_sub(h.saturating_sub(2)).min(r.steps.len().saturating_sub(h));
     let mut lines = Vec::new();
     for (i, sr) in r.steps.iter().enumerate().skip(off).take(h) {
-        let sel = i == c.step_cursor;
+        let sel = i == c.step_cursor.pos;
         let is_next = Some(i) == next;
         let title = shown_text(r, &sr.step.title);
         let mut spans = vec![
@@ -175,8 +175,8 @@ fn run(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, r: &Run) {
 
 fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
     let st = &state.styles;
-    let c = &state.checklist;
-    let i = c.step_cursor.min(r.steps.len().saturating_sub(1));
+    let c = &state.panes.checklist;
+    let i = c.step_cursor.pos.min(r.steps.len().saturating_sub(1));
     let Some(sr) = r.steps.get(i) else { return };
     let Some(step) = shown_step(r, i) else { return };
     let mut lines = vec![Line::from(vec![
@@ -221,7 +221,7 @@ fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
     }
     let live = c.live.get(&r.journal).filter(|_| c.running.get(&r.journal) == Some(&i));
     if let Some((deadline, status)) = live.and_then(|l| l.waiting.as_ref()) {
-        let left = (*deadline - chrono::Utc::now()).num_seconds().max(0);
+        let left = (*deadline - state.now).num_seconds().max(0);
         lines.push(Line::from(vec![
             Span::styled(format!("waiting: {}:{:02} left ", left / 60, left % 60), st.get(Slot::Pending)),
             Span::styled(format!("last check: {status}"), st.get(Slot::Muted)),

@@ -3,7 +3,7 @@
 use super::glyphs::Glyphs;
 use crate::app::prompt::PromptKind;
 use crate::app::state::Level;
-use crate::app::{Pane, State};
+use crate::app::{PaneId, State};
 use crate::input::Command;
 use crate::theme::Slot;
 use ratatui::Frame;
@@ -14,7 +14,7 @@ use ratatui::widgets::Paragraph;
 
 pub fn header(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let c = &state.contexts;
+    let c = &state.world.contexts;
     let mut spans =
         vec![Span::styled(" cutover ", st.get(Slot::Title).patch(st.get(Slot::Header))), Span::styled(g.sep, st.get(Slot::Header))];
     spans.push(Span::styled(" hetzner: ", st.get(Slot::Header)));
@@ -32,7 +32,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         spans.push(Span::styled(" READ-ONLY ", st.get(Slot::Readonly)));
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(st.get(Slot::Header)), area);
-    if let Some(r) = state.rate {
+    if let Some(r) = state.world.rate {
         let text = format!("API {}/{} ", r.remaining, r.limit);
         let slot = if r.remaining == 0 {
             Slot::Error
@@ -55,9 +55,9 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
     let st = &state.styles;
     let mut spans = Vec::new();
-    for (i, p) in Pane::ALL.iter().enumerate() {
+    for (i, p) in PaneId::tabs().enumerate() {
         let label = format!(" {} {} ", i + 1, p.title());
-        if *p == state.pane {
+        if p == state.pane.tab() {
             spans.push(Span::styled(label, st.get(Slot::TabActive)));
         } else {
             spans.push(Span::styled(label, st.get(Slot::Tab)));
@@ -93,7 +93,14 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         return;
     }
     let mut left = Vec::new();
-    if let Some(m) = &state.message {
+    // What waits for the operator stays first; routine messages follow it.
+    if let Some(n) = &state.notice {
+        left.push(Span::styled(
+            format!(" {} {}", g.notice, n.text),
+            st.get(level_slot(n.level)).patch(Style::default().bg(base.bg.unwrap_or_default())),
+        ));
+    }
+    if let Some(m) = state.message.as_ref().filter(|m| Some(*m) != state.notice.as_ref()) {
         let tag = match m.level {
             Level::Error => "error: ",
             Level::Warn => "warning: ",
@@ -105,11 +112,12 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         ));
     }
     f.render_widget(Paragraph::new(Line::from(left)).style(base), area);
-    if state.busy > 0 {
-        let frame = g.spinner[state.spinner % g.spinner.len()];
-        let progress = state.progress.as_ref().map(|(l, p)| format!("{l} {p}%"));
-        let what = progress.as_deref().unwrap_or_else(|| state.pending.first().copied().unwrap_or("working"));
-        let more = if state.pending.len() > 1 { format!(" +{}", state.pending.len() - 1) } else { String::new() };
+    let jobs = &state.jobs;
+    if jobs.busy > 0 {
+        let frame = g.spinner[jobs.spinner % g.spinner.len()];
+        let progress = jobs.progress.as_ref().map(|(l, p)| format!("{l} {p}%"));
+        let what = progress.as_deref().unwrap_or_else(|| jobs.pending.first().copied().unwrap_or("working"));
+        let more = if jobs.pending.len() > 1 { format!(" +{}", jobs.pending.len() - 1) } else { String::new() };
         let text = format!("{frame} {what}{more} ");
         f.render_widget(
             Paragraph::new(Span::styled(text, st.get(Slot::Pending).patch(Style::default().bg(base.bg.unwrap_or_default()))))

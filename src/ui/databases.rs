@@ -4,7 +4,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::databases::{DbRow, View};
+use crate::app::panes::databases::DbRow;
 use crate::coolify::redact::redact;
 use crate::coolify::schedule::{self, age, bytes, parse_time};
 use crate::input::Command;
@@ -15,15 +15,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    match state.databases.view {
-        View::List => list(f, area, state, g),
-        View::Detail => detail(f, area, state, g),
+    match &state.panes.databases.detail {
+        None => list(f, area, state, g),
+        Some(_) => detail(f, area, state, g),
     }
 }
 
 fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let p = &state.databases;
+    let p = &state.panes.databases;
     let t = &p.table;
     let attention = t.items().iter().filter(|r| r.warn).count();
     let mut title = vec![Span::styled(" Databases ", st.get(Slot::Title)), Span::styled(format!("({}) ", t.total()), st.get(Slot::Muted))];
@@ -46,7 +46,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     if t.total() == 0 {
-        let msg = match (&state.contexts.coolify, &state.coolify) {
+        let msg = match (&state.world.contexts.coolify, &state.world.coolify) {
             (None, _) => Span::styled("No Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN (see README).", st.get(Slot::Warn)),
             (Some(_), None) => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
             (Some(_), Some(_)) => Span::styled("This Coolify instance has no databases.", st.get(Slot::Muted)),
@@ -71,12 +71,12 @@ fn kv<'a>(state: &State, k: &'a str, v: String, slot: Slot) -> Line<'a> {
 
 fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let p = &state.databases;
-    let Some(row) = p.table.selected() else { return };
-    let db = state.coolify.as_ref().and_then(|i| i.databases.iter().find(|d| d.uuid == row.uuid));
+    let p = &state.panes.databases;
+    let Some(row) = p.selected() else { return };
+    let db = state.world.coolify.as_ref().and_then(|i| i.databases.iter().find(|d| d.uuid == row.uuid));
     let server = db
         .and_then(|d| d.server_uuid.as_deref())
-        .and_then(|u| state.coolify.as_ref().and_then(|i| i.server(u)))
+        .and_then(|u| state.world.coolify.as_ref().and_then(|i| i.server(u)))
         .map(|s| format!("{} ({})", s.name, s.ip))
         .unwrap_or_else(|| "?".into());
     let mut lines = vec![
@@ -91,8 +91,8 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         lines.push(kv(state, "internal URL", redact(url, &[]), Slot::Text));
     }
     lines.push(Line::raw(""));
-    let now = p.as_of;
-    match p.backups.get(&row.uuid) {
+    let now = state.world.backups.as_of;
+    match state.world.backups.by_db.get(&row.uuid) {
         None => lines.push(Line::from(Span::styled("Backups not loaded yet.", st.get(Slot::Muted)))),
         Some(list) if list.is_empty() => lines.push(Line::from(Span::styled(
             format!("{} No backup schedule: add one in Coolify (Backups tab of the database), then back up now from here.", g.warn),

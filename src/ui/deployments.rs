@@ -5,8 +5,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::deployments::{Follow, ResRow, Tab, View};
-use crate::app::versions::VRow;
+use crate::app::panes::deployments::{Follow, ResRow, Tab};
 use crate::coolify::model::Application;
 use crate::coolify::model::DeployStatus;
 use crate::coolify::schedule::{age, parse_time};
@@ -40,21 +39,20 @@ pub fn deploy_slot(status: &DeployStatus) -> Slot {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    match state.deployments.view {
-        View::List => list(f, area, state, g),
-        View::App => app(f, area, state, g),
-        View::Versions => versions(f, area, state, g),
+    match &state.panes.deployments.app {
+        None => list(f, area, state, g),
+        Some(_) => app(f, area, state, g),
     }
 }
 
-fn block<'a>(state: &State, g: &Glyphs, title: Vec<Span<'a>>, keys: &[(Command, &str)]) -> Block<'a> {
+pub fn block<'a>(state: &State, g: &Glyphs, title: Vec<Span<'a>>, keys: &[(Command, &str)]) -> Block<'a> {
     let st = &state.styles;
     Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(state, keys))
 }
 
 fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let t = &state.deployments.table;
+    let t = &state.panes.deployments.table;
     let mut title =
         vec![Span::styled(" Coolify resources ", st.get(Slot::Title)), Span::styled(format!("({}) ", t.total()), st.get(Slot::Muted))];
     if let Some(flt) = t.filter() {
@@ -76,8 +74,8 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     if t.total() == 0 {
-        let c = &state.contexts;
-        let msg = match (&c.coolify, &c.coolify_error, &state.coolify) {
+        let c = &state.world.contexts;
+        let msg = match (&c.coolify, &c.coolify_error, &state.world.coolify) {
             (None, _, _) => Span::styled(
                 "No Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN, use the coolify CLI's config, or add [coolify.NAME] to config.toml.",
                 st.get(Slot::Warn),
@@ -103,12 +101,12 @@ fn kv<'a>(state: &State, k: &'a str, v: Span<'a>) -> Line<'a> {
 
 fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let d = &state.deployments;
-    let Some(a) = d.app.as_deref().and_then(|u| state.app(u)) else {
+    let d = &state.panes.deployments;
+    let Some(a) = d.app.as_deref().and_then(|u| state.world.app(u)) else {
         f.render_widget(Paragraph::new("The application is gone (refresh with C-r)."), area);
         return;
     };
-    let group = state.coolify.as_ref().and_then(|i| i.env_of(a.environment_id)).map(|(p, e)| format!("{p}/{e}")).unwrap_or_default();
+    let group = state.world.coolify.as_ref().and_then(|i| i.env_of(a.environment_id)).map(|(p, e)| format!("{p}/{e}")).unwrap_or_default();
     let keys: &[(Command, &str)] = match d.tab {
         Tab::Overview => &[
             (Command::Deploy, "deploy"),
@@ -159,7 +157,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 
 fn info_lines<'a>(state: &State, a: &'a Application) -> Vec<Line<'a>> {
     let st = &state.styles;
-    let server = a.server_uuid.as_deref().and_then(|u| state.coolify.as_ref().and_then(|i| i.server(u))).map(|s| s.name.clone());
+    let server = a.server_uuid.as_deref().and_then(|u| state.world.coolify.as_ref().and_then(|i| i.server(u))).map(|s| s.name.clone());
     let domains = if a.build_pack == "dockercompose" {
         a.compose_domains().into_iter().map(|(s, d)| format!("{s}: {}", if d.is_empty() { "-" } else { &d })).collect::<Vec<_>>().join("  ")
     } else {
@@ -193,16 +191,16 @@ fn info_lines<'a>(state: &State, a: &'a Application) -> Vec<Line<'a>> {
     ]
 }
 
-fn elapsed(f: &Follow) -> String {
+fn elapsed(f: &Follow, now: chrono::DateTime<chrono::Utc>) -> String {
     let Some(start) = f.created.as_deref().and_then(parse_time) else { return String::new() };
-    let end = f.finished.as_deref().and_then(parse_time).unwrap_or_else(chrono::Utc::now);
+    let end = f.finished.as_deref().and_then(parse_time).unwrap_or(now);
     let s = (end - start).num_seconds().max(0);
     format!("{}:{:02}", s / 60, s % 60)
 }
 
 fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
     let st = &state.styles;
-    let Some(fl) = state.deployments.follow.as_ref().filter(|fl| fl.app == a.uuid) else {
+    let Some(fl) = state.panes.deployments.follow.as_ref().filter(|fl| fl.app == a.uuid) else {
         let d = state.keymap.hint(Command::Deploy).unwrap_or_default();
         let h = state.keymap.hint(Command::ShowHistory).unwrap_or_default();
         f.render_widget(
@@ -221,10 +219,10 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
             fl.status.to_string(),
             st.get(deploy_slot(&fl.status)).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD)),
         ),
-        Span::styled(format!("  {}", elapsed(fl)), st.get(Slot::Muted)),
+        Span::styled(format!("  {}", elapsed(fl, state.now)), st.get(Slot::Muted)),
     ];
     if fl.is_running() {
-        head.push(Span::styled(format!(" {}", g.spinner[state.spinner % g.spinner.len()]), st.get(Slot::Pending)));
+        head.push(Span::styled(format!(" {}", g.spinner[state.jobs.spinner % g.spinner.len()]), st.get(Slot::Pending)));
     }
     if fl.scroll > 0 {
         head.push(Span::styled(format!("  (scrolled up {} lines)", fl.scroll), st.get(Slot::Warn)));
@@ -252,7 +250,7 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
 
 fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
     let st = &state.styles;
-    let d = &state.deployments;
+    let d = &state.panes.deployments;
     let Some((_, vars)) = d.envs.as_ref().filter(|(x, _)| *x == a.uuid) else {
         f.render_widget(Paragraph::new(Span::styled("Loading variables...", st.get(Slot::Muted))), area);
         return;
@@ -263,10 +261,10 @@ fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
     }
     let kw = vars.iter().map(|e| e.key.len()).max().unwrap_or(8).clamp(8, 32);
     let h = area.height as usize;
-    let off = d.env_cursor.saturating_sub(h.saturating_sub(1));
+    let off = d.env_cursor.pos.saturating_sub(h.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, e) in vars.iter().enumerate().skip(off).take(h) {
-        let sel = i == d.env_cursor;
+        let sel = i == d.env_cursor.pos;
         let value = match (&e.value, d.reveal) {
             (_, _) if e.is_shown_once => "(shown once: not readable)".to_string(),
             (None, _) => "(withheld: token lacks read:sensitive)".to_string(),
@@ -303,7 +301,7 @@ fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
 
 fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
     let st = &state.styles;
-    let d = &state.deployments;
+    let d = &state.panes.deployments;
     let Some((_, list)) = d.history.as_ref().filter(|(x, _)| *x == a.uuid) else {
         f.render_widget(Paragraph::new(Span::styled("Loading deployments...", st.get(Slot::Muted))), area);
         return;
@@ -312,12 +310,12 @@ fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs
         f.render_widget(Paragraph::new(Span::styled("No deployments yet.", st.get(Slot::Muted))), area);
         return;
     }
-    let now = chrono::Utc::now();
+    let now = state.now;
     let h = area.height as usize;
-    let off = d.hist_cursor.saturating_sub(h.saturating_sub(1));
+    let off = d.hist_cursor.pos.saturating_sub(h.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, dep) in list.iter().enumerate().skip(off).take(h) {
-        let sel = i == d.hist_cursor;
+        let sel = i == d.hist_cursor.pos;
         let created = dep.created_at.as_deref().and_then(parse_time);
         let when = created.map(|c| format!("{} ago", age(now - c))).unwrap_or_default();
         let took = match (created, dep.finished_at.as_deref().and_then(parse_time)) {
@@ -345,37 +343,3 @@ fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn versions(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    let st = &state.styles;
-    let t = &state.deployments.versions.table;
-    let probing = state.deployments.versions.probes.values().filter(|p| **p == crate::app::versions::Probe::Running).count();
-    let mut title =
-        vec![Span::styled(" Version inventory ", st.get(Slot::Title)), Span::styled(format!("({}) ", t.total()), st.get(Slot::Muted))];
-    if probing > 0 {
-        title.push(Span::styled(format!("probing {probing} container(s) over SSH {} ", g.ellipsis), st.get(Slot::Pending)));
-    }
-    if let Some(flt) = t.filter() {
-        title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
-    }
-    let b = block(
-        state,
-        g,
-        title,
-        &[(Command::Refresh, "probe again"), (Command::ExportInventory, "export"), (Command::Open, "why ?"), (Command::Back, "back")],
-    );
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    super::table::draw(f, inner, state, g, t, |r: &VRow, col| match col {
-        2 | 3 if !r.probe.is_empty() && r.probe != "probing" => Some(Slot::Warn),
-        5 => Some(if r.backup.contains("FAILED") {
-            Slot::Error
-        } else if r.backup.contains("overdue") || r.backup.contains("no backup") || r.backup.contains("disabled") {
-            Slot::Warn
-        } else if r.backup == "-" {
-            Slot::Muted
-        } else {
-            Slot::Ok
-        }),
-        _ => None,
-    });
-}

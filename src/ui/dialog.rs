@@ -17,7 +17,7 @@ fn popup(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    let Some(d) = &state.dialog else { return };
+    let Some((_, d)) = &state.dialog else { return };
     let st = &state.styles;
     let w = area.width.saturating_sub(4).min(100);
     // The line that must stay in view when the popup is too small: the cursor

@@ -3,7 +3,6 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::dns::View;
 use crate::hetzner::model::{Rrset, Zone};
 use crate::input::Command;
 use crate::theme::Slot;
@@ -16,8 +15,8 @@ const LEGACY: &str = "A legacy DNS token (dns.hetzner.com) is configured. That A
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let d = &state.dns;
-    let (area, banner) = if state.contexts.legacy_dns {
+    let d = &state.panes.dns;
+    let (area, banner) = if state.world.contexts.legacy_dns {
         let [b, a] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
         (a, Some(b))
     } else {
@@ -26,8 +25,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if let Some(b) = banner {
         f.render_widget(Paragraph::new(Span::styled(LEGACY, st.get(Slot::Warn))).wrap(Wrap { trim: true }), b);
     }
-    match d.view {
-        View::Zones => {
+    match &d.zone {
+        None => {
             let block = Block::bordered()
                 .border_set(g.border)
                 .border_style(st.get(Slot::Focus))
@@ -48,7 +47,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             let inner = block.inner(area);
             f.render_widget(block, area);
             if d.zones.total() == 0 {
-                let msg = match (&d.zones_error, state.contexts.hetzner.is_some()) {
+                let msg = match (&state.world.zones.error, state.world.contexts.hetzner.is_some()) {
                     (Some(e), _) => Span::styled(format!("Could not load zones: {e}"), st.get(Slot::Error)),
                     (None, false) => Span::styled("No Hetzner context.", st.get(Slot::Warn)),
                     (None, true) => Span::styled("Loading zones (or this project has none)...", st.get(Slot::Muted)),
@@ -66,8 +65,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 _ => None,
             });
         }
-        View::Records => {
-            let zone = d.zone.clone().unwrap_or_default();
+        Some(zone) => {
+            let zone = zone.clone();
             let z = d.zones.items().iter().find(|z| z.name == zone);
             let deleg = z.and_then(|z| z.authoritative_nameservers.as_ref()).map(|n| n.delegation_status.clone()).unwrap_or_default();
             let mut title = vec![

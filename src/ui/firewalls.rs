@@ -4,7 +4,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::firewalls::{View, rule_line};
+use crate::app::panes::firewalls::rule_line;
 use crate::input::Command;
 use crate::theme::Slot;
 use ratatui::Frame;
@@ -14,34 +14,28 @@ use ratatui::widgets::{Block, Paragraph};
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let fw = &state.firewalls;
-    let (title, body, cmds): (String, Vec<Line>, Vec<(Command, &str)>) = match fw.view {
-        View::List => {
+    let fw = &state.panes.firewalls;
+    let (title, body, cmds): (String, Vec<Line>, Vec<(Command, &str)>) = match fw.open {
+        None => {
             let mut lines = Vec::new();
-            if fw.list.is_empty() {
+            if fw.table.is_empty() {
                 lines.push(Line::from(Span::styled(
                     if fw.loaded { "No firewalls in this project." } else { "Loading firewalls..." },
                     st.get(Slot::Muted),
                 )));
             }
-            for (i, x) in fw.list.iter().enumerate() {
+            let h = area.height.saturating_sub(2) as usize;
+            for (i, x) in fw.table.visible(h) {
                 let applied: Vec<String> = x
                     .applied_to
                     .iter()
                     .map(|a| match (&a.server, &a.label_selector) {
-                        (Some(s), _) => state
-                            .servers
-                            .table
-                            .items()
-                            .iter()
-                            .find(|v| v.id == s.id)
-                            .map(|v| v.name.clone())
-                            .unwrap_or_else(|| format!("server {}", s.id)),
+                        (Some(s), _) => state.world.server(s.id).map(|v| v.name.clone()).unwrap_or_else(|| format!("server {}", s.id)),
                         (_, Some(l)) => format!("{} ({} servers)", l.selector, a.applied_to_resources.len()),
                         _ => a.kind.clone(),
                     })
                     .collect();
-                let sel = i == fw.cursor;
+                let sel = i == fw.table.cursor;
                 let marker = if sel { g.cursor } else { " " };
                 let staged = if fw.staged.as_ref().is_some_and(|(id, _)| *id == x.id) { " (staged changes)" } else { "" };
                 lines.push(Line::from(vec![
@@ -61,7 +55,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 vec![(Command::Open, "rules"), (Command::Back, "servers"), (Command::Refresh, "reload"), (Command::Help, "help")],
             )
         }
-        View::Rules => {
+        Some(_) => {
             let Some(x) = fw.selected() else { return };
             let rules = fw.rules();
             let staged = fw.staged.as_ref().is_some_and(|(id, _)| *id == x.id);
@@ -69,8 +63,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 format!("  {:<3} {:<4} {:<11} {}", "DIR", "PROT", "PORT", "ADDRESSES"),
                 st.get(Slot::TableHeader),
             ))];
-            for (i, r) in rules.iter().enumerate() {
-                let sel = i == fw.rule_cursor;
+            let h = area.height.saturating_sub(3) as usize;
+            for (i, r) in rules.iter().enumerate().skip(fw.rules_cursor.offset).take(h) {
+                let sel = i == fw.rules_cursor.pos;
                 let changed = staged && !x.rules.contains(r);
                 let mark = if changed { "+" } else { " " };
                 lines.push(Line::from(vec![

@@ -12,6 +12,8 @@ pub struct Glyphs {
     pub ellipsis: &'static str,
     pub warn: &'static str,
     pub dot: &'static str,
+    /// Marks a notice that waits for the operator.
+    pub notice: &'static str,
 }
 
 pub const ASCII_BORDER: border::Set<'static> = border::Set {
@@ -35,6 +37,7 @@ pub const UNICODE: Glyphs = Glyphs {
     ellipsis: "…",
     warn: "⚠",
     dot: "●",
+    notice: "⚑",
 };
 
 pub const ASCII: Glyphs = Glyphs {
@@ -47,6 +50,7 @@ pub const ASCII: Glyphs = Glyphs {
     ellipsis: "...",
     warn: "!",
     dot: "*",
+    notice: "!!",
 };
 
 pub fn for_ascii(ascii: bool) -> &'static Glyphs {

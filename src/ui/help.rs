@@ -27,7 +27,7 @@ pub fn lines(state: &State, view_scopes: &[Scope]) -> Vec<Line<'static>> {
         out.push(Line::from(""));
     }
     out.push(Line::from(Span::styled("commands (:)", st.get(Slot::Title))));
-    for (c, d) in crate::app::command::help_lines() {
+    for (c, d) in crate::app::commands::help_lines() {
         out.push(Line::from(vec![Span::styled(format!("  {c:<44}"), st.get(Slot::Key)), Span::styled(d.to_string(), st.get(Slot::Text))]));
     }
     out.push(Line::from(""));

@@ -4,7 +4,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::logs::LogTab;
+use crate::app::panes::logs::LogTab;
 use crate::input::Command;
 use crate::logs::{Kind, Level};
 use crate::theme::Slot;
@@ -29,7 +29,7 @@ fn level_slot(l: Level) -> Slot {
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let logs = &state.logs;
+    let logs = &state.panes.logs;
     let Some(tab) = logs.current() else {
         let block =
             Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Span::styled(" Logs ", st.get(Slot::Title)));
@@ -102,11 +102,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 fn tab_bar(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
     let mut spans = Vec::new();
-    for (i, t) in state.logs.tabs.iter().enumerate() {
+    for (i, t) in state.panes.logs.tabs.iter().enumerate() {
         let (_, lvl) = t.state_text();
         let mark = if lvl == Level::Error { g.warn } else { "" };
         let label = format!(" {}:{}{mark} ", i + 1, t.title);
-        spans.push(Span::styled(label, if i == state.logs.active { st.get(Slot::TabActive) } else { st.get(Slot::Tab) }));
+        spans.push(Span::styled(label, if i == state.panes.logs.active { st.get(Slot::TabActive) } else { st.get(Slot::Tab) }));
         spans.push(Span::raw(" "));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

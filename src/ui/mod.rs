@@ -1,21 +1,31 @@
 //! Drawing only: reads State, never changes it. One file per pane plus the chrome.
 
-pub mod checklist;
 pub mod chrome;
-pub mod databases;
-pub mod deployments;
 pub mod dialog;
-pub mod dns;
-pub mod firewalls;
 pub mod glyphs;
 pub mod help;
-pub mod logs;
 pub mod modal;
-pub mod servers;
 pub mod table;
 
 use crate::app::state::Overlay;
-use crate::app::{Pane, State};
+use crate::app::{PaneId, State};
+use glyphs::Glyphs;
+use ratatui::layout::Rect;
+
+/// One module per pane, named as in the registry, each with a `draw`.
+macro_rules! pane_views {
+    ($($id:ident $module:ident $ty:ident;)*) => {
+        $(pub mod $module;)*
+
+        fn draw_pane(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
+            match state.pane {
+                $(PaneId::$id => $module::draw(f, area, state, g),)*
+            }
+        }
+    };
+}
+
+crate::app::panes::for_each_pane!(pane_views);
 use crate::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -30,14 +40,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
     chrome::header(f, header, state, g);
     chrome::tabs(f, tabs, state);
-    match state.pane {
-        Pane::Servers => servers::draw(f, body, state, g),
-        Pane::Logs => logs::draw(f, body, state, g),
-        Pane::Dns => dns::draw(f, body, state, g),
-        Pane::Deployments => deployments::draw(f, body, state, g),
-        Pane::Databases => databases::draw(f, body, state, g),
-        Pane::Checklist => checklist::draw(f, body, state, g),
-    }
+    draw_pane(f, body, state, g);
     match state.overlay {
         Some(Overlay::Help { scroll }) => help::draw(f, body, state, g, scroll),
         Some(Overlay::Messages { scroll }) => help::messages(f, body, state, g, scroll),

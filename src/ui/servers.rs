@@ -3,7 +3,7 @@
 use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
-use crate::app::servers::{View, fmt_gb};
+use crate::app::panes::servers::fmt_gb;
 use crate::hetzner::Server;
 use crate::input::Command;
 use crate::theme::Slot;
@@ -22,16 +22,16 @@ pub fn status_slot(status: &str) -> Slot {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
-    match state.servers.view {
-        View::List => list(f, area, state, g),
-        View::Detail => detail(f, area, state, g),
-        View::Firewalls => super::firewalls::draw(f, area, state, g),
+    match state.panes.servers.detail {
+        None => list(f, area, state, g),
+        Some(_) => detail(f, area, state, g),
     }
 }
 
 fn money(state: &State, m: crate::hetzner::cost::Money) -> String {
     // `--ascii` has no currency signs: the ISO code instead.
     let cur = state
+        .world
         .costs
         .as_ref()
         .map(|c| if state.ascii { format!("{} ", c.currency) } else { crate::hetzner::cost::symbol(&c.currency) })
@@ -41,8 +41,9 @@ fn money(state: &State, m: crate::hetzner::cost::Money) -> String {
 
 fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let p = &state.servers;
+    let p = &state.panes.servers;
     let t = &p.table;
+    let load = &state.world.load;
     let mut title = vec![Span::styled(" Servers ", st.get(Slot::Title))];
     let count = if t.len() == t.total() { format!("({}) ", t.total()) } else { format!("({}/{}) ", t.len(), t.total()) };
     title.push(Span::styled(count, st.get(Slot::Muted)));
@@ -52,11 +53,11 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if let Some(flt) = t.filter() {
         title.push(Span::styled(format!("/{} ", flt.source), st.get(Slot::Prompt)));
     }
-    if p.load.loading {
-        let of = p.load.last_page.map(|l| format!("/{l}")).unwrap_or_default();
-        title.push(Span::styled(format!("loading page {}{of} ", p.load.pages_done + 1), st.get(Slot::Pending)));
+    if load.loading {
+        let of = load.last_page.map(|l| format!("/{l}")).unwrap_or_default();
+        title.push(Span::styled(format!("loading page {}{of} ", load.pages_done + 1), st.get(Slot::Pending)));
     }
-    if let Some(c) = &state.costs {
+    if let Some(c) = &state.world.costs {
         let partial = if c.incomplete > 0 { format!(", {} without a full price", c.incomplete) } else { String::new() };
         title.push(Span::styled(
             format!("{}/month gross ({} net){partial} ", money(state, c.total), crate::hetzner::cost::fmt(c.total.net)),
@@ -77,14 +78,14 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     if t.total() == 0 {
-        let msg = if let Some(e) = &p.load.error {
+        let msg = if let Some(e) = &load.error {
             Line::from(Span::styled(format!("Could not load servers: {e}"), st.get(Slot::Error)))
-        } else if state.contexts.hetzner.is_none() {
+        } else if state.world.contexts.hetzner.is_none() {
             Line::from(Span::styled(
                 "No Hetzner context: set HCLOUD_TOKEN, add a context with `hcloud context create`, or run `cutover demo`.",
                 st.get(Slot::Warn),
             ))
-        } else if p.load.loading {
+        } else if load.loading {
             Line::from(Span::styled("Loading servers...", st.get(Slot::Pending)))
         } else {
             Line::from(Span::styled("This project has no servers.", st.get(Slot::Muted)))
@@ -96,7 +97,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         super::table::Extra {
             title: "",
             width: 1,
-            cell: Box::new(|s: &Server| {
+            cell: Box::new(|s: &std::sync::Arc<Server>| {
                 if s.server_type.deprecation_in(&s.location.name).is_some() {
                     (g.warn.to_string(), Slot::Warn)
                 } else {
@@ -107,7 +108,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         super::table::Extra {
             title: "/MONTH",
             width: 9,
-            cell: Box::new(|s: &Server| match state.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
+            cell: Box::new(|s: &std::sync::Arc<Server>| match state.world.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
                 Some(b) => (crate::hetzner::cost::fmt(b.total().gross), if b.missing.is_empty() { Slot::Text } else { Slot::Warn }),
                 None => ("-".into(), Slot::Muted),
             }),
@@ -119,7 +120,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         state,
         g,
         t,
-        |s: &Server, col| match col {
+        |s: &std::sync::Arc<Server>, col| match col {
             1 => Some(status_slot(&s.status)),
             2 if s.server_type.deprecation_in(&s.location.name).is_some() => Some(Slot::Warn),
             _ => None,
@@ -135,7 +136,8 @@ fn kv<'a>(state: &State, k: &'a str, v: String) -> Line<'a> {
 
 fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let st = &state.styles;
-    let Some(s) = state.servers.table.selected() else { return };
+    let p = &state.panes.servers;
+    let Some(s) = p.detail.and_then(|id| state.world.server(id)) else { return };
     let block = Block::bordered()
         .border_set(g.border)
         .border_style(st.get(Slot::Focus))
@@ -216,7 +218,7 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         kv(state, "locked", if s.locked { "yes (an action is running)".into() } else { "no".into() }),
     ]);
     let mut cost_lines = Vec::new();
-    match state.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
+    match state.world.costs.as_ref().and_then(|c| c.per_server.get(&s.id)) {
         Some(b) => {
             let parts: Vec<String> =
                 [("server", b.server), ("IPv4", b.ipv4), ("IPv6", b.ipv6), ("backups", b.backups), ("volumes", b.volumes)]
@@ -242,18 +244,18 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let spark_h = if state.metrics.as_ref().is_some_and(|(id, _)| *id == s.id) { 3 } else { 1 };
+    let spark_h = if p.metrics.as_ref().is_some_and(|(id, _)| *id == s.id) { 3 } else { 1 };
     let [text_area, chart_area] =
         ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Min(3), ratatui::layout::Constraint::Length(spark_h)]).areas(inner);
-    f.render_widget(Paragraph::new(lines).scroll((state.servers.detail_scroll, 0)), text_area);
-    metrics(f, chart_area, state, s.id);
+    f.render_widget(Paragraph::new(lines).scroll((p.detail_scroll, 0)), text_area);
+    metrics(f, chart_area, state, p, s.id);
 }
 
 /// CPU and network over the last 24 hours as sparklines.
-fn metrics(f: &mut Frame, area: Rect, state: &State, id: i64) {
+fn metrics(f: &mut Frame, area: Rect, state: &State, p: &crate::app::panes::servers::ServersPane, id: i64) {
     use ratatui::widgets::Sparkline;
     let st = &state.styles;
-    let Some((_, m)) = state.metrics.as_ref().filter(|(mid, _)| *mid == id) else {
+    let Some((_, m)) = p.metrics.as_ref().filter(|(mid, _)| *mid == id) else {
         f.render_widget(Paragraph::new(Span::styled("  loading metrics...", st.get(Slot::Pending))), area);
         return;
     };

@@ -1,13 +1,16 @@
-//! The version inventory: every application's Python and Django versions (from
-//! its build settings and from its running container), key packages, build
-//! pack, OS, and the backup health of the database beside it. Exported as JSON
-//! or CSV.
+//! The version inventory (a view under the Deployments tab): every
+//! application's Python and Django versions (from its build settings and from
+//! its running container), key packages, build pack, OS, and the backup health
+//! of the database beside it. Exported as JSON or CSV.
 
-use super::action::{Effect, ProbeTarget};
-use super::dialog::{Dialog, Field, Form, FormKind, Then};
-use super::state::{Level, State};
-use super::table::{Align, Column, Row, SortKey, Table};
-use crate::input::Command;
+use super::{Pane, PaneId, PaneInfo};
+use crate::app::action::{Effect, ProbeTarget};
+use crate::app::cx::{Changed, Cx, Load};
+use crate::app::dialog::{Dialog, Field, Form, FormKind, Then};
+use crate::app::state::Level;
+use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::world::World;
+use crate::input::{Command, Scope};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -106,11 +109,54 @@ impl Row for VRow {
 }
 
 #[derive(Default)]
-pub struct Versions {
+pub struct VersionsPane {
     pub table: Table<VRow>,
     pub probes: HashMap<String, Probe>,
     pub build_python: HashMap<String, String>,
     pub probed: bool,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    /// Versions read from one application's build settings and running container.
+    Probed { app: String, build_python: Option<String>, runtime: Result<Vec<(String, String)>, String> },
+    ProbesDone { ok: usize, failed: usize },
+}
+
+impl PaneInfo for VersionsPane {
+    const TITLE: &'static str = "Versions";
+    const NAMES: &'static [&'static str] = &["versions", "inventory", "inv"];
+    const PARENT: Option<PaneId> = Some(PaneId::Deployments);
+    type Msg = Msg;
+
+    fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
+        match msg {
+            Msg::Probed { app, build_python, runtime } => {
+                if let Some(p) = build_python {
+                    self.build_python.insert(app.clone(), p);
+                }
+                self.probes.insert(
+                    app,
+                    match runtime {
+                        Ok(kv) => Probe::Done(kv),
+                        Err(e) => Probe::Failed(e),
+                    },
+                );
+                self.rebuild(cx);
+            }
+            Msg::ProbesDone { ok, failed } => {
+                if failed == 0 {
+                    cx.say(Level::Ok, format!("versions read from {ok} containers"));
+                } else {
+                    cx.say(
+                        Level::Warn,
+                        format!("versions read from {ok} containers; {failed} could not be read (Enter on a row says why)"),
+                    );
+                }
+            }
+        }
+        vec![]
+    }
 }
 
 fn short_os(os: &str) -> String {
@@ -118,9 +164,8 @@ fn short_os(os: &str) -> String {
 }
 
 /// The rows, from the inventory, the probes and the backups.
-pub fn rows(state: &State) -> Vec<VRow> {
-    let Some(inv) = &state.coolify else { return vec![] };
-    let v = &state.deployments.versions;
+pub fn rows(world: &World, v: &VersionsPane) -> Vec<VRow> {
+    let Some(inv) = &world.coolify else { return vec![] };
     inv.applications
         .iter()
         .map(|a| {
@@ -143,8 +188,8 @@ pub fn rows(state: &State) -> Vec<VRow> {
             // The database of the same environment, the app's natural DATABASE_URL target.
             let db = inv.databases.iter().find(|d| d.environment_id.is_some() && d.environment_id == a.environment_id);
             let backup = match db {
-                Some(d) => match state.databases.health.get(&d.uuid) {
-                    Some(h) => h.summary(state.databases.as_of),
+                Some(d) => match world.backups.health.get(&d.uuid) {
+                    Some(h) => h.summary(world.backups.as_of),
                     None => "…".into(),
                 },
                 None => "-".into(),
@@ -176,99 +221,117 @@ pub fn rows(state: &State) -> Vec<VRow> {
         .collect()
 }
 
-impl State {
-    pub fn rebuild_versions(&mut self) {
-        let r = rows(self);
-        let h = self.list_height();
-        let t = &mut self.deployments.versions.table;
-        t.set_items(r);
-        t.scroll_to_cursor(h);
+impl VersionsPane {
+    fn rebuild(&mut self, cx: &Cx) {
+        let r = rows(cx.world, self);
+        self.table.set_items(r);
+        self.table.scroll_to_cursor(cx.height);
     }
-}
 
-/// Every application with where its container runs.
-fn targets(state: &State) -> Vec<ProbeTarget> {
-    let Some(inv) = &state.coolify else { return vec![] };
-    inv.applications
-        .iter()
-        .map(|a| ProbeTarget { app: a.uuid.clone(), host: super::logs_cmd::resource_host(state, "app", &a.uuid).ok().map(|(_, h)| h) })
-        .collect()
-}
+    /// Every application with where its container runs.
+    fn targets(cx: &Cx) -> Vec<ProbeTarget> {
+        let Some(inv) = &cx.world.coolify else { return vec![] };
+        inv.applications
+            .iter()
+            .map(|a| ProbeTarget { app: a.uuid.clone(), host: cx.world.resource_host("app", &a.uuid).ok().map(|(_, h)| h) })
+            .collect()
+    }
 
-fn probe_all(state: &mut State) -> Vec<Effect> {
-    let t = targets(state);
-    let v = &mut state.deployments.versions;
-    v.probed = true;
-    for x in &t {
-        v.probes.insert(x.app.clone(), Probe::Running);
-    }
-    let mut e = vec![Effect::Probe { targets: t }];
-    if !state.databases.loaded {
-        state.databases.loaded = true;
-        e.push(Effect::LoadBackups);
-    }
-    state.rebuild_versions();
-    e
-}
-
-pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.coolify.is_none() {
-        state.set_message(Level::Warn, "the Coolify resources are not loaded (no Coolify instance, or still loading)");
-        return vec![];
-    }
-    state.deployments.view = super::deployments::View::Versions;
-    if !state.deployments.versions.probed {
-        return probe_all(state);
-    }
-    state.rebuild_versions();
-    vec![]
-}
-
-/// Keys of the inventory view; `None` leaves the command to the pane (deploy,
-/// variables... act on the selected application).
-pub fn run(state: &mut State, cmd: Command) -> Option<Vec<Effect>> {
-    let h = state.list_height();
-    if state.deployments.versions.table.navigate(cmd, h) {
-        return Some(vec![]);
-    }
-    match cmd {
-        Command::Back => {
-            let t = &mut state.deployments.versions.table;
-            if t.filter().is_some() {
-                t.set_filter(None);
-            } else {
-                state.deployments.view = super::deployments::View::List;
-            }
+    fn probe_all(&mut self, cx: &mut Cx) -> Vec<Effect> {
+        let t = Self::targets(cx);
+        self.probed = true;
+        for x in &t {
+            self.probes.insert(x.app.clone(), Probe::Running);
         }
-        Command::Refresh => {
-            let mut e = probe_all(state);
-            if !e.contains(&Effect::LoadBackups) {
-                e.push(Effect::LoadBackups);
-            }
-            return Some(e);
+        cx.ensure(Load::Backups);
+        self.rebuild(cx);
+        vec![Effect::Probe { targets: t }]
+    }
+}
+
+impl Pane for VersionsPane {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::Versions, Scope::List]
+    }
+
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        if self.table.navigate(cmd, cx.height) {
+            return vec![];
         }
-        Command::Open => {
-            if let Some(app) = state.deployments.versions.table.selected() {
-                let probe = app.probe.clone();
-                let name = app.application.clone();
-                if !probe.is_empty() {
-                    state.set_message(Level::Warn, format!("{name}: {probe}"));
+        match cmd {
+            Command::Back if self.table.filter().is_some() => self.table.set_filter(None),
+            Command::Back => cx.go(PaneId::Deployments),
+            Command::Refresh => {
+                cx.load(Load::Backups);
+                return self.probe_all(cx);
+            }
+            Command::Open => {
+                if let Some(app) = self.table.selected()
+                    && !app.probe.is_empty()
+                {
+                    cx.say(Level::Warn, format!("{}: {}", app.application, app.probe));
                 }
             }
+            Command::ExportInventory => {
+                let mut f =
+                    Form::new("Export the inventory", FormKind::ExportInventory, vec![Field::new("file", "cutover-inventory.json", "ends in .json or .csv")]);
+                f.note = vec![format!("{} applications, as shown (filter and sort apply).", self.table.len())];
+                cx.open(Dialog::Form(f));
+            }
+            _ => {}
         }
-        Command::ExportInventory => {
-            let mut f = Form::new(
-                "Export the inventory",
-                FormKind::ExportInventory,
-                vec![Field::new("file", "cutover-inventory.json", "ends in .json or .csv")],
-            );
-            f.note = vec![format!("{} applications, as shown (filter and sort apply).", state.deployments.versions.table.len())];
-            state.dialog = Some(Dialog::Form(f));
-        }
-        Command::ShowInventory => {}
-        _ => return None,
+        vec![]
     }
-    Some(vec![])
+
+    fn on_show(&mut self, cx: &mut Cx) -> Vec<Effect> {
+        if cx.world.coolify.is_none() {
+            cx.say(Level::Warn, "the Coolify resources are not loaded (no Coolify instance, or still loading)");
+            cx.go(PaneId::Deployments);
+            return vec![];
+        }
+        if !self.probed {
+            return self.probe_all(cx);
+        }
+        self.rebuild(cx);
+        vec![]
+    }
+
+    fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
+        if matches!(what, Changed::Coolify | Changed::Backups) && self.probed {
+            self.rebuild(cx);
+        }
+        vec![]
+    }
+
+    fn filter(&self) -> Option<String> {
+        Some(self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+    }
+
+    fn set_filter(&mut self, text: &str, cx: &mut Cx) {
+        self.table.set_filter(Filter::parse(text));
+        self.table.scroll_to_cursor(cx.height);
+    }
+
+    fn submit(&mut self, mut form: Form, _cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        let path = form.get("file").to_string();
+        let t = &self.table;
+        let shown: Vec<VRow> = (0..t.len()).filter_map(|i| t.row(i).cloned()).collect();
+        match export(&shown, &path) {
+            Ok(contents) => {
+                let lines = contents.lines().count();
+                Ok(Then::Effects(vec![Effect::WriteFile { path, contents, lines }]))
+            }
+            Err(e) => {
+                form.set_error("file", e);
+                Err(Box::new(form))
+            }
+        }
+    }
+
+    fn relayout(&mut self, height: usize) {
+        self.table.scroll_to_cursor(height);
+    }
 }
 
 /// The rows shown, as JSON or CSV (by the file's extension).
@@ -297,23 +360,6 @@ pub fn export(rows: &[VRow], path: &str) -> Result<String, String> {
         String::from_utf8(bytes).map_err(|e| e.to_string())
     } else {
         Err("the file must end in .json or .csv".into())
-    }
-}
-
-pub fn submit(state: &mut State, mut form: Form) -> Result<Then, Box<Form>> {
-    form.clear_errors();
-    let path = form.get("file").to_string();
-    let t = &state.deployments.versions.table;
-    let shown: Vec<VRow> = (0..t.len()).filter_map(|i| t.row(i).cloned()).collect();
-    match export(&shown, &path) {
-        Ok(contents) => {
-            let lines = contents.lines().count();
-            Ok(Then::Effects(vec![Effect::WriteFile { path, contents, lines }]))
-        }
-        Err(e) => {
-            form.set_error("file", e);
-            Err(Box::new(form))
-        }
     }
 }
 

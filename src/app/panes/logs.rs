@@ -1,10 +1,17 @@
 //! The Logs pane: tabs of log tails and command runs over SSH. Each tab has a
 //! ring buffer, follow mode, a filter (hide non-matching) and a highlight (mark
-//! matches, jump between them) as two separate modes.
+//! matches, jump between them) as two separate modes. `:tail`, `:exec` and
+//! `:save` are its command-mode words.
 
+use super::{Pane, PaneInfo};
+use crate::app::action::Effect;
+use crate::app::cx::Cx;
+use crate::app::prompt::{Prompt, PromptKind};
+use crate::app::state::Level as MsgLevel;
+use crate::input::{Command, Scope};
 use crate::logs::{Kind, Level, LogBuffer, Matcher};
-use crate::ssh::HostRef;
 use crate::ssh::tail::{Batch, TailSource, TailStatus};
+use crate::ssh::{Exit, HostRef};
 
 pub const DEFAULT_CAP: usize = 100_000;
 
@@ -27,7 +34,7 @@ pub enum RunState {
     Connecting,
     Running { target: String },
     Cancelling,
-    Done(String),
+    Done(Exit),
     Failed(String),
 }
 
@@ -256,8 +263,8 @@ impl LogTab {
                 RunState::Connecting => ("connecting".into(), Level::Info),
                 RunState::Running { target } => (format!("running on {target}"), Level::Info),
                 RunState::Cancelling => ("cancelling".into(), Level::Warn),
-                RunState::Done(s) if s == "exit status 0" => (s.clone(), Level::Info),
-                RunState::Done(s) => (s.clone(), Level::Warn),
+                RunState::Done(e @ Exit::Code(0)) => (e.to_string(), Level::Info),
+                RunState::Done(e) => (e.to_string(), Level::Warn),
                 RunState::Failed(e) => (format!("failed: {e}"), Level::Error),
             },
         }
@@ -274,6 +281,65 @@ pub struct LogsPane {
 impl Default for LogsPane {
     fn default() -> Self {
         LogsPane { tabs: Vec::new(), active: 0, next_id: 1, cap: DEFAULT_CAP }
+    }
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    TailStatus { tab: u64, status: TailStatus },
+    LogLines { tab: u64, batch: Batch },
+    RunStarted { tab: u64, target: String },
+    RunDone { tab: u64, result: Result<Exit, String> },
+}
+
+impl PaneInfo for LogsPane {
+    const TITLE: &'static str = "Logs";
+    const NAMES: &'static [&'static str] = &["logs", "log"];
+    type Msg = Msg;
+
+    fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
+        match msg {
+            Msg::TailStatus { tab, status } => {
+                if let Some(t) = self.tab_mut(tab)
+                    && let TabKind::Tail { status: s, .. } = &mut t.kind
+                {
+                    *s = status;
+                }
+            }
+            Msg::LogLines { tab, batch } => {
+                if let Some(t) = self.tab_mut(tab) {
+                    t.push_batch(&batch);
+                }
+            }
+            Msg::RunStarted { tab, target } => {
+                if let Some(t) = self.tab_mut(tab)
+                    && let TabKind::Run { state: rs, .. } = &mut t.kind
+                    && *rs == RunState::Connecting
+                {
+                    *rs = RunState::Running { target };
+                }
+            }
+            Msg::RunDone { tab, result } => {
+                if let Some(t) = self.tab_mut(tab) {
+                    let (rs, what) = match result {
+                        Ok(exit) => (RunState::Done(exit.clone()), exit.to_string()),
+                        Err(e) => (RunState::Failed(e.clone()), format!("failed: {e}")),
+                    };
+                    t.push_marker(&format!("── {what} ──"));
+                    let level = match &rs {
+                        RunState::Done(Exit::Code(0)) => MsgLevel::Ok,
+                        RunState::Done(_) => MsgLevel::Warn,
+                        _ => MsgLevel::Error,
+                    };
+                    let title = t.title.clone();
+                    if let TabKind::Run { state: s, .. } = &mut t.kind {
+                        *s = rs;
+                    }
+                    cx.say(level, format!("{title}: {what}"));
+                }
+            }
+        }
+        vec![]
     }
 }
 
@@ -306,7 +372,236 @@ impl LogsPane {
         self.active = self.active.min(self.tabs.len().saturating_sub(1));
         Some(t)
     }
+
+    /// `:tail ...`
+    fn tail(&mut self, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let (what, rest) = args.split_once(char::is_whitespace).map(|(a, b)| (a, b.trim())).unwrap_or((args, ""));
+        let result: Result<(String, HostRef, TailSource), String> = match what {
+            "app" | "db" => {
+                let mut parts = rest.split_whitespace();
+                let name = parts.next().unwrap_or("");
+                let lines = parts.next().and_then(|n| n.parse().ok()).unwrap_or(200);
+                cx.world.resource_host(what, name).map(|(uuid, host)| (name.to_string(), host, TailSource::Container { uuid, lines }))
+            }
+            "journal" | "file" | "cmd" => match split_on(rest) {
+                (arg, Some(h)) if !arg.is_empty() => {
+                    let host = cx.world.host(&h);
+                    let source = match what {
+                        "journal" => TailSource::Journal { unit: arg.clone() },
+                        "file" => TailSource::File { path: arg.clone() },
+                        _ => TailSource::Command(arg.clone()),
+                    };
+                    Ok((format!("{} {arg}", host.label()), host, source))
+                }
+                _ => Err(TAIL_USAGE.into()),
+            },
+            _ => Err(TAIL_USAGE.into()),
+        };
+        match result {
+            Ok((title, host, source)) => {
+                let kind = TabKind::Tail { source: source.clone(), status: TailStatus::Connecting };
+                let tab = self.open(title, host.clone(), kind);
+                vec![Effect::StartTail { tab, host, source }]
+            }
+            Err(e) => {
+                cx.say(MsgLevel::Error, e);
+                vec![]
+            }
+        }
+    }
+
+    /// `:exec ...`
+    fn exec(&mut self, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let mut words = args.splitn(2, char::is_whitespace);
+        let first = words.next().unwrap_or("");
+        let rest = words.next().unwrap_or("").trim();
+        let parsed: Result<(HostRef, Option<String>, String, String), String> = if first == "app" {
+            let mut w = rest.splitn(2, char::is_whitespace);
+            let name = w.next().unwrap_or("");
+            let command = w.next().unwrap_or("").trim().to_string();
+            if command.is_empty() {
+                Err(EXEC_USAGE.into())
+            } else {
+                cx.world.resource_host("app", name).map(|(uuid, host)| (host, Some(uuid), command, name.to_string()))
+            }
+        } else if first.is_empty() || rest.is_empty() {
+            Err(EXEC_USAGE.into())
+        } else {
+            Ok((cx.world.host(first), None, rest.to_string(), first.to_string()))
+        };
+        match parsed {
+            Ok((host, container, command, on)) => {
+                let title = format!("{on}$ {command}");
+                let kind = TabKind::Run { command: command.clone(), container: container.clone(), state: RunState::Connecting };
+                let tab = self.open(title, host.clone(), kind);
+                vec![Effect::Run { tab, host, command, container }]
+            }
+            Err(e) => {
+                cx.say(MsgLevel::Error, e);
+                vec![]
+            }
+        }
+    }
+
+    fn save(&self, path: &str) -> Vec<Effect> {
+        let Some(tab) = self.current() else { return vec![] };
+        let path = path.trim();
+        if path.is_empty() {
+            return vec![];
+        }
+        let (contents, lines) = tab.export();
+        vec![Effect::WriteFile { path: path.to_string(), contents, lines }]
+    }
 }
+
+impl Pane for LogsPane {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::Logs, Scope::List]
+    }
+
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let h = cx.height;
+        let Some(tab) = self.current_mut() else {
+            if cmd == Command::Filter || cmd == Command::Highlight {
+                cx.say(MsgLevel::Warn, "no log open: :tail app NAME, :tail file PATH on HOST, :exec HOST COMMAND");
+            }
+            return vec![];
+        };
+        match cmd {
+            Command::Down => tab.scroll(1, h),
+            Command::Up => tab.scroll(-1, h),
+            Command::PageDown => tab.scroll(h as isize, h),
+            Command::PageUp => tab.scroll(-(h as isize), h),
+            Command::Top => tab.to_top(),
+            Command::Bottom => tab.follow = true,
+            Command::Follow => {
+                tab.follow = !tab.follow;
+                if !tab.follow {
+                    tab.anchor = tab.row_index(tab.top_row(h)).unwrap_or(0);
+                }
+            }
+            Command::Highlight => {
+                let cur = tab.highlight.as_ref().map(|f| f.source.clone()).unwrap_or_default();
+                cx.ask(Prompt::new(PromptKind::Highlight, &cur));
+            }
+            Command::NextMatch | Command::PrevMatch => {
+                if tab.highlight.is_none() {
+                    cx.say(MsgLevel::Warn, "no highlight set (m sets one)");
+                } else if !tab.jump(cmd == Command::NextMatch, h) {
+                    cx.say(MsgLevel::Info, "no more matches");
+                }
+            }
+            Command::ToggleCase => {
+                tab.case_sensitive = !tab.case_sensitive;
+                let cs = tab.case_sensitive;
+                if let Some(f) = tab.filter.as_ref().and_then(|f| f.with_case(cs)) {
+                    tab.set_filter(Some(f));
+                }
+                tab.highlight = tab.highlight.as_ref().and_then(|m| m.with_case(cs));
+                cx.say(MsgLevel::Info, if cs { "case-sensitive matching" } else { "case-insensitive matching" });
+            }
+            Command::ToggleWrap => tab.wrap = !tab.wrap,
+            Command::ToggleTimestamps => tab.timestamps = !tab.timestamps,
+            Command::SaveLog => {
+                let name: String = tab.title.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+                let stamp = cx.now.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
+                cx.ask(Prompt::new(PromptKind::SavePath, &format!("cutover-{name}-{stamp}.log")));
+            }
+            Command::ClearLog => tab.clear(),
+            Command::CloseTab => {
+                if let Some(t) = self.close_current() {
+                    return match t.kind {
+                        TabKind::Tail { .. } => vec![Effect::StopTail { tab: t.id }],
+                        TabKind::Run { state: RunState::Running { .. } | RunState::Connecting, .. } => vec![Effect::CancelRun { tab: t.id }],
+                        TabKind::Run { .. } => vec![],
+                    };
+                }
+            }
+            Command::NextTab => self.active = (self.active + 1) % self.tabs.len().max(1),
+            Command::PrevTab => {
+                let n = self.tabs.len().max(1);
+                self.active = (self.active + n - 1) % n;
+            }
+            Command::CancelRun => {
+                if let TabKind::Run { state: rs @ (RunState::Running { .. } | RunState::Connecting), .. } = &mut tab.kind {
+                    *rs = RunState::Cancelling;
+                    let id = tab.id;
+                    return vec![Effect::CancelRun { tab: id }];
+                }
+                cx.say(MsgLevel::Info, "nothing running in this tab");
+            }
+            Command::Back => {
+                if tab.filter.is_some() {
+                    tab.set_filter(None);
+                } else if tab.highlight.is_some() {
+                    tab.highlight = None;
+                    tab.current_match = None;
+                } else {
+                    tab.follow = true;
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_line(&mut self, word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let e = match word {
+            "tail" => self.tail(args, cx),
+            "exec" | "run" => self.exec(args, cx),
+            "save" | "w" => return self.save(args),
+            _ => return vec![],
+        };
+        if !e.is_empty() {
+            cx.go(super::PaneId::Logs);
+        }
+        e
+    }
+
+    fn filter(&self) -> Option<String> {
+        self.current().map(|t| t.filter.as_ref().map(|f| f.source.clone()).unwrap_or_default())
+    }
+
+    fn set_filter(&mut self, text: &str, _cx: &mut Cx) {
+        if let Some(tab) = self.current_mut() {
+            let m = Matcher::new(text, tab.case_sensitive);
+            tab.set_filter(m);
+        }
+    }
+
+    fn on_prompt(&mut self, kind: PromptKind, text: &str, cx: &mut Cx) -> Vec<Effect> {
+        match kind {
+            PromptKind::Highlight => {
+                let h = cx.height;
+                if let Some(tab) = self.current_mut() {
+                    tab.highlight = Matcher::new(text, tab.case_sensitive);
+                    tab.current_match = None;
+                    // Land on the latest match, as a search from the bottom would.
+                    if tab.highlight.is_some() {
+                        tab.follow = true;
+                        if !tab.jump(false, h) {
+                            cx.say(MsgLevel::Info, format!("no line matches `{text}` yet"));
+                        }
+                    }
+                }
+                vec![]
+            }
+            PromptKind::SavePath => self.save(text),
+            _ => vec![],
+        }
+    }
+}
+
+fn split_on(args: &str) -> (String, Option<String>) {
+    match args.rsplit_once(" on ") {
+        Some((a, h)) => (a.trim().to_string(), Some(h.trim().to_string())),
+        None => (args.trim().to_string(), None),
+    }
+}
+
+pub const TAIL_USAGE: &str = "usage: :tail app NAME [LINES] | db NAME | journal UNIT on HOST | file PATH on HOST | cmd COMMAND on HOST";
+
+pub const EXEC_USAGE: &str = "usage: :exec HOST COMMAND... | :exec app NAME COMMAND... (inside the application's container)";
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,132 @@
+//! Keys while something is on top of the pane: a question from a job, a
+//! dialog (its form goes back to the pane that opened it), a prompt.
+
+use super::action::Effect;
+use super::commands;
+use super::dialog::{self, Dialog, Outcome, Then};
+use super::panes::PaneId;
+use super::prompt::{PromptKind, remember};
+use super::state::State;
+use super::update::{call, set_filter};
+use crate::input::{Command, Key};
+
+/// Keys while a dialog is open.
+pub(super) fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let Some((owner, d)) = state.dialog.as_mut() else { return vec![] };
+    let owner = *owner;
+    match dialog::key(d, key, cmd) {
+        Outcome::Stay => vec![],
+        Outcome::Close => {
+            state.dialog = None;
+            vec![]
+        }
+        Outcome::Then(t) => {
+            state.dialog = None;
+            then(state, owner, t)
+        }
+        Outcome::Submit(form) => {
+            state.dialog = None;
+            let mut r = Ok(Then::Effects(vec![]));
+            let mut e = call(state, owner, |p, cx| {
+                r = p.get_mut(owner).submit(form, cx);
+                vec![]
+            });
+            match r {
+                Ok(t) => e.extend(then(state, owner, t)),
+                Err(form) => state.dialog = Some((owner, Dialog::Form(*form))),
+            }
+            e
+        }
+    }
+}
+
+fn then(state: &mut State, owner: PaneId, t: Then) -> Vec<Effect> {
+    match t {
+        Then::Dialog(d) => {
+            state.dialog = Some((owner, *d));
+            vec![]
+        }
+        Then::Effects(e) => e,
+        Then::Command(c) => commands::execute(state, &c),
+    }
+}
+
+/// Keys while a question from a background job is shown.
+pub(super) fn modal_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let answer = match cmd {
+        Some(Command::Submit) => Some(state.modals.first().map(|m| crate::config::Secret::new(m.input.text.clone()))),
+        Some(Command::Cancel) => Some(None),
+        _ => None,
+    };
+    match answer {
+        Some(answer) if !state.modals.is_empty() => {
+            let m = state.modals.remove(0);
+            vec![Effect::Answer { id: m.id, answer }]
+        }
+        _ => {
+            if let Some(m) = state.modals.first_mut() {
+                m.input.edit(key);
+            }
+            vec![]
+        }
+    }
+}
+
+pub(super) fn prompt_key(state: &mut State, key: Key, cmd: Option<Command>) -> Vec<Effect> {
+    let Some(mut prompt) = state.prompt.take() else { return vec![] };
+    let history = if prompt.kind == PromptKind::Command { &state.command_history } else { &state.filter_history };
+    match cmd {
+        Some(Command::Submit) => {
+            let line = prompt.text.clone();
+            let owner = state.prompt_owner.take().unwrap_or(state.pane);
+            return match prompt.kind {
+                PromptKind::Command => {
+                    remember(&mut state.command_history, &line);
+                    commands::execute(state, &line)
+                }
+                PromptKind::Filter => {
+                    remember(&mut state.filter_history, &line);
+                    state.filter_before = None;
+                    set_filter(state, &line)
+                }
+                kind => {
+                    if kind == PromptKind::Highlight {
+                        remember(&mut state.filter_history, &line);
+                    }
+                    call(state, owner, |p, cx| p.get_mut(owner).on_prompt(kind, &line, cx))
+                }
+            };
+        }
+        Some(Command::Cancel) => {
+            state.prompt_owner = None;
+            if prompt.kind == PromptKind::Filter {
+                let before = state.filter_before.take().unwrap_or_default();
+                return set_filter(state, &before);
+            }
+            return vec![];
+        }
+        Some(Command::HistoryPrev) => prompt.history_prev(history),
+        Some(Command::HistoryNext) => prompt.history_next(history),
+        Some(Command::Complete) if prompt.kind == PromptKind::Command => {
+            if let Some(done) = commands::complete(&prompt.text, &state.theme_names()) {
+                prompt.set(&done);
+            }
+        }
+        _ => {
+            prompt.edit(key);
+        }
+    }
+    state.prompt = Some(prompt);
+    live_filter(state)
+}
+
+/// Filters as the user types, like k9s.
+pub(super) fn live_filter(state: &mut State) -> Vec<Effect> {
+    match state.prompt.as_ref().filter(|p| p.kind == PromptKind::Filter) {
+        Some(p) => {
+            let text = p.text.clone();
+            set_filter(state, &text)
+        }
+        None => vec![],
+    }
+}

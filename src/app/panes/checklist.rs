@@ -1,0 +1,793 @@
+//! The Checklist pane: runbooks to start, runs to resume, and a run's steps
+//! with what the current one does, its live output and what comes next. Every
+//! change to a run goes through its journal (an effect) and comes back as an
+//! event, so the screen shows exactly what a restart would find.
+
+use super::{Pane, PaneInfo};
+use crate::app::action::{Effect, ExecContext};
+use crate::app::cx::{Cx, Load};
+use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
+use crate::app::state::Level;
+use crate::app::table::Cursor;
+use crate::checklist::runbook::{Kind, ParamKind, Runbook, Step, render, render_step};
+use crate::checklist::{Event, Outcome, Run, StepState};
+use crate::input::{Command, Scope};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    List,
+    Run,
+}
+
+/// The list: open runs first (to resume), then runbooks, then finished runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    Run(usize),
+    Runbook(usize),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    pub lines: Vec<(String, bool)>,
+    /// A wait step: when it gives up, and what it saw last.
+    pub waiting: Option<(DateTime<Utc>, String)>,
+}
+
+pub const LIVE_LINES: usize = 2000;
+
+#[derive(Default)]
+pub struct ChecklistPane {
+    pub loaded: bool,
+    pub view: View,
+    pub runbooks: Vec<(Runbook, String)>,
+    pub errors: Vec<String>,
+    pub runs: Vec<Run>,
+    pub cursor: Cursor,
+    /// The run shown (its journal).
+    pub active: Option<PathBuf>,
+    pub step_cursor: Cursor,
+    /// Live output of the step running in each run.
+    pub live: HashMap<PathBuf, Live>,
+    /// Runs with a step executing now.
+    pub running: HashMap<PathBuf, usize>,
+    /// Parameter values as typed, by run id: in memory only (the journal masks secrets).
+    pub values: HashMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    /// The runbooks on offer and the runs found in the journal directory.
+    Loaded { runbooks: Vec<(Runbook, String)>, errors: Vec<String>, runs: Vec<Run> },
+    Created(Result<Run, String>),
+    /// An event written to a run's journal (a job wrote it before sending this).
+    Event { journal: PathBuf, result: Result<Event, String> },
+    /// Live output of the step that runs (not journaled; its tail is, at the end).
+    Output { journal: PathBuf, lines: Vec<(String, bool)> },
+    /// A wait step checked and goes on waiting.
+    Waiting { journal: PathBuf, deadline: DateTime<Utc>, status: String },
+}
+
+impl PaneInfo for ChecklistPane {
+    const TITLE: &'static str = "Checklist";
+    const NAMES: &'static [&'static str] = &["checklist", "cl", "runbooks", "runbook", "rb"];
+    type Msg = Msg;
+
+    fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
+        match msg {
+            Msg::Loaded { runbooks, errors, runs } => {
+                self.on_loaded(runbooks, errors, runs, cx);
+                vec![]
+            }
+            Msg::Created(r) => self.on_created(r, cx),
+            Msg::Event { journal, result } => self.on_event(journal, result, cx),
+            Msg::Output { journal, lines } => {
+                let live = self.live.entry(journal).or_default();
+                live.lines.extend(lines);
+                if live.lines.len() > LIVE_LINES {
+                    let cut = live.lines.len() - LIVE_LINES;
+                    live.lines.drain(..cut);
+                }
+                vec![]
+            }
+            Msg::Waiting { journal, deadline, status } => {
+                self.live.entry(journal).or_default().waiting = Some((deadline, status));
+                vec![]
+            }
+        }
+    }
+}
+
+impl ChecklistPane {
+    pub fn rows(&self) -> Vec<Row> {
+        let mut open: Vec<usize> = (0..self.runs.len()).filter(|&i| self.runs[i].is_open()).collect();
+        open.sort_by(|a, b| self.runs[*b].started.cmp(&self.runs[*a].started));
+        let mut done: Vec<usize> = (0..self.runs.len()).filter(|&i| !self.runs[i].is_open()).collect();
+        done.sort_by(|a, b| self.runs[*b].started.cmp(&self.runs[*a].started));
+        done.truncate(10);
+        open.into_iter().map(Row::Run).chain((0..self.runbooks.len()).map(Row::Runbook)).chain(done.into_iter().map(Row::Run)).collect()
+    }
+
+    pub fn run(&self) -> Option<&Run> {
+        let j = self.active.as_ref()?;
+        self.runs.iter().find(|r| &r.journal == j)
+    }
+
+    fn run_mut(&mut self, journal: &PathBuf) -> Option<&mut Run> {
+        self.runs.iter_mut().find(|r| &r.journal == journal)
+    }
+
+    /// Full parameter values of a run: the journal's, with what was typed this session.
+    pub fn params(&self, run: &Run) -> BTreeMap<String, String> {
+        let mut p = run.params.clone();
+        if let Some(v) = self.values.get(&run.id) {
+            p.extend(v.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        p.insert("run".into(), run.id.clone());
+        p
+    }
+
+    /// Parameters as the journal has them (secrets masked), for the screen.
+    pub fn shown_params(run: &Run) -> BTreeMap<String, String> {
+        let mut p = run.params.clone();
+        p.insert("run".into(), run.id.clone());
+        p
+    }
+
+    fn on_loaded(&mut self, runbooks: Vec<(Runbook, String)>, errors: Vec<String>, runs: Vec<Run>, cx: &mut Cx) {
+        self.runbooks = runbooks;
+        self.errors = errors;
+        // Runs started this session stay as they are in memory.
+        for r in runs {
+            if !self.runs.iter().any(|x| x.journal == r.journal) {
+                self.runs.push(r);
+            }
+        }
+        let n = self.rows().len();
+        self.cursor.clamp(n);
+        let open: Vec<&Run> = self.runs.iter().filter(|r| r.is_open()).collect();
+        if let Some(r) = open.first() {
+            let at = r
+                .current()
+                .map(|i| format!("step {} of {}: {}", i + 1, r.steps.len(), shown_text(r, &r.steps[i].step.title)))
+                .unwrap_or_else(|| "all steps settled".into());
+            let more = if open.len() > 1 { format!(" (+{} more)", open.len() - 1) } else { String::new() };
+            // It waits for the operator: routine messages do not replace it.
+            cx.notice(Level::Warn, format!("unfinished run: {} at {at}{more}: open the Checklist to resume", r.title));
+        } else if let Some(e) = self.errors.first().cloned() {
+            cx.say(Level::Error, e);
+        }
+    }
+
+    fn list_key(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let rows = self.rows();
+        if self.cursor.navigate(cmd, rows.len(), cx.height) {
+            return vec![];
+        }
+        match cmd {
+            Command::Refresh => {
+                self.loaded = true;
+                return vec![Effect::LoadChecklist];
+            }
+            Command::Open | Command::RunStep => match rows.get(self.cursor.pos) {
+                Some(Row::Runbook(i)) => {
+                    let rb = self.runbooks[*i].0.clone();
+                    cx.open(Dialog::Form(start_form(&rb)));
+                    // Zones are checked against the list: load it if it is not.
+                    cx.ensure(Load::Zones);
+                }
+                Some(Row::Run(i)) => {
+                    let j = self.runs[*i].journal.clone();
+                    return self.open_run(j, cx);
+                }
+                None => {}
+            },
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn submit_form(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        match form.kind.clone() {
+            FormKind::StartRun { runbook } => {
+                let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == runbook).map(|(r, _)| r.clone()) else {
+                    form.error = Some("the runbook is gone: refresh (C-r)".into());
+                    return Err(Box::new(form));
+                };
+                let mut values = BTreeMap::new();
+                for p in &rb.params {
+                    let v = form.get(&p.name).to_string();
+                    if v.is_empty() {
+                        if p.required {
+                            form.set_error(&p.name, "required");
+                        }
+                    } else if let Err(e) = check_value(cx, p.kind, &v) {
+                        form.set_error(&p.name, e);
+                    }
+                    values.insert(p.name.clone(), v);
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let at = cx.now;
+                let id = crate::checklist::run_id(&rb.name, at);
+                let mut contexts = BTreeMap::new();
+                contexts.insert("hetzner context".to_string(), cx.world.context_name());
+                contexts.insert("coolify instance".to_string(), cx.world.contexts.coolify.clone().unwrap_or_else(|| "none".into()));
+                if let Some(u) = &cx.world.operator {
+                    contexts.insert("operator".to_string(), u.clone());
+                }
+                let event = crate::checklist::start(&rb, &id, &values, contexts, at);
+                self.values.insert(id, values);
+                Ok(Then::Effects(vec![Effect::StartRun { event }]))
+            }
+            FormKind::RunSecrets { journal } => {
+                let Some(run) = self.runs.iter().find(|r| r.journal == journal).cloned() else { return Err(Box::new(form)) };
+                let mut values = BTreeMap::new();
+                for name in run.masked_params() {
+                    let v = form.get(&name).to_string();
+                    if v.is_empty() || v.contains("****") {
+                        form.set_error(&name, "type the real value (the journal keeps it masked)");
+                    }
+                    values.insert(name, v);
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                self.values.entry(run.id.clone()).or_default().extend(values);
+                self.view = View::Run;
+                self.active = Some(journal);
+                cx.clear_notice();
+                Ok(Then::Effects(vec![]))
+            }
+            FormKind::ExportReport { journal } => {
+                let path = form.get("file").to_string();
+                if path.is_empty() {
+                    form.set_error("file", "a file name");
+                    return Err(Box::new(form));
+                }
+                let Some(run) = self.runs.iter().find(|r| r.journal == journal) else { return Err(Box::new(form)) };
+                let contents = run.report();
+                let lines = contents.lines().count();
+                Ok(Then::Effects(vec![Effect::WriteFile { path, contents, lines }]))
+            }
+            _ => Err(Box::new(form)),
+        }
+    }
+
+    fn open_run(&mut self, journal: PathBuf, cx: &mut Cx) -> Vec<Effect> {
+        let Some(run) = self.runs.iter().find(|r| r.journal == journal).cloned() else { return vec![] };
+        let c = &mut *self;
+        c.active = Some(journal.clone());
+        c.step_cursor = Cursor { pos: run.current().unwrap_or(run.steps.len().saturating_sub(1)), offset: 0 };
+        let typed = c.values.get(&run.id);
+        let missing: Vec<String> = run.masked_params().into_iter().filter(|k| typed.is_none_or(|t| !t.contains_key(k))).collect();
+        if run.is_open() && !missing.is_empty() {
+            // Secrets never reach the journal: they are asked again.
+            let fields = missing
+                .iter()
+                .map(|k| Field::new(k, "", &format!("journal: {}", run.params.get(k).cloned().unwrap_or_default())))
+                .collect();
+            let mut f = Form::new(&format!("Resume {}", run.title), FormKind::RunSecrets { journal }, fields);
+            f.note = vec!["These values were masked in the journal. Type them again to go on.".into()];
+            cx.open(Dialog::Form(f));
+            return vec![];
+        }
+        c.view = View::Run;
+        cx.clear_notice();
+        if run.is_open()
+            && let Some(i) = run.current()
+            && run.steps[i].state == StepState::Unknown
+        {
+            cx.say(
+                Level::Warn,
+                format!("step {} was running when cutover stopped: check it (v) or mark it (m) before going on", i + 1),
+            );
+        }
+        vec![]
+    }
+
+    /// Host-like fields of a step, resolved to where cutover connects.
+    fn context(&self, run: &Run, step: &Step, cx: &Cx) -> ExecContext {
+        let params = self.params(run);
+        let mut hosts = BTreeMap::new();
+        if let Ok(v) = serde_json::to_value(step) {
+            collect_hosts(&v, &mut |h| {
+                if !h.is_empty() {
+                    hosts.insert(h.to_string(), cx.world.host(h));
+                }
+            });
+        }
+        let servers = cx
+            .world
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), (s.ipv4().map(str::to_string), s.ipv6().and_then(crate::dns::records::first_address))))
+            .collect();
+        let mut apps = BTreeMap::new();
+        let mut databases = BTreeMap::new();
+        if let Some(inv) = &cx.world.coolify {
+            for a in &inv.applications {
+                apps.insert(a.name.clone(), a.uuid.clone());
+                apps.insert(a.uuid.clone(), a.uuid.clone());
+            }
+            for d in &inv.databases {
+                databases.insert(d.name.clone(), d.uuid.clone());
+                databases.insert(d.uuid.clone(), d.uuid.clone());
+            }
+        }
+        // What must never show: secret parameters and passwords inside URLs.
+        let mut secrets = Vec::new();
+        if let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == run.runbook).map(|(r, _)| r) {
+            for p in &rb.params {
+                let v = params.get(&p.name).cloned().unwrap_or_default();
+                if p.kind == ParamKind::Secret && v.len() >= 4 {
+                    secrets.push(v.clone());
+                }
+            }
+        }
+        for v in params.values() {
+            if let Some(pw) = url_password(v)
+                && pw.len() >= 4
+            {
+                secrets.push(pw);
+            }
+        }
+        ExecContext { hosts, servers, apps, databases, secrets, params }
+    }
+
+    fn run_key(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let Some(run) = self.run().cloned() else {
+            self.view = View::List;
+            return vec![];
+        };
+        let n = run.steps.len();
+        let running = self.running.get(&run.journal).copied();
+        // The steps take half the pane (as drawn), and every list key.
+        if self.step_cursor.navigate(cmd, n, (cx.height / 2).max(3)) {
+            return vec![];
+        }
+        let c = &mut *self;
+        match cmd {
+            Command::Back => c.view = View::List,
+            Command::Open => {
+                if let Some(i) = run.current() {
+                    c.step_cursor.pos = i;
+                }
+            }
+            Command::CancelStep => match running {
+                Some(_) => return vec![Effect::CancelStep { journal: run.journal.clone() }],
+                None => cx.say(Level::Info, "no step is running"),
+            },
+            Command::ExportReport => {
+                let f = Form::new(
+                    "Export the run as a report",
+                    FormKind::ExportReport { journal: run.journal.clone() },
+                    vec![Field::new("file", &format!("cutover-{}.md", run.id), "markdown")],
+                );
+                cx.open(Dialog::Form(f));
+            }
+            Command::AbandonRun => {
+                if !run.is_open() {
+                    return vec![];
+                }
+                let c = Confirm::new(
+                    &format!("Abandon {}", run.title),
+                    vec![
+                        format!("- run {} ({} of {} steps settled)", run.id, run.done_count(), run.steps.len()),
+                        "  The journal stays; the run is no longer offered for resuming.".into(),
+                    ],
+                    &cx.world.contexts_line(),
+                    vec![Effect::Journal {
+                        journal: run.journal.clone(),
+                        event: Event::Abandoned { at: cx.now, reason: "abandoned by the operator".into() },
+                    }],
+                )
+                .typed(&run.id);
+                cx.open(Dialog::Confirm(c));
+            }
+            Command::RunStep | Command::SkipStep | Command::VerifyStep | Command::MarkStep => {
+                if running.is_some() {
+                    cx.say(Level::Info, "a step is running: wait for it, or cancel it (C-c)");
+                    return vec![];
+                }
+                if !run.is_open() {
+                    cx.say(Level::Info, "this run is over; export its report (E)");
+                    return vec![];
+                }
+                let Some(i) = run.current() else {
+                    cx.say(Level::Ok, "every step is settled");
+                    return vec![];
+                };
+                if self.step_cursor.pos != i {
+                    self.step_cursor.pos = i;
+                    cx.say(Level::Info, format!("the next step is {}: {}", i + 1, run.steps[i].step.title));
+                    return vec![];
+                }
+                return self.step_command(&run, i, cmd, cx);
+            }
+            Command::Refresh => {}
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn step_command(&mut self, run: &Run, i: usize, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let sr = &run.steps[i];
+        let shown = render_step(&sr.step, &ChecklistPane::shown_params(run));
+        let params = self.params(run);
+        let real = render_step(&sr.step, &params);
+        let ctx_line = cx.world.contexts_line();
+        let journal = run.journal.clone();
+        let finish = |outcome: Outcome, notes: Vec<String>| Effect::Journal {
+            journal: journal.clone(),
+            event: Event::StepFinished { step: i, at: cx.now, outcome, output: vec![], notes },
+        };
+        match cmd {
+            Command::SkipStep => {
+                let mut c = Confirm::new(
+                    &format!("Skip: {}", shown.title),
+                    vec![format!("~ step {} -> skipped", i + 1), format!("  {}", shown.summary())],
+                    &ctx_line,
+                    vec![finish(Outcome::Skipped { reason: "skipped by the operator".into() }, vec![])],
+                );
+                if sr.state == StepState::Unknown {
+                    c = c.warn("Its outcome is unknown: skipping says nothing about what it did.");
+                }
+                cx.open(Dialog::Confirm(c));
+                vec![]
+            }
+            Command::MarkStep => {
+                if !matches!(sr.state, StepState::Unknown | StepState::Failed { .. }) {
+                    cx.say(Level::Info, "only an unknown or failed step can be marked");
+                    return vec![];
+                }
+                let resolved = |outcome: Outcome, how: &str| Effect::Journal {
+                    journal: journal.clone(),
+                    event: Event::Resolved { step: i, at: cx.now, outcome, how: how.to_string() },
+                };
+                let item = |label: &str, detail: &str, e: Effect| {
+                    let c = Confirm::new(
+                        &format!("{label}: {}", shown.title),
+                        vec![format!("~ step {}: {} -> {label}", i + 1, sr.state.label())],
+                        &ctx_line,
+                        vec![e],
+                    )
+                    .warn("You vouch for it: the journal says the operator decided.")
+                    .typed(&sr.step.id);
+                    MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+                };
+                let items = vec![
+                    item("Mark done", "I checked: it took effect", resolved(Outcome::Done, "marked done by the operator")),
+                    item(
+                        "Mark failed",
+                        "it did not take effect",
+                        resolved(
+                            Outcome::Failed { message: "marked failed by the operator".into(), retryable: sr.step.retryable() },
+                            "marked failed by the operator",
+                        ),
+                    ),
+                ];
+                cx.open(Dialog::Menu(Menu { title: format!("Step {}: {}", i + 1, shown.title), items, cursor: 0 }));
+                vec![]
+            }
+            Command::VerifyStep => {
+                if sr.state != StepState::Unknown {
+                    cx.say(Level::Info, "verify settles a step whose outcome is unknown; run the step (x) instead");
+                    return vec![];
+                }
+                if real.settling_check().is_none() {
+                    cx.say(Level::Warn, "this step has nothing to check it by: check by hand, then mark it (m)");
+                    return vec![];
+                }
+                self.exec(run, i, &real, true, cx)
+            }
+            _ => {
+                // Run the step.
+                match &sr.state {
+                    StepState::Unknown if sr.step.destructive => {
+                        cx.say(Level::Warn, "a destructive step is never re-run blindly: check it (v) or mark it (m)");
+                        return vec![];
+                    }
+                    StepState::Unknown if real.settling_check().is_some() => {
+                        cx.say(Level::Warn, "its outcome is unknown: check it first (v), or mark it (m)");
+                        return vec![];
+                    }
+                    StepState::Unknown if !sr.step.retryable() => {
+                        cx.say(Level::Warn, "this step may not run twice: check it (v) or mark it (m)");
+                        return vec![];
+                    }
+                    StepState::Failed { retryable: false, .. } => {
+                        cx.say(Level::Warn, "this step failed and may not run again: mark it (m) or skip it (S)");
+                        return vec![];
+                    }
+                    _ => {}
+                }
+                match sr.step.kind() {
+                    Kind::Manual => {
+                        let mut lines: Vec<String> = shown.text.lines().map(|l| format!("  {l}")).collect();
+                        lines.insert(0, format!("~ step {}: {} -> done", i + 1, shown.title));
+                        let c = Confirm::new(
+                            &format!("Done: {}", shown.title),
+                            lines,
+                            &ctx_line,
+                            vec![finish(Outcome::Done, vec!["confirmed by the operator".into()])],
+                        );
+                        cx.open(Dialog::Confirm(c));
+                        vec![]
+                    }
+                    Kind::Gate => {
+                        let want = real.gate.as_ref().map(|g| g.confirm.clone()).unwrap_or_default();
+                        let mut lines: Vec<String> = shown.text.lines().map(|l| format!("  {l}")).collect();
+                        lines.insert(0, format!("~ {}", shown.title));
+                        let c = Confirm::new(
+                            &shown.title,
+                            lines,
+                            &ctx_line,
+                            vec![finish(Outcome::Done, vec![format!("confirmed by typing `{want}`")])],
+                        )
+                        .warn("What follows changes production.")
+                        .typed(&want);
+                        cx.open(Dialog::Confirm(c));
+                        vec![]
+                    }
+                    _ if sr.step.destructive && !after_gate(run, i) => {
+                        let yes = vec![self.exec_effect(run, i, &real, false, cx)];
+                        let c = Confirm::new(&format!("Run: {}", shown.title), vec![format!("~ {}", shown.summary())], &ctx_line, yes)
+                            .warn("A destructive step.")
+                            .typed(&sr.step.id);
+                        cx.open(Dialog::Confirm(c));
+                        vec![]
+                    }
+                    _ if matches!(sr.state, StepState::Unknown) => {
+                        let yes = vec![self.exec_effect(run, i, &real, false, cx)];
+                        let c = Confirm::new(
+                            &format!("Run again: {}", shown.title),
+                            vec![format!("~ {}", shown.summary()), "  It was running when cutover stopped; it is safe to repeat.".into()],
+                            &ctx_line,
+                            yes,
+                        );
+                        cx.open(Dialog::Confirm(c));
+                        vec![]
+                    }
+                    _ => self.exec(run, i, &real, false, cx),
+                }
+            }
+        }
+    }
+
+    /// Runs the step now: marked running at once, so a second key press cannot
+    /// start it twice before the job reports.
+    fn exec(&mut self, run: &Run, i: usize, real: &Step, settle: bool, cx: &Cx) -> Vec<Effect> {
+        let e = self.exec_effect(run, i, real, settle, cx);
+        self.running.insert(run.journal.clone(), i);
+        self.live.insert(run.journal.clone(), Live::default());
+        vec![e]
+    }
+
+    /// The effect that runs the step (a confirmation may hold it until confirmed;
+    /// the step's `StepStarted` then marks it running).
+    fn exec_effect(&self, run: &Run, i: usize, real: &Step, settle: bool, cx: &Cx) -> Effect {
+        Effect::ExecStep {
+            journal: run.journal.clone(),
+            index: i,
+            template: Box::new(run.steps[i].step.clone()),
+            step: Box::new(real.clone()),
+            ctx: Box::new(self.context(run, real, cx)),
+            settle,
+        }
+    }
+
+    /// A journaled event arrived: fold it into the run.
+    fn on_event(&mut self, journal: PathBuf, result: Result<Event, String>, cx: &mut Cx) -> Vec<Effect> {
+        let ev = match result {
+            Ok(e) => e,
+            Err(e) => {
+                self.running.remove(&journal);
+                cx.say(Level::Error, e);
+                return vec![];
+            }
+        };
+        let c = &mut *self;
+        let Some(run) = c.run_mut(&journal) else { return vec![] };
+        run.apply(&ev);
+        let run = run.clone();
+        let title = run.title.clone();
+        let mut msg = None;
+        match &ev {
+            Event::StepStarted { step, .. } => {
+                // Not marked yet (it waited behind a confirmation): fresh output.
+                let unmarked = c.running.insert(journal.clone(), *step).is_none();
+                if unmarked {
+                    c.live.insert(journal.clone(), Live::default());
+                }
+            }
+            Event::StepFinished { step, outcome, .. } | Event::Resolved { step, outcome, .. } => {
+                c.running.remove(&journal);
+                let name = run.steps.get(*step).map(|s| shown_text(&run, &s.step.title)).unwrap_or_default();
+                msg = Some(match outcome {
+                    Outcome::Done => (Level::Ok, format!("step {}: {name}: done", step + 1)),
+                    Outcome::Failed { message, .. } => (Level::Error, format!("step {}: {name}: {message}", step + 1)),
+                    Outcome::Skipped { .. } => (Level::Info, format!("step {}: {name}: skipped", step + 1)),
+                });
+            }
+            Event::Abandoned { .. } => msg = Some((Level::Warn, format!("{title}: abandoned"))),
+            Event::Finished { .. } => msg = Some((Level::Ok, format!("{title}: every step done; export the report with E"))),
+            _ => {}
+        }
+        if self.active.as_ref() == Some(&journal)
+            && let Some(i) = run.current()
+            && !matches!(ev, Event::StepStarted { .. } | Event::StepsInserted { .. })
+        {
+            self.step_cursor.pos = i;
+        }
+        if let Some((l, m)) = msg {
+            cx.say(l, m);
+        }
+        let mut effects = Vec::new();
+        // An API step changed the world: the panes showing it reload.
+        if let Event::StepFinished { step, .. } = &ev
+            && run.steps.get(*step).is_some_and(|s| s.step.kind() == Kind::Api)
+        {
+            cx.reload_all();
+        }
+        // Nothing waits for the operator any more: the notice goes.
+        if !self.runs.iter().any(Run::is_open) {
+            cx.clear_notice();
+        }
+        // The last step settled: the run is finished.
+        if run.is_open() && run.all_settled() && matches!(ev, Event::StepFinished { .. } | Event::Resolved { .. }) {
+            effects.push(Effect::Journal { journal, event: Event::Finished { at: cx.now } });
+        }
+        effects
+    }
+
+    fn on_created(&mut self, r: Result<Run, String>, cx: &mut Cx) -> Vec<Effect> {
+        match r {
+            Ok(run) => {
+                cx.say(Level::Ok, format!("run {} started: {} steps; x runs the next one", run.id, run.steps.len()));
+                let j = run.journal.clone();
+                self.runs.push(run);
+                self.view = View::Run;
+                self.active = Some(j);
+                self.step_cursor = Cursor { pos: self.run().and_then(Run::current).unwrap_or(0), offset: 0 };
+            }
+            Err(e) => cx.say(Level::Error, e),
+        }
+        vec![]
+    }
+}
+
+const REFUSED: &str = "checklist runs are disabled (viewing and reports work)";
+
+impl Pane for ChecklistPane {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::Checklist, Scope::List]
+    }
+
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        match self.view {
+            View::List => self.list_key(cmd, cx),
+            View::Run => self.run_key(cmd, cx),
+        }
+    }
+
+    /// Loads runbooks and runs the first time the console needs them.
+    fn on_show(&mut self, _cx: &mut Cx) -> Vec<Effect> {
+        if self.loaded {
+            return vec![];
+        }
+        self.loaded = true;
+        vec![Effect::LoadChecklist]
+    }
+
+    fn writes(&self, cmd: Command) -> Option<&'static str> {
+        match (self.view, cmd) {
+            (View::List, Command::Open | Command::RunStep) => {
+                matches!(self.rows().get(self.cursor.pos), Some(Row::Runbook(_))).then_some(REFUSED)
+            }
+            (View::Run, Command::RunStep | Command::SkipStep | Command::MarkStep | Command::AbandonRun) => Some(REFUSED),
+            _ => None,
+        }
+    }
+
+    fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        self.submit_form(form, cx)
+    }
+}
+
+fn start_form(rb: &Runbook) -> Form {
+    let fields = rb
+        .params
+        .iter()
+        .map(|p| {
+            let mut hint = p.help.clone();
+            if !p.required {
+                hint = if hint.is_empty() { "optional".into() } else { format!("optional: {hint}") };
+            }
+            Field::new(&p.name, &p.default, &hint).labelled(&p.label)
+        })
+        .collect();
+    let mut f = Form::new(&format!("Start: {}", rb.title), FormKind::StartRun { runbook: rb.name.clone() }, fields);
+    let about = rb.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !about.is_empty() {
+        f.note.push(about);
+    }
+    f.note.push(format!("{} steps. Nothing runs until you start each step (x).", rb.steps.len()));
+    f
+}
+
+/// Validates a parameter against what the console knows (servers, apps, zones).
+fn check_value(cx: &Cx, kind: ParamKind, v: &str) -> Result<(), String> {
+    crate::checklist::check_param(kind, v)?;
+    match kind {
+        ParamKind::Server if cx.world.load.loaded_once && cx.world.server_named(v).is_none() => {
+            Err(format!("no server named {v} in the Hetzner context {}", cx.world.context_name()))
+        }
+        ParamKind::App => match &cx.world.coolify {
+            Some(inv) if inv.app_by_name(v).is_none() => Err(format!("no Coolify application named {v}")),
+            _ => Ok(()),
+        },
+        ParamKind::Database => match &cx.world.coolify {
+            Some(inv) if inv.db_by_name(v).is_none() => Err(format!("no Coolify database named {v}")),
+            _ => Ok(()),
+        },
+        ParamKind::Zone if !cx.world.zones.list.is_empty() && !cx.world.zones.list.iter().any(|z| z.name == v) => {
+            Err(format!("no DNS zone {v} in the Hetzner context {}", cx.world.context_name()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn collect_hosts(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("host" | "source_host" | "target_host", serde_json::Value::String(h)) => f(h),
+                    _ => collect_hosts(x, f),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_hosts(x, f)),
+        _ => {}
+    }
+}
+
+fn url_password(v: &str) -> Option<String> {
+    let (_, rest) = v.split_once("://")?;
+    let userinfo = rest.split_once('@')?.0;
+    let pw = userinfo.split_once(':')?.1;
+    (!pw.is_empty() && pw != "****").then(|| pw.to_string())
+}
+
+/// A destructive step right after a gate the operator passed.
+fn after_gate(run: &Run, i: usize) -> bool {
+    i > 0 && run.steps[i - 1].step.kind() == Kind::Gate && run.steps[i - 1].state == StepState::Done
+}
+
+/// The step as the screen shows it: parameters rendered, secrets masked.
+pub fn shown_step(run: &Run, i: usize) -> Option<Step> {
+    run.steps.get(i).map(|s| render_step(&s.step, &ChecklistPane::shown_params(run)))
+}
+
+/// Renders a text with the run's (masked) parameters.
+pub fn shown_text(run: &Run, s: &str) -> String {
+    render(s, &ChecklistPane::shown_params(run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_url_parameters_are_secrets() {
+        assert_eq!(url_password("postgres://shop:s3cret@db:5432/shop").as_deref(), Some("s3cret"));
+        assert_eq!(url_password("postgres://shop@db/shop"), None);
+        assert_eq!(url_password("postgres://shop:****@db/shop"), None);
+    }
+}

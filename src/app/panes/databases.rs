@@ -1,0 +1,369 @@
+//! The Databases pane: Coolify databases (PostgreSQL first), their scheduled
+//! backups and how healthy those are, backup now, start/stop/restart.
+
+use super::{Pane, PaneId, PaneInfo};
+use crate::app::action::{After, CfOp, Effect};
+use crate::app::cx::{Changed, Cx, Load};
+use crate::app::dialog::{Confirm, Dialog, Menu, MenuItem, Then};
+use crate::app::state::Level;
+use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::world::World;
+use crate::coolify::schedule::Health;
+use crate::input::{Command, Scope};
+use std::borrow::Cow;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbRow {
+    pub uuid: String,
+    pub name: String,
+    pub group: String,
+    /// `postgresql`, `mysql`...
+    pub kind: String,
+    pub status: String,
+    pub image: String,
+    pub port: String,
+    pub schedule: String,
+    pub backup: String,
+    pub warn: bool,
+    pub error: bool,
+}
+
+const COLUMNS: &[Column] = &[
+    Column { title: "NAME", width: 20, align: Align::Left, priority: 0 },
+    Column { title: "STATUS", width: 15, align: Align::Left, priority: 0 },
+    Column { title: "BACKUP", width: 28, align: Align::Left, priority: 0 },
+    Column { title: "SCHEDULE", width: 10, align: Align::Left, priority: 1 },
+    Column { title: "PROJECT/ENV", width: 22, align: Align::Left, priority: 2 },
+    Column { title: "IMAGE", width: 18, align: Align::Left, priority: 3 },
+    Column { title: "PUBLIC", width: 6, align: Align::Right, priority: 2 },
+];
+
+impl Row for DbRow {
+    fn columns() -> &'static [Column] {
+        COLUMNS
+    }
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        Cow::Borrowed(match col {
+            0 => &self.name,
+            1 => &self.status,
+            2 => &self.backup,
+            3 => &self.schedule,
+            4 => &self.group,
+            5 => &self.image,
+            6 => &self.port,
+            _ => "",
+        })
+    }
+    fn sort_key(&self, col: usize) -> SortKey<'_> {
+        match col {
+            // PostgreSQL first, then the others, each by name.
+            0 => SortKey::Text(Cow::Owned(format!("{}{}", if self.kind == "postgresql" { '0' } else { '1' }, self.name))),
+            // Problems first.
+            2 => SortKey::Text(Cow::Owned(format!(
+                "{}{}",
+                if self.error {
+                    '0'
+                } else if self.warn {
+                    '1'
+                } else {
+                    '2'
+                },
+                self.backup
+            ))),
+            c => SortKey::Text(self.cell(c)),
+        }
+    }
+    fn haystack(&self) -> String {
+        format!("{} {} {} {} {} {} {}", self.name, self.kind, self.status, self.backup, self.schedule, self.group, self.image)
+    }
+    fn id(&self) -> String {
+        self.uuid.clone()
+    }
+}
+
+/// `standalone-postgresql` -> `postgresql`.
+pub fn kind_of(t: Option<&str>) -> String {
+    t.unwrap_or("").trim_start_matches("standalone-").to_string()
+}
+
+/// The rows, from the inventory and the backups.
+pub fn rows(world: &World) -> Vec<DbRow> {
+    let Some(inv) = &world.coolify else { return vec![] };
+    let b = &world.backups;
+    inv.databases
+        .iter()
+        .map(|d| {
+            let health = b.health.get(&d.uuid);
+            DbRow {
+                uuid: d.uuid.clone(),
+                name: d.name.clone(),
+                group: inv.env_of(d.environment_id).map(|(p, e)| format!("{p}/{e}")).unwrap_or_default(),
+                kind: kind_of(d.database_type.as_deref()),
+                status: d.status.clone(),
+                image: d.image.clone().unwrap_or_default(),
+                port: d.public_port.map(|p| p.to_string()).unwrap_or_default(),
+                schedule: match b.by_db.get(&d.uuid) {
+                    Some(s) if s.is_empty() => "none".into(),
+                    Some(s) => s.iter().map(|b| b.frequency.clone()).collect::<Vec<_>>().join(", "),
+                    None => String::new(),
+                },
+                backup: match (health, &b.error) {
+                    (Some(h), _) => h.summary(b.as_of),
+                    (None, Some(_)) => "unknown (not loaded)".into(),
+                    (None, None) => "…".into(),
+                },
+                warn: health.is_some_and(Health::is_warning),
+                error: health.is_some_and(Health::is_error),
+            }
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct DatabasesPane {
+    pub table: Table<DbRow>,
+    /// The database whose detail is open (by uuid).
+    pub detail: Option<String>,
+    pub detail_scroll: u16,
+    /// The backup warning was given (once; later reloads leave the status line alone).
+    warned: bool,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    BackupDone { db: String, result: Result<String, crate::ops::Error> },
+}
+
+impl PaneInfo for DatabasesPane {
+    const TITLE: &'static str = "Databases";
+    const NAMES: &'static [&'static str] = &["databases", "database", "db", "dbs", "backups"];
+    type Msg = Msg;
+
+    fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
+        match msg {
+            Msg::BackupDone { db, result } => {
+                let name = cx.world.coolify.as_ref().and_then(|i| i.db_by_name(&db)).map(|d| d.name.clone()).unwrap_or(db);
+                match result {
+                    Ok(m) => cx.say(Level::Ok, format!("backup of {name}: {m}")),
+                    Err(e) => cx.say(Level::Error, format!("backup of {name}: {e}")),
+                }
+                cx.load(Load::Backups);
+            }
+        }
+        vec![]
+    }
+}
+
+impl DatabasesPane {
+    /// The database acted on: the open detail's, else the cursor's.
+    pub fn selected(&self) -> Option<&DbRow> {
+        match &self.detail {
+            Some(uuid) => self.table.items().iter().find(|r| &r.uuid == uuid),
+            None => self.table.selected(),
+        }
+    }
+
+    fn rebuild(&mut self, cx: &mut Cx) {
+        self.table.set_items(rows(cx.world));
+        self.table.scroll_to_cursor(cx.height);
+        if let Some(uuid) = &self.detail
+            && !self.table.items().iter().any(|r| &r.uuid == uuid)
+        {
+            cx.say(Level::Warn, format!("database {uuid} is gone from Coolify: back to the list"));
+            self.detail = None;
+        }
+    }
+
+    fn backup_now(&self, row: &DbRow, cx: &mut Cx) {
+        let schedules = cx.world.backups.by_db.get(&row.uuid).cloned().unwrap_or_default();
+        let Some(b) = schedules.iter().find(|b| b.enabled).or(schedules.first()) else {
+            cx.say(Level::Warn, format!("{} has no backup schedule: Coolify can only run a scheduled backup (add one in Coolify first)", row.name));
+            return;
+        };
+        if !row.status.starts_with("running") {
+            cx.say(Level::Warn, format!("{} is {}: Coolify skips backups of a database that is not running", row.name, row.status));
+            return;
+        }
+        let c = Confirm::new(
+            &format!("Back up {} now", row.name),
+            vec![
+                format!("+ backup of {} (schedule {}{})", row.name, b.frequency, if b.save_s3 { ", also to S3" } else { "" }),
+                "  pg_dump --format=custom; cutover follows it until it ends".into(),
+            ],
+            &cx.world.coolify_name(),
+            vec![Effect::TriggerBackup { db: row.uuid.clone(), backup: b.uuid.clone() }],
+        );
+        cx.open(Dialog::Confirm(c));
+    }
+
+    fn power_menu(&self, row: &DbRow, cx: &mut Cx) {
+        let ctx = cx.world.coolify_name();
+        let item = |verb: &str, label: &str, detail: &str| {
+            let mut c = Confirm::new(
+                &format!("{label} {}", row.name),
+                vec![format!("~ {} ({}) -> {verb}", row.name, row.status), format!("  {detail}")],
+                &ctx,
+                vec![Effect::Cf {
+                    to: PaneId::Databases,
+                    label: format!("{verb} {}", row.name),
+                    ops: vec![CfOp::DbAction { db: row.uuid.clone(), name: row.name.clone(), verb: verb.into() }],
+                    after: After::Databases,
+                }],
+            );
+            if verb != "start" {
+                c = c.warn("Applications using this database fail until it is back.").typed(&row.name);
+            }
+            MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+        };
+        let items = vec![
+            item("start", "Start", "start the database container"),
+            item("restart", "Restart", "restart the container; connections drop"),
+            item("stop", "Stop", "stop the container"),
+        ];
+        cx.open(Dialog::Menu(Menu { title: format!("{} ({})", row.name, row.status), items, cursor: 0 }));
+    }
+}
+
+impl Pane for DatabasesPane {
+    fn scopes(&self) -> &'static [Scope] {
+        match self.detail {
+            Some(_) => &[Scope::Databases, Scope::Detail],
+            None => &[Scope::Databases, Scope::List],
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        if self.detail.is_none() && self.table.navigate(cmd, cx.height) {
+            return vec![];
+        }
+        match cmd {
+            Command::Open if self.detail.is_none() => {
+                if let Some(r) = self.table.selected() {
+                    self.detail = Some(r.uuid.clone());
+                    self.detail_scroll = 0;
+                }
+            }
+            Command::Back if self.detail.is_some() => self.detail = None,
+            Command::Back => self.table.set_filter(None),
+            Command::ScrollDown | Command::Down => self.detail_scroll = self.detail_scroll.saturating_add(1),
+            Command::ScrollUp | Command::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Command::Refresh => {
+                cx.load(Load::Coolify);
+                cx.load(Load::Backups);
+            }
+            Command::BackupNow | Command::DbMenu => {
+                let Some(row) = self.selected().cloned() else { return vec![] };
+                if cmd == Command::BackupNow {
+                    self.backup_now(&row, cx);
+                } else {
+                    self.power_menu(&row, cx);
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_show(&mut self, cx: &mut Cx) -> Vec<Effect> {
+        cx.ensure(Load::Backups);
+        vec![]
+    }
+
+    fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
+        match what {
+            Changed::Coolify => self.rebuild(cx),
+            Changed::Backups => {
+                self.rebuild(cx);
+                let warn = cx.world.backups.health.values().filter(|h| h.is_warning()).count();
+                // Said once; later reloads leave the status line to what caused them.
+                if !self.warned && warn > 0 && cx.shown {
+                    cx.say(Level::Warn, format!("{warn} database(s) without a recent good backup"));
+                }
+                self.warned |= !cx.world.backups.health.is_empty();
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_op_done(&mut self, after: &After, _ok: bool, cx: &mut Cx) -> Vec<Effect> {
+        if *after == After::Databases {
+            cx.load(Load::Coolify);
+            cx.load(Load::Backups);
+        }
+        vec![]
+    }
+
+    fn focus(&mut self, id: &str, cx: &mut Cx) -> Vec<Effect> {
+        self.detail = None;
+        self.table.select_id(id);
+        self.table.scroll_to_cursor(cx.height);
+        vec![]
+    }
+
+    fn filter(&self) -> Option<String> {
+        self.detail.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+    }
+
+    fn set_filter(&mut self, text: &str, cx: &mut Cx) {
+        self.table.set_filter(Filter::parse(text));
+        self.table.scroll_to_cursor(cx.height);
+    }
+
+    fn relayout(&mut self, height: usize) {
+        self.table.scroll_to_cursor(height);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cx::TestCx;
+    use crate::coolify::model::{Backup, Database, Inventory};
+
+    fn world(t: &mut TestCx) {
+        let db = |uuid: &str, name: &str, status: &str| -> Database {
+            serde_json::from_value(serde_json::json!({
+                "uuid": uuid, "name": name, "status": status, "database_type": "standalone-postgresql"
+            }))
+            .unwrap_or_else(|e| panic!("db: {e}"))
+        };
+        t.world.coolify = Some(Inventory {
+            databases: vec![db("d1", "shop-db", "running:healthy"), db("d2", "blog-db", "exited")],
+            ..Default::default()
+        });
+        t.world.contexts.coolify = Some("test".into());
+    }
+
+    #[test]
+    fn detail_is_bound_to_the_database_and_backup_needs_a_schedule() {
+        let mut t = TestCx::new();
+        world(&mut t);
+        let mut p = DatabasesPane::default();
+        p.on_world(Changed::Coolify, &mut t.cx());
+        assert_eq!(p.table.selected().map(|r| r.name.as_str()), Some("blog-db"), "sorted by name, PostgreSQL first");
+        p.on_command(Command::Down, &mut t.cx());
+        p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(p.detail.as_deref(), Some("d1"));
+        assert_eq!(p.scopes(), &[Scope::Databases, Scope::Detail]);
+        p.on_command(Command::BackupNow, &mut t.cx());
+        assert!(t.said().iter().any(|m| m.contains("shop-db has no backup schedule")), "{:?}", t.said());
+        let backup: Backup = serde_json::from_value(serde_json::json!({"uuid": "b1", "frequency": "daily", "enabled": true}))
+            .unwrap_or_else(|e| panic!("backup: {e}"));
+        t.world.backups.by_db.insert("d1".into(), vec![backup]);
+        p.on_command(Command::BackupNow, &mut t.cx());
+        let Some(Dialog::Confirm(c)) = &t.out.dialog else { panic!("a confirmation opens") };
+        assert_eq!(c.on_yes, [Effect::TriggerBackup { db: "d1".into(), backup: "b1".into() }]);
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.detail, None);
+    }
+
+    #[test]
+    fn showing_the_pane_loads_backups_once() {
+        let mut t = TestCx::new();
+        world(&mut t);
+        let mut p = DatabasesPane::default();
+        p.on_show(&mut t.cx());
+        assert_eq!(t.out.requests, [crate::app::cx::Request::Load(Load::Backups, false)]);
+    }
+}

@@ -1,0 +1,217 @@
+//! Every pane has one shape: a module here with its state, an
+//! implementation of [`Pane`] (what keys and results do to it) and of
+//! [`PaneInfo`] (its names and its results' type), and its reducer tests.
+//! It is drawn by the module of the same name in `ui/`. Panes never reach
+//! each other: what they share is the [`World`](super::world::World), and
+//! they move the operator between panes with [`Cx::go_to`].
+//!
+//! The registry below is the one list of panes: the router, command mode,
+//! the tab bar and the drawing all read it.
+
+use super::action::{After, Effect};
+use super::cx::{Changed, Cx};
+use super::dialog::{Form, Then};
+use super::prompt::PromptKind;
+use crate::input::{Command, Scope};
+
+/// What a pane does with keys and results.
+pub trait Pane {
+    /// The keymap scopes of the view shown, most specific first (`Global`
+    /// is added by the router).
+    fn scopes(&self) -> &'static [Scope];
+
+    /// A bound command while this pane is shown (global ones are the router's).
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect>;
+
+    /// The world changed: rebuild what is derived from it.
+    fn on_world(&mut self, _what: Changed, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// The pane comes on screen: what it needs loaded.
+    fn on_show(&mut self, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// An operation this pane asked for ended (the router has said how).
+    fn on_op_done(&mut self, _after: &After, _ok: bool, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// Put the cursor on the resource with this id (navigation from elsewhere).
+    fn focus(&mut self, _id: &str, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// A command-mode word this pane answers (`:tail`), with its arguments.
+    fn on_line(&mut self, _word: &str, _args: &str, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// The text of the `/` filter of the list shown; `None` when the view has
+    /// no filter.
+    fn filter(&self) -> Option<String> {
+        None
+    }
+
+    fn set_filter(&mut self, _text: &str, _cx: &mut Cx) {}
+
+    /// A prompt this pane opened was answered.
+    fn on_prompt(&mut self, _kind: PromptKind, _text: &str, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// A form this pane opened was submitted: `Err` keeps it open with its errors.
+    fn submit(&mut self, form: Form, _cx: &mut Cx) -> Result<Then, Box<Form>> {
+        Err(Box::new(form))
+    }
+
+    /// When `cmd` would change something at the current selection: what
+    /// read-only mode refuses ("power actions are disabled").
+    fn writes(&self, cmd: Command) -> Option<&'static str> {
+        cmd.writes().then(|| cmd.refused())
+    }
+
+    /// Something outside changed the world: reload what is shown, if loaded.
+    fn reload(&mut self, _cx: &mut Cx) -> Vec<Effect> {
+        vec![]
+    }
+
+    /// The screen changed size: keep cursors in view.
+    fn relayout(&mut self, _height: usize) {}
+}
+
+/// A pane's names and its results (not object-safe; the registry dispatches).
+pub trait PaneInfo: Pane {
+    const TITLE: &'static str;
+    /// The command-mode name first, then aliases.
+    const NAMES: &'static [&'static str];
+    /// A view of another pane's tab (Firewalls of Servers).
+    const PARENT: Option<PaneId> = None;
+    /// The results of the jobs it starts.
+    type Msg: std::fmt::Debug;
+    fn on_msg(&mut self, msg: Self::Msg, cx: &mut Cx) -> Vec<Effect>;
+}
+
+/// The registry: `id module Type;`, tabs in this order.
+macro_rules! for_each_pane {
+    ($m:ident) => {
+        $m! {
+            Servers servers ServersPane;
+            Deployments deployments DeploymentsPane;
+            Dns dns DnsPane;
+            Databases databases DatabasesPane;
+            Logs logs LogsPane;
+            Checklist checklist ChecklistPane;
+            Firewalls firewalls FirewallsPane;
+            Versions versions VersionsPane;
+        }
+    };
+}
+pub(crate) use for_each_pane;
+
+macro_rules! registry {
+    ($($id:ident $module:ident $ty:ident;)*) => {
+        $(pub mod $module;)*
+
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum PaneId { $($id),* }
+
+        impl PaneId {
+            pub const ALL: &'static [PaneId] = &[$(PaneId::$id),*];
+
+            pub fn title(self) -> &'static str {
+                match self { $(PaneId::$id => <$module::$ty as PaneInfo>::TITLE),* }
+            }
+
+            pub fn names(self) -> &'static [&'static str] {
+                match self { $(PaneId::$id => <$module::$ty as PaneInfo>::NAMES),* }
+            }
+
+            pub fn parent(self) -> Option<PaneId> {
+                match self { $(PaneId::$id => <$module::$ty as PaneInfo>::PARENT),* }
+            }
+        }
+
+        /// Every pane's state.
+        #[derive(Default)]
+        pub struct Panes { $(pub $module: $module::$ty),* }
+
+        impl Panes {
+            pub fn get(&self, id: PaneId) -> &dyn Pane {
+                match id { $(PaneId::$id => &self.$module),* }
+            }
+
+            pub fn get_mut(&mut self, id: PaneId) -> &mut dyn Pane {
+                match id { $(PaneId::$id => &mut self.$module),* }
+            }
+        }
+
+        /// A job's result for the pane that started it.
+        #[derive(Debug)]
+        pub enum PaneMsg { $($id($module::Msg)),* }
+
+        $(impl From<$module::Msg> for super::action::Action {
+            fn from(m: $module::Msg) -> Self {
+                super::action::Action::Pane(PaneMsg::$id(m))
+            }
+        })*
+
+        impl PaneMsg {
+            pub fn pane(&self) -> PaneId {
+                match self { $(PaneMsg::$id(_) => PaneId::$id),* }
+            }
+
+            pub fn dispatch(self, panes: &mut Panes, cx: &mut Cx) -> Vec<Effect> {
+                match self { $(PaneMsg::$id(m) => panes.$module.on_msg(m, cx)),* }
+            }
+        }
+    };
+}
+
+for_each_pane!(registry);
+
+impl PaneId {
+    /// The panes with a tab (and a number key), in order.
+    pub fn tabs() -> impl Iterator<Item = PaneId> {
+        PaneId::ALL.iter().copied().filter(|p| p.parent().is_none())
+    }
+
+    /// The tab this pane is shown under.
+    pub fn tab(self) -> PaneId {
+        self.parent().unwrap_or(self)
+    }
+
+    pub fn from_name(s: &str) -> Option<PaneId> {
+        PaneId::ALL.iter().copied().find(|p| p.names().contains(&s))
+    }
+
+    /// The neighbouring tab (`<Tab>`, `<S-Tab>`).
+    pub fn next_tab(self, forward: bool) -> PaneId {
+        let tabs: Vec<PaneId> = PaneId::tabs().collect();
+        let n = tabs.len();
+        let i = tabs.iter().position(|p| *p == self.tab()).unwrap_or(0);
+        tabs[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_gives_tabs_names_and_parents() {
+        let tabs: Vec<&str> = PaneId::tabs().map(PaneId::title).collect();
+        assert_eq!(tabs, ["Servers", "Deployments", "DNS", "Databases", "Logs", "Checklist"]);
+        assert_eq!(PaneId::from_name("fw"), Some(PaneId::Firewalls));
+        assert_eq!(PaneId::Firewalls.tab(), PaneId::Servers);
+        assert_eq!(PaneId::Versions.tab(), PaneId::Deployments);
+        assert_eq!(PaneId::Checklist.next_tab(true), PaneId::Servers);
+        assert_eq!(PaneId::Firewalls.next_tab(true), PaneId::Deployments);
+        let mut names: Vec<&str> = PaneId::ALL.iter().flat_map(|p| p.names().iter().copied()).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n, "no name is claimed by two panes");
+    }
+}

@@ -1,0 +1,430 @@
+//! The Servers pane: the project's servers from the Hetzner API, one server's
+//! detail with its metrics, power actions and delete. The detail view and
+//! every confirmation are bound to a server id, never to a cursor position.
+
+use super::{Pane, PaneId, PaneInfo};
+use crate::app::action::{After, Effect, HzOp};
+use crate::app::cx::{Changed, Cx, Load};
+use crate::app::dialog::{Confirm, Dialog, Menu, MenuItem, Then};
+use crate::app::prompt::{Prompt, PromptKind};
+use crate::app::state::Level;
+use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::hetzner::Server;
+use crate::hetzner::label_selector::Selector;
+use crate::hetzner::model::Metrics;
+use crate::input::{Command, Scope};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+const COLUMNS: &[Column] = &[
+    Column { title: "NAME", width: 18, align: Align::Left, priority: 0 },
+    Column { title: "STATUS", width: 9, align: Align::Left, priority: 0 },
+    Column { title: "TYPE", width: 7, align: Align::Left, priority: 0 },
+    Column { title: "CPU", width: 3, align: Align::Right, priority: 1 },
+    Column { title: "MEM", width: 5, align: Align::Right, priority: 1 },
+    Column { title: "DISK", width: 5, align: Align::Right, priority: 2 },
+    Column { title: "LOC", width: 4, align: Align::Left, priority: 0 },
+    Column { title: "IPV4", width: 15, align: Align::Left, priority: 0 },
+    Column { title: "IPV6", width: 22, align: Align::Left, priority: 3 },
+    Column { title: "LABELS", width: 24, align: Align::Left, priority: 2 },
+];
+
+pub fn fmt_gb(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}G") } else { format!("{v:.1}G") }
+}
+
+impl Row for Server {
+    fn columns() -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        match col {
+            0 => Cow::Borrowed(&self.name),
+            1 => Cow::Borrowed(&self.status),
+            2 => Cow::Borrowed(&self.server_type.name),
+            3 => Cow::Owned(format!("{}", self.server_type.cores)),
+            4 => Cow::Owned(fmt_gb(self.server_type.memory)),
+            5 => Cow::Owned(fmt_gb(self.server_type.disk)),
+            6 => Cow::Borrowed(&self.location.name),
+            7 => Cow::Borrowed(self.ipv4().unwrap_or("-")),
+            8 => Cow::Borrowed(self.ipv6().unwrap_or("-")),
+            9 => Cow::Owned(self.labels_text()),
+            _ => Cow::Borrowed(""),
+        }
+    }
+
+    fn sort_key(&self, col: usize) -> SortKey<'_> {
+        match col {
+            3 => SortKey::Num(self.server_type.cores),
+            4 => SortKey::Num(self.server_type.memory),
+            5 => SortKey::Num(self.server_type.disk),
+            7 => SortKey::Num(ipv4_num(self.ipv4()) as f64),
+            c => SortKey::Text(self.cell(c)),
+        }
+    }
+
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {} {}",
+            self.name,
+            self.status,
+            self.server_type.name,
+            self.location.name,
+            self.location.city,
+            self.ipv4().unwrap_or(""),
+            self.ipv6().unwrap_or(""),
+            self.labels_text()
+        )
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+fn ipv4_num(ip: Option<&str>) -> u32 {
+    ip.and_then(|s| s.parse::<std::net::Ipv4Addr>().ok()).map(u32::from).unwrap_or(0)
+}
+
+#[derive(Default)]
+pub struct ServersPane {
+    pub table: Table<Arc<Server>>,
+    /// The server whose detail is open (by id: a reload cannot swap it).
+    pub detail: Option<i64>,
+    pub detail_scroll: u16,
+    /// CPU and network of one server (the detail view).
+    pub metrics: Option<(i64, Metrics)>,
+    /// The row the cursor was on before a reload started, until it is back.
+    keep: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Metrics { id: i64, result: Result<Metrics, String> },
+}
+
+impl PaneInfo for ServersPane {
+    const TITLE: &'static str = "Servers";
+    const NAMES: &'static [&'static str] = &["servers", "server", "srv", "sv", "hz"];
+    type Msg = Msg;
+
+    fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
+        match msg {
+            Msg::Metrics { id, result } => match result {
+                Ok(m) => self.metrics = Some((id, m)),
+                Err(e) => cx.say(Level::Error, format!("metrics: {e}")),
+            },
+        }
+        vec![]
+    }
+}
+
+impl ServersPane {
+    /// The server acted on: the open detail's, else the cursor's.
+    pub fn target<'a>(&'a self, cx: &'a Cx) -> Option<&'a Server> {
+        match self.detail {
+            Some(id) => cx.world.server(id),
+            None => self.table.selected().map(|s| &**s),
+        }
+    }
+
+    /// `:servers env=production,role!=db`: narrow the list by label selector.
+    pub fn set_selector(&mut self, sel: &str) -> Result<(), String> {
+        if sel.trim().is_empty() {
+            self.table.set_scope(None, None);
+            return Ok(());
+        }
+        let parsed = Selector::parse(sel)?;
+        self.table.set_scope(Some(sel.trim().to_string()), Some(Box::new(move |s: &Arc<Server>| parsed.matches(&s.labels))));
+        Ok(())
+    }
+
+    fn power_menu(&self, cx: &mut Cx) {
+        let Some(s) = self.target(cx).cloned() else { return };
+        let ctx = cx.world.context_name();
+        let item = |verb: &str, label: &str, detail: &str, hard: bool| {
+            let after = if verb == "shutdown" { After::WaitOff { id: s.id, name: s.name.clone() } } else { After::Servers };
+            let mut c = Confirm::new(
+                &format!("{label} {}", s.name),
+                vec![format!("~ {} ({}, {}): {} -> {verb}", s.name, s.server_type.name, s.location.name, s.status), format!("  {detail}")],
+                &ctx,
+                vec![Effect::Hz {
+                    to: PaneId::Servers,
+                    label: format!("{verb} {}", s.name),
+                    ops: vec![HzOp::Power { id: s.id, verb: verb.into() }],
+                    after,
+                }],
+            );
+            if hard {
+                // A hard power cut can lose data: the name must be typed.
+                c = c.warn("This cuts the power: unsaved data on the server can be lost.").typed(&s.name);
+            }
+            MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
+        };
+        let items = vec![
+            item("poweron", "Power on", "start the server", false),
+            item("shutdown", "Shut down", "ACPI shutdown; cutover follows the server until it is off", false),
+            item("reboot", "Reboot", "ACPI reboot", false),
+            item("poweroff", "Power off", "hard power cut", true),
+            item("reset", "Reset", "hard power cut, then start", true),
+        ];
+        cx.open(Dialog::Menu(Menu { title: format!("Power: {} ({})", s.name, s.status), items, cursor: 0 }));
+    }
+
+    fn delete(&self, cx: &mut Cx) {
+        let Some(s) = self.target(cx).cloned() else { return };
+        if s.protection.delete {
+            cx.say(Level::Warn, format!("{} has delete protection: lift it in the Hetzner console before deleting", s.name));
+            return;
+        }
+        let c = Confirm::new(
+            &format!("Delete server {}", s.name),
+            vec![
+                format!("- server {} ({}, {}, {})", s.name, s.server_type.name, s.location.name, s.ipv4().unwrap_or("no IPv4")),
+                "  Its disk is destroyed; volumes, IPs and firewalls are detached.".into(),
+            ],
+            &cx.world.context_name(),
+            vec![Effect::Hz {
+                to: PaneId::Servers,
+                label: format!("delete {}", s.name),
+                ops: vec![HzOp::Delete { id: s.id }],
+                after: After::Servers,
+            }],
+        )
+        .warn("There is no undo.")
+        .typed(&s.name);
+        cx.open(Dialog::Confirm(c));
+    }
+}
+
+impl Pane for ServersPane {
+    fn scopes(&self) -> &'static [Scope] {
+        match self.detail {
+            Some(_) => &[Scope::Servers, Scope::Detail],
+            None => &[Scope::Servers, Scope::List],
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let h = cx.height;
+        if self.detail.is_none() && self.table.navigate(cmd, h) {
+            if matches!(cmd, Command::SortNext | Command::SortReverse) {
+                let title = <Server as Row>::columns()[self.table.sort_col].title;
+                cx.say(Level::Info, format!("sorted by {title} {}", if self.table.sort_desc { "descending" } else { "ascending" }));
+            }
+            return vec![];
+        }
+        match cmd {
+            Command::Open if self.detail.is_none() => {
+                let Some(id) = self.table.selected().map(|s| s.id) else { return vec![] };
+                self.detail = Some(id);
+                self.detail_scroll = 0;
+                if self.metrics.as_ref().is_none_or(|(m, _)| *m != id) {
+                    self.metrics = None;
+                    return vec![Effect::LoadMetrics { id }];
+                }
+            }
+            Command::Back if self.detail.is_some() => self.detail = None,
+            Command::Back if self.table.filter().is_some() => self.table.set_filter(None),
+            Command::Back => {
+                let _ = self.set_selector("");
+            }
+            Command::ScrollDown | Command::Down => self.detail_scroll = self.detail_scroll.saturating_add(1),
+            Command::ScrollUp | Command::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Command::Refresh if cx.world.contexts.hetzner.is_some() => {
+                cx.load(Load::Servers { quiet: false });
+                cx.load(Load::Pricing);
+            }
+            Command::Refresh => cx.say(Level::Warn, "no Hetzner context: set HCLOUD_TOKEN or configure hcloud contexts"),
+            Command::CopyIp => {
+                if let Some(s) = self.target(cx) {
+                    let msg = match s.ipv4() {
+                        Some(ip) => format!("{}: {ip}", s.name),
+                        None => format!("{} has no public IPv4", s.name),
+                    };
+                    cx.say(Level::Info, msg);
+                }
+            }
+            Command::PowerMenu => self.power_menu(cx),
+            Command::DeleteServer => self.delete(cx),
+            Command::ShowFirewalls => cx.go(PaneId::Firewalls),
+            Command::TailServer | Command::ExecServer => {
+                if let Some(s) = self.target(cx) {
+                    let text =
+                        if cmd == Command::TailServer { format!("tail journal docker on {}", s.name) } else { format!("exec {} ", s.name) };
+                    cx.ask(Prompt::new(PromptKind::Command, &text));
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
+        match what {
+            Changed::ServersPage { first, from } => {
+                if first {
+                    self.keep = self.keep.take().or_else(|| self.table.selected().map(|s| s.id.to_string()));
+                    self.table.clear();
+                }
+                self.table.extend(cx.world.servers[from.min(cx.world.servers.len())..].to_vec());
+                if let Some(id) = &self.keep
+                    && self.table.select_id(id)
+                {
+                    self.keep = None;
+                }
+                self.table.scroll_to_cursor(cx.height);
+            }
+            Changed::Servers => {
+                self.keep = None;
+                if let Some(id) = self.detail
+                    && cx.world.server(id).is_none()
+                    && cx.world.load.error.is_none()
+                {
+                    self.detail = None;
+                    cx.say(Level::Warn, format!("server {id} is gone: the detail view closed"));
+                }
+            }
+            Changed::Context => {
+                self.table.clear();
+                self.detail = None;
+                self.metrics = None;
+                cx.load(Load::Servers { quiet: false });
+                cx.load(Load::Pricing);
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_op_done(&mut self, after: &After, _ok: bool, cx: &mut Cx) -> Vec<Effect> {
+        if matches!(after, After::Servers | After::WaitOff { .. }) {
+            cx.load(Load::Servers { quiet: true });
+        }
+        vec![]
+    }
+
+    fn focus(&mut self, id: &str, cx: &mut Cx) -> Vec<Effect> {
+        self.table.select_id(id);
+        self.table.scroll_to_cursor(cx.height);
+        vec![]
+    }
+
+    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        self.detail = None;
+        match self.set_selector(args) {
+            Ok(()) if !args.is_empty() => cx.say(Level::Info, format!("label selector {args}: {} servers", self.table.len())),
+            Ok(()) => {}
+            Err(e) => cx.say(Level::Error, format!("label selector: {e}")),
+        }
+        self.table.scroll_to_cursor(cx.height);
+        vec![]
+    }
+
+    fn filter(&self) -> Option<String> {
+        self.detail.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+    }
+
+    fn set_filter(&mut self, text: &str, cx: &mut Cx) {
+        self.table.set_filter(Filter::parse(text));
+        self.table.scroll_to_cursor(cx.height);
+    }
+
+    fn relayout(&mut self, height: usize) {
+        self.table.scroll_to_cursor(height);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cx::{Request, TestCx};
+
+    fn server(id: i64, name: &str, status: &str) -> Server {
+        let mut s: Server = serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "status": status, "created": "2026-01-01T00:00:00Z",
+            "server_type": {"id": 1, "name": "cx22", "cores": 2, "memory": 4.0, "disk": 40},
+            "location": {"id": 1, "name": "fsn1"},
+            "public_net": {"ipv4": {"ip": format!("203.0.113.{id}")}},
+        }))
+        .unwrap_or_else(|e| panic!("test server: {e}"));
+        s.labels.insert("env".into(), if id % 2 == 0 { "production".into() } else { "uat".into() });
+        s
+    }
+
+    fn world_with(t: &mut TestCx, names: &[(i64, &str, &str)]) -> ServersPane {
+        t.world.servers = names.iter().map(|(i, n, s)| Arc::new(server(*i, n, s))).collect();
+        let mut p = ServersPane::default();
+        p.on_world(Changed::ServersPage { first: true, from: 0 }, &mut t.cx());
+        p
+    }
+
+    #[test]
+    fn keys_move_open_and_close_the_detail() {
+        let mut t = TestCx::new();
+        let mut p = world_with(&mut t, &[(1, "coolify", "running"), (2, "db-prod-1", "running"), (3, "web-uat-1", "off")]);
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert_eq!(p.table.selected().map(|s| s.name.as_str()), Some("web-uat-1"));
+        let e = p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(e, [Effect::LoadMetrics { id: 3 }]);
+        assert_eq!(p.scopes(), &[Scope::Servers, Scope::Detail]);
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.detail, None);
+        p.on_command(Command::Top, &mut t.cx());
+        p.on_command(Command::Down, &mut t.cx());
+        assert_eq!(p.table.selected().map(|s| s.name.as_str()), Some("db-prod-1"));
+    }
+
+    #[test]
+    fn a_reload_never_moves_the_target_of_an_open_detail() {
+        let mut t = TestCx::new();
+        let mut p = world_with(&mut t, &[(1, "coolify", "running"), (3, "web-uat-1", "running")]);
+        p.on_command(Command::Bottom, &mut t.cx());
+        p.on_command(Command::Open, &mut t.cx());
+        // The reload: page one starts over (the cursor would fall to row 1).
+        t.world.servers = vec![Arc::new(server(1, "coolify", "running")), Arc::new(server(3, "web-uat-1", "off"))];
+        p.on_world(Changed::ServersPage { first: true, from: 0 }, &mut t.cx());
+        p.on_world(Changed::Servers, &mut t.cx());
+        assert_eq!(p.target(&t.cx()).map(|s| (s.name.clone(), s.status.clone())), Some(("web-uat-1".into(), "off".into())));
+        assert_eq!(p.table.selected().map(|s| s.id), Some(3), "the list cursor stays on the same server");
+        p.on_command(Command::PowerMenu, &mut t.cx());
+        let Some(Dialog::Menu(m)) = &t.out.dialog else { panic!("a menu opens") };
+        assert_eq!(m.title, "Power: web-uat-1 (off)");
+        // Gone from the project: the view closes and says so.
+        t.world.servers.retain(|s| s.id != 3);
+        p.on_world(Changed::ServersPage { first: true, from: 0 }, &mut t.cx());
+        p.on_world(Changed::Servers, &mut t.cx());
+        assert_eq!(p.detail, None);
+        assert!(t.said().iter().any(|m| m.contains("server 3 is gone")), "{:?}", t.said());
+    }
+
+    #[test]
+    fn selector_filter_and_refresh() {
+        let mut t = TestCx::new();
+        t.world.contexts.hetzner = Some("demo".into());
+        let mut p = world_with(&mut t, &[(1, "alpha", "running"), (2, "bravo", "running"), (4, "charlie", "running")]);
+        p.on_line("servers", "env=production", &mut t.cx());
+        assert_eq!(p.table.len(), 2);
+        assert!(t.said().contains(&"label selector env=production: 2 servers".to_string()));
+        p.set_filter("charlie", &mut t.cx());
+        assert_eq!(p.table.len(), 1);
+        assert_eq!(p.filter().as_deref(), Some("charlie"));
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.table.len(), 2, "Back clears the filter first");
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.table.len(), 3, "then the selector");
+        p.on_command(Command::Refresh, &mut t.cx());
+        assert_eq!(t.out.requests, [Request::Load(Load::Servers { quiet: false }, true), Request::Load(Load::Pricing, true)]);
+    }
+
+    #[test]
+    fn power_and_delete_confirm_with_the_name() {
+        let mut t = TestCx::new();
+        let mut p = world_with(&mut t, &[(7, "web-1", "running")]);
+        p.on_command(Command::DeleteServer, &mut t.cx());
+        let Some(Dialog::Confirm(c)) = &t.out.dialog else { panic!("a confirmation opens") };
+        assert_eq!(c.require.as_deref(), Some("web-1"));
+        assert!(matches!(&c.on_yes[..], [Effect::Hz { ops, .. }] if ops == &[HzOp::Delete { id: 7 }]));
+    }
+}
