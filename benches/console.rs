@@ -1,6 +1,9 @@
 //! `cargo bench --bench console`: the figures issue #2 sets targets for, measured
 //! on the release build. Prints a table; BENCHMARKS.md records the results.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cutover::app::{Action, update};
 use cutover::hetzner::Server;
 use cutover::input::{Keymap, parse_key};

@@ -1,6 +1,9 @@
 //! `cargo bench --bench logs`: the log pipeline figures of issue #5.
 //! The SSH throughput part starts a real sshd (needs root and openssh-server).
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../tests/support/sshd.rs"]
 #[allow(dead_code)]
 mod sshd;

@@ -3,6 +3,9 @@
 //! left out. `cargo test --test architecture` is the command that shows there
 //! is no import cycle.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,9 @@
 //! column before anything starts; `cutover sim` serves and prints its exports;
 //! `cutover play` exit codes.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::{Command, Stdio};

@@ -1,6 +1,9 @@
 //! Tier 2: playbooks in tests/playbooks/ drive the console in-process against a
 //! fresh simulated world and assert on the screen.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use cutover::sim::SimOptions;

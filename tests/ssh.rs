@@ -1,5 +1,8 @@
 //! Tier 4: the SSH client against a real OpenSSH sshd on 127.0.0.1.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use cutover::ssh::prompt::{Answer, Fixed, Prompter, Question};

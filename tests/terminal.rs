@@ -1,6 +1,9 @@
 //! Tier 5: the binary in a pseudo-terminal, as on a jump box: colour depths,
 //! NO_COLOR, ASCII, resize, signals, and no bytes while idle.
 
+// Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use nix::sys::signal::Signal;

@@ -145,6 +145,13 @@ pub struct TestCx {
 }
 
 #[cfg(test)]
+impl Default for TestCx {
+    fn default() -> Self {
+        TestCx::new()
+    }
+}
+
+#[cfg(test)]
 impl TestCx {
     pub fn new() -> TestCx {
         TestCx {

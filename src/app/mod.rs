@@ -3,11 +3,11 @@
 //! the panes in `panes/` do the work, all of one shape.
 
 pub mod action;
+mod chrome;
 pub mod commands;
 pub mod cx;
 pub mod dialog;
 pub mod modal;
-mod overlays;
 pub mod panes;
 pub mod prompt;
 pub mod state;

@@ -4,10 +4,9 @@
 //! Results go to the world or to the pane that asked for them.
 
 use super::action::{Action, Effect};
+use super::chrome;
 use super::cx::{Cx, Load, NoticeOp, Out, Request};
 use super::dialog::Dialog;
-use super::modal::Modal;
-use super::overlays;
 use super::panes::{PaneId, Panes};
 use super::prompt::{Prompt, PromptKind};
 use super::state::{Level, Overlay, State};
@@ -40,7 +39,7 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
         Action::Paste(text) => match &mut state.prompt {
             Some(p) => {
                 p.insert(&text.replace(['\n', '\r'], " "));
-                overlays::live_filter(state)
+                chrome::live_filter(state)
             }
             None => vec![],
         },
@@ -50,10 +49,6 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             for id in PaneId::ALL {
                 state.panes.get_mut(*id).relayout(height);
             }
-            vec![]
-        }
-        Action::Tick => {
-            state.jobs.spinner = state.jobs.spinner.wrapping_add(1);
             vec![]
         }
         Action::World(msg) => {
@@ -82,35 +77,8 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             }
             call(state, to, |p, cx| p.get_mut(to).on_op_done(&after, result.is_ok(), cx))
         }
-        Action::Progress { label, percent } => {
-            state.jobs.progress = Some((label, percent));
-            vec![]
-        }
-        Action::Ask { id, question } => {
-            state.modals.push(Modal::new(id, question));
-            vec![]
-        }
-        Action::Saved(r) => {
-            match r {
-                Ok(m) => state.set_message(Level::Ok, m),
-                Err(e) => state.set_message(Level::Error, e),
-            }
-            vec![]
-        }
-        Action::JobFinished(label) => {
-            state.jobs.finished(label);
-            vec![]
-        }
-        Action::Notice { level, text } => {
-            state.set_message(level, text);
-            vec![]
-        }
-        Action::Quit => {
-            state.quit = true;
-            vec![]
-        }
-        Action::SetReadonly(on) => {
-            state.readonly = on;
+        other => {
+            chrome::apply(state, other);
             vec![]
         }
     };
@@ -225,13 +193,13 @@ pub fn view_scopes(state: &State) -> Vec<Scope> {
 fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     let cmd = state.keymap.lookup(&scopes(state), key);
     if !state.modals.is_empty() {
-        return overlays::modal_key(state, key, cmd);
+        return chrome::modal_key(state, key, cmd);
     }
     if state.dialog.is_some() {
-        return overlays::dialog_key(state, key, cmd);
+        return chrome::dialog_key(state, key, cmd);
     }
     if state.prompt.is_some() {
-        return overlays::prompt_key(state, key, cmd);
+        return chrome::prompt_key(state, key, cmd);
     }
     match cmd {
         Some(cmd) => command(state, cmd),

@@ -5,12 +5,18 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
+// A literal pattern, compiled once and covered by the tests below.
+#[allow(clippy::expect_used)]
 static URL_CRED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:)([^@\s/]+)@").expect("static regex"));
+// A literal pattern, compiled once and covered by the tests below.
+#[allow(clippy::expect_used)]
 static SECRET_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|_KEY$|CREDENTIAL)").expect("static regex"));
 
 pub const MASK: &str = "****";
+// A literal pattern, compiled once and covered by the tests below.
+#[allow(clippy::expect_used)]
 static KEY_VAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b([A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY)[A-Z0-9_]*=)([^\s]+)").expect("static regex")
 });

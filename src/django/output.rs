@@ -18,6 +18,8 @@ impl Migration {
     }
 }
 
+// A literal pattern, compiled once and covered by the tests below.
+#[allow(clippy::expect_used)]
 static PLAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[(X| )\]  (\S+?)\.(\S+?)(?: \.\.\. \((.*)\))?$").expect("static regex"));
 
 /// `showmigrations --plan`: `[X]  app.name` lines in the order `migrate` runs them.
@@ -53,6 +55,8 @@ pub struct MigrateParser {
     current: Option<String>,
 }
 
+// A literal pattern, compiled once and covered by the tests below.
+#[allow(clippy::expect_used)]
 static APPLYING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*Applying (\S+?)\.\.\.(.*)$").expect("static regex"));
 
 impl MigrateParser {

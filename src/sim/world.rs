@@ -1093,6 +1093,7 @@ impl HetznerWorld {
             .into_iter()
             .map(|(d, e)| (chrono::Duration::milliseconds((d.num_milliseconds() as f64 * self.action_speed) as i64), e))
             .collect();
+        let at = self.actions.len();
         self.actions.push(SAction {
             id: self.next_action,
             command: command.into(),
@@ -1104,7 +1105,7 @@ impl HetznerWorld {
             later,
             applied: false,
         });
-        self.actions.last().expect("just pushed")
+        &self.actions[at]
     }
 
     /// Whether a resource has an action running (the API answers `locked`).

@@ -783,6 +783,89 @@ pub fn shown_text(run: &Run, s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::cx::TestCx;
+
+    fn loaded(t: &mut TestCx, open_run: bool) -> ChecklistPane {
+        let (runbooks, errors) = crate::checklist::runbook::load_all(None);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut runs = Vec::new();
+        if open_run {
+            let rb = &runbooks.iter().find(|(r, _)| r.name == "django-migrate").map(|(r, _)| r.clone()).unwrap_or_else(|| panic!("built in"));
+            let values: BTreeMap<String, String> = [("host", "web-1"), ("dir", "/app"), ("python", "python"), ("database_url", "postgres://shop:pw@db/shop")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let ev = crate::checklist::start(rb, "r1", &values, BTreeMap::new(), t.now);
+            runs.push(Run::replay(PathBuf::from("/nonexistent/r1.jsonl"), &[ev]).unwrap_or_else(|e| panic!("{e}")));
+        }
+        let mut p = ChecklistPane::default();
+        assert_eq!(p.on_show(&mut t.cx()), [Effect::LoadChecklist]);
+        p.on_msg(Msg::Loaded { runbooks: runbooks.into_iter().map(|(r, s)| (r, s.to_string())).collect(), errors: vec![], runs }, &mut t.cx());
+        p
+    }
+
+    #[test]
+    fn an_unfinished_run_is_a_notice_until_it_is_opened() {
+        let mut t = TestCx::new();
+        let mut p = loaded(&mut t, true);
+        assert!(matches!(&t.out.notice, Some(crate::app::cx::NoticeOp::Set(m)) if m.text.starts_with("unfinished run: Apply Django migrations")));
+        assert_eq!(p.rows()[0], Row::Run(0), "open runs come first");
+        p.on_command(Command::Open, &mut t.cx());
+        // The database URL's password was masked in the journal: it is asked again.
+        let Some(Dialog::Form(f)) = t.out.dialog.take() else { panic!("the secrets form opens") };
+        assert_eq!(f.fields.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(), ["database_url"]);
+        let mut f = f;
+        f.fields[0].input.set("postgres://shop:pw@db/shop");
+        assert!(p.submit(f, &mut t.cx()).is_ok());
+        assert_eq!(p.view, View::Run);
+        assert!(matches!(t.out.notice, Some(crate::app::cx::NoticeOp::Clear)));
+    }
+
+    #[test]
+    fn every_list_key_moves_over_runbooks_and_steps() {
+        let mut t = TestCx::new();
+        t.height = 4;
+        let mut p = loaded(&mut t, true);
+        let n = p.rows().len();
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert_eq!(p.cursor.pos, n - 1);
+        p.on_command(Command::PageUp, &mut t.cx());
+        assert_eq!(p.cursor.pos, n - 1 - 4);
+        p.on_command(Command::Top, &mut t.cx());
+        assert_eq!(p.cursor.pos, 0);
+        p.values.insert("r1".into(), [("database_url".to_string(), "postgres://shop:pw@db/shop".to_string())].into());
+        p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(p.view, View::Run);
+        let steps = p.run().map(|r| r.steps.len()).unwrap_or(0);
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert_eq!(p.step_cursor.pos, steps - 1);
+        p.on_command(Command::PageUp, &mut t.cx());
+        assert!(p.step_cursor.pos < steps - 1);
+        p.on_command(Command::Top, &mut t.cx());
+        assert_eq!(p.step_cursor.pos, 0);
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.view, View::List);
+    }
+
+    #[test]
+    fn starting_a_run_is_a_write_and_the_form_is_read_by_parameter_name() {
+        let mut t = TestCx::new();
+        let mut p = loaded(&mut t, false);
+        let first_runbook = p.rows().iter().position(|r| matches!(r, Row::Runbook(_))).unwrap_or(0);
+        p.cursor.pos = first_runbook;
+        assert_eq!(p.writes(Command::Open), Some(REFUSED));
+        p.on_command(Command::Open, &mut t.cx());
+        let Some(Dialog::Form(mut f)) = t.out.dialog.take() else { panic!("the start form opens") };
+        assert!(f.fields.iter().all(|x| !x.key.contains(' ')), "fields are read by parameter name, not label");
+        assert!(p.submit(f.clone(), &mut t.cx()).is_err(), "required parameters are empty");
+        for field in &mut f.fields {
+            if field.value().is_empty() {
+                field.input.set(if field.key.contains("url") { "postgres://u:p@h/db" } else { "x.example.com" });
+            }
+        }
+        let r = p.submit(f, &mut t.cx());
+        assert!(matches!(r, Ok(Then::Effects(ref e)) if matches!(&e[..], [Effect::StartRun { .. }])), "{:?}", r.err().map(|f| f.fields));
+    }
 
     #[test]
     fn passwords_in_url_parameters_are_secrets() {

@@ -906,6 +906,102 @@ mod tests {
     use super::*;
     use crate::app::cx::TestCx;
 
+    fn world(t: &mut TestCx) {
+        let app = |uuid: &str, name: &str| Application {
+            uuid: uuid.into(),
+            name: name.into(),
+            status: "running:healthy".into(),
+            build_pack: "nixpacks".into(),
+            fqdn: Some("https://shop.example.com".into()),
+            ..Default::default()
+        };
+        let db = crate::coolify::model::Database {
+            uuid: "db1".into(),
+            name: "shop-db".into(),
+            status: "running:healthy".into(),
+            ..Default::default()
+        };
+        t.world.coolify =
+            Some(Inventory { applications: vec![app("a1", "shop"), app("a2", "blog")], databases: vec![db], ..Default::default() });
+        t.world.contexts.coolify = Some("test".into());
+    }
+
+    fn pane(t: &mut TestCx) -> DeploymentsPane {
+        world(t);
+        let mut p = DeploymentsPane::default();
+        p.on_world(Changed::Coolify, &mut t.cx());
+        p
+    }
+
+    #[test]
+    fn without_coolify_every_key_says_why() {
+        let mut t = TestCx::new();
+        let mut p = DeploymentsPane::default();
+        assert!(p.on_command(Command::Open, &mut t.cx()).is_empty());
+        assert_eq!(t.said(), ["no Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN, or configure one (see README)"]);
+    }
+
+    #[test]
+    fn open_an_app_walk_its_tabs_and_come_back() {
+        let mut t = TestCx::new();
+        let mut p = pane(&mut t);
+        assert_eq!(p.table.selected().map(|r| r.name.as_str()), Some("blog"), "applications by name, databases after");
+        p.on_command(Command::Down, &mut t.cx());
+        assert_eq!(p.on_command(Command::Open, &mut t.cx()), [Effect::LoadHistory { app: "a1".into() }]);
+        assert_eq!(p.on_command(Command::ShowEnvs, &mut t.cx()), [Effect::LoadEnvs { app: "a1".into() }]);
+        let envs = (0..30).map(|i| var(&format!("K{i:02}"), "v")).collect();
+        p.on_msg(Msg::Envs { app: "a1".into(), result: Ok(envs) }, &mut t.cx());
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert_eq!(p.env_cursor.pos, 29);
+        p.on_command(Command::PageUp, &mut t.cx());
+        assert_eq!(p.env_cursor.pos, 19);
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.app, None);
+        p.on_command(Command::Bottom, &mut t.cx());
+        p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(t.out.requests, [crate::app::cx::Request::Go(PaneId::Databases, Some("db1".into()))], "a database opens in its pane");
+    }
+
+    #[test]
+    fn a_followed_deployment_shows_each_log_entry_once() {
+        let mut t = TestCx::new();
+        let mut p = pane(&mut t);
+        p.on_msg(Msg::DeployFollow { app: "a1".into(), deployment: "d1".into(), note: None }, &mut t.cx());
+        assert_eq!(p.app.as_deref(), Some("a1"), "deployed from the list: the log shows");
+        let line = |s: &str| vec![(s.to_string(), false)];
+        let update = |entries: Vec<(usize, Vec<(String, bool)>)>| Msg::DeployUpdate {
+            deployment: "d1".into(),
+            status: DeployStatus::InProgress,
+            entries,
+            logs_hidden: false,
+            created: None,
+            finished: None,
+        };
+        p.on_msg(update(vec![(0, line("one")), (1, line("two"))]), &mut t.cx());
+        // A second follower of the same deployment sends the same entries again.
+        p.on_msg(update(vec![(1, line("two")), (2, line("three"))]), &mut t.cx());
+        let lines: Vec<&str> = p.follow.as_ref().map(|f| f.lines.iter().map(|(l, _)| l.as_str()).collect()).unwrap_or_default();
+        assert_eq!(lines, ["one", "two", "three"]);
+        assert!(p.follow.as_ref().is_some_and(Follow::is_running));
+        p.on_msg(Msg::DeployDone { app: "a1".into(), deployment: "d1".into(), result: Ok(DeployStatus::Finished) }, &mut t.cx());
+        assert!(t.said().contains(&"deployment of shop: finished".to_string()));
+    }
+
+    #[test]
+    fn deploy_and_stop_confirm_and_name_the_instance() {
+        let mut t = TestCx::new();
+        let mut p = pane(&mut t);
+        p.on_command(Command::Deploy, &mut t.cx());
+        let Some(Dialog::Confirm(c)) = t.out.dialog.take() else { panic!("a confirmation opens") };
+        assert_eq!(c.context, "coolify test");
+        assert_eq!(c.on_yes, [Effect::Deploy { app: "a2".into(), force: false }]);
+        p.on_command(Command::AppMenu, &mut t.cx());
+        let Some(Dialog::Menu(m)) = t.out.dialog.take() else { panic!("a menu opens") };
+        let Then::Dialog(d) = &m.items[2].then else { panic!("stop leads to a confirmation") };
+        let Dialog::Confirm(stop) = &**d else { panic!("a confirmation") };
+        assert_eq!(stop.require.as_deref(), Some("blog"), "stopping wants the name typed");
+    }
+
     fn var(key: &str, value: &str) -> EnvVar {
         EnvVar { uuid: format!("u-{key}"), key: key.into(), value: Some(value.into()), is_runtime: true, ..Default::default() }
     }

@@ -606,6 +606,53 @@ pub const EXEC_USAGE: &str = "usage: :exec HOST COMMAND... | :exec app NAME COMM
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::cx::{Request, TestCx};
+    use crate::app::panes::PaneId;
+
+    #[test]
+    fn tail_keys_filter_highlight_and_close() {
+        let mut t = TestCx::new();
+        let mut p = LogsPane::default();
+        let e = p.on_line("tail", "journal nginx on web-1", &mut t.cx());
+        assert!(matches!(&e[..], [Effect::StartTail { tab: 1, source: TailSource::Journal { unit }, .. }] if unit == "nginx"));
+        assert_eq!(t.out.requests, [Request::Go(PaneId::Logs, None)]);
+        let mut b = Batch::default();
+        for i in 0..100 {
+            b.push_raw(format!("{} line {i}", if i % 10 == 0 { "ERROR" } else { "INFO" }).as_bytes(), Kind::Stdout);
+        }
+        p.on_msg(Msg::LogLines { tab: 1, batch: b }, &mut t.cx());
+        p.on_command(Command::PageUp, &mut t.cx());
+        assert!(!p.tabs[0].follow, "scrolling up pauses");
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert!(p.tabs[0].follow);
+        p.set_filter("ERROR", &mut t.cx());
+        assert_eq!(p.tabs[0].rows(), 10);
+        assert_eq!(p.filter().as_deref(), Some("ERROR"));
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.tabs[0].rows(), 100, "Back drops the filter");
+        p.on_command(Command::Highlight, &mut t.cx());
+        assert!(matches!(&t.out.prompt, Some(pr) if pr.kind == PromptKind::Highlight));
+        p.on_prompt(PromptKind::Highlight, "line 50", &mut t.cx());
+        assert_eq!(p.tabs[0].current_match, Some(50));
+        assert_eq!(p.on_command(Command::CloseTab, &mut t.cx()), [Effect::StopTail { tab: 1 }]);
+        assert!(p.tabs.is_empty());
+        p.on_command(Command::Filter, &mut t.cx());
+        assert!(t.said().iter().any(|m| m.starts_with("no log open")));
+    }
+
+    #[test]
+    fn a_command_run_reports_its_exit_and_can_be_cancelled() {
+        let mut t = TestCx::new();
+        let mut p = LogsPane::default();
+        let e = p.on_line("exec", "web-1 df -h", &mut t.cx());
+        assert!(matches!(&e[..], [Effect::Run { tab: 1, command, container: None, .. }] if command == "df -h"));
+        p.on_msg(Msg::RunStarted { tab: 1, target: "root@web-1".into() }, &mut t.cx());
+        assert_eq!(p.on_command(Command::CancelRun, &mut t.cx()), [Effect::CancelRun { tab: 1 }]);
+        p.on_msg(Msg::RunDone { tab: 1, result: Ok(Exit::Code(143)) }, &mut t.cx());
+        assert_eq!(t.said(), ["web-1$ df -h: exit status 143"]);
+        assert!(p.on_line("exec", "web-1", &mut t.cx()).is_empty(), "no command: the usage instead");
+        assert!(t.said().last().is_some_and(|m| m.starts_with("usage: :exec")));
+    }
 
     fn tab_with(n: usize) -> LogTab {
         let mut t = LogTab::new(

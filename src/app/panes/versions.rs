@@ -366,6 +366,38 @@ pub fn export(rows: &[VRow], path: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::cx::{Request, TestCx};
+    use crate::coolify::model::{Application, Inventory};
+
+    fn world(t: &mut TestCx) {
+        let app = |uuid: &str, name: &str| Application { uuid: uuid.into(), name: name.into(), build_pack: "nixpacks".into(), ..Default::default() };
+        t.world.coolify = Some(Inventory { applications: vec![app("a1", "shop"), app("a2", "blog")], ..Default::default() });
+        t.world.contexts.coolify = Some("test".into());
+    }
+
+    #[test]
+    fn showing_probes_once_and_every_key_works() {
+        let mut t = TestCx::new();
+        world(&mut t);
+        let mut p = VersionsPane::default();
+        let e = p.on_show(&mut t.cx());
+        assert!(matches!(&e[..], [Effect::Probe { targets }] if targets.len() == 2));
+        assert!(t.out.requests.contains(&Request::Load(Load::Backups, false)));
+        assert!(p.on_show(&mut t.cx()).is_empty(), "probed once; refresh probes again");
+        p.on_msg(Msg::Probed { app: "a1".into(), build_python: Some("3.12".into()), runtime: Ok(vec![("python".into(), "3.12.7".into())]) }, &mut t.cx());
+        p.on_msg(Msg::Probed { app: "a2".into(), build_python: None, runtime: Err("no running container".into()) }, &mut t.cx());
+        assert_eq!(p.table.selected().map(|r| (r.application.as_str(), r.python.as_str())), Some(("blog", "?")));
+        p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(t.said(), ["blog: no running container"]);
+        p.on_command(Command::Bottom, &mut t.cx());
+        assert_eq!(p.table.selected().map(|r| (r.application.as_str(), r.python.as_str(), r.python_build.as_str())), Some(("shop", "3.12.7", "3.12")));
+        p.on_command(Command::ExportInventory, &mut t.cx());
+        assert!(matches!(&t.out.dialog, Some(Dialog::Form(f)) if f.kind == FormKind::ExportInventory));
+        p.on_command(Command::Back, &mut t.cx());
+        assert!(t.out.requests.contains(&Request::Go(PaneId::Deployments, None)));
+        assert!(matches!(&p.on_command(Command::Refresh, &mut t.cx())[..], [Effect::Probe { .. }]));
+    }
+
 
     fn row(name: &str, py: &str) -> VRow {
         VRow {

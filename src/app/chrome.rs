@@ -1,11 +1,14 @@
-//! Keys while something is on top of the pane: a question from a job, a
-//! dialog (its form goes back to the pane that opened it), a prompt.
+//! The chrome around the panes: keys while something is on top of the pane
+//! (a question from a job, a dialog whose form goes back to the pane that
+//! opened it, a prompt), and the actions that only touch the chrome.
 
-use super::action::Effect;
+use super::action::{Action, Effect};
 use super::commands;
 use super::dialog::{self, Dialog, Outcome, Then};
+use super::modal::Modal;
 use super::panes::PaneId;
 use super::prompt::{PromptKind, remember};
+use super::state::Level;
 use super::state::State;
 use super::update::{call, set_filter};
 use crate::input::{Command, Key};
@@ -128,5 +131,22 @@ pub(super) fn live_filter(state: &mut State) -> Vec<Effect> {
             set_filter(state, &text)
         }
         None => vec![],
+    }
+}
+
+/// An action for the chrome only (messages, questions, jobs, the spinner).
+pub(super) fn apply(state: &mut State, action: Action) {
+    match action {
+        Action::Tick => state.jobs.spinner = state.jobs.spinner.wrapping_add(1),
+        Action::Progress { label, percent } => state.jobs.progress = Some((label, percent)),
+        Action::Ask { id, question } => state.modals.push(Modal::new(id, question)),
+        Action::Saved(Ok(m)) => state.set_message(Level::Ok, m),
+        Action::Saved(Err(e)) => state.set_message(Level::Error, e),
+        Action::JobFinished(label) => state.jobs.finished(label),
+        Action::Notice { level, text } => state.set_message(level, text),
+        Action::Quit => state.quit = true,
+        Action::SetReadonly(on) => state.readonly = on,
+        // The router handles the others.
+        _ => {}
     }
 }
