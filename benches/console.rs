@@ -2,7 +2,7 @@
 //! on the release build. Prints a table; BENCHMARKS.md records the results.
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 use cutover::app::{Action, update};
 use cutover::hetzner::Server;

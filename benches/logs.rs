@@ -2,7 +2,7 @@
 //! The SSH throughput part starts a real sshd (needs root and openssh-server).
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 #[path = "../tests/support/sshd.rs"]
 #[allow(dead_code)]

@@ -3,7 +3,7 @@
 //! (vendored in tests/specs/, byte-identical to ../shared/specs/).
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod support;
 

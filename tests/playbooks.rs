@@ -2,7 +2,7 @@
 //! fresh simulated world and assert on the screen.
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod support;
 

@@ -1,7 +1,7 @@
 //! Tier 4: the SSH client against a real OpenSSH sshd on 127.0.0.1.
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod support;
 

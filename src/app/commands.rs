@@ -11,14 +11,14 @@ use crate::input::Command;
 
 /// What a word does.
 #[derive(Clone, Copy)]
-pub enum Run {
+pub(crate) enum Run {
     /// The router does it.
     Router(fn(&mut State, &str) -> Vec<Effect>),
     /// Shows the pane and hands it the word and its arguments.
     Pane(PaneId),
 }
 
-pub struct LineCommand {
+pub(crate) struct LineCommand {
     /// The name first, then aliases.
     pub names: &'static [&'static str],
     pub usage: &'static str,
@@ -28,7 +28,7 @@ pub struct LineCommand {
     pub run: Run,
 }
 
-pub const COMMANDS: &[LineCommand] = &[
+pub(crate) const COMMANDS: &[LineCommand] = &[
     LineCommand {
         names: &["tail"],
         usage: ":tail app|db NAME, journal|file|cmd X on HOST",
@@ -100,7 +100,7 @@ fn quit(state: &mut State, _: &str) -> Vec<Effect> {
 
 /// The words completion offers: pane names and the table's names (not
 /// their aliases: `th` completes to `theme`, not to `theme`/`themes`).
-pub fn words() -> Vec<&'static str> {
+pub(crate) fn words() -> Vec<&'static str> {
     let mut w: Vec<&'static str> = PaneId::ALL.iter().flat_map(|p| p.names().iter().copied()).collect();
     w.extend(COMMANDS.iter().map(|c| c.names[0]));
     w.sort();
@@ -109,7 +109,7 @@ pub fn words() -> Vec<&'static str> {
 }
 
 /// `:help`'s list: (usage, what it does).
-pub fn help_lines() -> Vec<(String, &'static str)> {
+pub(crate) fn help_lines() -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = PaneId::ALL
         .iter()
         .map(|p| {
@@ -128,7 +128,7 @@ pub fn help_lines() -> Vec<(String, &'static str)> {
     out
 }
 
-pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
+pub(crate) fn execute(state: &mut State, line: &str) -> Vec<Effect> {
     let line = line.trim().trim_start_matches(':').trim();
     if line.is_empty() {
         return vec![];
@@ -163,7 +163,7 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
 
 /// Completes the first word (or a theme name after `theme `) when unambiguous;
 /// otherwise extends to the longest common prefix.
-pub fn complete(text: &str, themes: &[&str]) -> Option<String> {
+pub(crate) fn complete(text: &str, themes: &[&str]) -> Option<String> {
     let (prefix, candidates): (String, Vec<String>) = match text.split_once(' ') {
         Some(("theme", arg)) => ("theme ".into(), themes.iter().filter(|t| t.starts_with(arg)).map(|t| t.to_string()).collect()),
         Some(_) => return None,

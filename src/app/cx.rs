@@ -136,7 +136,7 @@ impl Cx<'_> {
 
 /// A context for tests of a pane's reducer: a world, a height, a fixed time.
 #[cfg(test)]
-pub struct TestCx {
+pub(crate) struct TestCx {
     pub world: World,
     pub readonly: bool,
     pub height: usize,
@@ -153,7 +153,7 @@ impl Default for TestCx {
 
 #[cfg(test)]
 impl TestCx {
-    pub fn new() -> TestCx {
+    pub(crate) fn new() -> TestCx {
         TestCx {
             world: World::default(),
             readonly: false,
@@ -163,12 +163,12 @@ impl TestCx {
         }
     }
 
-    pub fn cx(&mut self) -> Cx<'_> {
+    pub(crate) fn cx(&mut self) -> Cx<'_> {
         Cx { world: &self.world, readonly: self.readonly, height: self.height, now: self.now, shown: true, out: &mut self.out }
     }
 
     /// The texts said so far.
-    pub fn said(&self) -> Vec<String> {
+    pub(crate) fn said(&self) -> Vec<String> {
         self.out.messages.iter().map(|m| m.text.clone()).collect()
     }
 }

@@ -195,7 +195,7 @@ impl Confirm {
 }
 
 /// What a key did to the dialog.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Stay,
     Close,
     Then(Then),
@@ -204,7 +204,7 @@ pub enum Outcome {
 }
 
 /// Keys in a dialog (`cmd` is what the keymap says the key means, if anything).
-pub fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) -> Outcome {
+pub(crate) fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) -> Outcome {
     match d {
         Dialog::Menu(m) => match cmd {
             Some(Command::Cancel | Command::Back) => Outcome::Close,

@@ -4,16 +4,16 @@
 
 pub mod action;
 mod chrome;
-pub mod commands;
-pub mod cx;
-pub mod dialog;
-pub mod modal;
+pub(crate) mod commands;
+pub(crate) mod cx;
+pub(crate) mod dialog;
+pub(crate) mod modal;
 pub mod panes;
-pub mod prompt;
+pub(crate) mod prompt;
 pub mod state;
 pub mod table;
 pub mod update;
-pub mod world;
+pub(crate) mod world;
 
 pub use action::{Action, Effect};
 pub use panes::PaneId;

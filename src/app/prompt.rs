@@ -132,7 +132,7 @@ impl Prompt {
 }
 
 /// Appends to a history, dropping an immediate repeat and keeping at most 200.
-pub fn remember(history: &mut Vec<String>, line: &str) {
+pub(crate) fn remember(history: &mut Vec<String>, line: &str) {
     let line = line.trim();
     if line.is_empty() || history.last().is_some_and(|l| l == line) {
         return;

@@ -288,6 +288,14 @@ pub enum ApiAction {
         #[serde(default = "comma")]
         separator: String,
     },
+    /// Removes an item from a list variable (the temporary name from `ALLOWED_HOSTS`).
+    EnvRemove {
+        app: String,
+        key: String,
+        value: String,
+        #[serde(default = "comma")]
+        separator: String,
+    },
     Deploy {
         app: String,
     },
@@ -296,6 +304,13 @@ pub enum ApiAction {
     },
     /// Adds a rule: `port`/tcp from the addresses of `server`.
     FirewallAllow {
+        firewall: String,
+        port: String,
+        server: String,
+    },
+    /// Removes the rule `FirewallAllow` adds (`port`/tcp from the addresses of
+    /// `server`), keeping every other rule.
+    FirewallRemove {
         firewall: String,
         port: String,
         server: String,
@@ -331,9 +346,11 @@ impl ApiAction {
             ApiAction::DomainRemove { app, domain } => format!("Coolify {app}: remove domain {domain}"),
             ApiAction::EnvSet { app, key, .. } => format!("Coolify {app}: set {key}"),
             ApiAction::EnvAppend { app, key, value, .. } => format!("Coolify {app}: add {value} to {key}"),
+            ApiAction::EnvRemove { app, key, value, .. } => format!("Coolify {app}: remove {value} from {key}"),
             ApiAction::Deploy { app } => format!("Coolify {app}: deploy and follow"),
             ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
             ApiAction::FirewallAllow { firewall, port, server } => format!("firewall {firewall}: allow tcp/{port} from {server}"),
+            ApiAction::FirewallRemove { firewall, port, server } => format!("firewall {firewall}: remove tcp/{port} from {server}"),
             ApiAction::FirewallOnly { firewall, port, ip } => format!("firewall {firewall}: only tcp/{port} from {ip}"),
         }
     }

@@ -7,7 +7,7 @@ use squawk_linter::{Linter, Rule};
 use squawk_syntax::SourceFile;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Worth knowing (type advice).
     Info,
     /// Can lock a busy table or break the release that is still running.
@@ -15,7 +15,7 @@ pub enum Severity {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
@@ -27,7 +27,7 @@ pub struct Finding {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Lint {
+pub(crate) struct Lint {
     pub findings: Vec<Finding>,
     /// Operations SQL cannot show: read them in the migration file.
     pub manual_review: Vec<String>,
@@ -37,12 +37,12 @@ pub struct Lint {
 }
 
 impl Lint {
-    pub fn blocking(&self) -> usize {
+    pub(crate) fn blocking(&self) -> usize {
         self.findings.iter().filter(|f| f.severity == Severity::Block).count()
     }
 
     /// Everything to show before running the migration, one line each.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         for f in &self.findings {
             let tag = if f.severity == Severity::Block { "BLOCK" } else { "info" };
@@ -113,7 +113,7 @@ fn django_help(rule: Rule) -> Option<&'static str> {
 }
 
 /// Lints `sqlmigrate` output for PostgreSQL `pg_version` (e.g. "15").
-pub fn lint_sql(sql: &str, pg_version: &str) -> Lint {
+pub(crate) fn lint_sql(sql: &str, pg_version: &str) -> Lint {
     // What cutover enforces at run time (PGOPTIONS), so the timeout rules see it.
     let prefix = "SET lock_timeout = '5s';\nSET statement_timeout = '15min';\n";
     let text = format!("{prefix}{sql}");

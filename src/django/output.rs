@@ -6,14 +6,14 @@ use std::sync::LazyLock;
 
 /// One migration of the plan.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Migration {
+pub(crate) struct Migration {
     pub app: String,
     pub name: String,
     pub applied: bool,
 }
 
 impl Migration {
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}.{}", self.app, self.name)
     }
 }
@@ -24,7 +24,7 @@ static PLAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[(X| )\]  (\S+?)\
 
 /// `showmigrations --plan`: `[X]  app.name` lines in the order `migrate` runs them.
 /// Anything else is an error worth showing (a traceback, a missing setting).
-pub fn parse_plan(text: &str) -> Result<Vec<Migration>, String> {
+pub(crate) fn parse_plan(text: &str) -> Result<Vec<Migration>, String> {
     let mut out = Vec::new();
     for line in text.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
         if line == "(no migrations)" {
@@ -38,7 +38,7 @@ pub fn parse_plan(text: &str) -> Result<Vec<Migration>, String> {
 
 /// What a line of `migrate` output says.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MigrateEvent {
+pub(crate) enum MigrateEvent {
     Applying(String),
     Applied(String),
     Faked(String),
@@ -51,7 +51,7 @@ pub enum MigrateEvent {
 /// Reads `migrate` output as it streams. `Applying app.name...` is written
 /// without a newline, then ` OK`: a pending partial line is carried over.
 #[derive(Default, Debug)]
-pub struct MigrateParser {
+pub(crate) struct MigrateParser {
     current: Option<String>,
 }
 
@@ -60,7 +60,7 @@ pub struct MigrateParser {
 static APPLYING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*Applying (\S+?)\.\.\.(.*)$").expect("static regex"));
 
 impl MigrateParser {
-    pub fn line(&mut self, line: &str) -> Vec<MigrateEvent> {
+    pub(crate) fn line(&mut self, line: &str) -> Vec<MigrateEvent> {
         let mut ev = Vec::new();
         if line.contains("canceling statement due to lock timeout") {
             ev.push(MigrateEvent::LockTimeout);

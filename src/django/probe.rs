@@ -2,13 +2,13 @@
 //! key packages and the OS, one `key=value` per line.
 
 /// Parses the probe's `key=value` lines.
-pub fn parse_probe(out: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_probe(out: &str) -> Vec<(String, String)> {
     out.lines().filter_map(|l| l.trim().split_once('=')).map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string())).collect()
 }
 
 /// The script run inside each container: Python, Django, key packages and the OS,
 /// one `key=value` per line. No single quotes inside (it is single-quoted).
-pub const PROBE_SCRIPT: &str = r#"import sys
+pub(crate) const PROBE_SCRIPT: &str = r#"import sys
 print("python=%d.%d.%d" % sys.version_info[:3])
 try:
     import importlib.metadata as m

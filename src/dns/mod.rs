@@ -1,6 +1,6 @@
 //! DNS: record values the Hetzner API accepts (validation, TXT quoting), BIND
 //! zone files and diffs. Propagation checks come with the checklist.
 
-pub mod propagation;
-pub mod records;
-pub mod zonefile;
+pub(crate) mod propagation;
+pub(crate) mod records;
+pub(crate) mod zonefile;

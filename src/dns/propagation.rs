@@ -34,7 +34,7 @@ impl DnsSettings {
 
 /// One server's answer.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub server: SocketAddr,
     pub values: Vec<String>,
     pub ttl: Option<u32>,
@@ -43,7 +43,7 @@ pub struct Answer {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Propagation {
+pub(crate) struct Propagation {
     pub name: String,
     pub rtype: String,
     pub zone: String,
@@ -54,7 +54,7 @@ pub struct Propagation {
 
 impl Propagation {
     /// Every authoritative server answers exactly the expected records, with one serial.
-    pub fn propagated(&self) -> bool {
+    pub(crate) fn propagated(&self) -> bool {
         let serials: Vec<Option<u32>> = self.authoritative.iter().map(|a| a.serial).collect();
         !self.authoritative.is_empty()
             && self.authoritative.iter().all(|a| a.error.is_none() && same_set(&a.values, &self.expected))
@@ -62,12 +62,12 @@ impl Propagation {
     }
 
     /// The longest a public resolver may still serve the old answer.
-    pub fn worst_remaining(&self) -> Option<u32> {
+    pub(crate) fn worst_remaining(&self) -> Option<u32> {
         self.public.iter().filter(|a| !same_set(&a.values, &self.expected)).filter_map(|a| a.ttl).max()
     }
 
     /// One line per server, for the step's output.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let mut out = vec![format!("{} {} in zone {}: want {}", self.name, self.rtype, self.zone, self.expected.join(" "))];
         let show = |a: &Answer| match &a.error {
             Some(e) => format!("error: {e}"),
@@ -92,6 +92,9 @@ impl Propagation {
                 (false, None) => "old answer".to_string(),
             };
             out.push(format!("  resolver {}: {} {tail}", a.server, show(a)));
+        }
+        if let Some(t) = self.worst_remaining() {
+            out.push(format!("  some visitors may reach the old address for up to {t} s more"));
         }
         out
     }
@@ -204,7 +207,7 @@ async fn discover(name: &str) -> Result<(String, Vec<SocketAddr>), String> {
 }
 
 /// Asks every authoritative server (and the public resolvers) for `name`/`rtype`.
-pub async fn check(name: &str, rtype: &str, expected: &[String], settings: &DnsSettings) -> Result<Propagation, String> {
+pub(crate) async fn check(name: &str, rtype: &str, expected: &[String], settings: &DnsSettings) -> Result<Propagation, String> {
     let rt = RecordType::from_str(&rtype.to_uppercase()).map_err(|_| format!("unknown record type {rtype}"))?;
     let (zone, servers) = match &settings.authoritative {
         Some(list) if !list.is_empty() => {

@@ -4,12 +4,12 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub const TYPES: &[&str] =
+pub(crate) const TYPES: &[&str] =
     &["A", "AAAA", "CAA", "CNAME", "DS", "HINFO", "HTTPS", "MX", "NS", "PTR", "RP", "SOA", "SRV", "SVCB", "TLSA", "TXT"];
 
 /// A TXT value in the API's form: one or more `"..."` strings of at most 255
 /// characters each. Already-quoted input is kept (after checking it).
-pub fn format_txt(raw: &str) -> Result<String, String> {
+pub(crate) fn format_txt(raw: &str) -> Result<String, String> {
     let t = raw.trim();
     if t.starts_with('"') {
         let parts = parse_txt(t)?;
@@ -33,7 +33,7 @@ pub fn format_txt(raw: &str) -> Result<String, String> {
 }
 
 /// The strings of a quoted TXT value.
-pub fn parse_txt(v: &str) -> Result<Vec<String>, String> {
+pub(crate) fn parse_txt(v: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut chars = v.trim().chars().peekable();
     while let Some(c) = chars.next() {
@@ -62,7 +62,7 @@ pub fn parse_txt(v: &str) -> Result<Vec<String>, String> {
 }
 
 /// The text a TXT value stands for (its strings joined).
-pub fn txt_text(v: &str) -> String {
+pub(crate) fn txt_text(v: &str) -> String {
     parse_txt(v).map(|p| p.concat()).unwrap_or_else(|_| v.to_string())
 }
 
@@ -81,7 +81,7 @@ fn hostname_ok(h: &str) -> bool {
 
 /// Validates (and normalises) one record value for `rtype`. Returns the value
 /// to send, or a message for an inline error.
-pub fn normalise(rtype: &str, value: &str) -> Result<String, String> {
+pub(crate) fn normalise(rtype: &str, value: &str) -> Result<String, String> {
     let v = value.trim();
     if v.is_empty() {
         return Err("empty value".into());
@@ -143,7 +143,7 @@ pub fn normalise(rtype: &str, value: &str) -> Result<String, String> {
 }
 
 /// Validates an RRSet name relative to `zone`: `@`, `www`, `_dmarc`, `*.uat`.
-pub fn normalise_name(name: &str, zone: &str) -> Result<String, String> {
+pub(crate) fn normalise_name(name: &str, zone: &str) -> Result<String, String> {
     let n = name.trim().to_ascii_lowercase();
     let n = n.strip_suffix('.').map(str::to_string).unwrap_or(n);
     if n.is_empty() || n == "@" || n == zone {
@@ -160,7 +160,7 @@ pub fn normalise_name(name: &str, zone: &str) -> Result<String, String> {
 }
 
 /// A TTL from text (`300`, `5m`, `1h`).
-pub fn parse_ttl(s: &str) -> Result<u32, String> {
+pub(crate) fn parse_ttl(s: &str) -> Result<u32, String> {
     let s = s.trim();
     let secs = match s.parse::<u32>() {
         Ok(n) => n,
@@ -173,7 +173,7 @@ pub fn parse_ttl(s: &str) -> Result<u32, String> {
 }
 
 /// Hetzner assigns each server a /64; the server itself answers on `::1` of it.
-pub fn first_address(net: &str) -> Option<String> {
+pub(crate) fn first_address(net: &str) -> Option<String> {
     let prefix: std::net::Ipv6Addr = net.split('/').next()?.parse().ok()?;
     Some(std::net::Ipv6Addr::from(u128::from(prefix) | 1).to_string())
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct Record {
     /// Relative to the origin; `@` for the apex.
     pub name: String,
     pub ttl: Option<u32>,
@@ -14,7 +14,7 @@ pub struct Record {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct ZoneFile {
+pub(crate) struct ZoneFile {
     /// Without the trailing dot.
     pub origin: String,
     pub ttl: Option<u32>,
@@ -22,7 +22,7 @@ pub struct ZoneFile {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
+pub(crate) struct ParseError {
     pub line: usize,
     pub message: String,
 }
@@ -100,7 +100,7 @@ fn is_type(t: &str) -> bool {
     super::records::TYPES.contains(&t)
 }
 
-pub fn parse(text: &str, default_origin: &str) -> Result<ZoneFile, ParseError> {
+pub(crate) fn parse(text: &str, default_origin: &str) -> Result<ZoneFile, ParseError> {
     let mut z = ZoneFile { origin: default_origin.trim_end_matches('.').to_string(), ..Default::default() };
     let mut last_name: Option<String> = None;
     let mut pending: Option<(usize, String)> = None;
@@ -172,7 +172,7 @@ pub fn parse(text: &str, default_origin: &str) -> Result<ZoneFile, ParseError> {
     Ok(z)
 }
 
-pub fn format(z: &ZoneFile) -> String {
+pub(crate) fn format(z: &ZoneFile) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "$ORIGIN\t{}.", z.origin);
     if let Some(t) = z.ttl {
@@ -186,9 +186,9 @@ pub fn format(z: &ZoneFile) -> String {
 }
 
 /// (name, type) -> (ttl, sorted values)
-pub type RrsetMap = BTreeMap<(String, String), (Option<u32>, Vec<String>)>;
+pub(crate) type RrsetMap = BTreeMap<(String, String), (Option<u32>, Vec<String>)>;
 
-pub fn rrsets(z: &ZoneFile) -> RrsetMap {
+pub(crate) fn rrsets(z: &ZoneFile) -> RrsetMap {
     let mut m: RrsetMap = BTreeMap::new();
     for r in &z.records {
         let e = m.entry((r.name.clone(), r.rtype.clone())).or_insert((r.ttl, Vec::new()));
@@ -205,14 +205,14 @@ pub fn rrsets(z: &ZoneFile) -> RrsetMap {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     Add { name: String, rtype: String, ttl: Option<u32>, values: Vec<String> },
     Remove { name: String, rtype: String, values: Vec<String> },
     Modify { name: String, rtype: String, old_ttl: Option<u32>, new_ttl: Option<u32>, old: Vec<String>, new: Vec<String> },
 }
 
 /// What turning `old` into `new` changes, RRSet by RRSet.
-pub fn diff(old: &RrsetMap, new: &RrsetMap) -> Vec<Change> {
+pub(crate) fn diff(old: &RrsetMap, new: &RrsetMap) -> Vec<Change> {
     let mut out = Vec::new();
     for ((n, t), (ttl, vals)) in new {
         match old.get(&(n.clone(), t.clone())) {
@@ -237,7 +237,7 @@ pub fn diff(old: &RrsetMap, new: &RrsetMap) -> Vec<Change> {
 }
 
 /// Diff lines for a preview: `+ `, `- `, `~ ` prefixed.
-pub fn diff_lines(changes: &[Change]) -> Vec<String> {
+pub(crate) fn diff_lines(changes: &[Change]) -> Vec<String> {
     let ttl = |t: &Option<u32>| t.map(|t| format!(" ttl {t}")).unwrap_or_default();
     let mut out = Vec::new();
     for c in changes {

@@ -11,7 +11,7 @@ use crate::logs::sanitize::sanitize;
 use std::time::Duration;
 
 /// How often a deployment or backup is polled (the coolify CLI uses 2 s).
-pub const POLL: Duration = Duration::from_secs(2);
+pub(crate) const POLL: Duration = Duration::from_secs(2);
 /// Consecutive failed polls (a dropped link) before following gives up.
 const MAX_POLL_ERRORS: u32 = 30;
 
@@ -58,7 +58,7 @@ pub enum CfOp {
 
 /// One poll of a deployment: its status and the entries new since the last.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Poll {
+pub(crate) struct Poll {
     pub status: DeployStatus,
     /// (entry index, its lines as (text, is stderr)); hidden entries have none.
     pub entries: Vec<(usize, Vec<(String, bool)>)>,
@@ -72,7 +72,7 @@ pub struct Poll {
 
 /// What following a deployment reports as it goes.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Follow {
+pub(crate) enum Follow {
     Started { app: String, deployment: String, note: Option<String> },
     Poll { deployment: String, poll: Poll },
 }
@@ -80,13 +80,19 @@ pub enum Follow {
 /// `POST /deploy`: the deployment to follow, and a note when the commit was
 /// already queued (Coolify then answers with a made-up id; the client finds
 /// the real one).
-pub async fn deploy(c: &Client, app: &str, force: bool) -> Result<(String, Option<String>), Error> {
+pub(crate) async fn deploy(c: &Client, app: &str, force: bool) -> Result<(String, Option<String>), Error> {
     let (deployment, message) = c.deploy(app, force).await?;
     Ok((deployment, message.contains("already queued").then_some(message)))
 }
 
 /// Polls a deployment until it ends, handing each poll to `on`; the final status.
-pub async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, mut on: impl FnMut(Poll)) -> Result<DeployStatus, Error> {
+pub(crate) async fn follow(
+    c: &Client,
+    app: &str,
+    deployment: &str,
+    poll: Duration,
+    mut on: impl FnMut(Poll),
+) -> Result<DeployStatus, Error> {
     // Values the log must not show: Coolify masks shown-once variables only.
     let known: Vec<String> =
         c.envs(app).await.map(|v| v.into_iter().filter_map(|e| e.value).filter(|v| v.len() >= 6).collect()).unwrap_or_default();
@@ -150,7 +156,13 @@ pub async fn follow(c: &Client, app: &str, deployment: &str, poll: Duration, mut
 }
 
 /// Deploys and follows to the end; `Failed` unless it finished.
-pub async fn deploy_and_follow(c: &Client, app: &str, force: bool, poll: Duration, mut on: impl FnMut(Follow)) -> Result<String, Error> {
+pub(crate) async fn deploy_and_follow(
+    c: &Client,
+    app: &str,
+    force: bool,
+    poll: Duration,
+    mut on: impl FnMut(Follow),
+) -> Result<String, Error> {
     let (deployment, note) = deploy(c, app, force).await?;
     on(Follow::Started { app: app.to_string(), deployment: deployment.clone(), note });
     let status = follow(c, app, &deployment, poll, |p| on(Follow::Poll { deployment: deployment.clone(), poll: p })).await?;
@@ -162,7 +174,7 @@ pub async fn deploy_and_follow(c: &Client, app: &str, force: bool, poll: Duratio
 
 /// Runs the calls in order; at the first failure says what was done and what
 /// was not. A deployment a call queues is followed through `on`.
-pub async fn run_all(c: &Client, label: &str, ops: &[CfOp], poll: Duration, mut on: impl FnMut(Follow)) -> Result<String, Error> {
+pub(crate) async fn run_all(c: &Client, label: &str, ops: &[CfOp], poll: Duration, mut on: impl FnMut(Follow)) -> Result<String, Error> {
     let mut done: Vec<String> = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         match run_one(c, op, poll, &mut on).await {
@@ -249,12 +261,12 @@ async fn bulk_failure(c: &Client, app: &str, items: &[(String, String)], e: &coo
 }
 
 /// A variable's current entry (not the preview one), if set.
-pub fn current<'a>(envs: &'a [EnvVar], key: &str) -> Option<&'a EnvVar> {
+pub(crate) fn current<'a>(envs: &'a [EnvVar], key: &str) -> Option<&'a EnvVar> {
     envs.iter().find(|e| e.key == key && !e.is_preview)
 }
 
 /// Sets a variable (created when missing); returns its entry before.
-pub async fn set_env(c: &Client, app: &str, key: &str, value: &str) -> Result<Option<EnvVar>, Error> {
+pub(crate) async fn set_env(c: &Client, app: &str, key: &str, value: &str) -> Result<Option<EnvVar>, Error> {
     if key == "DATABASE_URL" {
         crate::coolify::env::check_database_url(value).map_err(Error::Refused)?;
     }
@@ -269,7 +281,7 @@ pub async fn set_env(c: &Client, app: &str, key: &str, value: &str) -> Result<Op
 
 /// Adds `item` to a list variable (`ALLOWED_HOSTS`) unless it is there;
 /// returns the new value, or `None` when it was already there.
-pub async fn append_env(c: &Client, app: &str, key: &str, item: &str, separator: &str) -> Result<Option<String>, Error> {
+pub(crate) async fn append_env(c: &Client, app: &str, key: &str, item: &str, separator: &str) -> Result<Option<String>, Error> {
     let envs = c.envs(app).await?;
     let cur = current(&envs, key);
     if cur.is_some_and(|e| e.value.is_none()) {
@@ -291,7 +303,7 @@ pub async fn append_env(c: &Client, app: &str, key: &str, item: &str, separator:
 
 /// Removes `item` from a list variable; returns the new value, or `None`
 /// when it was not there.
-pub async fn remove_from_env(c: &Client, app: &str, key: &str, item: &str, separator: &str) -> Result<Option<String>, Error> {
+pub(crate) async fn remove_from_env(c: &Client, app: &str, key: &str, item: &str, separator: &str) -> Result<Option<String>, Error> {
     let envs = c.envs(app).await?;
     let Some(cur) = current(&envs, key) else { return Ok(None) };
     let Some(old) = cur.value.clone() else {
@@ -308,7 +320,7 @@ pub async fn remove_from_env(c: &Client, app: &str, key: &str, item: &str, separ
 
 /// Adds or removes one domain of an application; (before, after). A
 /// docker-compose application has domains per service and is refused.
-pub async fn edit_domain(c: &Client, app: &str, domain: &str, add: bool) -> Result<(Vec<String>, Vec<String>), Error> {
+pub(crate) async fn edit_domain(c: &Client, app: &str, domain: &str, add: bool) -> Result<(Vec<String>, Vec<String>), Error> {
     let cur: crate::coolify::model::Application = c.get(&format!("/applications/{app}")).await?;
     if cur.build_pack == "dockercompose" {
         return Err(Error::Refused(format!(
@@ -333,7 +345,7 @@ pub async fn edit_domain(c: &Client, app: &str, domain: &str, add: bool) -> Resu
 
 /// Runs a database's scheduled backup now and follows its execution to the
 /// end; the schedule is the enabled one unless `schedule` names one.
-pub async fn backup_now(c: &Client, db: &str, schedule: Option<&str>, poll: Duration) -> Result<String, Error> {
+pub(crate) async fn backup_now(c: &Client, db: &str, schedule: Option<&str>, poll: Duration) -> Result<String, Error> {
     let backup = match schedule {
         Some(s) => s.to_string(),
         None => {

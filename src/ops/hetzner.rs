@@ -63,7 +63,7 @@ pub enum HzOp {
 
 /// How far an operation has come.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Progress {
+pub(crate) enum Progress {
     Percent(i64),
     /// Something to say while waiting (a server still shutting down).
     Status(String),
@@ -86,7 +86,7 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
 }
 
 /// Waits until every action is done; the first that failed is the error.
-pub async fn follow(c: &Client, actions: &[Action], poll: Duration, mut on: impl FnMut(i64)) -> Result<(), Error> {
+pub(crate) async fn follow(c: &Client, actions: &[Action], poll: Duration, mut on: impl FnMut(i64)) -> Result<(), Error> {
     let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
     if ids.is_empty() {
         return Ok(());
@@ -106,14 +106,14 @@ pub async fn follow(c: &Client, actions: &[Action], poll: Duration, mut on: impl
 }
 
 /// Runs one operation and follows it to its end.
-pub async fn run(c: &Client, op: &HzOp, poll: Duration, on: impl FnMut(i64)) -> Result<(), Error> {
+pub(crate) async fn run(c: &Client, op: &HzOp, poll: Duration, on: impl FnMut(i64)) -> Result<(), Error> {
     let actions = start(c, op).await?;
     follow(c, &actions, poll, on).await
 }
 
 /// Runs operations in order, each followed to its end; stops at the first
 /// failure. Progress is over the whole sequence.
-pub async fn run_all(c: &Client, ops: &[HzOp], poll: Duration, mut on: impl FnMut(Progress)) -> Result<(), Error> {
+pub(crate) async fn run_all(c: &Client, ops: &[HzOp], poll: Duration, mut on: impl FnMut(Progress)) -> Result<(), Error> {
     let n = ops.len().max(1) as i64;
     for (i, op) in ops.iter().enumerate() {
         run(c, op, poll, |p| on(Progress::Percent((i as i64 * 100 + p) / n))).await?;
@@ -123,7 +123,14 @@ pub async fn run_all(c: &Client, ops: &[HzOp], poll: Duration, mut on: impl FnMu
 
 /// After `shutdown`: its action only says the signal was sent. Follows the
 /// server until it is really off.
-pub async fn wait_off(c: &Client, id: i64, name: &str, poll: Duration, limit: Duration, mut on: impl FnMut(Progress)) -> Result<(), Error> {
+pub(crate) async fn wait_off(
+    c: &Client,
+    id: i64,
+    name: &str,
+    poll: Duration,
+    limit: Duration,
+    mut on: impl FnMut(Progress),
+) -> Result<(), Error> {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let s = c.server(id).await?;
@@ -143,13 +150,13 @@ pub async fn wait_off(c: &Client, id: i64, name: &str, poll: Duration, limit: Du
 }
 
 /// The RRSet `name`/`rtype` of a zone, if it exists.
-pub async fn find_rrset(c: &Client, zone: &str, name: &str, rtype: &str) -> Result<Option<Rrset>, Error> {
+pub(crate) async fn find_rrset(c: &Client, zone: &str, name: &str, rtype: &str) -> Result<Option<Rrset>, Error> {
     Ok(c.rrsets(zone).await?.into_iter().find(|r| r.name == name && r.rtype.eq_ignore_ascii_case(rtype)))
 }
 
 /// Sets an RRSet's records, creating it when missing, and its TTL when one is
 /// given. Returns what was there before.
-pub async fn set_rrset(
+pub(crate) async fn set_rrset(
     c: &Client,
     zone: &str,
     name: &str,
@@ -175,7 +182,7 @@ pub async fn set_rrset(
 
 /// Changes an RRSet's TTL; returns the TTL resolvers may still hold (the old
 /// one, or the zone's default when the RRSet had none).
-pub async fn rrset_ttl(c: &Client, zone: &str, name: &str, rtype: &str, ttl: u32, poll: Duration) -> Result<Option<u32>, Error> {
+pub(crate) async fn rrset_ttl(c: &Client, zone: &str, name: &str, rtype: &str, ttl: u32, poll: Duration) -> Result<Option<u32>, Error> {
     let old = find_rrset(c, zone, name, rtype).await?.ok_or_else(|| Error::NotFound(format!("no {name} {rtype} record in {zone}")))?.ttl;
     let zone_default = match old {
         Some(_) => None,
@@ -186,18 +193,18 @@ pub async fn rrset_ttl(c: &Client, zone: &str, name: &str, rtype: &str, ttl: u32
 }
 
 /// Deletes an RRSet; returns it, or `None` when it was already gone.
-pub async fn delete_rrset(c: &Client, zone: &str, name: &str, rtype: &str, poll: Duration) -> Result<Option<Rrset>, Error> {
+pub(crate) async fn delete_rrset(c: &Client, zone: &str, name: &str, rtype: &str, poll: Duration) -> Result<Option<Rrset>, Error> {
     let Some(r) = find_rrset(c, zone, name, rtype).await? else { return Ok(None) };
     run(c, &HzOp::DeleteRrset { zone: zone.into(), name: name.into(), rtype: rtype.into() }, poll, |_| {}).await?;
     Ok(Some(r))
 }
 
-pub async fn firewall_by_name(c: &Client, name: &str) -> Result<Firewall, Error> {
+pub(crate) async fn firewall_by_name(c: &Client, name: &str) -> Result<Firewall, Error> {
     c.firewalls().await?.into_iter().find(|f| f.name == name).ok_or_else(|| Error::NotFound(format!("no firewall named {name}")))
 }
 
 /// Two rules that let the same traffic in or out.
-pub fn same_rule(a: &Rule, b: &Rule) -> bool {
+pub(crate) fn same_rule(a: &Rule, b: &Rule) -> bool {
     let sorted = |v: &[String]| {
         let mut v = v.to_vec();
         v.sort();
@@ -212,7 +219,7 @@ pub fn same_rule(a: &Rule, b: &Rule) -> bool {
 
 /// Adds one rule to a firewall, keeping every other rule; false when an
 /// equal rule was already there (nothing sent).
-pub async fn add_rule(c: &Client, firewall: &str, rule: &Rule, poll: Duration) -> Result<bool, Error> {
+pub(crate) async fn add_rule(c: &Client, firewall: &str, rule: &Rule, poll: Duration) -> Result<bool, Error> {
     let fw = firewall_by_name(c, firewall).await?;
     if fw.rules.iter().any(|r| same_rule(r, rule)) {
         return Ok(false);
@@ -228,7 +235,7 @@ pub async fn add_rule(c: &Client, firewall: &str, rule: &Rule, poll: Duration) -
 
 /// Removes the rules equal to `rule`, keeping every other rule; false when
 /// there was none (nothing sent).
-pub async fn remove_rule(c: &Client, firewall: &str, rule: &Rule, poll: Duration) -> Result<bool, Error> {
+pub(crate) async fn remove_rule(c: &Client, firewall: &str, rule: &Rule, poll: Duration) -> Result<bool, Error> {
     let fw = firewall_by_name(c, firewall).await?;
     let rules: Vec<Rule> = fw.rules.iter().filter(|r| !same_rule(r, rule)).cloned().collect();
     if rules.len() == fw.rules.len() {

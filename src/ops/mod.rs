@@ -5,8 +5,8 @@
 //! write is coded twice. Reads that are not part of a write stay in the
 //! clients.
 
-pub mod coolify;
-pub mod hetzner;
+pub(crate) mod coolify;
+pub(crate) mod hetzner;
 
 use std::fmt;
 

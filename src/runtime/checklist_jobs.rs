@@ -795,6 +795,16 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
                 }
             }
         }
+        ApiAction::EnvRemove { app, key, value, separator } => {
+            let c = coolify()?;
+            match cf::remove_from_env(&c, &app_uuid(app), key, value, separator).await.map_err(|e| e.to_string())? {
+                Some(new) => {
+                    out.line(&format!("{app}: {key} = {}", mask_value(key, &new)), false);
+                    notes.push(format!("{value} removed from {key}; the application reads it at its next deployment"));
+                }
+                None => notes.push(format!("{key} did not have {value}")),
+            }
+        }
         ApiAction::Deploy { app } => {
             let c = coolify()?;
             let mut last = String::new();
@@ -827,7 +837,7 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
             out.line(&format!("backup of {database}: {r}"), false);
             notes.push(format!("backup: {r}"));
         }
-        ApiAction::FirewallAllow { firewall, port, server } => {
+        ApiAction::FirewallAllow { firewall, port, server } | ApiAction::FirewallRemove { firewall, port, server } => {
             let c = hetzner()?;
             let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
             let rule = Rule {
@@ -838,10 +848,16 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
                 protocol: "tcp".into(),
                 port: Some(port.clone()),
             };
-            if hz::add_rule(&c, firewall, &rule, hpoll).await.map_err(|e| e.to_string())? {
-                out.line(&format!("firewall {firewall}: allowed {port}/tcp from {server}"), false);
+            if matches!(a, ApiAction::FirewallAllow { .. }) {
+                if hz::add_rule(&c, firewall, &rule, hpoll).await.map_err(|e| e.to_string())? {
+                    out.line(&format!("firewall {firewall}: allowed {port}/tcp from {server}"), false);
+                } else {
+                    notes.push("the rule was already there".into());
+                }
+            } else if hz::remove_rule(&c, firewall, &rule, hpoll).await.map_err(|e| e.to_string())? {
+                out.line(&format!("firewall {firewall}: removed {port}/tcp from {server}; the other rules stay"), false);
             } else {
-                notes.push("the rule was already there".into());
+                notes.push("there was no such rule".into());
             }
         }
         ApiAction::FirewallOnly { firewall, port, ip } => {

@@ -1,5 +1,5 @@
 //! Checks a cut-over relies on: a site answers (and its certificate is good),
 //! two databases hold the same rows. DNS propagation is in `dns::propagation`.
 
-pub mod rows;
-pub mod web;
+pub(crate) mod rows;
+pub(crate) mod web;

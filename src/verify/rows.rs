@@ -6,15 +6,15 @@ use crate::ssh::quote::sh;
 use std::collections::BTreeMap;
 
 /// Exact row counts of every base table, one `schema.table|count` per line.
-pub const COUNTS_SQL: &str = "SELECT table_schema||'.'||table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog','information_schema') AND table_type='BASE TABLE' ORDER BY 1";
+pub(crate) const COUNTS_SQL: &str = "SELECT table_schema||'.'||table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog','information_schema') AND table_type='BASE TABLE' ORDER BY 1";
 
 /// `psql` printing unaligned `a|b` rows, stopping at the first error.
-pub fn psql(url: &str, sql: &str) -> String {
+pub(crate) fn psql(url: &str, sql: &str) -> String {
     format!("psql -X -A -t -F '|' -v ON_ERROR_STOP=1 -d {} -c {}", sh(url), sh(sql))
 }
 
 /// The checksum of one table's rows in a stable order.
-pub fn checksum_sql(table: &str) -> Result<String, String> {
+pub(crate) fn checksum_sql(table: &str) -> Result<String, String> {
     let ok = !table.is_empty() && table.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     if !ok {
         return Err(format!("`{table}` is not a table name"));
@@ -24,7 +24,7 @@ pub fn checksum_sql(table: &str) -> Result<String, String> {
 }
 
 /// `name|number` lines.
-pub fn parse_counts(out: &str) -> Result<BTreeMap<String, i64>, String> {
+pub(crate) fn parse_counts(out: &str) -> Result<BTreeMap<String, i64>, String> {
     let mut m = BTreeMap::new();
     for l in out.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (t, n) = l.rsplit_once('|').ok_or_else(|| format!("unexpected psql output: {l}"))?;
@@ -34,7 +34,7 @@ pub fn parse_counts(out: &str) -> Result<BTreeMap<String, i64>, String> {
 }
 
 /// The differences, one line each; empty when the counts are equal.
-pub fn compare(source: &BTreeMap<String, i64>, target: &BTreeMap<String, i64>) -> Vec<String> {
+pub(crate) fn compare(source: &BTreeMap<String, i64>, target: &BTreeMap<String, i64>) -> Vec<String> {
     let mut out = Vec::new();
     for (t, n) in source {
         match target.get(t) {

@@ -30,7 +30,7 @@ pub struct WebSettings {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Cert {
+pub(crate) struct Cert {
     pub subject: String,
     pub names: Vec<String>,
     pub not_after: chrono::DateTime<chrono::Utc>,
@@ -38,13 +38,13 @@ pub struct Cert {
 }
 
 impl Cert {
-    pub fn days_left(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
+    pub(crate) fn days_left(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
         (self.not_after - now).num_days()
     }
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     /// The first 64 KiB of the body, as text.
     pub body: String,
@@ -141,7 +141,7 @@ fn parse_cert(der: &[u8]) -> Option<Cert> {
 }
 
 /// GETs `url`, connecting to `connect_to` when given.
-pub async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings) -> Result<Response, String> {
+pub(crate) async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings) -> Result<Response, String> {
     tokio::time::timeout(TIMEOUT, get_inner(url, connect_to, s))
         .await
         .map_err(|_| format!("{url}: no answer within {} s", TIMEOUT.as_secs()))?
@@ -200,13 +200,13 @@ where
 }
 
 /// Why a Django site answered 400, when that is the likely reason.
-pub fn explain(status: u16, body: &str, host: &str) -> Option<String> {
+pub(crate) fn explain(status: u16, body: &str, host: &str) -> Option<String> {
     (status == 400 && body.contains("Bad Request (400)"))
         .then(|| format!("Django answered 400 Bad Request: {host} is probably not in ALLOWED_HOSTS (add it to the variable and redeploy)"))
 }
 
 /// A certificate check's verdict.
-pub fn check_cert(cert: Option<&Cert>, host: &str, min_days: i64, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
+pub(crate) fn check_cert(cert: Option<&Cert>, host: &str, min_days: i64, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
     let c = cert.ok_or("no certificate")?;
     let days = c.days_left(now);
     if days < min_days {

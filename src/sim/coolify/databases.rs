@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 /// Executions still running finish after their time.
-pub fn tick(w: &mut crate::sim::world::CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
+pub(super) fn tick(w: &mut crate::sim::world::CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
     for d in &mut w.databases {
         for b in &mut d.backups {
             for e in &mut b.executions {
@@ -43,7 +43,7 @@ fn execution_json(e: &CExecution) -> Value {
     json!({"uuid": e.uuid, "filename": e.filename, "size": e.size, "created_at": e.created_at, "message": e.message, "status": e.status})
 }
 
-pub async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
+pub(super) async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
     tick(&mut w.cf, now);
@@ -53,7 +53,7 @@ pub async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
     }
 }
 
-pub async fn executions(State(s): S, Path((uuid, backup)): Path<(String, String)>) -> Response {
+pub(super) async fn executions(State(s): S, Path((uuid, backup)): Path<(String, String)>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
     tick(&mut w.cf, now);
@@ -64,7 +64,7 @@ pub async fn executions(State(s): S, Path((uuid, backup)): Path<(String, String)
 }
 
 /// `PATCH /databases/{uuid}/backups/{backup}`; `{"backup_now": true}` runs one.
-pub async fn patch_backup(State(s): S, Path((uuid, backup)): Path<(String, String)>, Json(b): Json<Value>) -> Response {
+pub(super) async fn patch_backup(State(s): S, Path((uuid, backup)): Path<(String, String)>, Json(b): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }
@@ -100,7 +100,7 @@ pub async fn patch_backup(State(s): S, Path((uuid, backup)): Path<(String, Strin
     json_response(StatusCode::OK, &json!({"message": "Database backup configuration updated"}))
 }
 
-pub async fn db_action(State(s): S, Path((uuid, verb)): Path<(String, String)>) -> Response {
+pub(super) async fn db_action(State(s): S, Path((uuid, verb)): Path<(String, String)>) -> Response {
     if let Err(r) = need(&s, "deploy") {
         return r;
     }

@@ -18,7 +18,7 @@ fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
 }
 
 /// Applies finished deployments to their applications.
-pub fn tick(w: &mut CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
+pub(crate) fn tick(w: &mut CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
     let mut done: Vec<(usize, bool)> = Vec::new();
     for d in &mut w.deployments {
         let st = d.run.status(now);
@@ -35,7 +35,7 @@ pub fn tick(w: &mut CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
     }
 }
 
-pub fn deployment_json(w: &CoolifyWorld, d: &CDeployment, now: chrono::DateTime<chrono::Utc>, with_logs: bool) -> Value {
+pub(crate) fn deployment_json(w: &CoolifyWorld, d: &CDeployment, now: chrono::DateTime<chrono::Utc>, with_logs: bool) -> Value {
     let a = &w.apps[d.app];
     let server = &w.servers[a.server];
     let st = d.run.status(now);
@@ -115,7 +115,7 @@ fn queue(w: &mut CoolifyWorld, ai: usize, force: bool, restart_only: bool, now: 
 }
 
 /// `POST /deploy?uuid=..&force=..` (or the same in a JSON body).
-pub async fn deploy(State(s): S, Query(q): Q, body: Option<Json<Value>>) -> Response {
+pub(crate) async fn deploy(State(s): S, Query(q): Q, body: Option<Json<Value>>) -> Response {
     if let Err(r) = need(&s, "deploy") {
         return r;
     }
@@ -145,7 +145,7 @@ pub async fn deploy(State(s): S, Query(q): Q, body: Option<Json<Value>>) -> Resp
     json_response(StatusCode::OK, &json!({"deployments": out}))
 }
 
-pub async fn list(State(s): S) -> Response {
+pub(crate) async fn list(State(s): S) -> Response {
     let now = chrono::Utc::now();
     let mut world = s.world();
     tick(&mut world.cf, now);
@@ -159,7 +159,7 @@ pub async fn list(State(s): S) -> Response {
     json_response(StatusCode::OK, &Value::Array(v))
 }
 
-pub async fn get(State(s): S, Path(uuid): Path<String>) -> Response {
+pub(crate) async fn get(State(s): S, Path(uuid): Path<String>) -> Response {
     let now = chrono::Utc::now();
     let sens = sensitive(&s);
     let mut world = s.world();
@@ -172,7 +172,7 @@ pub async fn get(State(s): S, Path(uuid): Path<String>) -> Response {
 }
 
 /// `GET /deployments/applications/{uuid}`: `{count, deployments}`, newest first.
-pub async fn for_app(State(s): S, Path(uuid): Path<String>, Query(q): Q) -> Response {
+pub(crate) async fn for_app(State(s): S, Path(uuid): Path<String>, Query(q): Q) -> Response {
     let now = chrono::Utc::now();
     let sens = sensitive(&s);
     let skip: usize = param(&q, "skip").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -188,7 +188,7 @@ pub async fn for_app(State(s): S, Path(uuid): Path<String>, Query(q): Q) -> Resp
     json_response(StatusCode::OK, &json!({"count": count, "deployments": v}))
 }
 
-pub async fn cancel(State(s): S, Path(uuid): Path<String>) -> Response {
+pub(crate) async fn cancel(State(s): S, Path(uuid): Path<String>) -> Response {
     if let Err(r) = need(&s, "deploy") {
         return r;
     }
@@ -210,7 +210,7 @@ pub async fn cancel(State(s): S, Path(uuid): Path<String>) -> Response {
 }
 
 /// `GET` on a state-changing route: refused since Coolify 4.2.
-pub async fn post_required_verb(Path((_, verb)): Path<(String, String)>) -> Response {
+pub(crate) async fn post_required_verb(Path((_, verb)): Path<(String, String)>) -> Response {
     if matches!(verb.as_str(), "start" | "stop" | "restart") {
         post_required().await
     } else {
@@ -218,13 +218,13 @@ pub async fn post_required_verb(Path((_, verb)): Path<(String, String)>) -> Resp
     }
 }
 
-pub async fn post_required() -> Response {
+pub(crate) async fn post_required() -> Response {
     let mut r = message(StatusCode::METHOD_NOT_ALLOWED, "This endpoint has changed to a POST request.");
     r.headers_mut().insert("allow", HeaderValue::from_static("POST"));
     r
 }
 
-pub async fn app_action(State(s): S, Path((uuid, verb)): Path<(String, String)>, Query(q): Q) -> Response {
+pub(crate) async fn app_action(State(s): S, Path((uuid, verb)): Path<(String, String)>, Query(q): Q) -> Response {
     if let Err(r) = need(&s, "deploy") {
         return r;
     }
@@ -255,7 +255,7 @@ fn valid_domain(d: &str) -> bool {
 }
 
 /// `PATCH /applications/{uuid}`: the fields cutover changes (domains, instant_deploy).
-pub async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body): Json<Value>) -> Response {
+pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }

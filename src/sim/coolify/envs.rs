@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-pub fn env_json(e: &CEnvVar, sens: bool) -> Value {
+pub(super) fn env_json(e: &CEnvVar, sens: bool) -> Value {
     let mut v = json!({
         "uuid": e.uuid, "key": e.key, "is_preview": e.is_preview, "is_literal": e.is_literal, "is_multiline": e.is_multiline,
         "is_shown_once": e.is_shown_once, "is_runtime": e.is_runtime, "is_buildtime": e.is_buildtime, "is_shared": false,
@@ -51,7 +51,7 @@ fn from_body(b: &Value, uuid: String) -> CEnvVar {
     }
 }
 
-pub async fn list(State(s): S, Path(uuid): Path<String>) -> Response {
+pub(super) async fn list(State(s): S, Path(uuid): Path<String>) -> Response {
     let sens = sensitive(&s);
     let w = s.world();
     match w.cf.apps.iter().find(|a| a.uuid == uuid) {
@@ -65,7 +65,7 @@ pub async fn list(State(s): S, Path(uuid): Path<String>) -> Response {
     }
 }
 
-pub async fn create(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
+pub(super) async fn create(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }
@@ -83,7 +83,7 @@ pub async fn create(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>)
     json_response(StatusCode::CREATED, &json!({"uuid": fresh}))
 }
 
-pub async fn update(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
+pub(super) async fn update(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }
@@ -105,7 +105,7 @@ pub async fn update(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>)
     json_response(StatusCode::CREATED, &out)
 }
 
-pub async fn bulk(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
+pub(super) async fn bulk(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }
@@ -146,7 +146,7 @@ pub async fn bulk(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -
     json_response(StatusCode::CREATED, &Value::Array(out))
 }
 
-pub async fn delete(State(s): S, Path((uuid, env)): Path<(String, String)>) -> Response {
+pub(super) async fn delete(State(s): S, Path((uuid, env)): Path<(String, String)>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
     }

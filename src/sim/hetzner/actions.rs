@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 type Q = Query<Vec<(String, String)>>;
 
-pub async fn list(State(s): S, Query(q): Q) -> Response {
+pub(super) async fn list(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let ids: Vec<i64> = p.all("id").iter().filter_map(|i| i.parse().ok()).collect();
     if ids.is_empty() {
@@ -23,7 +23,7 @@ pub async fn list(State(s): S, Query(q): Q) -> Response {
     json_response(StatusCode::OK, &json!({"actions": actions}))
 }
 
-pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
+pub(super) async fn get(State(s): S, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
@@ -35,7 +35,7 @@ pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
 }
 
 /// `POST /servers/{id}/actions/{verb}` for the power verbs.
-pub async fn power(State(s): S, Path((id, verb)): Path<(String, String)>) -> Response {
+pub(super) async fn power(State(s): S, Path((id, verb)): Path<(String, String)>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
@@ -78,7 +78,7 @@ pub async fn power(State(s): S, Path((id, verb)): Path<(String, String)>) -> Res
     created(json!({"action": a}))
 }
 
-pub async fn delete(State(s): S, Path(id): Path<String>) -> Response {
+pub(super) async fn delete(State(s): S, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
@@ -97,7 +97,7 @@ pub async fn delete(State(s): S, Path(id): Path<String>) -> Response {
     json_response(StatusCode::OK, &json!({"action": a}))
 }
 
-pub async fn metrics(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response {
+pub(super) async fn metrics(State(s): S, Path(id): Path<String>, Query(q): Q) -> Response {
     let p = Params(q);
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let types: Vec<String> = p.all("type").iter().flat_map(|t| t.split(',')).map(str::to_string).collect();

@@ -22,7 +22,7 @@ fn idx(w: &HetznerWorld, key: &str) -> Option<usize> {
     w.zones.iter().position(|z| z.name == key || z.id.to_string() == key)
 }
 
-pub async fn list(State(s): S, Query(q): Q) -> Response {
+pub(super) async fn list(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(50) {
         Ok(v) => v,
@@ -33,7 +33,7 @@ pub async fn list(State(s): S, Query(q): Q) -> Response {
     page_of("zones", items, page, per_page)
 }
 
-pub async fn get(State(s): S, Path(key): Path<String>) -> Response {
+pub(super) async fn get(State(s): S, Path(key): Path<String>) -> Response {
     let w = s.world();
     match find(&w.hz, &key) {
         Some(z) => json_response(StatusCode::OK, &json!({"zone": w.hz.zone_json(z)})),
@@ -41,7 +41,7 @@ pub async fn get(State(s): S, Path(key): Path<String>) -> Response {
     }
 }
 
-pub async fn rrsets(State(s): S, Path(key): Path<String>, Query(q): Q) -> Response {
+pub(super) async fn rrsets(State(s): S, Path(key): Path<String>, Query(q): Q) -> Response {
     let p = Params(q);
     let (page, per_page) = match p.paging(100) {
         Ok(v) => v,
@@ -60,7 +60,7 @@ pub async fn rrsets(State(s): S, Path(key): Path<String>, Query(q): Q) -> Respon
     page_of("rrsets", items, page, per_page)
 }
 
-pub async fn rrset(State(s): S, Path((key, name, rtype)): Path<(String, String, String)>) -> Response {
+pub(super) async fn rrset(State(s): S, Path((key, name, rtype)): Path<(String, String, String)>) -> Response {
     let w = s.world();
     let Some(z) = find(&w.hz, &key) else { return not_found("zone") };
     match z.rrsets.iter().find(|r| r.name == name && r.rtype == rtype) {
@@ -109,7 +109,7 @@ fn valid_name(name: &str, zone: &str) -> bool {
             && records::normalise_name(name, zone).is_ok_and(|n| n == name))
 }
 
-pub async fn create(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
+pub(super) async fn create(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
     let name = body["name"].as_str().unwrap_or("").to_string();
     let rtype = body["type"].as_str().unwrap_or("").to_string();
     if !records::TYPES.contains(&rtype.as_str()) || rtype == "SOA" {
@@ -230,23 +230,23 @@ async fn modify(s: std::sync::Arc<crate::sim::Shared>, key: String, name: String
     created(json!({"action": a}))
 }
 
-pub async fn set_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
+pub(super) async fn set_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
     modify(s, k, n, t, b, Op::Set).await
 }
 
-pub async fn add_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
+pub(super) async fn add_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
     modify(s, k, n, t, b, Op::Add).await
 }
 
-pub async fn remove_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
+pub(super) async fn remove_records(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
     modify(s, k, n, t, b, Op::Remove).await
 }
 
-pub async fn rrset_ttl(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
+pub(super) async fn rrset_ttl(State(s): S, Path((k, n, t)): Path<(String, String, String)>, Json(b): Json<Value>) -> Response {
     modify(s, k, n, t, b, Op::Ttl).await
 }
 
-pub async fn delete_rrset(State(s): S, Path((key, name, rtype)): Path<(String, String, String)>) -> Response {
+pub(super) async fn delete_rrset(State(s): S, Path((key, name, rtype)): Path<(String, String, String)>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.hz.tick(now);
@@ -270,7 +270,7 @@ pub async fn delete_rrset(State(s): S, Path((key, name, rtype)): Path<(String, S
     created(json!({"action": a}))
 }
 
-pub async fn zone_ttl(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
+pub(super) async fn zone_ttl(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
     let Some(ttl) = body["ttl"].as_u64().filter(|t| *t >= 60) else { return invalid_input("ttl", "a number, at least 60") };
     let now = chrono::Utc::now();
     let mut w = s.world();
@@ -283,7 +283,7 @@ pub async fn zone_ttl(State(s): S, Path(key): Path<String>, Json(body): Json<Val
     created(json!({"action": a}))
 }
 
-pub async fn export(State(s): S, Path(key): Path<String>) -> Response {
+pub(super) async fn export(State(s): S, Path(key): Path<String>) -> Response {
     let w = s.world();
     match find(&w.hz, &key) {
         Some(z) => json_response(StatusCode::OK, &json!({"zonefile": z.zonefile()})),
@@ -291,7 +291,7 @@ pub async fn export(State(s): S, Path(key): Path<String>) -> Response {
     }
 }
 
-pub async fn import(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
+pub(super) async fn import(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
     let Some(text) = body["zonefile"].as_str() else { return invalid_input("zonefile", "required") };
     let now = chrono::Utc::now();
     let mut w = s.world();
