@@ -1,5 +1,5 @@
 //! cutover: a terminal operations console for Django sites on Hetzner Cloud with
-//! Coolify. See `../shared/DESIGN.md` for the map; arrows point down:
+//! Coolify. `ARCHITECTURE.md` is the map; arrows point down:
 //! `ui -> app -> {hetzner, coolify, ...}`; `runtime`/`term` run effects and draw.
 
 pub mod api;

@@ -179,6 +179,30 @@ fn only_the_demo_knows_the_simulator() {
 }
 
 #[test]
+fn panes_never_reach_each_other() {
+    let dir = src().join("app/panes");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let panes: Vec<String> =
+        files.iter().filter(|f| !f.ends_with("mod.rs")).filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().to_string())).collect();
+    assert!(panes.len() >= 8, "the panes are found: {panes:?}");
+    for f in files.iter().filter(|f| !f.ends_with("mod.rs")) {
+        let me = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let code = code_of(f);
+        for other in panes.iter().filter(|p| **p != me) {
+            for pat in
+                [format!("super::{other}::"), format!("panes::{other}::"), format!("super::{{{other}"), format!("use super::{other};")]
+            {
+                assert!(
+                    !code.contains(&pat),
+                    "the {me} pane reaches the {other} pane ({pat}): share through the world, move with Cx::go_to"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_scanner_reads_grouped_imports() {
     let n = named_modules("use crate::{coolify, hetzner::model::{Rule, Zone}};\nlet x = crate::ssh::quote::sh(y);");
     assert_eq!(n.into_iter().collect::<Vec<_>>(), ["coolify", "hetzner", "ssh"]);

@@ -1,6 +1,6 @@
 //! Contract tier: every request our clients send and every response the
 //! simulator returns is checked against the published OpenAPI documents
-//! (vendored in tests/specs/, byte-identical to ../shared/specs/).
+//! (vendored in tests/specs/, byte-identical to the published documents).
 
 // Tests and benchmarks stop at the first surprise: unwrapping is how they say so.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
@@ -12,7 +12,7 @@ use cutover::sim::{Api, Exchange, Sim, SimOptions};
 use cutover::{coolify, hetzner};
 use support::openapi::Spec;
 
-/// Where the real Coolify differs from its document (../shared/notes/coolify-api.md §3):
+/// Where the real Coolify differs from its published document:
 /// these responses are checked against the real behaviour in their own tests instead.
 const COOLIFY_KNOWN: &[(&str, &str, u16)] = &[
     // §3: "/databases and /databases/{uuid} responses typed string (wrong, #10449)".

@@ -1,6 +1,6 @@
 //! The simulated Coolify API (`/api/v1/...`), with the real server's routes,
 //! status strings and error bodies (where they differ from its OpenAPI document,
-//! the real server's behaviour is what is served; see ../shared/notes/coolify-api.md).
+//! the real server's behaviour is what is served).
 
 mod databases;
 pub(crate) mod deploy;
