@@ -194,11 +194,11 @@ async fn play(ui: &UiOptions, file: PathBuf, demo: bool, size: &str, snapshots: 
         Err(e) => return fail(e.to_string()),
     };
     let Some(size) = cutover::playbook::parse::parse_size(size) else {
-        return fail(format!("--size {size}: expected COLSxROWS like 120x40"));
+        return fail(format!("--size {size}: expected COLSxROWS like 120x40, from 20x5 to 1000x1000"));
     };
-    let timeout = match humantime::parse_duration(timeout) {
+    let timeout = match cutover::config::duration::parse(timeout, Duration::ZERO, cutover::config::duration::MAX_PLAYBOOK) {
         Ok(t) => t,
-        Err(e) => return fail(format!("--timeout {timeout}: {e}")),
+        Err(e) => return fail(format!("--timeout: {e}")),
     };
     let mut loaded = match setup::load(ui, &setup::process_env) {
         Ok(l) => l,

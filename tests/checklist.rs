@@ -142,7 +142,7 @@ impl World {
     fn runs(&self) -> Vec<Run> {
         cutover::checklist::journal::list(&self.state.join("cutover/runs"))
             .into_iter()
-            .filter_map(|p| Journal::open(&p).read().ok().and_then(|ev| Run::replay(p, &ev).ok()))
+            .filter_map(|p| Journal::open(&p).read().ok().and_then(|r| Run::replay(p, &r.events).ok()))
             .collect()
     }
 

@@ -174,6 +174,24 @@ fn live_play_injects_keys_then_hands_back_control() {
 }
 
 #[test]
+fn a_panic_in_a_job_is_its_failure_and_the_console_goes_on() {
+    let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
+    p.wait_for("8 servers loaded", T);
+    let before = p.byte_count();
+    p.send(b":debug-job-panic\r");
+    p.wait_for("panicking on purpose failed: internal error: debug-job-panic requested", T);
+    let tail = String::from_utf8_lossy(&p.bytes()[before..]).into_owned();
+    assert!(!tail.contains("\x1b[?1049l"), "the alternate screen stays");
+    assert!(!tail.contains("Location") && !tail.contains("panicked at"), "no report is printed over the screen");
+    assert!(!p.termios().local_flags.contains(LocalFlags::ICANON), "still raw: the console runs");
+    // It still answers keys.
+    p.send(b"j");
+    p.wait_for("▶ db-prod-1", T);
+    p.send(b"q");
+    assert!(p.wait_exit(T).success());
+}
+
+#[test]
 fn a_panic_restores_the_terminal() {
     let mut p = demo(&[], &[("TERM", "xterm-256color"), UTF8], 100, 30);
     let before = p.byte_count();

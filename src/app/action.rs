@@ -47,6 +47,11 @@ pub enum Action {
     },
     /// A job's last action was applied (the busy counter goes down).
     JobFinished(&'static str),
+    /// A job panicked: it failed with this message (the console goes on).
+    JobFailed {
+        label: &'static str,
+        message: String,
+    },
     /// A status-line message from outside the app (a running playbook).
     Notice {
         level: Level,
@@ -212,6 +217,9 @@ pub enum Effect {
     },
     /// Handled by the terminal layer, not spawned.
     Suspend,
+    /// A job that panics: `:debug-job-panic` in debug builds, so the tests can
+    /// show that a job's panic is its own failure and the console goes on.
+    Panic,
 }
 
 /// What a step needs to know about the console's world, resolved by the
@@ -266,6 +274,7 @@ impl Effect {
             Effect::ExecStep { .. } => "running the step",
             Effect::CancelStep { .. } => "cancelling the step",
             Effect::Suspend => "suspending",
+            Effect::Panic => "panicking on purpose",
         }
     }
 

@@ -143,6 +143,10 @@ pub(super) fn apply(state: &mut State, action: Action) {
         Action::Saved(Ok(m)) => state.set_message(Level::Ok, m),
         Action::Saved(Err(e)) => state.set_message(Level::Error, e),
         Action::JobFinished(label) => state.jobs.finished(label),
+        Action::JobFailed { label, message } => {
+            state.jobs.progress = None;
+            state.set_message(Level::Error, format!("{label} failed: internal error: {message}"));
+        }
         Action::Notice { level, text } => state.set_message(level, text),
         Action::Quit => state.quit = true,
         Action::SetReadonly(on) => state.readonly = on,

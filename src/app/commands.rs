@@ -144,8 +144,10 @@ pub(crate) fn execute(state: &mut State, line: &str) -> Vec<Effect> {
     }
     // Lets the terminal tests check that a panic restores the terminal (debug builds only).
     #[cfg(debug_assertions)]
-    if word == "debug-panic" {
-        panic!("debug-panic requested from command mode");
+    match word {
+        "debug-panic" => panic!("debug-panic requested from command mode"),
+        "debug-job-panic" => return vec![Effect::Panic],
+        _ => {}
     }
     let Some(c) = COMMANDS.iter().find(|c| c.names.contains(&word)) else {
         state.set_message(Level::Error, format!("unknown command `{word}` (? lists keys, :help lists commands)"));

@@ -6,7 +6,7 @@ pub mod journal;
 pub mod run;
 pub mod runbook;
 
-pub use journal::{Event, Journal, Outcome};
+pub use journal::{Event, Journal, Outcome, Replayed};
 pub use run::{Run, StepRun, StepState};
 pub use runbook::{ParamKind, Runbook, Step};
 

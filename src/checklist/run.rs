@@ -153,7 +153,7 @@ impl Run {
                 }
             }
             Event::StepsInserted { after, steps } => {
-                let at = (*after + 1).min(self.steps.len());
+                let at = after.saturating_add(1).min(self.steps.len());
                 for (k, st) in steps.iter().enumerate() {
                     self.steps.insert(at + k, StepRun::new(st.clone(), StepState::Pending));
                 }

@@ -572,17 +572,20 @@ impl Runbook {
                     format!("step `{}` has more than one of ssh, api, verify, wait, gate, django", s.id),
                 ));
             }
+            use crate::config::duration::{MAX_STEP, parse};
+            let second = std::time::Duration::from_secs(1);
+            let mut durations: Vec<(&String, std::time::Duration)> = Vec::new();
             if let Some(w) = &s.wait {
-                for d in [&w.timeout, &w.interval] {
-                    if humantime::parse_duration(d).is_err() {
-                        return Err(err(d, format!("step `{}`: `{d}` is not a duration like 30s, 10m, 2h", s.id)));
-                    }
-                }
+                durations.push((&w.timeout, second));
+                durations.push((&w.interval, second));
             }
-            if let Some(t) = s.ssh.as_ref().and_then(|x| x.timeout.as_ref())
-                && humantime::parse_duration(t).is_err()
-            {
-                return Err(err(t, format!("step `{}`: `{t}` is not a duration like 30s, 10m, 2h", s.id)));
+            if let Some(t) = s.ssh.as_ref().and_then(|x| x.timeout.as_ref()) {
+                durations.push((t, second));
+            }
+            for (d, min) in durations {
+                if let Err(m) = parse(d, min, MAX_STEP) {
+                    return Err(err(d, format!("step `{}`: {m}", s.id)));
+                }
             }
         }
         let mut names: Vec<&str> = Vec::new();
@@ -695,10 +698,10 @@ pub fn load_all(dir: Option<&Path>) -> (Vec<(Runbook, String)>, Vec<SourceError>
         .unwrap_or_default();
     files.sort();
     for path in files {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::config::source::read_bounded(&path, crate::config::source::MAX_CONFIG) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(SourceError::new(&path, 1, 1, format!("cannot read: {e}")));
+                errors.push(e.at(&path));
                 continue;
             }
         };

@@ -141,8 +141,10 @@ pub fn hetzner_contexts(
     hcloud_path: Option<&Path>,
     env: Env,
 ) -> Result<(Vec<HetznerContext>, Option<usize>), SourceError> {
-    let file: HcloudFile = match hcloud_path.map(|p| (p, std::fs::read_to_string(p))) {
+    let file: HcloudFile = match hcloud_path.map(|p| (p, super::source::read_bounded(p, super::source::MAX_CONFIG))) {
         Some((p, Ok(text))) => parse_toml(p, &text)?,
+        // An unreadable file is an error that names it; only a missing one is no contexts.
+        Some((p, Err(e))) if e != super::source::ReadError::Missing => return Err(e.at(p)),
         _ => HcloudFile::default(),
     };
     let env_endpoint = env("HCLOUD_ENDPOINT").filter(|v| !v.is_empty());
@@ -264,9 +266,12 @@ pub fn coolify_contexts(
 ) -> Result<(Vec<CoolifyContext>, Option<usize>), SourceError> {
     let mut out = Vec::new();
     let mut default = None;
-    if let Some(p) = cli_path
-        && let Ok(text) = std::fs::read_to_string(p)
-    {
+    let text = match cli_path.map(|p| super::source::read_bounded(p, super::source::MAX_CONFIG)) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(super::source::ReadError::Missing)) | None => None,
+        Some(Err(e)) => return Err(e.at(cli_path.unwrap_or(Path::new("config.json")))),
+    };
+    if let (Some(p), Some(text)) = (cli_path, text) {
         let file: CoolifyFile = serde_json::from_str(&text).map_err(|e| SourceError::new(p, e.line(), e.column(), e.to_string()))?;
         for inst in file.instances {
             // The CLI writes placeholders (`cloud` with no token, `localhost` with "root").

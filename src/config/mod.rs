@@ -2,6 +2,7 @@
 //! instances), read from the user's existing tools first.
 
 pub mod contexts;
+pub mod duration;
 pub mod secret;
 pub mod source;
 
@@ -63,10 +64,10 @@ pub struct Config {
 impl Config {
     /// Reads the config file; a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Config, SourceError> {
-        match std::fs::read_to_string(path) {
+        match source::read_bounded(path, source::MAX_CONFIG) {
             Ok(text) => source::parse_toml(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(SourceError::new(path, 1, 1, format!("cannot read: {e}"))),
+            Err(source::ReadError::Missing) => Ok(Config::default()),
+            Err(e) => Err(e.at(path)),
         }
     }
 }

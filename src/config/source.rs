@@ -60,10 +60,62 @@ pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> SourceError {
     SourceError::at_offset(path, text, offset, e.message().trim().to_string())
 }
 
-/// Reads a file, naming it in the error.
-pub fn read_file(path: &Path) -> color_eyre::Result<String> {
-    use color_eyre::eyre::WrapErr;
-    std::fs::read_to_string(path).wrap_err_with(|| format!("reading {}", path.display()))
+/// The most a config, theme, keymap, runbook, playbook or ssh_config file may hold.
+pub const MAX_CONFIG: u64 = 1 << 20;
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Missing,
+    /// A directory, a FIFO, a device: reading it would hang or make no sense.
+    NotRegular,
+    TooLarge(u64),
+    NotText,
+    Io(String),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("no such file"),
+            ReadError::NotRegular => f.write_str("not a regular file"),
+            ReadError::TooLarge(max) => write!(f, "larger than the {max} bytes allowed"),
+            ReadError::NotText => f.write_str("not UTF-8 text"),
+            ReadError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+impl ReadError {
+    /// As an error at the start of the file.
+    pub fn at(&self, path: &Path) -> SourceError {
+        SourceError::new(path, 1, 1, format!("cannot read: {self}"))
+    }
+}
+
+/// Reads a regular file of at most `max` bytes as text. A FIFO or a device is
+/// refused before it is opened (opening a FIFO would block).
+pub fn read_bounded(path: &Path, max: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
+        Err(e) => return Err(ReadError::Io(e.to_string())),
+    };
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    let f = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    // The file may grow between the check and the read.
+    f.take(max + 1).read_to_end(&mut bytes).map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotText)
 }
 
 #[cfg(test)]
@@ -76,6 +128,24 @@ mod tests {
     struct Sample {
         name: String,
         size: u32,
+    }
+
+    #[test]
+    fn only_regular_bounded_text_files_are_read() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.toml");
+        std::fs::write(&p, "a = 1\n").unwrap();
+        assert_eq!(read_bounded(&p, 100).unwrap(), "a = 1\n");
+        assert_eq!(read_bounded(&p, 3), Err(ReadError::TooLarge(3)));
+        assert_eq!(read_bounded(d.path(), 100), Err(ReadError::NotRegular));
+        assert_eq!(read_bounded(&d.path().join("none"), 100), Err(ReadError::Missing));
+        assert_eq!(read_bounded(Path::new("/dev/zero"), 100), Err(ReadError::NotRegular));
+        let fifo = d.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert_eq!(read_bounded(&fifo, 100), Err(ReadError::NotRegular), "refused, not waited on");
+        std::fs::write(&p, [0xff, 0xfe, b'a']).unwrap();
+        assert_eq!(read_bounded(&p, 100), Err(ReadError::NotText));
+        assert_eq!(ReadError::NotRegular.at(&p).to_string(), format!("{}:1:1: cannot read: not a regular file", p.display()));
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl Keymap {
         let Some(path) = user else {
             return Keymap::builtin(name);
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
+        let text = crate::config::source::read_bounded(&path, crate::config::source::MAX_CONFIG).map_err(|e| e.at(&path))?;
         let raw: toml::Table = crate::config::source::parse_toml(&path, &text)?;
         let base = raw
             .get("extends")

@@ -131,7 +131,7 @@ pub(crate) async fn wait_off(
     limit: Duration,
     mut on: impl FnMut(Progress),
 ) -> Result<(), Error> {
-    let deadline = tokio::time::Instant::now() + limit;
+    let deadline = crate::config::duration::deadline(tokio::time::Instant::now(), limit);
     loop {
         let s = c.server(id).await?;
         if s.status == "off" {

@@ -104,7 +104,8 @@ impl Playbook {
 }
 
 fn load_into(path: &Path, steps: &mut Vec<Located>, stack: &mut Vec<PathBuf>) -> Result<(), SourceError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SourceError::new(path, 1, 1, format!("cannot read playbook: {e}")))?;
+    let text = crate::config::source::read_bounded(path, crate::config::source::MAX_CONFIG)
+        .map_err(|e| SourceError::new(path, 1, 1, format!("cannot read playbook: {e}")))?;
     stack.push(path.to_path_buf());
     let r = parse_into(path, &text, steps, stack);
     stack.pop();
@@ -130,10 +131,14 @@ fn parse_into(path: &Path, text: &str, steps: &mut Vec<Located>, stack: &mut Vec
                 let mut keys = Vec::new();
                 let mut last: Option<Vec<Key>> = None;
                 while let Some((tok, at)) = args.word() {
-                    if let Some(n) = tok.strip_prefix('x').and_then(|n| n.parse::<usize>().ok()) {
+                    if let Some(n) = tok.strip_prefix('x').and_then(|n| n.parse::<u64>().ok()) {
                         let Some(prev) = last.take() else {
                             return Err(err(at, format!("`{tok}` repeats the key before it, but there is none")));
                         };
+                        if n > MAX_REPEAT as u64 || keys.len() + (n as usize).saturating_mul(prev.len()) > MAX_KEYS {
+                            return Err(err(at, format!("`{tok}`: at most {MAX_REPEAT} repeats and {MAX_KEYS} keys in one step")));
+                        }
+                        let n = n as usize;
                         for _ in 1..n {
                             keys.extend(prev.iter().copied());
                         }
@@ -344,27 +349,31 @@ impl<'a> Args<'a> {
     }
 
     fn opt_duration(&mut self) -> Result<Option<Duration>, ArgErr> {
-        let save = self.pos;
+        use crate::config::duration::{MAX_PLAYBOOK, parse};
         match self.word() {
             None => Ok(None),
-            Some((w, at)) => {
-                let d = humantime::parse_duration(w).map_err(|e| (at, format!("duration `{w}`: {e}")))?;
-                let _ = save;
-                Ok(Some(d))
-            }
+            Some((w, at)) => parse(w, Duration::ZERO, MAX_PLAYBOOK).map(Some).map_err(|e| (at, format!("duration {e}"))),
         }
     }
 
     fn size(&mut self) -> Result<(u16, u16), ArgErr> {
         let (w, at) = self.word().ok_or((self.s.len(), "expected a size like 120x40".to_string()))?;
-        parse_size(w).ok_or((at, format!("size `{w}`: expected COLSxROWS like 120x40")))
+        parse_size(w).ok_or((at, format!("size `{w}`: expected COLSxROWS like 120x40, from 20x5 to {}x{}", MAX_SIZE.0, MAX_SIZE.1)))
     }
 }
 
+/// The most keys one `Key` step may send, and one repeat count.
+pub const MAX_KEYS: usize = 100_000;
+pub const MAX_REPEAT: usize = 10_000;
+/// The largest screen a playbook may ask for (a 1000x1000 in-memory screen is
+/// about 60 MB; real terminals are far smaller).
+pub const MAX_SIZE: (u16, u16) = (1000, 1000);
+
+/// `COLSxROWS`, from 20x5 to [`MAX_SIZE`].
 pub fn parse_size(s: &str) -> Option<(u16, u16)> {
     let (w, h) = s.split_once('x')?;
     let (w, h) = (w.parse::<u16>().ok()?, h.parse::<u16>().ok()?);
-    (w >= 20 && h >= 5).then_some((w, h))
+    ((20..=MAX_SIZE.0).contains(&w) && (5..=MAX_SIZE.1).contains(&h)).then_some((w, h))
 }
 
 #[cfg(test)]
@@ -411,6 +420,20 @@ mod tests {
         assert_eq!((e.line, e.column), (1, 8), "{e}");
         let e = parse("Resize 80by24\n").unwrap_err();
         assert!(e.message.contains("COLSxROWS"), "{e}");
+    }
+
+    #[test]
+    fn what_would_exhaust_memory_or_time_is_refused_when_read() {
+        let e = parse("Key j x99999999999\n").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 7), "{e}");
+        assert!(e.message.contains("at most 10000 repeats"), "{e}");
+        assert!(parse("Key j x10000\n").is_ok());
+        for bad in ["Resize 65535x65535\n", "Set Size 65535x65535\n", "Resize 1001x40\n"] {
+            assert!(parse(bad).unwrap_err().message.contains("from 20x5 to 1000x1000"), "{bad}");
+        }
+        let e = parse("WaitFor \"x\" 18446744073709551615s\n").unwrap_err();
+        assert!(e.message.contains("duration"), "{e}");
+        assert!(parse("Sleep 25h\n").unwrap_err().message.contains("longer than"));
     }
 
     #[test]

@@ -92,7 +92,7 @@ impl Driver {
 
     /// Waits for a frame satisfying `pred`, or fails after `timeout`.
     async fn wait(&mut self, timeout: Duration, what: &str, pred: impl Fn(&FrameInfo) -> bool) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::config::duration::deadline(Instant::now(), timeout);
         loop {
             {
                 let f = self.frames.borrow_and_update();

@@ -33,8 +33,14 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let mut runs = Vec::new();
             if let Some(dir) = &sv.runs_dir {
                 for path in crate::checklist::journal::list(dir) {
-                    match Journal::open(&path).read().and_then(|ev| Run::replay(path.clone(), &ev)) {
-                        Ok(r) => runs.push(r),
+                    match Journal::open(&path).read() {
+                        Ok(r) => {
+                            errors.extend(r.skipped);
+                            match Run::replay(path.clone(), &r.events) {
+                                Ok(run) => runs.push(run),
+                                Err(e) => errors.push(e),
+                            }
+                        }
                         Err(e) => errors.push(e),
                     }
                 }
@@ -151,7 +157,10 @@ async fn exec_step(
     j.append(&started).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
     send(Action::from(checklist::Msg::Event { journal: j.path.clone(), result: Ok(started) }), false);
     let mut out = Out::new(&j.path, send, ctx);
-    let r = execute(sv, template, step, ctx, cancel, &mut out).await;
+    // A panic in a step is that step's failure: journaled, never "running" for ever.
+    let r = super::guarded(execute(sv, template, step, ctx, cancel, &mut out))
+        .await
+        .unwrap_or_else(|p| Err(Failure::new(format!("internal error: {p}"), true)));
     let tail = out.done();
     let (outcome, notes, insert) = match r {
         Ok(p) => (Outcome::Done, p.notes, p.insert),
@@ -181,7 +190,10 @@ async fn settle_step(
     let mut out = Out::new(&j.path, send, ctx);
     let check = step.settling_check();
     let outcome = match &check {
-        Some(c) => match run_check(sv, c, ctx, &cancel, &mut out).await {
+        Some(c) => match super::guarded(run_check(sv, c, ctx, &cancel, &mut out))
+            .await
+            .unwrap_or_else(|p| Err(Failure::new(format!("internal error: {p}"), true)))
+        {
             Ok(()) => Outcome::Done,
             Err(f) => Outcome::Failed { message: redact(&f.message, &ctx.secrets), retryable: step.retryable() },
         },
@@ -225,7 +237,10 @@ async fn execute<F: Fn(Action, bool)>(
         Kind::Ssh => {
             let s = step.ssh.as_ref().ok_or_else(|| Failure::new("no ssh table", false))?;
             let session = connect(sv, ctx, &s.host).await?;
-            let timeout = s.timeout.as_deref().and_then(|t| humantime::parse_duration(t).ok());
+            let timeout = s
+                .timeout
+                .as_deref()
+                .and_then(|t| crate::config::duration::parse(t, Duration::ZERO, crate::config::duration::MAX_STEP).ok());
             let mut progress = ProgressCount::new(s.progress);
             let (exit, _) = stream(&session, &s.command, &mut cancel, timeout, |l, err| {
                 if let Some(p) = progress.line(l) {
@@ -250,16 +265,17 @@ async fn execute<F: Fn(Action, bool)>(
         }
         Kind::Wait => {
             let w = step.wait.as_ref().ok_or_else(|| Failure::new("no wait table", false))?;
-            let timeout = humantime::parse_duration(&w.timeout).map_err(|e| Failure::new(e.to_string(), false))?;
-            let every = humantime::parse_duration(&w.interval).unwrap_or(Duration::from_secs(10));
-            let deadline = tokio::time::Instant::now() + timeout;
-            let wall = Utc::now() + chrono::Duration::from_std(timeout).unwrap_or_default();
+            use crate::config::duration::{MAX_STEP, parse};
+            let timeout = parse(&w.timeout, Duration::ZERO, MAX_STEP).map_err(|e| Failure::new(e, false))?;
+            let every = parse(&w.interval, Duration::from_secs(1), MAX_STEP).unwrap_or(Duration::from_secs(10));
+            let deadline = crate::config::duration::deadline(tokio::time::Instant::now(), timeout);
+            let wall = chrono::Duration::from_std(timeout).ok().and_then(|d| Utc::now().checked_add_signed(d)).unwrap_or(Utc::now());
             loop {
                 // Every attempt's lines go to the screen and the journal's tail.
                 match run_check(sv, &w.check, ctx, &cancel, out).await {
                     Ok(()) => return Ok(Produced::default()),
                     Err(f) => {
-                        if tokio::time::Instant::now() + every > deadline {
+                        if crate::config::duration::deadline(tokio::time::Instant::now(), every) > deadline {
                             out.line(&f.message, true);
                             return Err(Failure::new(format!("still not so after {}: {}", w.timeout, f.message), true));
                         }
@@ -473,7 +489,7 @@ async fn stream(
     let mut out = LineSplitter::new(1 << 20);
     let mut err = LineSplitter::new(1 << 20);
     let mut pid: Option<u32> = None;
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let deadline = timeout.map(|t| crate::config::duration::deadline(tokio::time::Instant::now(), t));
     let kill = |pid: Option<u32>| async move {
         if let Some(p) = pid {
             let _ = tokio::time::timeout(Duration::from_secs(10), session.run(&format!("kill -TERM -- -{p} 2>/dev/null; kill -TERM {p}")))

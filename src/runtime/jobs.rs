@@ -167,7 +167,19 @@ pub(crate) fn env_of(sv: &Services) -> Result<SshEnv, String> {
 /// Starts a tail for a tab; returns the handle that stops it.
 pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Services, tx: mpsc::UnboundedSender<Event>) -> AbortHandle {
     let sv = sv.clone();
+    let guard_tx = tx.clone();
     let task = tokio::spawn(async move {
+        let run = tail_task(tab, host, source, sv, tx);
+        if let Err(p) = super::guarded(run).await {
+            let status = tail::TailStatus::Failed(format!("internal error: {p}"));
+            let _ = guard_tx.send(Event::Stream { action: Action::from(logs::Msg::TailStatus { tab, status }), credit: None });
+        }
+    });
+    task.abort_handle()
+}
+
+async fn tail_task(tab: u64, host: HostRef, source: tail::TailSource, sv: Services, tx: mpsc::UnboundedSender<Event>) {
+    {
         let send = |action: Action, credit: Option<Arc<AtomicUsize>>| tx.send(Event::Stream { action, credit }).is_ok();
         let target = match resolve_target(&sv, &host) {
             Ok(t) => t,
@@ -196,8 +208,13 @@ pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Servic
             }
         }
         runner.abort();
-    });
-    task.abort_handle()
+        if let Err(e) = runner.await
+            && e.is_panic()
+        {
+            let status = tail::TailStatus::Failed(format!("internal error: {}", super::panic_message(e.into_panic().as_ref())));
+            send(Action::from(logs::Msg::TailStatus { tab, status }), None);
+        }
+    }
 }
 
 pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>) {
@@ -324,7 +341,12 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         }
         Effect::ReadZoneFile { path, zone } => {
             let full = expand(&path);
-            let result = tokio::fs::read_to_string(&full).await.map_err(|e| format!("reading {}: {e}", full.display()));
+            let path = full.clone();
+            let result = tokio::task::spawn_blocking(move || crate::config::source::read_bounded(&path, 16 << 20))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map_err(|e| format!("reading {}: {e}", full.display()));
             send(Action::from(dns::Msg::ZoneFile { zone, path: full.display().to_string(), result }), true);
         }
         Effect::SwitchContext { name } => {
@@ -343,6 +365,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         e @ (Effect::LoadChecklist | Effect::StartRun { .. } | Effect::Journal { .. } | Effect::ExecStep { .. }) => {
             super::checklist_jobs::run(e, &sv, &send).await
         }
+        Effect::Panic => panic!("debug-job-panic requested from command mode"),
         // Handled by the runtime without a job.
         Effect::Suspend
         | Effect::StartTail { .. }

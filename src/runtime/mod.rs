@@ -129,7 +129,15 @@ impl Runtime {
                 _ => {}
             }
             // `update` counted it as pending; `JobFinished` counts it down.
-            tokio::spawn(jobs::run(e, self.services.clone(), self.tx.clone()));
+            let label = e.label();
+            let tx = self.tx.clone();
+            let job = jobs::run(e, self.services.clone(), self.tx.clone());
+            tokio::spawn(async move {
+                // A panic in a job is that job's failure, never the console's.
+                if let Err(p) = guarded(job).await {
+                    let _ = tx.send(Event::Job { action: Action::JobFailed { label, message: p }, done: true, label });
+                }
+            });
         }
         h
     }
@@ -185,6 +193,20 @@ impl Runtime {
     pub fn tick(&mut self) -> Handled {
         self.apply(Action::Tick)
     }
+}
+
+/// Runs a future, turning a panic into its message.
+pub async fn guarded<T>(f: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(f).catch_unwind().await.map_err(|p| panic_message(p.as_ref()))
+}
+
+/// The text a panic carried.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 fn jobs_lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -54,14 +54,31 @@ fn enter() -> Result<()> {
     Ok(())
 }
 
+/// The thread that draws (the one that installed the hooks).
+static UI_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
 /// Installs color-eyre's hooks with a terminal restore in front of the panic
-/// report, so a panic never leaves the terminal raw.
+/// report. Only a panic of the drawing thread restores the terminal (and the
+/// process then ends); a job's panic is that job's failure, reported in the
+/// console by its guard, and must not write over the screen.
 pub fn install_hooks() -> Result<()> {
-    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().display_env_section(false).into_hooks();
+    use std::io::IsTerminal;
+    let _ = UI_THREAD.set(std::thread::current().id());
+    let mut builder = color_eyre::config::HookBuilder::default().display_env_section(false).display_location_section(false);
+    if !std::io::stderr().is_terminal() {
+        // A log file or a pipe gets plain text.
+        builder = builder.theme(color_eyre::config::Theme::new());
+    }
+    let (panic_hook, eyre_hook) = builder.into_hooks();
     eyre_hook.install()?;
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        eprintln!("{}", panic_hook.panic_report(info));
+        let ui = UI_THREAD.get().is_none_or(|t| *t == std::thread::current().id());
+        if ui {
+            restore();
+            eprintln!("{}", panic_hook.panic_report(info));
+        } else if !ACTIVE.load(Ordering::SeqCst) {
+            eprintln!("{}", panic_hook.panic_report(info));
+        }
     }));
     Ok(())
 }

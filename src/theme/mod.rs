@@ -232,7 +232,7 @@ impl Theme {
         match user {
             None => Theme::builtin(name),
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| SourceError::new(&path, 1, 1, format!("cannot read: {e}")))?;
+                let text = crate::config::source::read_bounded(&path, crate::config::source::MAX_CONFIG).map_err(|e| e.at(&path))?;
                 let base_name = if BUILTIN.iter().any(|(n, _)| *n == name) { name } else { "default" };
                 let base = Theme::builtin(base_name)?;
                 Theme::parse(name, &path, &text, Some(&base))
