@@ -47,7 +47,46 @@ fn malformed_files_are_reported_with_positions_and_nothing_starts() {
         assert_eq!(out.status.code(), Some(1), "{file}: {stderr}");
         assert!(stderr.contains(want), "{file}: expected `{want}` in:\n{stderr}");
         assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"), "{file}: the terminal was never taken over");
+        // Not a terminal: plain text, no colour codes, no source locations.
+        assert!(!stderr.contains('\x1b'), "{file}: colour codes on a pipe: {stderr:?}");
+        assert!(!stderr.contains("Location:") && !stderr.contains("src/"), "{file}: {stderr}");
     }
+}
+
+#[test]
+fn unreadable_context_files_are_errors_that_name_them() {
+    let home = tempfile::tempdir().unwrap();
+    let hcloud = home.path().join("config/hcloud/cli.toml");
+    let coolify = home.path().join("config/coolify/config.json");
+    let fifo = home.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    std::fs::create_dir_all(&hcloud).unwrap();
+    let run = |env: &[(&str, &std::path::Path)]| {
+        let mut c = Command::new(support::pty::bin());
+        c.arg("--readonly").env_clear().env("HOME", home.path()).env("XDG_CONFIG_HOME", home.path().join("config")).env("LANG", "C.UTF-8");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.stdin(Stdio::null()).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // A directory where cli.toml should be.
+    let (code, err) = run(&[("HCLOUD_CONFIG", &hcloud)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&format!("{}:1:1: cannot read: not a regular file", hcloud.display())), "{err}");
+    // A FIFO is refused at once (opening it would hang).
+    let t = std::time::Instant::now();
+    let (code, err) = run(&[("HCLOUD_CONFIG", &fifo)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    // A coolify config.json that is not text.
+    write(&home.path().join("ok.toml"), "");
+    std::fs::create_dir_all(coolify.parent().unwrap()).unwrap();
+    std::fs::write(&coolify, [0xff, 0xfe, 0x00]).unwrap();
+    let (code, err) = run(&[("HCLOUD_CONFIG", &home.path().join("ok.toml"))]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&format!("{}:1:1: cannot read: not UTF-8 text", coolify.display())), "{err}");
 }
 
 #[test]

@@ -372,3 +372,93 @@ async fn rehearse_moving_a_site_on_the_simulated_world() {
 async fn a_long_form_scrolls_to_its_focused_field() {
     support::play_ok("checklist_small").await;
 }
+
+/// Runs a playbook given as text against a fresh simulated world.
+async fn play_text(text: &str, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, std::sync::Arc<cutover::sim::Sim>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inline.play");
+    std::fs::write(&path, text).unwrap();
+    let pb = cutover::playbook::Playbook::load(&path).unwrap();
+    let sim = std::sync::Arc::new(cutover::sim::Sim::start(opts).await.unwrap());
+    let mut st = support::state();
+    let sv = cutover::demo::services(&mut st, &sim).unwrap();
+    let opts = cutover::playbook::InProcess {
+        size: (120, 40),
+        snapshots: dir.path().join("snapshots"),
+        timeout: std::time::Duration::from_secs(15),
+        hooks: Some(std::sync::Arc::new(support::SimHooks(sim.clone()))),
+    };
+    (cutover::playbook::run_in_process(&pb, st, sv, opts).await, sim)
+}
+
+fn ok(r: Result<String, cutover::playbook::Failure>) -> String {
+    r.unwrap_or_else(|f| panic!("{f}"))
+}
+
+#[tokio::test]
+async fn runaway_pagination_stops_at_the_pages_the_first_answer_announced() {
+    let (r, sim) = play_text(
+        "WaitFor \"120 servers loaded\"\nSim \"fault hetzner GET /v1/servers runaway 50\"\nKey <C-r>\nWaitIdle\nAssert \"the API announced 3 page(s) and kept going: stopped there\"\n",
+        SimOptions { servers: Some(120), record: true, ..SimOptions::default() },
+    )
+    .await;
+    ok(r);
+    let pages = sim.exchanges().iter().filter(|e| e.path == "/v1/servers").count();
+    assert_eq!(pages, 6, "3 pages at start, 3 on reload: never the 4th the server kept offering");
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_and_a_reload_recovers() {
+    ok(play_text(
+        "WaitFor \"8 servers loaded\"\nSim \"fault hetzner GET /v1/servers oversized\"\nKey <C-r>\nWaitIdle\nAssert \"larger than the 64 MB cutover accepts\"\nKey <C-r>\nWaitFor \"8 servers loaded\"\n",
+        SimOptions::default(),
+    )
+    .await
+    .0);
+}
+
+#[tokio::test]
+async fn truncated_and_reset_answers_are_explained_and_survived() {
+    ok(play_text(
+        "WaitFor \"8 servers loaded\"\nSim \"fault hetzner GET /v1/servers truncate\"\nKey <C-r>\nWaitIdle\nAssert \"error: Hetzner API unreachable\"\n\
+         Sim \"fault hetzner GET /v1/servers reset\"\nKey <C-r>\nWaitIdle\nAssert \"error: Hetzner API unreachable\"\n\
+         Sim \"fault hetzner GET /v1/servers stall 300ms\"\nKey <C-r>\nWaitFor \"8 servers loaded\"\n",
+        SimOptions::default(),
+    )
+    .await
+    .0);
+}
+
+#[tokio::test]
+async fn a_malformed_answer_is_an_error_in_the_pane_never_bytes_in_the_header() {
+    let screen = ok(play_text(
+        "WaitFor \"8 servers loaded\"\nSim \"fault coolify GET /api/v1/version malformed\"\nSim \"fault coolify GET /api/v1/applications malformed\"\n\
+         Key 2 <C-r>\nWaitIdle\nAssert \"coolify: demo (unreachable)\"\nAssert! \"v4.3}\"\n\
+         Sim \"fault hetzner GET /v1/servers malformed\"\nKey 1 <C-r>\nWaitIdle\nAssert \"error: Hetzner API answer not understood\"\n",
+        SimOptions::default(),
+    )
+    .await
+    .0);
+    assert!(!screen.contains("nul"), "{screen}");
+}
+
+#[tokio::test]
+async fn a_coolify_429_says_when_it_retries() {
+    ok(play_text(
+        "WaitFor \"8 servers loaded\"\nKey 2\nWaitFor \"Coolify resources (26)\"\nSim \"fault coolify GET /api/v1/applications 429 throttled 1 Too Many Attempts.\"\nKey <C-r>\n\
+         WaitFor /Coolify: rate limited \\(HTTP 429\\): retry 1 of 3; next try at \\d\\d:\\d\\d:\\d\\d/\nWaitIdle\nAssert! \"rate limited (HTTP 429)\"\nAssert \"Coolify resources (26)\"\n",
+        SimOptions::default(),
+    )
+    .await
+    .0);
+}
+
+#[tokio::test]
+async fn a_hetzner_429_with_a_quota_of_one_says_why_it_waits() {
+    ok(play_text(
+        "WaitFor /Hetzner: rate limited \\(0 of 1 requests an hour left\\): one request per refill; next try at \\d\\d:\\d\\d:\\d\\d/\nAssert \"API 0/1\"\n",
+        SimOptions { rate_limit: 1, ..SimOptions::default() },
+    )
+    .await
+    .0);
+}

@@ -95,12 +95,16 @@ pub struct World {
     pub costs: Option<Costs>,
     pub rate: Option<RateLimit>,
     pub coolify: Option<Inventory>,
+    /// Why the last load of the Coolify resources failed.
+    pub coolify_load_error: Option<String>,
     pub zones: Zones,
     pub backups: Backups,
     /// The operator's public IP as seen from here, if known (SSH_CONNECTION).
     pub my_ip: Option<String>,
     /// Who runs cutover (`$USER`), for the run reports.
     pub operator: Option<String>,
+    /// What an API client is waiting for (a rate limit, a retry), by API.
+    pub waits: std::collections::BTreeMap<&'static str, crate::api::Waiting>,
 }
 
 /// The results of the loads the world is made of.
@@ -130,6 +134,11 @@ pub enum WorldMsg {
     },
     /// `:ctx`: (name, endpoint, read-only).
     ContextSwitched(Result<(String, String, bool), String>),
+    /// An API client waits before asking again (`None`: it got an answer).
+    ApiWait {
+        api: &'static str,
+        waiting: Option<crate::api::Waiting>,
+    },
 }
 
 impl From<WorldMsg> for super::action::Action {
@@ -147,6 +156,13 @@ impl World {
     /// The Coolify instance, as confirmations name it.
     pub fn coolify_name(&self) -> String {
         format!("coolify {}", self.contexts.coolify.as_deref().unwrap_or("none"))
+    }
+
+    /// What the client of `api` waits for, in words with the time of the next try.
+    pub fn wait_text(&self, api: &str) -> Option<String> {
+        self.waits
+            .get(api)
+            .map(|w| format!("{}: {}; next try at {}", w.api, w.reason, w.until.with_timezone(&chrono::Local).format("%H:%M:%S")))
     }
 
     /// The contexts a checklist step may touch, for confirmations.
@@ -317,11 +333,13 @@ impl World {
             WorldMsg::CoolifyInventory(r) => match r {
                 Ok(inv) => {
                     self.coolify = Some(inv);
+                    self.coolify_load_error = None;
                     Some(Changed::Coolify)
                 }
                 Err(e) => {
+                    self.coolify_load_error = Some(e.clone());
                     out.say(Level::Error, e);
-                    None
+                    Some(Changed::Coolify)
                 }
             },
             WorldMsg::Zones(r) => {
@@ -355,6 +373,13 @@ impl World {
                     }
                 }
                 Some(Changed::Backups)
+            }
+            WorldMsg::ApiWait { api, waiting } => {
+                match waiting {
+                    Some(w) => self.waits.insert(api, w),
+                    None => self.waits.remove(api),
+                };
+                None
             }
             WorldMsg::ContextSwitched(r) => match r {
                 Ok((name, endpoint, _)) => {

@@ -128,10 +128,17 @@ struct HcloudContext {
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub fn hcloud_config_path(env: Env) -> Option<PathBuf> {
-    env("HCLOUD_CONFIG")
+    env("HCLOUD_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from).or_else(|| user_config_dir(env).map(|d| d.join("hcloud/cli.toml")))
+}
+
+/// Where Go's `os.UserConfigDir` (the hcloud and coolify CLIs) looks on Linux:
+/// `$XDG_CONFIG_HOME`, else `~/.config`.
+fn user_config_dir(env: Env) -> Option<PathBuf> {
+    env("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".config/hcloud/cli.toml")))
+        .or_else(|| env("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".config")))
+        .or_else(|| dirs::home_dir().map(|h| h.join(".config")))
 }
 
 /// Hetzner contexts and the index of the active one (`None` when there is none).
@@ -252,8 +259,8 @@ struct CoolifyInstance {
     default: bool,
 }
 
-pub fn coolify_config_path() -> Option<PathBuf> {
-    dirs::home_dir().map(|h| h.join(".config/coolify/config.json"))
+pub fn coolify_config_path(env: Env) -> Option<PathBuf> {
+    user_config_dir(env).map(|d| d.join("coolify/config.json"))
 }
 
 /// Coolify instances and the active one. `COOLIFY_URL`/`COOLIFY_TOKEN` (what

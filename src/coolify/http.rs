@@ -94,6 +94,10 @@ pub struct Client {
     base: String,
     token: Secret,
     pub retry: RetryPolicy,
+    /// The largest answer accepted.
+    pub max_body: usize,
+    /// Says when the client waits (a 429, a retry), for the console.
+    pub notify: crate::api::Notifier,
 }
 
 impl fmt::Debug for Client {
@@ -111,7 +115,14 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
-        Ok(Client { http, base: format!("{}/api/v1", url.trim_end_matches('/')), token, retry: RetryPolicy::coolify() })
+        Ok(Client {
+            http,
+            base: format!("{}/api/v1", url.trim_end_matches('/')),
+            token,
+            retry: RetryPolicy::coolify(),
+            max_body: crate::api::MAX_BODY,
+            notify: Default::default(),
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -134,17 +145,27 @@ impl Client {
             let resp = req.send().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
             let status = resp.status();
             let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-            let text = resp.text().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
+            let body = crate::api::read_body(resp, self.max_body).await.map_err(Error::Transport)?;
+            let text = String::from_utf8_lossy(&body).into_owned();
             if status.is_success() {
+                self.notify.answered("Coolify");
                 return Ok(text);
             }
             let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             // State changes are not retried blindly: a POST may have been applied.
             if retryable && attempt < self.retry.max_retries && method == Method::GET {
-                tokio::time::sleep(self.retry.wait(attempt, retry_after.map(Duration::from_secs))).await;
+                let wait = self.retry.wait(attempt, retry_after.map(Duration::from_secs));
+                let why = if status == StatusCode::TOO_MANY_REQUESTS {
+                    "rate limited (HTTP 429)".to_string()
+                } else {
+                    format!("HTTP {}", status.as_u16())
+                };
+                self.notify.waiting("Coolify", format!("{why}: retry {} of {}", attempt + 1, self.retry.max_retries), wait);
+                tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
             }
+            self.notify.answered("Coolify");
             let parsed: Option<Value> = serde_json::from_str(&text).ok();
             let message = parsed
                 .as_ref()

@@ -13,7 +13,16 @@ pub use model::{Application, Database, Inventory, Server};
 impl Client {
     /// The instance's version (`4.3.10`), also the token check the coolify CLI uses.
     pub async fn version(&self) -> Result<String, Error> {
-        Ok(self.request_text(reqwest::Method::GET, "/version", &[], None).await?.trim().to_string())
+        let text = self.request_text(reqwest::Method::GET, "/version", &[], None).await?;
+        let v = text.trim();
+        // `4.3.10`, `4.0.0-beta.420`: anything else is not an answer to show.
+        let plausible = v.len() <= 40
+            && v.starts_with(|c: char| c.is_ascii_digit())
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+        if !plausible {
+            return Err(Error::Decode(format!("/version did not answer a version ({} bytes of something else)", text.len())));
+        }
+        Ok(v.to_string())
     }
 
     /// Servers, applications and databases, each resource tagged with the server

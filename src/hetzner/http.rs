@@ -46,6 +46,10 @@ pub struct Client {
     rate: Arc<Mutex<Option<RateLimit>>>,
     pace: Arc<Mutex<Pace>>,
     pub retry: RetryPolicy,
+    /// The largest answer accepted.
+    pub max_body: usize,
+    /// Says when the client waits (a 429, a retry), for the console.
+    pub notify: crate::api::Notifier,
 }
 
 impl std::fmt::Debug for Client {
@@ -55,6 +59,9 @@ impl std::fmt::Debug for Client {
 }
 
 pub const PER_PAGE: u32 = 50;
+
+/// No list is walked further than this many pages, announced or not.
+pub const MAX_PAGES: u64 = 1000;
 
 impl Client {
     pub fn new(endpoint: &str, token: Secret) -> Result<Client, Error> {
@@ -71,6 +78,8 @@ impl Client {
             rate: Arc::default(),
             pace: Arc::default(),
             retry: RetryPolicy::hetzner(),
+            max_body: crate::api::MAX_BODY,
+            notify: crate::api::Notifier::default(),
         })
     }
 
@@ -95,6 +104,7 @@ impl Client {
         loop {
             match self.request_once(method.clone(), path, query, body).await {
                 Ok(v) => {
+                    self.notify.answered("Hetzner");
                     return serde_json::from_value(v).map_err(|e| Error::Decode(format!("{method} {path}: {e}")));
                 }
                 Err(Error::Api(e)) if e.code == "rate_limit_exceeded" && attempt < self.retry.max_retries => {
@@ -102,10 +112,16 @@ impl Client {
                     attempt += 1;
                 }
                 Err(Error::Api(e)) if e.is_retryable() && attempt < self.retry.max_retries => {
-                    tokio::time::sleep(self.retry.wait(attempt, None)).await;
+                    let wait = self.retry.wait(attempt, None);
+                    let reason = format!("{} (HTTP {}): retry {} of {}", e.code, e.status, attempt + 1, self.retry.max_retries);
+                    self.notify.waiting("Hetzner", reason, wait);
+                    tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.notify.answered("Hetzner");
+                    return Err(e);
+                }
             }
         }
     }
@@ -140,6 +156,11 @@ impl Client {
 
     async fn request_once(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&Value>) -> Result<Value, Error> {
         if let Some(at) = self.reserve() {
+            let wait = at.saturating_duration_since(tokio::time::Instant::now());
+            if wait > Duration::from_millis(500) {
+                let quota = self.rate_limit().map(|r| format!("{} of {} requests an hour left", r.remaining, r.limit)).unwrap_or_default();
+                self.notify.waiting("Hetzner", format!("rate limited ({quota}): one request per refill"), wait);
+            }
             tokio::time::sleep_until(at).await;
         }
         let url = format!("{}{}", self.base, path);
@@ -159,7 +180,7 @@ impl Client {
         }
         let correlation_id = headers.get("x-correlation-id").and_then(|v| v.to_str().ok()).map(str::to_string);
         self.note_limit(status == StatusCode::TOO_MANY_REQUESTS);
-        let bytes = resp.bytes().await.map_err(|e| Error::Transport(describe_reqwest(&e)))?;
+        let bytes = crate::api::read_body(resp, self.max_body).await.map_err(Error::Transport)?;
         if status.is_success() {
             if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                 return Ok(Value::Null);
@@ -190,7 +211,10 @@ impl Client {
     }
 
     /// Walks every page of a list endpoint, handing each page to `on_page` as it
-    /// arrives (so a long list fills in while it loads).
+    /// arrives (so a long list fills in while it loads). It stops at the last
+    /// page, at the announced total, or at an empty page, and never fetches
+    /// more pages than the first answer announced (a server that keeps saying
+    /// "next" would otherwise spend the whole hourly quota).
     pub async fn list_pages<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -200,6 +224,8 @@ impl Client {
         mut on_page: impl FnMut(Vec<T>, &Pagination),
     ) -> Result<(), Error> {
         let mut page = 1u64;
+        let mut seen = 0u64;
+        let mut announced: Option<u64> = None;
         loop {
             let mut q: Vec<(&str, String)> = query.to_vec();
             q.push(("page", page.to_string()));
@@ -214,11 +240,25 @@ impl Client {
                 .ok_or_else(|| Error::Decode(format!("{path}: no meta.pagination")))?;
             let items = v.get_mut(key).map(Value::take).ok_or_else(|| Error::Decode(format!("{path}: no `{key}` in answer")))?;
             let items: Vec<T> = serde_json::from_value(items).map_err(|e| Error::Decode(format!("{path}: {e}")))?;
-            on_page(items, &meta);
-            match meta.next_page {
-                Some(n) if n > page => page = n,
-                _ => return Ok(()),
+            let empty = items.is_empty();
+            seen += items.len() as u64;
+            if page == 1 {
+                let by_total = meta.total_entries.map(|t| t.div_ceil(u64::from(per_page.max(1))).max(1));
+                announced = Some(meta.last_page.or(by_total).unwrap_or(MAX_PAGES).min(MAX_PAGES));
             }
+            on_page(items, &meta);
+            let last = announced.unwrap_or(MAX_PAGES);
+            let done = empty
+                || meta.last_page.is_some_and(|l| page >= l)
+                || meta.total_entries.is_some_and(|t| seen >= t)
+                || !matches!(meta.next_page, Some(n) if n > page);
+            if done {
+                return Ok(());
+            }
+            if page >= last {
+                return Err(Error::Decode(format!("{path}: the API announced {last} page(s) and kept going: stopped there")));
+            }
+            page += 1;
         }
     }
 

@@ -53,6 +53,8 @@ pub struct Services {
     /// How checks reach web sites and name servers (the demo reroutes both).
     pub web: crate::verify::web::WebSettings,
     pub dns: crate::dns::propagation::DnsSettings,
+    /// Where the clients say they wait (set by the runtime).
+    pub api_notify: Option<crate::api::Notify>,
     /// Cancels the running step of a run (by journal).
     pub(crate) step_cancels: Arc<Mutex<HashMap<std::path::PathBuf, tokio::sync::watch::Sender<bool>>>>,
 }
@@ -67,6 +69,17 @@ impl Services {
     pub fn with_hetzner(mut self, c: Option<hetzner::Client>) -> Services {
         self.hetzner_slot = Arc::new(std::sync::RwLock::new(c));
         self
+    }
+
+    /// Gives the clients (and every client made later) the notifier.
+    pub fn set_notify(&mut self, n: crate::api::Notify) {
+        if let Some(c) = self.hetzner() {
+            c.notify.set(n.clone());
+        }
+        if let Some(c) = &self.coolify {
+            c.notify.set(n.clone());
+        }
+        self.api_notify = Some(n);
     }
 
     pub fn hetzner(&self) -> Option<hetzner::Client> {
@@ -490,6 +503,9 @@ async fn switch_context(sv: &Services, name: &str) -> Result<(String, String, bo
     let token = tokio::task::spawn_blocking(move || source.resolve()).await.map_err(|e| e.to_string())?.map_err(|e| format!("{e:#}"))?;
     let Some(token) = token else { return Err(format!("no token for context `{name}`")) };
     let client = hetzner::Client::new(&ctx.endpoint, token).map_err(|e| e.to_string())?;
+    if let Some(n) = &sv.api_notify {
+        client.notify.set(n.clone());
+    }
     *sv.hetzner_slot.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
     Ok((ctx.name.clone(), ctx.endpoint.clone(), ctx.readonly))
 }

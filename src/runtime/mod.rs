@@ -62,6 +62,13 @@ impl Runtime {
         let (tx, rx) = unbounded_channel();
         let prompter = jobs::UiPrompter::new(tx.clone(), services.prompts.clone());
         services.ssh_env = Some(crate::ssh::SshEnv::new(std::sync::Arc::new(prompter)));
+        // The clients say when they wait (a rate limit, a retry): the console shows it.
+        let wait_tx = tx.clone();
+        let notify: crate::api::Notify = std::sync::Arc::new(move |api, waiting| {
+            let action = Action::from(crate::app::world::WorldMsg::ApiWait { api, waiting });
+            let _ = wait_tx.send(Event::Stream { action, credit: None });
+        });
+        services.set_notify(notify);
         Runtime { state, services, tx, rx, processed_seq: 0 }
     }
 

@@ -133,7 +133,7 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     } else if let Some(wanted) = &opts.context {
         return Err(eyre!("no Hetzner context named `{wanted}`"));
     }
-    let cpath = contexts::coolify_config_path();
+    let cpath = contexts::coolify_config_path(env);
     let (cctx, active) = contexts::coolify_contexts(&loaded.config.coolify, opts.coolify.as_deref(), cpath.as_deref(), env)?;
     if let Some(ctx) = active.map(|i| &cctx[i]) {
         loaded.state.world.contexts.coolify = Some(ctx.name.clone());

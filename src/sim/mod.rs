@@ -8,6 +8,7 @@
 
 pub mod coolify;
 pub mod dns;
+pub mod fault;
 pub mod hetzner;
 pub mod logs;
 pub mod ssh;
@@ -90,9 +91,7 @@ pub struct Fault {
     pub api: Api,
     pub method: String,
     pub path_prefix: String,
-    pub status: u16,
-    pub code: String,
-    pub message: String,
+    pub kind: fault::FaultKind,
     pub times: usize,
 }
 
@@ -303,26 +302,31 @@ impl Sim {
                 self.shared.world().hz.action_speed = f;
                 Ok(())
             }
-            ["fault", api, method, path, status, code, rest @ ..] => {
+            ["fault", api, method, path, rest @ ..] => {
                 let api = match *api {
                     "hetzner" => Api::Hetzner,
                     "coolify" => Api::Coolify,
                     other => return Err(format!("unknown api `{other}` (hetzner or coolify)")),
                 };
-                let status: u16 = status.parse().map_err(|_| format!("bad status `{status}`"))?;
-                let (times, msg) = match rest.first().and_then(|t| t.parse::<usize>().ok()) {
-                    Some(n) => (n, rest[1..].join(" ")),
-                    None => (1, rest.join(" ")),
+                let (kind, times) = match rest {
+                    // `STATUS CODE [TIMES] MESSAGE...`
+                    [status, code, more @ ..] if status.parse::<u16>().is_ok() => {
+                        let status: u16 = status.parse().map_err(|_| format!("bad status `{status}`"))?;
+                        let (times, msg) = match more.first().and_then(|t| t.parse::<usize>().ok()) {
+                            Some(n) => (n, more[1..].join(" ")),
+                            None => (1, more.join(" ")),
+                        };
+                        let message = if msg.is_empty() { code.replace('_', " ") } else { msg };
+                        (fault::FaultKind::Status { status, code: code.to_string(), message }, times)
+                    }
+                    // `reset|stall D|truncate|malformed|oversized|runaway [TIMES]`
+                    words => {
+                        let (kind, name) = fault::FaultKind::parse(words)?;
+                        let skip = if name == "stall" { 2 } else { 1 };
+                        (kind, words.get(skip).and_then(|t| t.parse::<usize>().ok()).unwrap_or(1))
+                    }
                 };
-                self.add_fault(Fault {
-                    api,
-                    method: method.to_string(),
-                    path_prefix: path.to_string(),
-                    status,
-                    code: code.to_string(),
-                    message: if msg.is_empty() { code.replace('_', " ") } else { msg },
-                    times: times.max(1),
-                });
+                self.add_fault(Fault { api, method: method.to_string(), path_prefix: path.to_string(), kind, times: times.max(1) });
                 Ok(())
             }
             _ => Err(format!("unknown sim command `{cmd}`")),
@@ -344,7 +348,11 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
     let request_body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
     let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let bytes = match axum::body::to_bytes(body, 64 << 20).await {
+        Ok(b) => b,
+        // A broken or oversized answer (an injected fault) stays broken.
+        Err(_) => return Response::from_parts(parts, fault::broken_body()),
+    };
     let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     lock(&shared.exchanges).push(Exchange {
         api,

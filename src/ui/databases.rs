@@ -48,7 +48,11 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if t.total() == 0 {
         let msg = match (&state.world.contexts.coolify, &state.world.coolify) {
             (None, _) => Span::styled("No Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN (see README).", st.get(Slot::Warn)),
-            (Some(_), None) => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
+            (Some(_), None) => match (&state.world.coolify_load_error, state.world.wait_text("Coolify")) {
+                (Some(e), _) => Span::styled(format!("Could not load from Coolify: {e}"), st.get(Slot::Error)),
+                (None, Some(w)) => Span::styled(w, st.get(Slot::Warn)),
+                (None, None) => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
+            },
             (Some(_), Some(_)) => Span::styled("This Coolify instance has no databases.", st.get(Slot::Muted)),
         };
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), inner);

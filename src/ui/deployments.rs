@@ -58,6 +58,9 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if let Some(flt) = t.filter() {
         title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
     }
+    if let Some(w) = state.world.wait_text("Coolify") {
+        title.push(Span::styled(format!("{w} "), st.get(Slot::Warn)));
+    }
     let b = block(
         state,
         g,
@@ -75,13 +78,16 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     f.render_widget(b, area);
     if t.total() == 0 {
         let c = &state.world.contexts;
-        let msg = match (&c.coolify, &c.coolify_error, &state.world.coolify) {
+        let msg = match (&c.coolify, c.coolify_error.as_ref().or(state.world.coolify_load_error.as_ref()), &state.world.coolify) {
             (None, _, _) => Span::styled(
                 "No Coolify instance: set COOLIFY_URL and COOLIFY_TOKEN, use the coolify CLI's config, or add [coolify.NAME] to config.toml.",
                 st.get(Slot::Warn),
             ),
-            (Some(_), Some(e), _) => Span::styled(format!("Could not reach Coolify: {e}"), st.get(Slot::Error)),
-            (Some(_), None, None) => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
+            (Some(_), Some(e), _) => Span::styled(format!("Could not load from Coolify: {e}"), st.get(Slot::Error)),
+            (Some(_), None, None) => match state.world.wait_text("Coolify") {
+                Some(w) => Span::styled(w, st.get(Slot::Warn)),
+                None => Span::styled("Loading Coolify resources...", st.get(Slot::Muted)),
+            },
             (Some(_), None, Some(_)) => Span::styled("This Coolify instance has no applications or databases.", st.get(Slot::Muted)),
         };
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), inner);

@@ -57,6 +57,9 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         let of = load.last_page.map(|l| format!("/{l}")).unwrap_or_default();
         title.push(Span::styled(format!("loading page {}{of} ", load.pages_done + 1), st.get(Slot::Pending)));
     }
+    if let Some(w) = state.world.wait_text("Hetzner") {
+        title.push(Span::styled(format!("{w} "), st.get(Slot::Warn)));
+    }
     if let Some(c) = &state.world.costs {
         let partial = if c.incomplete > 0 { format!(", {} without a full price", c.incomplete) } else { String::new() };
         title.push(Span::styled(
@@ -85,6 +88,8 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 "No Hetzner context: set HCLOUD_TOKEN, add a context with `hcloud context create`, or run `cutover demo`.",
                 st.get(Slot::Warn),
             ))
+        } else if let Some(w) = state.world.wait_text("Hetzner") {
+            Line::from(Span::styled(format!("Loading servers... {w}"), st.get(Slot::Warn)))
         } else if load.loading {
             Line::from(Span::styled("Loading servers...", st.get(Slot::Pending)))
         } else {

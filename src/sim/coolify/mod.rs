@@ -89,7 +89,15 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
         return message(StatusCode::UNAUTHORIZED, "Unauthenticated.");
     }
     if let Some(f) = s.take_fault(Api::Coolify, req.method().as_str(), &path) {
-        return message(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.message);
+        return crate::sim::fault::answer(f.kind, req, next, |status, _, msg| {
+            let mut r = message(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), msg);
+            if status == 429 {
+                // Laravel's throttle says when to come back.
+                r.headers_mut().insert("retry-after", HeaderValue::from_static("2"));
+            }
+            r
+        })
+        .await;
     }
     next.run(req).await
 }

@@ -99,7 +99,10 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
     } else if !authorised {
         error(StatusCode::UNAUTHORIZED, "unauthorized", "unable to authenticate", Value::Null)
     } else if let Some(f) = s.take_fault(Api::Hetzner, req.method().as_str(), req.uri().path()) {
-        error(StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.code, &f.message, Value::Null)
+        crate::sim::fault::answer(f.kind, req, next, |status, code, msg| {
+            error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code, msg, Value::Null)
+        })
+        .await
     } else {
         next.run(req).await
     };
