@@ -375,13 +375,28 @@ async fn a_long_form_scrolls_to_its_focused_field() {
 
 /// Runs a playbook given as text against a fresh simulated world.
 async fn play_text(text: &str, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, std::sync::Arc<cutover::sim::Sim>) {
+    play_with_runbooks(text, opts, &[]).await
+}
+
+/// The same, with runbooks of the operator's own (`name`, TOML).
+async fn play_with_runbooks(
+    text: &str,
+    opts: SimOptions,
+    runbooks: &[(&str, &str)],
+) -> (Result<String, cutover::playbook::Failure>, std::sync::Arc<cutover::sim::Sim>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inline.play");
     std::fs::write(&path, text).unwrap();
     let pb = cutover::playbook::Playbook::load(&path).unwrap();
     let sim = std::sync::Arc::new(cutover::sim::Sim::start(opts).await.unwrap());
     let mut st = support::state();
-    let sv = cutover::demo::services(&mut st, &sim).unwrap();
+    let mut sv = cutover::demo::services(&mut st, &sim).unwrap();
+    let own = dir.path().join("runbooks");
+    std::fs::create_dir_all(&own).unwrap();
+    for (name, toml) in runbooks {
+        std::fs::write(own.join(format!("{name}.toml")), toml).unwrap();
+    }
+    sv.runbooks_dir = Some(own);
     let opts = cutover::playbook::InProcess {
         size: (120, 40),
         snapshots: dir.path().join("snapshots"),
@@ -461,4 +476,38 @@ async fn a_hetzner_429_with_a_quota_of_one_says_why_it_waits() {
     )
     .await
     .0);
+}
+
+const DEPLOY_RUNBOOK: &str = r#"
+name = "redeploy"
+title = "Redeploy {app}"
+[[params]]
+name = "app"
+label = "Coolify application"
+kind = "app"
+[[steps]]
+id = "deploy"
+title = "Deploy {app}"
+[steps.api.deploy]
+app = "{app}"
+"#;
+
+#[tokio::test]
+async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
+    let (r, sim) = play_with_runbooks(
+        "Set Mode write\nSim \"deploy-speed 20\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\
+         Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"run \"\nKey x\n\
+         WaitFor \"step 1: Deploy shop-production: running\"\nAssert \"<C-c> cancel\"\nAssert! \"x run next\"\nWaitFor \"[queued]\"\nKey <C-c>\nWaitIdle 30s\n\
+         Assert /failed: cancelled by the operator: deployment \\S+ is cancelled-by-user/\n",
+        SimOptions { record: true, ..SimOptions::default() },
+        &[("redeploy", DEPLOY_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    assert!(sim.exchanges().iter().any(|e| e.method == "POST" && e.path.ends_with("/cancel")), "the deployment was cancelled in Coolify");
+}
+
+#[tokio::test]
+async fn a_reload_never_moves_the_target_of_a_detail_view() {
+    support::play_ok("wrong_target").await;
 }

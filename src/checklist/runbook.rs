@@ -148,6 +148,17 @@ impl Step {
     }
 
     /// What tells whether a step took effect.
+    /// Whether `<C-c>` can stop it while it runs: a remote command is killed,
+    /// a wait stops, a deployment is cancelled in Coolify. Other steps are
+    /// single API calls or checks that end by themselves.
+    pub fn cancellable(&self) -> bool {
+        match self.kind() {
+            Kind::Ssh | Kind::Wait | Kind::Django => true,
+            Kind::Api => matches!(self.api, Some(ApiAction::Deploy { .. })),
+            _ => false,
+        }
+    }
+
     pub fn settling_check(&self) -> Option<Check> {
         if let Some(c) = &self.check {
             return Some(c.clone());

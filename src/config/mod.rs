@@ -59,6 +59,8 @@ pub struct Config {
     pub ssh: Option<SshOverride>,
     /// Lines kept per log tab (default 100,000).
     pub log_lines: Option<usize>,
+    /// Bytes of text kept per log tab (default 64 MiB).
+    pub log_bytes: Option<usize>,
 }
 
 impl Config {

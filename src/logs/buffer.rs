@@ -63,9 +63,17 @@ impl<'a> LineRef<'a> {
     }
 }
 
+/// The bytes of text a buffer keeps unless told otherwise (`log_bytes`).
+pub const DEFAULT_BYTES: usize = 64 << 20;
+
 pub struct LogBuffer {
     chunks: VecDeque<Chunk>,
     cap: usize,
+    /// The most bytes of text kept: a stream of huge lines cannot hold
+    /// `cap` of them.
+    byte_cap: usize,
+    /// Bytes of text of the lines kept.
+    bytes: usize,
     /// Global index of the oldest line kept.
     start: u64,
     /// Global index the next line gets.
@@ -77,7 +85,21 @@ pub struct LogBuffer {
 
 impl LogBuffer {
     pub fn new(cap: usize) -> LogBuffer {
-        LogBuffer { chunks: VecDeque::new(), cap: cap.max(1), start: 0, end: 0, evicted: 0, scratch: String::new() }
+        LogBuffer::with_bytes(cap, DEFAULT_BYTES)
+    }
+
+    /// A buffer of at most `cap` lines and `byte_cap` bytes of text.
+    pub fn with_bytes(cap: usize, byte_cap: usize) -> LogBuffer {
+        LogBuffer {
+            chunks: VecDeque::new(),
+            cap: cap.max(1),
+            byte_cap: byte_cap.max(1),
+            bytes: 0,
+            start: 0,
+            end: 0,
+            evicted: 0,
+            scratch: String::new(),
+        }
     }
 
     pub fn cap(&self) -> usize {
@@ -112,7 +134,8 @@ impl LogBuffer {
         c.text.push_str(text);
         c.lines.push(Meta { start, len: need as u32, level: level as u8, ts_len: ts_len.min(255) as u8, kind });
         self.end += 1;
-        while self.len() > self.cap {
+        self.bytes += need;
+        while self.len() > self.cap || (self.bytes > self.byte_cap && self.len() > 1) {
             self.drop_oldest();
         }
     }
@@ -134,6 +157,7 @@ impl LogBuffer {
 
     fn drop_oldest(&mut self) {
         let Some(front) = self.chunks.front_mut() else { return };
+        self.bytes = self.bytes.saturating_sub(front.lines.get(front.dropped).map(|m| m.len as usize).unwrap_or(0));
         front.dropped += 1;
         self.start += 1;
         self.evicted += 1;
@@ -145,6 +169,7 @@ impl LogBuffer {
     pub fn clear(&mut self) {
         self.chunks.clear();
         self.start = self.end;
+        self.bytes = 0;
     }
 
     fn locate(&self, idx: u64) -> Option<(&Chunk, usize)> {
@@ -207,6 +232,20 @@ mod tests {
         assert_eq!(all, ["line 2", "line 3", "line 4"]);
         let tail: Vec<_> = b.iter_from(4).map(|l| l.text.to_string()).collect();
         assert_eq!(tail, ["line 4"]);
+    }
+
+    #[test]
+    fn bytes_are_capped_as_well_as_lines() {
+        let mut b = LogBuffer::with_bytes(1_000_000, 10 << 20);
+        let mb = vec![b'x'; 1 << 20];
+        for _ in 0..100 {
+            b.push_raw(&mb, Kind::Stdout);
+        }
+        assert_eq!(b.len(), 10, "ten lines of 1 MB fit in 10 MB");
+        assert!(b.heap_bytes() < 12 << 20, "{} bytes held", b.heap_bytes());
+        // One line larger than the cap is still kept (alone).
+        b.push_raw(&vec![b'y'; 11 << 20], Kind::Stdout);
+        assert_eq!(b.len(), 1);
     }
 
     #[test]

@@ -155,23 +155,6 @@ pub(crate) async fn follow(
     }
 }
 
-/// Deploys and follows to the end; `Failed` unless it finished.
-pub(crate) async fn deploy_and_follow(
-    c: &Client,
-    app: &str,
-    force: bool,
-    poll: Duration,
-    mut on: impl FnMut(Follow),
-) -> Result<String, Error> {
-    let (deployment, note) = deploy(c, app, force).await?;
-    on(Follow::Started { app: app.to_string(), deployment: deployment.clone(), note });
-    let status = follow(c, app, &deployment, poll, |p| on(Follow::Poll { deployment: deployment.clone(), poll: p })).await?;
-    match status {
-        DeployStatus::Finished => Ok(deployment),
-        other => Err(Error::Failed(format!("deployment {deployment}: {other}"))),
-    }
-}
-
 /// Runs the calls in order; at the first failure says what was done and what
 /// was not. A deployment a call queues is followed through `on`.
 pub(crate) async fn run_all(c: &Client, label: &str, ops: &[CfOp], poll: Duration, mut on: impl FnMut(Follow)) -> Result<String, Error> {

@@ -242,11 +242,14 @@ async fn execute<F: Fn(Action, bool)>(
                 .as_deref()
                 .and_then(|t| crate::config::duration::parse(t, Duration::ZERO, crate::config::duration::MAX_STEP).ok());
             let mut progress = ProgressCount::new(s.progress);
-            let (exit, _) = stream(&session, &s.command, &mut cancel, timeout, |l, err| {
-                if let Some(p) = progress.line(l) {
-                    out.line(&p, false);
+            let (exit, _) = stream(&session, &s.command, &mut cancel, timeout, |l| match l {
+                Some((l, err)) => {
+                    if let Some(p) = progress.line(l) {
+                        out.line(&p, false);
+                    }
+                    out.line(l, err);
                 }
-                out.line(l, err);
+                None => out.flush(),
             })
             .await
             .map_err(|e| Failure::new(e, retry))?;
@@ -257,7 +260,7 @@ async fn execute<F: Fn(Action, bool)>(
         }
         Kind::Api => {
             let a = step.api.as_ref().ok_or_else(|| Failure::new("no api table", false))?;
-            api(sv, a, ctx, out).await.map_err(|e| Failure::new(e, retry))
+            api(sv, a, ctx, &cancel, out).await.map_err(|e| Failure::new(e, retry))
         }
         Kind::Verify => {
             let c = step.verify.as_ref().ok_or_else(|| Failure::new("no check", false))?;
@@ -403,9 +406,12 @@ async fn execute<F: Fn(Action, bool)>(
                     );
                     let mut parser = MigrateParser::default();
                     let mut events = Vec::new();
-                    let (exit, _) = stream(&session, &cmd, &mut cancel, None, |l, err| {
-                        events.extend(parser.line(l));
-                        out.line(l, err);
+                    let (exit, _) = stream(&session, &cmd, &mut cancel, None, |l| match l {
+                        Some((l, err)) => {
+                            events.extend(parser.line(l));
+                            out.line(l, err);
+                        }
+                        None => out.flush(),
                     })
                     .await
                     .map_err(|e| Failure::new(e, false))?;
@@ -476,14 +482,16 @@ async fn connect(sv: &Services, ctx: &ExecContext, host: &str) -> Result<Session
     Session::connect(&target, &env).await.map_err(|e| Failure::new(format!("ssh {host}: {e}"), true))
 }
 
-/// Runs a command, line by line into `on`, until it ends, times out or is
-/// cancelled (then killed by pid: OpenSSH ignores signals for root logins).
+/// Runs a command, line by line into `on` (`Some((line, is_stderr))`, and
+/// `None` every 100 ms so batched output reaches the screen in a quiet
+/// spell), until it ends, times out or is cancelled (then killed by pid:
+/// OpenSSH ignores signals for root logins).
 async fn stream(
     session: &Session,
     command: &str,
     cancel: &mut watch::Receiver<bool>,
     timeout: Option<Duration>,
-    mut on: impl FnMut(&str, bool),
+    mut on: impl FnMut(Option<(&str, bool)>),
 ) -> Result<(Exit, ()), String> {
     let mut exec = session.exec(&with_pid(command)).await.map_err(|e| e.to_string())?;
     let mut out = LineSplitter::new(1 << 20);
@@ -496,6 +504,7 @@ async fn stream(
                 .await;
         }
     };
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         let sleep = async {
             match deadline {
@@ -505,7 +514,7 @@ async fn stream(
         };
         tokio::select! {
             ev = exec.events.recv() => match ev {
-                Some(ExecEvent::Stdout(b)) => out.push(&b, |l| on(&String::from_utf8_lossy(l), false)),
+                Some(ExecEvent::Stdout(b)) => out.push(&b, |l| on(Some((&String::from_utf8_lossy(l), false)))),
                 Some(ExecEvent::Stderr(b)) => err.push(&b, |l| {
                     if pid.is_none()
                         && let Some(p) = std::str::from_utf8(l).ok().and_then(|s| s.strip_prefix(PID_MARK)).and_then(|p| p.trim().parse().ok())
@@ -513,11 +522,11 @@ async fn stream(
                         pid = Some(p);
                         return;
                     }
-                    on(&String::from_utf8_lossy(l), true)
+                    on(Some((&String::from_utf8_lossy(l), true)))
                 }),
                 Some(ExecEvent::End(exit)) => {
-                    out.finish(|l| on(&String::from_utf8_lossy(l), false));
-                    err.finish(|l| on(&String::from_utf8_lossy(l), true));
+                    out.finish(|l| on(Some((&String::from_utf8_lossy(l), false))));
+                    err.finish(|l| on(Some((&String::from_utf8_lossy(l), true))));
                     return Ok((exit, ()));
                 }
                 None => return Err("the SSH channel closed without an exit status: the outcome is unknown".into()),
@@ -531,6 +540,7 @@ async fn stream(
                 kill(pid).await;
                 return Err(format!("timed out after {}", humantime::format_duration(timeout.unwrap_or_default())));
             }
+            _ = tick.tick() => on(None),
         }
     }
 }
@@ -538,9 +548,11 @@ async fn stream(
 /// Runs a short command and returns its exit status and output (stdout then stderr).
 async fn capture(session: &Session, command: &str, cancel: &mut watch::Receiver<bool>) -> Result<(Exit, String), Failure> {
     let mut text = String::new();
-    let (exit, _) = stream(session, command, cancel, Some(Duration::from_secs(600)), |l, _| {
-        text.push_str(l);
-        text.push('\n');
+    let (exit, _) = stream(session, command, cancel, Some(Duration::from_secs(600)), |l| {
+        if let Some((l, _)) = l {
+            text.push_str(l);
+            text.push('\n');
+        }
     })
     .await
     .map_err(|e| Failure::new(e, true))?;
@@ -736,7 +748,13 @@ fn connect_ip(ctx: &ExecContext, server: Option<&str>, connect_to: Option<&str>)
 }
 
 /// API calls through the ops layer; notes say what was there before.
-async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContext, out: &mut Out<'_, F>) -> Result<Produced, String> {
+async fn api<F: Fn(Action, bool)>(
+    sv: &Services,
+    a: &ApiAction,
+    ctx: &ExecContext,
+    cancel: &watch::Receiver<bool>,
+    out: &mut Out<'_, F>,
+) -> Result<Produced, String> {
     use crate::ops::{coolify as cf, hetzner as hz};
     let mut notes = Vec::new();
     let hpoll = sv.hetzner_poll();
@@ -823,27 +841,47 @@ async fn api<F: Fn(Action, bool)>(sv: &Services, a: &ApiAction, ctx: &ExecContex
         }
         ApiAction::Deploy { app } => {
             let c = coolify()?;
-            let mut last = String::new();
-            let r = cf::deploy_and_follow(&c, &app_uuid(app), false, cpoll, |f| match f {
-                cf::Follow::Started { deployment, note, .. } => {
-                    out.line(&format!("deployment {deployment}{}", note.map(|n| format!(": {n}")).unwrap_or_default()), false)
-                }
-                cf::Follow::Poll { poll: p, .. } => {
+            let uuid = app_uuid(app);
+            let (dep, note) = cf::deploy(&c, &uuid, false).await.map_err(|e| format!("{app}: {e}"))?;
+            out.line(&format!("deployment {dep}{}", note.map(|n| format!(": {n}")).unwrap_or_default()), false);
+            out.flush();
+            let mut cancel = cancel.clone();
+            let (mut last, mut printed, mut cancelled) = (String::new(), 0usize, false);
+            // Followed to its end; `<C-c>` cancels it in Coolify and follows it
+            // until Coolify says it stopped.
+            let status = loop {
+                let follow = cf::follow(&c, &uuid, &dep, cpoll, |p| {
                     if p.status.as_str() != last {
                         out.line(&format!("[{}]", p.status), false);
                         last = p.status.to_string();
                     }
-                    for (_, lines) in p.entries {
-                        for (l, err) in lines {
-                            out.line(&l, err);
+                    for (i, lines) in p.entries {
+                        if i >= printed {
+                            printed = i + 1;
+                            for (l, err) in lines {
+                                out.line(&l, err);
+                            }
+                        }
+                    }
+                    out.flush();
+                });
+                tokio::select! {
+                    r = follow => break r.map_err(|e| format!("{app}: {e}"))?,
+                    _ = cancel.changed(), if !cancelled => {
+                        cancelled = true;
+                        match c.cancel_deployment(&dep).await {
+                            Ok(m) => out.line(&format!("cancelling deployment {dep}: {m}"), true),
+                            Err(e) => out.line(&format!("cancelling deployment {dep} failed: {e}"), true),
                         }
                     }
                 }
-            })
-            .await;
-            match r {
-                Ok(dep) => notes.push(format!("deployment {dep}: finished")),
-                Err(e) => return Err(format!("{app}: {e}")),
+            };
+            notes.push(format!("deployment {dep}: {status}"));
+            if cancelled {
+                return Err(format!("cancelled by the operator: deployment {dep} is {status}"));
+            }
+            if status != crate::coolify::model::DeployStatus::Finished {
+                return Err(format!("{app}: deployment {dep}: {status}"));
             }
         }
         ApiAction::Backup { database } => {

@@ -101,6 +101,9 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     if let Some(n) = config.log_lines {
         state.panes.logs.cap = n.max(100);
     }
+    if let Some(n) = config.log_bytes {
+        state.panes.logs.byte_cap = n.max(1 << 20);
+    }
     Ok(Loaded { config, config_path, state })
 }
 

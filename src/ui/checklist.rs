@@ -127,18 +127,25 @@ fn run(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, r: &Run) {
     if !r.is_open() {
         title.push(Span::styled(if r.abandoned.is_some() { "ABANDONED " } else { "FINISHED " }, st.get(Slot::Ok)));
     }
-    let b = Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(
-        state,
-        &[
+    // `<C-c>` is offered only while a step it can stop runs.
+    let cancellable = c.running.get(&r.journal).and_then(|i| r.steps.get(*i)).is_some_and(|s| s.step.cancellable());
+    let keys: Vec<(Command, &str)> = if cancellable {
+        vec![(Command::CancelStep, "cancel"), (Command::ExportReport, "report"), (Command::Back, "back")]
+    } else {
+        vec![
             (Command::RunStep, "run next"),
             (Command::SkipStep, "skip"),
             (Command::VerifyStep, "verify"),
             (Command::MarkStep, "mark"),
-            (Command::CancelStep, "cancel"),
             (Command::ExportReport, "report"),
             (Command::Back, "back"),
-        ],
-    ));
+        ]
+    };
+    let b = Block::bordered()
+        .border_set(g.border)
+        .border_style(st.get(Slot::Focus))
+        .title(Line::from(title))
+        .title_bottom(hints(state, &keys));
     let inner = b.inner(area);
     f.render_widget(b, area);
     let list_h = (r.steps.len() as u16).min(inner.height / 2).max(3);

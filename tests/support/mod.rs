@@ -36,8 +36,11 @@ pub async fn play(name: &str, opts: SimOptions) -> (Result<String, cutover::play
     let pb = Playbook::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
     let mut st = state();
-    let services: Services = cutover::demo::services(&mut st, &sim).expect("services");
-    let snapshots = std::env::temp_dir().join(format!("cutover-snapshots-{name}-{}", std::process::id()));
+    let mut services: Services = cutover::demo::services(&mut st, &sim).expect("services");
+    // Never the developer's own runbooks: only the built-in ones.
+    let own = tempfile::tempdir().expect("temp dir");
+    services.runbooks_dir = Some(own.path().to_path_buf());
+    let snapshots = own.path().join("snapshots");
     let r = cutover::playbook::run_in_process(
         &pb,
         st,

@@ -359,8 +359,9 @@ impl ChecklistPane {
                     c.step_cursor.pos = i;
                 }
             }
-            Command::CancelStep => match running {
-                Some(_) => return vec![Effect::CancelStep { journal: run.journal.clone() }],
+            Command::CancelStep => match running.and_then(|i| run.steps.get(i)) {
+                Some(s) if s.step.cancellable() => return vec![Effect::CancelStep { journal: run.journal.clone() }],
+                Some(_) => cx.say(Level::Info, "this step cannot be cancelled: it is a single call that ends by itself"),
                 None => cx.say(Level::Info, "no step is running"),
             },
             Command::ExportReport => {
@@ -605,6 +606,8 @@ impl ChecklistPane {
                 if unmarked {
                     c.live.insert(journal.clone(), Live::default());
                 }
+                let name = run.steps.get(*step).map(|s| shown_text(&run, &s.step.title)).unwrap_or_default();
+                msg = Some((Level::Info, format!("step {}: {name}: running", step + 1)));
             }
             Event::StepFinished { step, outcome, .. } | Event::Resolved { step, outcome, .. } => {
                 c.running.remove(&journal);

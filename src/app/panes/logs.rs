@@ -63,12 +63,17 @@ pub struct LogTab {
 
 impl LogTab {
     pub fn new(id: u64, title: String, host: HostRef, kind: TabKind, cap: usize) -> LogTab {
+        LogTab::with_bytes(id, title, host, kind, cap, crate::logs::buffer::DEFAULT_BYTES)
+    }
+
+    /// A tab keeping at most `cap` lines and `byte_cap` bytes.
+    pub fn with_bytes(id: u64, title: String, host: HostRef, kind: TabKind, cap: usize, byte_cap: usize) -> LogTab {
         LogTab {
             id,
             title,
             host,
             kind,
-            buffer: LogBuffer::new(cap),
+            buffer: LogBuffer::with_bytes(cap, byte_cap),
             follow: true,
             anchor: 0,
             filter: None,
@@ -275,12 +280,14 @@ pub struct LogsPane {
     pub tabs: Vec<LogTab>,
     pub active: usize,
     pub next_id: u64,
+    /// Lines and bytes each tab keeps (`log_lines`, `log_bytes`).
     pub cap: usize,
+    pub byte_cap: usize,
 }
 
 impl Default for LogsPane {
     fn default() -> Self {
-        LogsPane { tabs: Vec::new(), active: 0, next_id: 1, cap: DEFAULT_CAP }
+        LogsPane { tabs: Vec::new(), active: 0, next_id: 1, cap: DEFAULT_CAP, byte_cap: crate::logs::buffer::DEFAULT_BYTES }
     }
 }
 
@@ -347,7 +354,7 @@ impl LogsPane {
     pub fn open(&mut self, title: String, host: HostRef, kind: TabKind) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        self.tabs.push(LogTab::new(id, title, host, kind, self.cap));
+        self.tabs.push(LogTab::with_bytes(id, title, host, kind, self.cap, self.byte_cap));
         self.active = self.tabs.len() - 1;
         id
     }
@@ -373,30 +380,9 @@ impl LogsPane {
         Some(t)
     }
 
-    /// `:tail ...`
+    /// `:tail ...`: its words split as a shell splits them (quotes group).
     fn tail(&mut self, args: &str, cx: &mut Cx) -> Vec<Effect> {
-        let (what, rest) = args.split_once(char::is_whitespace).map(|(a, b)| (a, b.trim())).unwrap_or((args, ""));
-        let result: Result<(String, HostRef, TailSource), String> = match what {
-            "app" | "db" => {
-                let mut parts = rest.split_whitespace();
-                let name = parts.next().unwrap_or("");
-                let lines = parts.next().and_then(|n| n.parse().ok()).unwrap_or(200);
-                cx.world.resource_host(what, name).map(|(uuid, host)| (name.to_string(), host, TailSource::Container { uuid, lines }))
-            }
-            "journal" | "file" | "cmd" => match split_on(rest) {
-                (arg, Some(h)) if !arg.is_empty() => {
-                    let host = cx.world.host(&h);
-                    let source = match what {
-                        "journal" => TailSource::Journal { unit: arg.clone() },
-                        "file" => TailSource::File { path: arg.clone() },
-                        _ => TailSource::Command(arg.clone()),
-                    };
-                    Ok((format!("{} {arg}", host.label()), host, source))
-                }
-                _ => Err(TAIL_USAGE.into()),
-            },
-            _ => Err(TAIL_USAGE.into()),
-        };
+        let result = shell_words(args).and_then(|w| self.tail_target(&w, cx));
         match result {
             Ok((title, host, source)) => {
                 let kind = TabKind::Tail { source: source.clone(), status: TailStatus::Connecting };
@@ -410,25 +396,51 @@ impl LogsPane {
         }
     }
 
-    /// `:exec ...`
-    fn exec(&mut self, args: &str, cx: &mut Cx) -> Vec<Effect> {
-        let mut words = args.splitn(2, char::is_whitespace);
-        let first = words.next().unwrap_or("");
-        let rest = words.next().unwrap_or("").trim();
-        let parsed: Result<(HostRef, Option<String>, String, String), String> = if first == "app" {
-            let mut w = rest.splitn(2, char::is_whitespace);
-            let name = w.next().unwrap_or("");
-            let command = w.next().unwrap_or("").trim().to_string();
-            if command.is_empty() {
-                Err(EXEC_USAGE.into())
-            } else {
-                cx.world.resource_host("app", name).map(|(uuid, host)| (host, Some(uuid), command, name.to_string()))
+    fn tail_target(&self, words: &[String], cx: &Cx) -> Result<(String, HostRef, TailSource), String> {
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        match w.as_slice() {
+            [kind @ ("app" | "db"), name, rest @ ..] if rest.len() <= 1 => {
+                let lines = match rest.first() {
+                    Some(n) => n.parse::<u32>().map_err(|_| format!("`{n}` is not a number of lines"))?.min(100_000),
+                    None => 200,
+                };
+                cx.world.resource_host(kind, name).map(|(uuid, host)| (name.to_string(), host, TailSource::Container { uuid, lines }))
             }
-        } else if first.is_empty() || rest.is_empty() {
-            Err(EXEC_USAGE.into())
-        } else {
-            Ok((cx.world.host(first), None, rest.to_string(), first.to_string()))
-        };
+            [kind @ ("journal" | "file" | "cmd"), arg, "on", host] if !arg.is_empty() => {
+                let host = cx.world.host(host);
+                let arg = arg.to_string();
+                let source = match *kind {
+                    "journal" => TailSource::Journal { unit: arg.clone() },
+                    "file" => TailSource::File { path: arg.clone() },
+                    _ => TailSource::Command(arg.clone()),
+                };
+                Ok((format!("{} {arg}", host.label()), host, source))
+            }
+            _ => Err(TAIL_USAGE.into()),
+        }
+    }
+
+    /// `:exec ...`: words split as a shell splits them. One word after the
+    /// host is the remote command as written (so `"df -h | grep sda"` keeps
+    /// its pipe); several words are quoted one by one, as a shell would pass
+    /// them.
+    fn exec(&mut self, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let parsed = shell_words(args).and_then(|w| {
+            let (host, container, on, rest) = match w.as_slice() {
+                [app, name, rest @ ..] if app == "app" => {
+                    let (uuid, host) = cx.world.resource_host("app", name)?;
+                    (host, Some(uuid), name.clone(), rest)
+                }
+                [host, rest @ ..] => (cx.world.host(host), None, host.clone(), rest),
+                [] => return Err(EXEC_USAGE.to_string()),
+            };
+            let command = match rest {
+                [] => return Err(EXEC_USAGE.to_string()),
+                [one] => one.clone(),
+                many => shlex::try_join(many.iter().map(String::as_str)).map_err(|e| format!("{e}"))?,
+            };
+            Ok((host, container, command, on))
+        });
         match parsed {
             Ok((host, container, command, on)) => {
                 let title = format!("{on}$ {command}");
@@ -592,11 +604,9 @@ impl Pane for LogsPane {
     }
 }
 
-fn split_on(args: &str) -> (String, Option<String>) {
-    match args.rsplit_once(" on ") {
-        Some((a, h)) => (a.trim().to_string(), Some(h.trim().to_string())),
-        None => (args.trim().to_string(), None),
-    }
+/// A command line's words as a POSIX shell splits them.
+fn shell_words(line: &str) -> Result<Vec<String>, String> {
+    shlex::split(line).ok_or_else(|| format!("unbalanced quotes in `{line}`"))
 }
 
 pub const TAIL_USAGE: &str = "usage: :tail app NAME [LINES] | db NAME | journal UNIT on HOST | file PATH on HOST | cmd COMMAND on HOST";
@@ -638,6 +648,22 @@ mod tests {
         assert!(p.tabs.is_empty());
         p.on_command(Command::Filter, &mut t.cx());
         assert!(t.said().iter().any(|m| m.starts_with("no log open")));
+    }
+
+    #[test]
+    fn tail_and_exec_split_words_as_a_shell_does() {
+        let mut t = TestCx::new();
+        let mut p = LogsPane::default();
+        let e = p.on_line("tail", r#"cmd "dmesg -w" on web-1"#, &mut t.cx());
+        assert!(matches!(&e[..], [Effect::StartTail { source: TailSource::Command(c), .. }] if c == "dmesg -w"), "{e:?}");
+        let e = p.on_line("tail", "file '/var/log/my app.log' on web-1", &mut t.cx());
+        assert!(matches!(&e[..], [Effect::StartTail { source: TailSource::File { path }, .. }] if path == "/var/log/my app.log"));
+        let e = p.on_line("exec", r#"web-1 echo "a b" c"#, &mut t.cx());
+        assert!(matches!(&e[..], [Effect::Run { command, .. }] if command == "echo 'a b' c"), "{e:?}");
+        let e = p.on_line("exec", r#"web-1 "df -h | grep sda""#, &mut t.cx());
+        assert!(matches!(&e[..], [Effect::Run { command, .. }] if command == "df -h | grep sda"), "{e:?}");
+        assert!(p.on_line("exec", r#"web-1 "oops"#, &mut t.cx()).is_empty());
+        assert!(t.said().last().is_some_and(|m| m.contains("unbalanced quotes")), "{:?}", t.said());
     }
 
     #[test]
