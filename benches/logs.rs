@@ -162,14 +162,10 @@ fn ssh_throughput() {
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let target = Target {
-        alias: "bench".into(),
-        host: "127.0.0.1".into(),
-        port: s.port,
-        user: "root".into(),
         identity_files: vec![s.path("plain_ed25519")],
-        jumps: vec![],
-        known_hosts: s.path("known_hosts_cutover"),
+        known_hosts: vec![s.path("known_hosts_cutover")],
         keepalive: Duration::from_secs(15),
+        ..Target::new("127.0.0.1", s.port, "root")
     };
     let env = SshEnv::new(Arc::new(Fixed { host_key: true, passphrase: None, password: None }));
     let session = rt.block_on(Session::connect(&target, &env)).expect("connect");

@@ -7,7 +7,7 @@ mod support;
 
 use cutover::ssh::prompt::{Answer, Fixed, Prompter, Question};
 use cutover::ssh::tail::{self, TailEvent, TailSource, TailStatus};
-use cutover::ssh::{Exit, Session, SshEnv, SshError, Target};
+use cutover::ssh::{Exit, Session, SshEnv, SshError, StrictHostKeyChecking, Target};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,14 +15,10 @@ use support::sshd::{self, Agent, Sshd};
 
 fn target(sshd: &Sshd, user: &str, keys: Vec<std::path::PathBuf>, known_hosts: &std::path::Path) -> Target {
     Target {
-        alias: "test".into(),
-        host: "127.0.0.1".into(),
-        port: sshd.port,
-        user: user.into(),
         identity_files: keys,
-        jumps: vec![],
-        known_hosts: known_hosts.to_path_buf(),
+        known_hosts: vec![known_hosts.to_path_buf()],
         keepalive: Duration::from_secs(1),
+        ..Target::new("127.0.0.1", sshd.port, user)
     }
 }
 
@@ -323,4 +319,203 @@ async fn hashed_known_hosts_entries_are_honoured() {
     assert!(sess.run("true").await.unwrap().success());
     assert!(asked.lock().unwrap().is_empty(), "a hashed entry is a known host: no question");
     assert_eq!(std::fs::read_to_string(&kh).unwrap(), line, "file untouched");
+}
+
+// ---- Host keys as OpenSSH judges them: one test per rule, against a real sshd.
+
+/// `[127.0.0.1]:port <type> <base64>` of the sshd's host key.
+fn host_line(s: &Sshd) -> String {
+    let key = std::fs::read_to_string(s.path("host_ed25519.pub")).unwrap();
+    format!("[127.0.0.1]:{} {}", s.port, key.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+}
+
+/// Another ed25519 key (what an impostor would offer).
+fn other_key(s: &Sshd, name: &str) -> String {
+    sshd::keygen(&s.path(name), "");
+    std::fs::read_to_string(s.path(&format!("{name}.pub"))).unwrap().split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+fn recorder(answer: bool) -> (Recorder, Arc<Mutex<Vec<Question>>>) {
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let inner = Fixed { host_key: answer, passphrase: None, password: None };
+    (Recorder { asked: asked.clone(), inner }, asked)
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_even_when_also_listed_as_known() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let line = host_line(&s);
+    let key = line.split_once(' ').unwrap().1;
+    std::fs::write(&kh, format!("{line}\n@revoked * {key}\n")).unwrap();
+    let (p, asked) = recorder(true);
+    let err = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &env(p)).await.err().expect("refused");
+    assert!(matches!(&err, SshError::HostKeyRevoked { .. }), "{err}");
+    assert!(err.to_string().contains("REVOKED HOST KEY"), "{err}");
+    assert!(asked.lock().unwrap().is_empty());
+    assert!(!s.log().contains("Accepted"), "never authenticated");
+}
+
+#[tokio::test]
+async fn cert_authority_lines_are_not_host_keys() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let line = host_line(&s);
+    let key = line.split_once(' ').unwrap().1;
+    std::fs::write(&kh, format!("@cert-authority [127.0.0.1]:{} {key}\n", s.port)).unwrap();
+    let (p, asked) = recorder(false);
+    let err = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &env(p)).await.err().expect("not trusted");
+    assert!(matches!(&err, SshError::HostKeyRejected { .. }), "an unknown host, asked about: {err}");
+    assert_eq!(asked.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn strict_yes_refuses_an_unknown_host_without_asking_or_writing() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let (p, asked) = recorder(true);
+    let t = Target { strict: StrictHostKeyChecking::Yes, ..target(&s, "root", vec![s.path("plain_ed25519")], &kh) };
+    let err = Session::connect(&t, &env(p)).await.err().expect("refused");
+    assert!(matches!(&err, SshError::HostKeyUnknown { .. }), "{err}");
+    assert!(err.to_string().contains("you have requested strict checking"), "{err}");
+    assert!(asked.lock().unwrap().is_empty());
+    assert!(!kh.exists());
+}
+
+#[tokio::test]
+async fn accept_new_learns_silently_but_refuses_a_changed_key() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let (p, asked) = recorder(false);
+    let e = env(p);
+    let t = Target { strict: StrictHostKeyChecking::AcceptNew, ..target(&s, "root", vec![s.path("plain_ed25519")], &kh) };
+    let sess = Session::connect(&t, &e).await.unwrap();
+    assert!(sess.run("true").await.unwrap().success());
+    assert!(asked.lock().unwrap().is_empty(), "accept-new does not ask");
+    assert!(std::fs::read_to_string(&kh).unwrap().contains(&host_line(&s)));
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", s.port, other_key(&s, "impostor"))).unwrap();
+    let err = Session::connect(&t, &e).await.err().expect("changed");
+    assert!(matches!(&err, SshError::HostKeyChanged { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn strict_no_connects_to_a_changed_key_with_a_warning_and_no_password() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", s.port, other_key(&s, "impostor"))).unwrap();
+    let e = env(trust_all());
+    let t = Target { strict: StrictHostKeyChecking::No, ..target(&s, "root", vec![s.path("plain_ed25519")], &kh) };
+    let sess = Session::connect(&t, &e).await.unwrap();
+    assert!(sess.warnings.iter().any(|w| w.contains("changed") && w.contains("password authentication disabled")), "{:?}", sess.warnings);
+    // A password is never sent to a host whose key changed.
+    let t = Target { strict: StrictHostKeyChecking::No, ..target(&s, sshd::PW_USER, vec![], &kh) };
+    let err = Session::connect(&t, &e).await.err().expect("no password offered");
+    assert!(matches!(&err, SshError::Auth { .. }), "{err}");
+    assert!(!s.log().contains("Accepted password"), "{}", s.log());
+}
+
+#[tokio::test]
+async fn global_known_hosts_are_consulted_and_never_written() {
+    let s = Sshd::start();
+    let (user_kh, global_kh) = (s.path("known_hosts"), s.path("ssh_known_hosts"));
+    std::fs::write(&global_kh, format!("{}\n", host_line(&s))).unwrap();
+    let (p, asked) = recorder(false);
+    let t = Target { global_known_hosts: vec![global_kh.clone()], ..target(&s, "root", vec![s.path("plain_ed25519")], &user_kh) };
+    let sess = Session::connect(&t, &env(p)).await.unwrap();
+    assert!(sess.run("true").await.unwrap().success());
+    assert!(asked.lock().unwrap().is_empty());
+    assert!(!user_kh.exists());
+}
+
+#[tokio::test]
+async fn every_user_known_hosts_file_is_consulted() {
+    let s = Sshd::start();
+    let (first, second) = (s.path("known_hosts"), s.path("known_hosts2"));
+    std::fs::write(&second, format!("{}\n", host_line(&s))).unwrap();
+    let (p, asked) = recorder(false);
+    let t = Target { known_hosts: vec![first.clone(), second], ..target(&s, "root", vec![s.path("plain_ed25519")], &first) };
+    Session::connect(&t, &env(p)).await.unwrap();
+    assert!(asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn host_key_alias_decides_which_entry_is_checked_and_written() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let key = host_line(&s).split_once(' ').unwrap().1.to_string();
+    // Filed under the alias (no port, as OpenSSH files it): known.
+    std::fs::write(&kh, format!("web-prod {key}\n")).unwrap();
+    let (p, asked) = recorder(false);
+    let t = Target { host_key_alias: Some("web-prod".into()), ..target(&s, "root", vec![s.path("plain_ed25519")], &kh) };
+    Session::connect(&t, &env(p)).await.unwrap();
+    assert!(asked.lock().unwrap().is_empty());
+    // A different alias is unknown; learning writes the alias.
+    let (p, asked) = recorder(true);
+    let t = Target { host_key_alias: Some("web-uat".into()), ..t };
+    Session::connect(&t, &env(p)).await.unwrap();
+    assert!(matches!(&asked.lock().unwrap()[0], Question::HostKey { name, .. } if name == "web-uat"));
+    assert!(std::fs::read_to_string(&kh).unwrap().lines().any(|l| l.starts_with("web-uat ssh-ed25519 ")));
+}
+
+#[tokio::test]
+async fn any_matching_line_accepts_even_after_a_stale_one() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n{}\n", s.port, other_key(&s, "stale"), host_line(&s))).unwrap();
+    let (p, asked) = recorder(false);
+    Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &env(p)).await.unwrap();
+    assert!(asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_known_key_of_another_type_is_a_warning_in_the_question() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let out =
+        std::process::Command::new("ssh-keygen").args(["-q", "-t", "ecdsa", "-N", "", "-f"]).arg(s.path("ecdsa_host")).output().unwrap();
+    assert!(out.status.success());
+    let ecdsa = std::fs::read_to_string(s.path("ecdsa_host.pub")).unwrap().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {ecdsa}\n", s.port)).unwrap();
+    let (p, asked) = recorder(false);
+    let err = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &env(p)).await.err().expect("declined");
+    assert!(matches!(&err, SshError::HostKeyRejected { .. }), "not 'changed': another type is not a change ({err})");
+    let q = asked.lock().unwrap()[0].clone();
+    assert!(matches!(&q, Question::HostKey { others, .. } if others.len() == 1 && others[0].starts_with("ECDSA")), "{q:?}");
+    assert!(q.text().contains("WARNING"), "{}", q.text());
+}
+
+/// Answers after a delay (an operator reading the fingerprint).
+struct Slow(Duration);
+
+impl Prompter for Slow {
+    fn ask(&self, _q: Question) -> Answer {
+        let d = self.0;
+        Box::pin(async move {
+            tokio::time::sleep(d).await;
+            Some(cutover::config::Secret::new("yes"))
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_question_is_asked_outside_the_connect_timeout() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let mut e = env(Slow(Duration::from_millis(2500)));
+    e.connect_timeout = Duration::from_secs(1);
+    let sess = Session::connect(&target(&s, "root", vec![s.path("plain_ed25519")], &kh), &e).await.unwrap();
+    assert!(sess.run("true").await.unwrap().success(), "a 2.5 s answer with a 1 s connect timeout still connects");
+}
+
+#[tokio::test]
+async fn a_late_yes_after_the_attempt_died_writes_nothing() {
+    let s = Sshd::start();
+    let kh = s.path("known_hosts");
+    let e = env(Slow(Duration::from_millis(800)));
+    let t = target(&s, "root", vec![s.path("plain_ed25519")], &kh);
+    // The attempt is given up while the question is open (a cancelled job).
+    let r = tokio::time::timeout(Duration::from_millis(300), Session::connect(&t, &e)).await;
+    assert!(r.is_err());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(!kh.exists(), "the answer reached nothing");
 }

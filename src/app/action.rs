@@ -31,6 +31,11 @@ pub enum Action {
         id: u64,
         question: Question,
     },
+    /// The job that asked gave up (its connection attempt ended): the
+    /// question goes away unanswered.
+    Withdrawn {
+        id: u64,
+    },
     /// A file was written: what to say, or why not.
     Saved(Result<String, String>),
     /// Progress of a running operation.

@@ -140,6 +140,13 @@ pub(super) fn apply(state: &mut State, action: Action) {
         Action::Tick => state.jobs.spinner = state.jobs.spinner.wrapping_add(1),
         Action::Progress { label, percent } => state.jobs.progress = Some((label, percent)),
         Action::Ask { id, question } => state.modals.push(Modal::new(id, question)),
+        Action::Withdrawn { id } => {
+            let before = state.modals.len();
+            state.modals.retain(|m| m.id != id);
+            if state.modals.len() < before {
+                state.set_message(Level::Warn, "question withdrawn: the connection attempt that asked it has ended");
+            }
+        }
         Action::Saved(Ok(m)) => state.set_message(Level::Ok, m),
         Action::Saved(Err(e)) => state.set_message(Level::Error, e),
         Action::JobFinished(label) => state.jobs.finished(label),

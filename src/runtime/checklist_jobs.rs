@@ -477,7 +477,7 @@ impl ProgressCount {
 
 async fn connect(sv: &Services, ctx: &ExecContext, host: &str) -> Result<Session, Failure> {
     let href = ctx.hosts.get(host).cloned().unwrap_or_else(|| HostRef::Alias(host.to_string()));
-    let target = resolve_target(sv, &href).map_err(|e| Failure::new(e.to_string(), true))?;
+    let target = resolve_target(sv, &href).await.map_err(|e| Failure::new(e.to_string(), true))?;
     let env = env_of(sv).map_err(|e| Failure::new(e, false))?;
     Session::connect(&target, &env).await.map_err(|e| Failure::new(format!("ssh {host}: {e}"), true))
 }

@@ -150,7 +150,7 @@ async fn probe_host(
 ) -> (usize, usize) {
     let session = match &host {
         None => Err("Coolify does not say which server runs it".to_string()),
-        Some(h) => match (resolve_target(sv, h), sv.ssh_env.clone()) {
+        Some(h) => match (resolve_target(sv, h).await, sv.ssh_env.clone()) {
             (Ok(target), Some(env)) => Session::connect(&target, &env).await.map_err(|e| format!("ssh {}: {e}", h.label())),
             (Err(e), _) => Err(e.to_string()),
             (_, None) => Err("SSH is not set up in this runtime".into()),

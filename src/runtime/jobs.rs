@@ -136,10 +136,11 @@ impl Prompter for UiPrompter {
         let (otx, orx) = oneshot::channel();
         lock(&self.pending).insert(id, otx);
         let _ = self.tx.send(Event::Stream { action: Action::Ask { id, question }, credit: None });
-        let open = self.open.clone();
+        let mut asking = Asking { id, text, rx: Some(orx), tx: self.tx.clone(), pending: self.pending.clone(), open: self.open.clone() };
         Box::pin(async move {
-            let answer = orx.await.ok().flatten();
-            for w in lock(&open).remove(&text).unwrap_or_default() {
+            let rx = asking.rx.take()?;
+            let answer = rx.await.ok().flatten();
+            for w in lock(&asking.open).remove(&asking.text).unwrap_or_default() {
                 let _ = w.send(answer.clone());
             }
             answer
@@ -147,30 +148,81 @@ impl Prompter for UiPrompter {
     }
 }
 
-/// Where to connect for a host reference.
-pub fn resolve_target(sv: &Services, host: &HostRef) -> Result<Target, SshError> {
-    let mut ovr = sv.ssh_override.clone();
-    let alias = match host {
-        HostRef::Server { name, ipv4 } => {
-            if sv.ssh.knows(name) {
-                name.clone()
-            } else {
-                ipv4.clone().unwrap_or_else(|| name.clone())
-            }
+/// An open question, owned by the attempt that asked. If the attempt is
+/// dropped before the answer (a timeout, a cancelled job), the question is
+/// withdrawn from the screen, so a late "yes" cannot reach anything, unless
+/// another attempt waits for the same answer: then it stays for that one.
+struct Asking {
+    id: u64,
+    text: String,
+    rx: Option<oneshot::Receiver<Option<Secret>>>,
+    tx: mpsc::UnboundedSender<Event>,
+    pending: Pending<oneshot::Sender<Option<Secret>>>,
+    open: Arc<Mutex<HashMap<String, Waiters>>>,
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        let Some(rx) = self.rx.take() else { return };
+        // Answered already (the future completed): nothing to withdraw.
+        let others = lock(&self.open).get(&self.text).map(Vec::len).unwrap_or(0);
+        if others > 0
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let (open, text) = (self.open.clone(), self.text.clone());
+            rt.spawn(async move {
+                let answer = rx.await.ok().flatten();
+                for w in lock(&open).remove(&text).unwrap_or_default() {
+                    let _ = w.send(answer.clone());
+                }
+            });
+            return;
         }
-        HostRef::Coolify { name, ip, user, port } => {
-            if sv.ssh.knows(name) {
+        lock(&self.open).remove(&self.text);
+        lock(&self.pending).remove(&self.id);
+        let _ = self.tx.send(Event::Stream { action: Action::Withdrawn { id: self.id }, credit: None });
+    }
+}
+
+/// Where to connect for a host reference. Resolution may ask `ssh -G`, so it
+/// runs off the async workers.
+pub async fn resolve_target(sv: &Services, host: &HostRef) -> Result<Target, SshError> {
+    let (ssh, ovr, host) = (sv.ssh.clone(), sv.ssh_override.clone(), host.clone());
+    tokio::task::spawn_blocking(move || resolve_target_now(&ssh, ovr, &host))
+        .await
+        .map_err(|e| SshError::Config(format!("resolving the ssh target: {e}")))?
+}
+
+fn resolve_target_now(ssh: &crate::ssh::SshSettings, mut ovr: crate::ssh::SshOverride, host: &HostRef) -> Result<Target, SshError> {
+    let alias = match host {
+        HostRef::Server { name, ipv4 } => match ssh.knows(name) {
+            // The config's block for this server applies; without a HostName
+            // of its own the server's address is where it connects.
+            Some(named) => {
+                if !named.sets_hostname {
+                    ovr.host = ovr.host.or_else(|| ipv4.clone());
+                }
                 name.clone()
-            } else {
+            }
+            None => ipv4.clone().unwrap_or_else(|| name.clone()),
+        },
+        HostRef::Coolify { name, ip, user, port } => match ssh.knows(name) {
+            Some(named) => {
+                if !named.sets_hostname {
+                    ovr.host = ovr.host.or_else(|| Some(ip.clone()));
+                }
+                name.clone()
+            }
+            None => {
                 // Coolify's own record of how it reaches the server.
                 ovr.user = ovr.user.or_else(|| user.clone());
                 ovr.port = ovr.port.or(*port);
                 ip.clone()
             }
-        }
+        },
         HostRef::Alias(a) => a.clone(),
     };
-    sv.ssh.resolve(&alias, &ovr)
+    ssh.resolve(&alias, &ovr)
 }
 
 pub(crate) fn env_of(sv: &Services) -> Result<SshEnv, String> {
@@ -194,7 +246,7 @@ pub fn start_tail(tab: u64, host: HostRef, source: tail::TailSource, sv: &Servic
 async fn tail_task(tab: u64, host: HostRef, source: tail::TailSource, sv: Services, tx: mpsc::UnboundedSender<Event>) {
     {
         let send = |action: Action, credit: Option<Arc<AtomicUsize>>| tx.send(Event::Stream { action, credit }).is_ok();
-        let target = match resolve_target(&sv, &host) {
+        let target = match resolve_target(&sv, &host).await {
             Ok(t) => t,
             Err(e) => {
                 send(Action::from(logs::Msg::TailStatus { tab, status: tail::TailStatus::Failed(e.to_string()) }), None);
@@ -406,7 +458,7 @@ async fn run_command(
     sv: &Services,
     send: &impl Fn(Action, bool),
 ) -> Result<crate::ssh::Exit, String> {
-    let target = resolve_target(sv, host).map_err(|e| e.to_string())?;
+    let target = resolve_target(sv, host).await.map_err(|e| e.to_string())?;
     let env = env_of(sv)?;
     let session = Session::connect(&target, &env).await.map_err(|e| e.to_string())?;
     let full = match container {

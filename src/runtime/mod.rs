@@ -61,7 +61,14 @@ impl Runtime {
     pub fn new(state: State, mut services: Services) -> Runtime {
         let (tx, rx) = unbounded_channel();
         let prompter = jobs::UiPrompter::new(tx.clone(), services.prompts.clone());
-        services.ssh_env = Some(crate::ssh::SshEnv::new(std::sync::Arc::new(prompter)));
+        let mut ssh_env = crate::ssh::SshEnv::new(std::sync::Arc::new(prompter));
+        // What a connection should tell the operator (a changed key let through, keywords not acted on).
+        let warn_tx = tx.clone();
+        ssh_env.warn = Some(std::sync::Arc::new(move |text: &str| {
+            let action = Action::Notice { level: crate::app::state::Level::Warn, text: text.to_string() };
+            let _ = warn_tx.send(Event::Stream { action, credit: None });
+        }));
+        services.ssh_env = Some(ssh_env);
         // The clients say when they wait (a rate limit, a retry): the console shows it.
         let wait_tx = tx.clone();
         let notify: crate::api::Notify = std::sync::Arc::new(move |api, waiting| {

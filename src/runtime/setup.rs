@@ -109,11 +109,12 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
 
 /// Clients for the configured contexts (hcloud/coolify CLI configs, env, cutover config).
 pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Result<Services> {
-    let mut sv = Services::default();
-    // The user's ssh config, as OpenSSH reads it.
-    let home = dirs::home_dir().unwrap_or_default();
-    sv.ssh = std::sync::Arc::new(crate::ssh::SshSettings::load(Some(&home.join(".ssh/config")), &home)?);
-    sv.ssh_override = loaded.config.ssh.clone().unwrap_or_default();
+    let mut sv = Services {
+        // The user's ssh config, as OpenSSH reads it.
+        ssh: std::sync::Arc::new(crate::ssh::SshSettings::load(None)),
+        ssh_override: loaded.config.ssh.clone().unwrap_or_default(),
+        ..Default::default()
+    };
     let hpath = contexts::hcloud_config_path(env);
     let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
     sv.hetzner_contexts = hctx.clone();

@@ -12,9 +12,13 @@ pub enum Question {
     HostKey {
         host: String,
         port: u16,
+        /// The known_hosts name (`[host]:port`, or the HostKeyAlias).
+        name: String,
         algorithm: String,
         fingerprint: String,
         known_hosts: String,
+        /// Keys of other types already known for this host (OpenSSH warns).
+        others: Vec<String>,
     },
     Passphrase {
         key: String,
@@ -28,9 +32,20 @@ pub enum Question {
 impl Question {
     pub fn text(&self) -> String {
         match self {
-            Question::HostKey { host, port, algorithm, fingerprint, known_hosts } => format!(
-                "The authenticity of host '[{host}]:{port}' can't be established. {algorithm} key fingerprint is {fingerprint}. Type yes to trust it and add it to {known_hosts}."
-            ),
+            // OpenSSH names the host as it is filed: `[host]:port`, or the alias.
+            Question::HostKey { name: shown, algorithm, fingerprint, known_hosts, others, .. } => {
+                let warn = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " WARNING: this host is already known by other keys ({}); a different key type may mean the server was replaced.",
+                        others.join(", ")
+                    )
+                };
+                format!(
+                    "The authenticity of host '{shown}' can't be established. {algorithm} key fingerprint is {fingerprint}.{warn} Type yes to trust it and add it to {known_hosts}."
+                )
+            }
             Question::Passphrase { key } => format!("Enter passphrase for key '{key}':"),
             Question::Password { user, host } => format!("{user}@{host}'s password:"),
         }
