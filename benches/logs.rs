@@ -226,11 +226,108 @@ fn ssh_throughput() {
     );
 }
 
+/// Peak resident memory of this process (VmHWM), in bytes.
+fn peak_rss() -> usize {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<usize>().ok()).unwrap_or(0)
+        * 1024
+}
+
+/// One memory case, in a process of its own so the peak is its own: a real
+/// sshd streams `command` through the whole tail pipeline (tail::run, batches,
+/// credit) into a Logs tab with the default byte cap, as the console does.
+fn memory_case(command: &str, lines: usize) {
+    let s = sshd::Sshd::start();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let target = Target {
+        identity_files: vec![s.path("plain_ed25519")],
+        known_hosts: vec![s.path("known_hosts_cutover")],
+        ..Target::new("127.0.0.1", s.port, "root")
+    };
+    let env = SshEnv::new(Arc::new(Fixed { host_key: true, passphrase: None, password: None }));
+    let cap = cutover::logs::buffer::DEFAULT_BYTES;
+    let mut tab = LogTab::with_bytes(
+        1,
+        "mem".into(),
+        HostRef::Alias("x".into()),
+        TabKind::Tail { source: TailSource::Command(command.into()), status: TailStatus::Connecting },
+        lines,
+        cap,
+    );
+    let base = peak_rss();
+    let start = Instant::now();
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let credit = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let runner = tokio::spawn(cutover::ssh::tail::run(target, env, TailSource::Command(command.into()), tx, credit.clone()));
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                cutover::ssh::tail::TailEvent::Lines(b) => {
+                    tab.push_batch(&b);
+                    credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                }
+                cutover::ssh::tail::TailEvent::Status(TailStatus::Ended(_) | TailStatus::Failed(_)) => break,
+                _ => {}
+            }
+        }
+        runner.abort();
+    });
+    let peak = peak_rss();
+    println!(
+        "MEMORY\t{command}\t{:.1}\t{}\t{}\t{:.0}\t{:.0}\t{:.0}",
+        start.elapsed().as_secs_f64(),
+        tab.buffer.len(),
+        tab.dropped,
+        base as f64 / 1048576.0,
+        peak as f64 / 1048576.0,
+        (cap + (64 << 20)) as f64 / 1048576.0
+    );
+}
+
+fn memory() {
+    if !std::path::Path::new("/usr/sbin/sshd").exists() {
+        println!("memory: skipped (no /usr/sbin/sshd; install openssh-server)");
+        return;
+    }
+    println!("memory: the tail pipeline into a Logs tab (byte cap 64 MiB), peak RSS of a process of its own");
+    // The default line cap (100,000), and a line cap so high that only the byte cap binds.
+    for (command, lines) in
+        [("head -c 1073741824 /dev/zero | tr '\\0' a", 100_000), ("seq 10000000", 100_000), ("seq 10000000", 10_000_000)]
+    {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--memory-case")
+            .arg(command)
+            .arg(lines.to_string())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        match text.lines().find_map(|l| l.strip_prefix("MEMORY\t")) {
+            Some(l) => {
+                let f: Vec<&str> = l.split('\t').collect();
+                println!(
+                    "  `{}`, line cap {lines} | {} s | {} lines kept, {} dropped | RSS before {} MiB, peak {} MiB | limit (cap + 64 MiB) {} MiB",
+                    f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+                );
+            }
+            None => println!("  `{command}` failed: {}", String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+}
+
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--memory-case") {
+        memory_case(&args[i + 1], args[i + 2].parse().unwrap());
+        return;
+    }
+    if !args.iter().any(|a| a == "--bench") {
         return;
     }
     println!("cutover log figures (release build)");
-    ingest_and_filter();
-    ssh_throughput();
+    let only_memory = args.iter().any(|a| a == "memory");
+    if !only_memory {
+        ingest_and_filter();
+        ssh_throughput();
+    }
+    memory();
 }

@@ -213,3 +213,32 @@ fn journal_replay() {
         assert_eq!(after.events.len(), before + 1, "an append after damage is read back");
     });
 }
+
+#[test]
+fn ssh_config_with_includes() {
+    // The built-in reader (what runs without an OpenSSH client), with Include
+    // pointing at itself, a glob, a device and a directory.
+    let d = tempfile::tempdir().unwrap();
+    let main = d.path().join("config");
+    let inc = d.path().join("inc.conf");
+    std::fs::write(&inc, "Host *\n  User included\n  Include INC\n".replace("INC", &inc.display().to_string())).unwrap();
+    let seeds: Vec<String> = [
+        "Host web\n  HostName 203.0.113.10\n  User deploy\n  Port 2222\n  IdentityFile ~/.ssh/%r@%h\n",
+        "Include INC\nMatch host web-* !web-db\n  ProxyJump ops@bastion:2222,ssh://u@j2\nHost *\n  ProxyCommand ssh -W %h:%p jump\n",
+        "Include MAIN\nInclude /dev/zero\nInclude DIR/*.conf\nIgnoreUnknown foo*\nfoobar 1\nHost x\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile ~/.ssh/kh %d/x\n",
+        "Match final host x\n  User fin\nMatch exec \"true\"\n  User x\nCanonicalizeMaxDots 0\n",
+    ]
+    .iter()
+    .map(|s| s.replace("INC", &inc.display().to_string()).replace("MAIN", &main.display().to_string()).replace("DIR", &d.path().display().to_string()))
+    .collect();
+    fuzz("ssh_config", 7, &seeds, |text| {
+        std::fs::write(&main, text).unwrap();
+        let s = cutover::ssh::SshSettings::built_in(&main);
+        for host in ["web", "x", "web-db", "a@b:22", "[::1]:2"] {
+            if let Err(e) = s.resolve(host, &cutover::ssh::SshOverride::default()) {
+                let m = e.to_string();
+                assert!(!m.is_empty() && m.len() < 4096, "{m}");
+            }
+        }
+    });
+}

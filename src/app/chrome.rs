@@ -161,3 +161,27 @@ pub(super) fn apply(state: &mut State, action: Action) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Keymap;
+    use crate::ssh::Question;
+    use crate::theme::{ColorDepth, Theme};
+
+    #[test]
+    fn a_withdrawn_question_leaves_the_screen_and_says_why() {
+        let themes = Theme::load_all(None).unwrap();
+        let mut s = State::new(Keymap::builtin("default").unwrap(), themes, "default", ColorDepth::TrueColor, false, false);
+        let q = |n: &str| Question::Password { user: "root".into(), host: n.into() };
+        apply(&mut s, Action::Ask { id: 1, question: q("a") });
+        apply(&mut s, Action::Ask { id: 2, question: q("b") });
+        apply(&mut s, Action::Withdrawn { id: 1 });
+        assert_eq!(s.modals.iter().map(|m| m.id).collect::<Vec<_>>(), [2]);
+        assert!(s.message.as_ref().is_some_and(|m| m.text.contains("withdrawn")));
+        // Withdrawing what is gone already says nothing.
+        s.message = None;
+        apply(&mut s, Action::Withdrawn { id: 9 });
+        assert!(s.message.is_none());
+    }
+}

@@ -72,7 +72,7 @@ pub struct LogBuffer {
     /// The most bytes of text kept: a stream of huge lines cannot hold
     /// `cap` of them.
     byte_cap: usize,
-    /// Bytes of text of the lines kept.
+    /// Bytes of the lines kept: text plus one record each.
     bytes: usize,
     /// Global index of the oldest line kept.
     start: u64,
@@ -134,7 +134,8 @@ impl LogBuffer {
         c.text.push_str(text);
         c.lines.push(Meta { start, len: need as u32, level: level as u8, ts_len: ts_len.min(255) as u8, kind });
         self.end += 1;
-        self.bytes += need;
+        // A line costs its text and its record: the cap bounds both.
+        self.bytes += need + std::mem::size_of::<Meta>();
         while self.len() > self.cap || (self.bytes > self.byte_cap && self.len() > 1) {
             self.drop_oldest();
         }
@@ -157,7 +158,8 @@ impl LogBuffer {
 
     fn drop_oldest(&mut self) {
         let Some(front) = self.chunks.front_mut() else { return };
-        self.bytes = self.bytes.saturating_sub(front.lines.get(front.dropped).map(|m| m.len as usize).unwrap_or(0));
+        self.bytes =
+            self.bytes.saturating_sub(front.lines.get(front.dropped).map(|m| m.len as usize + std::mem::size_of::<Meta>()).unwrap_or(0));
         front.dropped += 1;
         self.start += 1;
         self.evicted += 1;
@@ -241,8 +243,14 @@ mod tests {
         for _ in 0..100 {
             b.push_raw(&mb, Kind::Stdout);
         }
-        assert_eq!(b.len(), 10, "ten lines of 1 MB fit in 10 MB");
+        assert_eq!(b.len(), 9, "ten lines of 1 MB and their records do not fit in 10 MB: nine do");
         assert!(b.heap_bytes() < 12 << 20, "{} bytes held", b.heap_bytes());
+        // Short lines: the records count too, so memory stays near the cap.
+        let mut short = LogBuffer::with_bytes(10_000_000, 1 << 20);
+        for i in 0..1_000_000 {
+            short.push_raw(format!("{i}").as_bytes(), Kind::Stdout);
+        }
+        assert!(short.heap_bytes() < 2 << 20, "{} bytes held for a 1 MiB cap", short.heap_bytes());
         // One line larger than the cap is still kept (alone).
         b.push_raw(&vec![b'y'; 11 << 20], Kind::Stdout);
         assert_eq!(b.len(), 1);

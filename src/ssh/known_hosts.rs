@@ -120,6 +120,10 @@ pub fn known_algorithms(name: &str, files: &[PathBuf]) -> Vec<String> {
 }
 
 fn read(file: &Path) -> Result<Option<String>, String> {
+    // `UserKnownHostsFile /dev/null` is a common way to say "remember nothing".
+    if file == Path::new("/dev/null") {
+        return Ok(None);
+    }
     match read_bounded(file, MAX_FILE) {
         Ok(t) => Ok(Some(t)),
         Err(ReadError::Missing) => Ok(None),
@@ -155,11 +159,22 @@ pub fn learn(file: &Path, name: &str, key: &PublicKey, hash: bool) -> Result<(),
     }
     let host = if hash { hashed(name) } else { name.to_string() };
     let key = key.to_openssh().map_err(|e| format!("encoding the host key: {e}"))?;
-    let needs_newline = std::fs::read(file).map(|b| b.last().is_some_and(|c| *c != b'\n')).unwrap_or(false);
+    let needs_newline = ends_without_newline(file);
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file).map_err(ctx)?;
     let line = format!("{}{host} {}\n", if needs_newline { "\n" } else { "" }, key.trim());
     f.write_all(line.as_bytes()).map_err(ctx)?;
     f.sync_all().map_err(ctx)
+}
+
+/// Whether the file's last byte is not a newline (a torn or hand-edited line).
+fn ends_without_newline(file: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(file) else { return false };
+    if f.seek(SeekFrom::End(-1)).is_err() {
+        return false;
+    }
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b).is_ok() && b[0] != b'\n'
 }
 
 fn set_private(dir: &Path) {

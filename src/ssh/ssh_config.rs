@@ -56,7 +56,7 @@ pub fn resolve(
     if let Some(p) = q.port {
         st.opts.push("port", p.to_string());
     }
-    let mut pass = Pass { host: q.host.to_ascii_lowercase(), original: q.host.to_string(), final_pass: false, tokens };
+    let mut pass = Pass { host: q.host.to_string(), original: q.host.to_string(), final_pass: false, tokens };
     for f in files {
         st.read_file(&f.path, f.user, &pass, 0)?;
     }
@@ -531,10 +531,12 @@ impl State {
                     }
                     true
                 }
-                "canonical" | "final" => {
+                // Only `final` asks for the final pass; `canonical` matches in it.
+                "final" => {
                     self.wants_final = true;
                     pass.final_pass
                 }
+                "canonical" => pass.final_pass,
                 "exec" | "localnetwork" => {
                     return Err(format!(
                         "`Match {crit}` cannot be evaluated without the OpenSSH client; install openssh-client so cutover can ask `ssh -G`"
@@ -548,7 +550,11 @@ impl State {
                         "user" => ruser.clone(),
                         _ => pass.tokens.local_user.clone(),
                     };
-                    pattern_list_matches(&subject, list)
+                    match crit.as_str() {
+                        // match_hostname: case-insensitive; user names are not.
+                        "host" | "originalhost" => pattern_list_matches(&subject, list),
+                        _ => pattern_list_exact(&subject, list),
+                    }
                 }
                 other => return Err(format!("Unsupported Match attribute {other}")),
             };
@@ -592,19 +598,32 @@ fn secure(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `Host` patterns, as readconf.c matches them: case-sensitive, per word.
 fn host_matches(patterns: &[String], host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
     let mut hit = false;
     for p in patterns {
         let (neg, p) = match p.strip_prefix('!') {
             Some(p) => (true, p),
             None => (false, p.as_str()),
         };
-        if wildcard(&p.to_ascii_lowercase(), &host) {
+        if wildcard(p, host) {
             if neg {
                 return false;
             }
             hit = true;
+        }
+    }
+    hit
+}
+
+/// A comma list matched case-sensitively (`Match user`, `Match localuser`).
+fn pattern_list_exact(subject: &str, list: &str) -> bool {
+    let mut hit = false;
+    for p in list.split(',').filter(|p| !p.is_empty()) {
+        match p.strip_prefix('!') {
+            Some(n) if wildcard(n, subject) => return false,
+            Some(_) => {}
+            None => hit |= wildcard(p, subject),
         }
     }
     hit

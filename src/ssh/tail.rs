@@ -129,6 +129,10 @@ pub enum TailEvent {
 
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 pub const BATCH_LINES: usize = 4096;
+/// A batch is also sent once it holds this much text, so batches in flight
+/// stay small in bytes even when lines are long (a 1 GB line arrives as
+/// 1 MiB pieces).
+pub const BATCH_BYTES: usize = 1 << 20;
 /// Batches sent and not yet applied by the UI before new ones are dropped.
 pub const MAX_IN_FLIGHT: usize = 16;
 
@@ -165,7 +169,15 @@ fn now() -> String {
 }
 
 fn is_final(e: &SshError) -> bool {
-    matches!(e, SshError::HostKeyChanged { .. } | SshError::HostKeyRejected { .. } | SshError::Auth { .. } | SshError::Config(_))
+    matches!(
+        e,
+        SshError::HostKeyChanged { .. }
+            | SshError::HostKeyRejected { .. }
+            | SshError::HostKeyRevoked { .. }
+            | SshError::HostKeyUnknown { .. }
+            | SshError::Auth { .. }
+            | SshError::Config(_)
+    )
 }
 
 /// Runs until the receiver is dropped, the remote command ends, or an error
@@ -292,7 +304,7 @@ async fn stream_once(
                 }
             }
         }
-        if batch.lines.len() >= BATCH_LINES {
+        if batch.lines.len() >= BATCH_LINES || batch.text.len() >= BATCH_BYTES {
             tx.flush(&mut batch);
         }
         if session.is_closed() && exec.events.is_empty() {

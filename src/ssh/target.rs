@@ -438,7 +438,8 @@ fn canonicalize(o: &Options, host: &str, port: Option<u16>) -> Result<Option<Str
     let port = port.unwrap_or(22);
     for domain in o.get("canonicaldomains").unwrap_or("none").split_whitespace().filter(|d| *d != "none") {
         let candidate = format!("{name}.{domain}").to_ascii_lowercase();
-        if (candidate.as_str(), port).to_socket_addrs().is_ok_and(|mut a| a.next().is_some()) {
+        // Looked up fully qualified (trailing dot), as ssh does, so resolver search domains stay out of it.
+        if (format!("{candidate}.").as_str(), port).to_socket_addrs().is_ok_and(|mut a| a.next().is_some()) {
             return Ok(Some(candidate));
         }
     }
