@@ -511,3 +511,34 @@ async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
 async fn a_reload_never_moves_the_target_of_a_detail_view() {
     support::play_ok("wrong_target").await;
 }
+
+const SLEEP_RUNBOOK: &str = r#"
+name = "slow"
+title = "Slow command on {host}"
+[[params]]
+name = "host"
+label = "Server"
+kind = "host"
+[[steps]]
+id = "slow"
+title = "Sleep on {host}"
+[steps.ssh]
+host = "{host}"
+command = "sleep 600"
+"#;
+
+#[tokio::test]
+async fn ctrl_c_kills_a_running_ssh_step_on_the_server() {
+    let (r, sim) = play_with_runbooks(
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Slow command on {host}\"\nKey G\n\
+         Assert /▶ Slow command/\nKey <Enter>\nWaitFor \"Start: Slow command\"\nType \"web-prod-1\"\nKey <Enter>\nWaitFor \"run \"\nKey x\n\
+         WaitFor \"can't be established\"\nType \"yes\"\nKey <Enter>\n\
+         WaitFor \"step 1: Sleep on web-prod-1: running\"\nAssert \"<C-c> cancel\"\nKey <C-c>\nWaitIdle 30s\n\
+         Assert \"cancelled by the operator (the command was killed)\"\n",
+        SimOptions::default(),
+        &[("slow", SLEEP_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    drop(sim);
+}
