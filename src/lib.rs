@@ -9,7 +9,7 @@ pub mod config;
 pub mod coolify;
 pub mod demo;
 pub(crate) mod django;
-pub(crate) mod dns;
+pub mod dns;
 pub mod hetzner;
 pub mod input;
 pub mod logs;

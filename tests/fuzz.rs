@@ -242,3 +242,14 @@ fn ssh_config_with_includes() {
         }
     });
 }
+
+#[test]
+fn zone_files() {
+    let seeds = files("tests/zones", "zone");
+    fuzz("zonefile", 8, &seeds, |text| {
+        if let Err(e) = cutover::dns::zonefile::parse(text, "djangoshop.example") {
+            let lines = text.split('\n').count().max(1);
+            assert!(e.line >= 1 && e.line <= lines + 1 && e.col >= 1, "{e} (the file has {lines} lines)");
+        }
+    });
+}

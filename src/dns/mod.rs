@@ -3,4 +3,4 @@
 
 pub(crate) mod propagation;
 pub(crate) mod records;
-pub(crate) mod zonefile;
+pub mod zonefile;

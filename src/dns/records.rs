@@ -4,8 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub(crate) const TYPES: &[&str] =
-    &["A", "AAAA", "CAA", "CNAME", "DS", "HINFO", "HTTPS", "MX", "NS", "PTR", "RP", "SOA", "SRV", "SVCB", "TLSA", "TXT"];
+pub(crate) use super::zonefile::TYPES;
 
 /// A TXT value in the API's form: one or more `"..."` strings of at most 255
 /// characters each. Already-quoted input is kept (after checking it).

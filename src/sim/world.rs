@@ -918,7 +918,7 @@ impl SZone {
     }
 
     pub fn zonefile(&self) -> String {
-        let mut z = crate::dns::zonefile::ZoneFile { origin: self.name.clone(), ttl: Some(self.ttl), records: Vec::new() };
+        let mut z = crate::dns::zonefile::ZoneFile { origin: self.name.clone(), ttl: Some(self.ttl), ..Default::default() };
         for r in &self.rrsets {
             for (v, _) in &r.records {
                 z.records.push(crate::dns::zonefile::Record { name: r.name.clone(), ttl: r.ttl, rtype: r.rtype.clone(), value: v.clone() });

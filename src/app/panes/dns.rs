@@ -497,44 +497,52 @@ impl DnsPane {
         Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
     }
 
-    /// An import: the file as the zone will be, against what it is now.
+    /// An import: the file as the zone will be, against what it is now. The
+    /// file is read as BIND reads it, and what is sent is cutover's rendering
+    /// of those records, so the import does exactly what the diff shows.
     fn import_preview(&self, zone: &str, path: &str, text: &str, cx: &mut Cx) -> Option<Dialog> {
         let parsed = match zonefile::parse(text, zone) {
             Ok(z) => z,
             Err(e) => {
-                cx.say(Level::Error, format!("{path}: {e}"));
+                cx.say(Level::Error, format!("{path}:{e}"));
                 return None;
             }
         };
-        if parsed.origin != zone {
-            cx.say(Level::Error, format!("{path}: $ORIGIN is {}., not {zone}.", parsed.origin));
-            return None;
-        }
-        let mut old = self.rrset_map();
-        let mut new = zonefile::rrsets(&parsed);
+        let zone_ttl = self.current_zone().map(|z| z.ttl).unwrap_or(3600);
+        let mut old = zonefile::current_map(
+            self.rrsets.items().iter().map(|r| (r.name.as_str(), r.rtype.as_str(), r.ttl, r.records.iter().map(|v| v.value.as_str()).collect())),
+            zone,
+            zone_ttl,
+        );
+        let mut new = zonefile::canonical_map(&parsed);
         // The SOA is Hetzner's to manage; a serial difference is not a change.
         old.retain(|(_, t), _| t != "SOA");
         new.retain(|(_, t), _| t != "SOA");
         let changes = zonefile::diff(&old, &new);
         let mut lines = zonefile::diff_lines(&changes);
         if lines.is_empty() {
-            cx.say(Level::Info, format!("{path} holds exactly what {zone} has now"));
+            let also = if parsed.warnings.is_empty() { String::new() } else { format!(" ({})", parsed.warnings.join("; ")) };
+            cx.say(Level::Info, format!("{path} holds exactly what {zone} has now{also}"));
             return None;
         }
         lines.insert(0, format!("Importing {path} replaces every record of {zone}; {} RRSets change:", changes.len()));
-        let c = Confirm::new(
+        let mut c = Confirm::new(
             &format!("Import {path} into {zone}"),
             lines,
             &cx.world.context_name(),
             vec![Effect::Hz {
-                        to: PaneId::Dns,
+                to: PaneId::Dns,
                 label: format!("import into {zone}"),
-                ops: vec![HzOp::Import { zone: zone.to_string(), text: text.to_string() }],
+                ops: vec![HzOp::Import { zone: zone.to_string(), text: zonefile::format(&parsed) }],
                 after: After::Rrsets(zone.to_string()),
             }],
-        )
-        .warn("An import cannot be undone from here: export the zone first (E) if you have not.")
-        .typed(zone);
+        );
+        let mut warning = String::new();
+        for w in &parsed.warnings {
+            warning.push_str(&format!("{path}: {w}. "));
+        }
+        warning.push_str("An import cannot be undone from here: export the zone first (E) if you have not.");
+        c = c.warn(warning).typed(zone);
         Some(Dialog::Confirm(c))
     }
 }

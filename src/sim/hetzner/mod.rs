@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod firewalls;
+mod zonefile_import;
 mod zones;
 
 use super::{Api, Shared, json_response, lock, record};

@@ -3,7 +3,6 @@
 
 use super::{Params, S, created, error, invalid_input, not_found, page_of};
 use crate::dns::records;
-use crate::dns::zonefile;
 use crate::sim::json_response;
 use crate::sim::world::{HetznerWorld, SRrset, SZone};
 use axum::Json;
@@ -298,32 +297,29 @@ pub(super) async fn import(State(s): S, Path(key): Path<String>, Json(body): Jso
     w.hz.tick(now);
     let Some(zi) = idx(&w.hz, &key) else { return not_found("zone") };
     let zname = w.hz.zones[zi].name.clone();
-    let parsed = match zonefile::parse(text, "") {
+    let imported = match super::zonefile_import::read(text, &zname) {
         Ok(z) => z,
-        Err(e) => return invalid_input("zonefile", &e.to_string()),
+        Err(e) => return invalid_input("zonefile", &e),
     };
-    if parsed.origin != zname {
-        return invalid_input("zonefile", &format!("$ORIGIN must be {zname}."));
-    }
-    if !parsed.records.iter().any(|r| r.rtype == "SOA") {
+    if !imported.rrsets.iter().any(|(_, t, _, _)| t == "SOA") {
         return invalid_input("zonefile", "a SOA record is required");
     }
-    let ns: Vec<&str> = parsed.records.iter().filter(|r| r.rtype == "NS" && r.name == "@").map(|r| r.value.as_str()).collect();
+    let ns: Vec<&str> =
+        imported.rrsets.iter().filter(|(n, t, _, _)| t == "NS" && n == "@").flat_map(|(_, _, _, v)| v.iter().map(String::as_str)).collect();
     if !crate::sim::world::HETZNER_NS.iter().all(|n| ns.contains(n)) {
         return invalid_input("zonefile", "the assigned Hetzner NS records must be present");
     }
     if w.hz.zones[zi].rrsets.iter().any(|r| r.protected) {
         return error(StatusCode::LOCKED, "protected", "an RRSet of this zone is change protected", Value::Null);
     }
+    let default_ttl = imported.default_ttl.unwrap_or(w.hz.zones[zi].ttl);
     let mut rrsets: Vec<SRrset> = Vec::new();
-    for ((name, rtype), (ttl, vals)) in zonefile::rrsets(&parsed) {
+    for (name, rtype, ttl, vals) in imported.rrsets {
         let vals = if rtype == "SOA" { vec![w.hz.zones[zi].soa()] } else { vals };
-        rrsets.push(SRrset { name, rtype, ttl, records: vals.into_iter().map(|v| (v, None)).collect(), protected: false });
+        rrsets.push(SRrset { name, rtype, ttl: Some(ttl), records: vals.into_iter().map(|v| (v, None)).collect(), protected: false });
     }
     let z = &mut w.hz.zones[zi];
-    if let Some(t) = parsed.ttl {
-        z.ttl = t;
-    }
+    z.ttl = default_ttl;
     z.rrsets = rrsets;
     z.bump();
     let zid = z.id;
