@@ -251,9 +251,17 @@ fn check_zone(raw: Vec<Raw>, apex: &str, warnings: &mut Vec<String>) -> Result<V
     if !kept.iter().any(|r| r.rtype == "NS" && r.owner == apex) {
         return Err(err(last_line, "the zone has no NS records".into()));
     }
-    for ns in kept.iter().filter(|r| r.rtype == "NS") {
+    // The zone's own name servers, when inside it, need addresses (BIND only
+    // warns about missing glue below a delegation).
+    for ns in kept.iter().filter(|r| r.rtype == "NS" && r.owner == apex) {
         let Some(t) = rdata::target("NS", &ns.value) else { continue };
-        if in_zone(&t, apex) && !kept.iter().any(|r| r.owner == t && (r.rtype == "A" || r.rtype == "AAAA")) {
+        if !in_zone(&t, apex) {
+            continue;
+        }
+        if kept.iter().any(|r| r.owner == t && r.rtype == "CNAME") {
+            return Err(err(ns.line, format!("NS '{}' is a CNAME (illegal)", t.trim_end_matches('.'))));
+        }
+        if !kept.iter().any(|r| r.owner == t && (r.rtype == "A" || r.rtype == "AAAA")) {
             return Err(err(ns.line, format!("NS '{}' has no address records (A or AAAA)", t.trim_end_matches('.'))));
         }
     }

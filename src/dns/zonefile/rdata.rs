@@ -224,7 +224,9 @@ const OTHER_KNOWN: &[&str] = &[
 
 pub(super) fn is_type(s: &str) -> bool {
     let u = s.to_ascii_uppercase();
-    TYPES.contains(&u.as_str()) || OTHER_KNOWN.contains(&u.as_str())
+    // `TYPE65534` is RFC 3597's name for any type.
+    let generic = u.strip_prefix("TYPE").is_some_and(|n| !n.is_empty() && n.parse::<u16>().is_ok());
+    TYPES.contains(&u.as_str()) || OTHER_KNOWN.contains(&u.as_str()) || generic
 }
 
 /// The canonical text of `rtype`'s data.
