@@ -21,8 +21,8 @@ pub fn services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
     };
     // Every simulated server is the simulated SSH host on loopback. Its key is
     // learnt into a known_hosts file of this run only, never the user's.
-    let dir = std::env::temp_dir().join(format!("cutover-demo-{}-{:08x}", std::process::id(), rand::random::<u32>()));
-    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+    let scratch = tempfile::Builder::new().prefix("cutover-demo-").tempdir().wrap_err("creating the demo's temporary directory")?;
+    let dir = scratch.path().to_path_buf();
     let ssh_override = crate::ssh::SshOverride {
         host: Some("127.0.0.1".into()),
         port: Some(sim.ssh.addr.port()),
@@ -37,8 +37,11 @@ pub fn services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
         coolify: Some(cf),
         // The simulator answers on loopback: follow deployments closely.
         coolify_poll: Some(std::time::Duration::from_millis(400)),
-        // Rehearsals are journaled beside the demo's other files, never with real runs.
+        // Rehearsals are journaled apart from real runs: here in the temporary
+        // directory (tests, `play --demo`); `cutover demo` keeps them under the
+        // state directory so a crashed demo offers its run again.
         runs_dir: Some(dir.join("runs")),
+        scratch: Some(std::sync::Arc::new(scratch)),
         runbooks_dir: config::config_dir().map(|d| d.join("runbooks")),
         // Every simulated server's address leads to its simulated proxy; the
         // simulated name server is authoritative for every zone.
@@ -48,7 +51,8 @@ pub fn services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
             connect_default: Some(sim.web.elsewhere),
             dns: Some(sim.dns_addr),
         },
-        dns: crate::dns::propagation::DnsSettings { authoritative: Some(vec![sim.dns_addr]), public: vec![] },
+        // A public resolver that caches answers for their TTL, beside the authoritative view.
+        dns: crate::dns::propagation::DnsSettings { authoritative: Some(vec![sim.dns_addr]), public: vec![sim.resolver_addr] },
         ssh: std::sync::Arc::new(crate::ssh::SshSettings::default()),
         ssh_override,
         ..Services::default()

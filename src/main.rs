@@ -126,7 +126,12 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
     let (services, _sim): (Services, Option<Sim>) = match demo {
         Some(opts) => {
             let sim = Sim::start(opts).await?;
-            (cutover::demo::services(&mut loaded.state, &sim)?, Some(sim))
+            let mut sv = cutover::demo::services(&mut loaded.state, &sim)?;
+            // Rehearsal journals outlive a crash, apart from real runs.
+            if let Some(d) = cutover::config::state_dir() {
+                sv.runs_dir = Some(d.join("demo-runs"));
+            }
+            (sv, Some(sim))
         }
         None => (setup::live_services(&mut loaded, ui, &setup::process_env)?, None),
     };

@@ -45,6 +45,22 @@ fn manage(py: &str, proj: &Path, db_url: &str, args: &[&str]) {
     assert!(out.status.success(), "manage.py {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
+/// `docker` as the test host plays it: `ps` finds any container by name,
+/// `exec` and `run` run the command on the host (where the test's PostgreSQL
+/// is); every call is logged.
+const DOCKER_SHIM: &str = r#"#!/bin/sh
+echo "$*" >> LOGFILE
+case "$1" in
+  ps) for a in "$@"; do case "$a" in name=*) echo "${a#name=}";; esac; done ;;
+  exec) shift; while [ "$1" = "-i" ]; do shift; done; shift; exec "$@" ;;
+  run) shift; while [ $# -gt 0 ]; do case "$1" in --rm|-i) shift;; --network|-v|-e) shift 2;; *) break;; esac; done; shift; exec "$@" ;;
+  *) echo "docker shim: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// A password an attacker would like to see reach a shell.
+const HOSTILE_PW: &str = "p@ss'w;touch cutover-pwned;'x";
+
 struct World {
     _tmp: tempfile::TempDir,
     home: PathBuf,
@@ -69,7 +85,14 @@ impl World {
         .await
         .unwrap();
         sim.control("deploy-speed 0.1").unwrap();
-        let sshd = Sshd::start();
+        // `docker` on the test host: Coolify's containers are the test's PostgreSQL.
+        let shim = tmp.path().join("shim");
+        std::fs::create_dir_all(&shim).unwrap();
+        std::fs::write(shim.join("docker"), DOCKER_SHIM.replace("LOGFILE", &tmp.path().join("docker.log").display().to_string())).unwrap();
+        Command::new("chmod").arg("755").arg(shim.join("docker")).status().unwrap();
+        Command::new("chmod").arg("755").arg(tmp.path()).status().unwrap();
+        let sshd =
+            Sshd::start_with(&format!("SetEnv PATH={}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", shim.display()));
         // The host key is known: no question to answer.
         let hostkey = std::fs::read_to_string(sshd.path("host_ed25519.pub")).unwrap();
         let kh = tmp.path().join("known_hosts");
@@ -163,20 +186,82 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 async fn move_a_database_then_migrate_it_with_a_kill_in_the_middle() {
     let py = python();
     let w = World::new().await;
-    let old = Pg::start();
+    // The old server wants a password over TCP; the password is hostile.
+    let old = Pg::start_with_password(HOSTILE_PW);
     let new = Pg::start();
     let proj = project(w.home.as_path());
-    // The old database: the schema at 0001 and a populated orders table.
+    let old_tcp = format!("postgres://postgres:{}@127.0.0.1:{}/shop", "p%40ss%27w%3Btouch%20cutover-pwned%3B%27x", old.port);
+    // The old database: the schema at 0001, a populated orders table, and the
+    // table the running application keeps writing to.
     old.sql("postgres", "CREATE DATABASE shop");
-    manage(&py, &proj, &old.url("shop"), &["migrate", "contenttypes"]);
-    manage(&py, &proj, &old.url("shop"), &["migrate", "store", "0001"]);
+    manage(&py, &proj, &old_tcp, &["migrate", "contenttypes"]);
+    manage(&py, &proj, &old_tcp, &["migrate", "store", "0001"]);
     old.sql("shop", "INSERT INTO store_customer (name) SELECT 'customer ' || g FROM generate_series(1, 1000) g");
     old.sql(
         "shop",
         "INSERT INTO store_order (customer_id, total, created) SELECT (g % 1000) + 1, (g % 7) * 10.5, now() - (g || ' minutes')::interval FROM generate_series(1, 200000) g",
     );
+    old.sql("shop", "CREATE TABLE app_write (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())");
     let before = old.sql("shop", "SELECT count(*) FROM store_order");
     assert_eq!(before, "200000");
+    let db_size = old.sql("shop", "SELECT pg_database_size('shop')");
+    // The application in Coolify reads the old database, and runs.
+    {
+        let mut world = w.sim.shared.world();
+        let app = world.cf.apps.iter_mut().find(|a| a.name == "shop-uat").unwrap();
+        app.status = "running:healthy".into();
+        app.envs.iter_mut().find(|e| e.key == "DATABASE_URL").unwrap().value = old.url_with_password("shop");
+    }
+    // The application keeps writing while it runs, to whichever database its
+    // DATABASE_URL names; a stopped application writes nothing.
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let written: std::sync::Arc<std::sync::Mutex<Vec<(bool, String)>>> = Default::default();
+    let writer = {
+        let (writing, written) = (writing.clone(), written.clone());
+        let shared = w.sim.shared.clone();
+        let (old_url, new_url) = (old.url_with_password("shop"), new.url("shop"));
+        let (old_sock, new_sock) = ((old.dir.path().to_path_buf(), old.port), (new.dir.path().to_path_buf(), new.port));
+        std::thread::spawn(move || {
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                let (running, url) = {
+                    let world = shared.world();
+                    let app = world.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+                    let url = app.envs.iter().find(|e| e.key == "DATABASE_URL").map(|e| e.value.clone()).unwrap_or_default();
+                    (app.status.starts_with("running"), url)
+                };
+                let target = if url == old_url {
+                    Some((true, &old_sock))
+                } else if url == new_url {
+                    Some((false, &new_sock))
+                } else {
+                    None
+                };
+                if let (true, Some((is_old, (dir, port)))) = (running, target) {
+                    let out = Command::new("psql")
+                        .args(["-X", "-At", "-h"])
+                        .arg(dir)
+                        .args([
+                            "-p",
+                            &port.to_string(),
+                            "-U",
+                            "postgres",
+                            "-d",
+                            "shop",
+                            "-c",
+                            "INSERT INTO app_write DEFAULT VALUES RETURNING id",
+                        ])
+                        .output();
+                    if let Ok(o) = out
+                        && o.status.success()
+                    {
+                        let id = String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string();
+                        written.lock().unwrap().push((is_old, id));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
     // The site, as the new deployment runs it: on the new database (started
     // once that database exists; Django's runserver exits without it).
     let site_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -195,8 +280,11 @@ async fn move_a_database_then_migrate_it_with_a_kill_in_the_middle() {
             );
         }
     };
+    let dumps = w.home.join("dumps");
 
-    // 1. Runbook 2: move the database, through to the end.
+    // 1. Runbook 2: move the database with a write freeze, through to the end.
+    // The new database is a Coolify database (reached by docker exec), the dump
+    // runs in a pg_dump image (docker run).
     let move_db = format!(
         r#"Set Mode write
 WaitFor "servers loaded"
@@ -218,6 +306,10 @@ Type "{new_url}"
 Key <Tab>
 Type "{new_admin}"
 Key <Tab>
+Type "shop-uat-db"
+Key <Tab> <Tab> <Tab> <C-u>
+Type "{dumps}"
+Key <Tab>
 Type "store_order,store_customer"
 Key <Tab>
 Type "shop-uat"
@@ -229,37 +321,38 @@ Key <Tab>
 Type "db"
 Key <Tab>
 Type "web-uat-1"
-Key <Tab>
-Type "203.0.113.50"
 Key <Enter>
-WaitFor /run \S+-move-database started: 12 steps/
+WaitFor /run \S+-move-database started: 14 steps/
 Key x
 WaitIdle
-Assert "step 1: Let web-uat-1 reach the old database: done"
+Assert "step 1: Let the new server reach the old database: done"
 Key x
 WaitIdle
-Assert "step 2: Dump shop from the old server: done"
+Assert "step 2: Stop shop-uat: the write freeze starts: done"
 Key x
 WaitIdle
-Assert "step 3: Create shop on the new server: done"
+Assert "step 3: Dump shop from the old server: done"
 Key x
 WaitIdle
-Assert "step 4: Restore into the new database: done"
+Assert "step 4: Create shop on the new server: done"
 Key x
 WaitIdle
-Assert "step 5: Row counts (and checksums) match: done"
+Assert "step 5: Restore into the new database: done"
+Key x
+WaitIdle
+Assert "step 6: Row counts (and checksums) match: done"
 Key k
 Assert /public\.store_order: 200000 \/ 200000/
 Assert "tables, row counts equal"
 Key j x
 WaitIdle
-Assert "step 6: Point DATABASE_URL of shop-uat at the new database: done"
+Assert "step 7: Point DATABASE_URL of shop-uat at the new database: done"
 Key x
 WaitIdle
-Assert "step 7: Deploy shop-uat: done"
+Assert "step 8: Deploy shop-uat on the new database: the write freeze ends: done"
 Key x
 WaitIdle
-Assert "step 8: http://127.0.0.1:{site_port}/ works on the new database: done"
+Assert "step 9: http://127.0.0.1:{site_port}/ works on the new database: done"
 Key x
 WaitFor "Type shop to confirm"
 Type "shop"
@@ -267,11 +360,13 @@ Key <Enter>
 WaitIdle
 Key x
 WaitIdle
-Assert "step 10: Drop shop on the old server: done"
+Assert "step 11: Drop shop on the old server: done"
 Key x
-Type "db"
-Key <Enter>
 WaitIdle
+Assert "step 12: http://127.0.0.1:{site_port}/ still works after the drop: done"
+Key x
+WaitIdle
+Assert "step 13: Close the old database to the new server again: done"
 Key x
 WaitIdle
 Assert "every step done"
@@ -280,40 +375,72 @@ Type "{home}/move-database.md"
 Key <Enter>
 WaitIdle
 "#,
-        old_url = old.url("shop"),
-        old_admin = old.url("postgres"),
+        old_url = old.url_with_password("shop"),
+        old_admin = old.url_with_password("postgres"),
         new_url = new.url("shop"),
         new_admin = new.url("postgres"),
+        dumps = dumps.display(),
         home = w.home.display(),
     );
+    let rules_before = w.sim.shared.world().hz.firewalls.iter().find(|f| f.name == "db").unwrap().rules.clone();
     let c = w.cutover("move-database", &move_db);
     w.finish_with("move-database", c, || start_site(&mut site));
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
     // The move: the old database is gone, the new one has every row.
     assert_eq!(old.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'shop'"), "0");
     assert_eq!(new.sql("shop", "SELECT count(*) FROM store_order"), before);
     assert_eq!(new.sql("shop", "SELECT count(*) FROM store_customer"), "1000");
+    // Zero lost writes: every row the application wrote to the old database
+    // before the freeze is on the new one.
+    let written = written.lock().unwrap().clone();
+    let on_old: Vec<&String> = written.iter().filter(|(o, _)| *o).map(|(_, id)| id).collect();
+    assert!(on_old.len() > 10, "the application wrote during the move ({} rows)", on_old.len());
+    let new_ids = new.sql("shop", "SELECT string_agg(id::text, ',') FROM app_write");
+    let new_ids: std::collections::HashSet<&str> = new_ids.split(',').collect();
+    let lost: Vec<&&String> = on_old.iter().filter(|id| !new_ids.contains(id.as_str())).collect();
+    assert!(lost.is_empty(), "{} writes lost: {lost:?}", lost.len());
+    // The hostile password went through a PGPASSFILE: nothing ran, nothing leaked.
+    assert!(!Path::new("/root/cutover-pwned").exists() && !w.home.join("cutover-pwned").exists(), "the password ran as a command");
+    let docker = std::fs::read_to_string(w._tmp.path().join("docker.log")).unwrap_or_default();
+    assert!(
+        docker.contains("run --rm -i --network host") && docker.contains("exec -i"),
+        "dump in an image, restore in the container: {docker}"
+    );
+    assert!(!docker.contains("touch cutover-pwned"), "the password is never on a command line: {docker}");
     {
         let world = w.sim.shared.world();
         let app = world.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
         let url = app.envs.iter().find(|e| e.key == "DATABASE_URL").unwrap();
         assert_eq!(url.value, new.url("shop"), "DATABASE_URL switched in Coolify");
+        assert!(app.status.starts_with("running"), "{}", app.status);
         let fw = world.hz.firewalls.iter().find(|f| f.name == "db").unwrap();
-        assert_eq!(fw.rules.len(), 1, "locked down to one rule");
-        assert_eq!((fw.rules[0].port.as_deref(), fw.rules[0].source_ips.clone()), (Some("22"), vec!["203.0.113.50/32".to_string()]));
+        assert_eq!(fw.rules, rules_before, "the rule added for the copy is gone, every other rule untouched");
     }
     let moved = w.run("move-database").expect("journal of the move");
     assert!(moved.finished.is_some() && moved.abandoned.is_none());
     let switch = moved.steps.iter().find(|s| s.step.id == "switch-url").unwrap();
     assert!(
-        switch.notes.iter().any(|n| n.starts_with("old DATABASE_URL: postgres://shop:****@")),
+        switch.notes.iter().any(|n| n.starts_with("old DATABASE_URL: postgres://postgres:****@")),
         "the old value is kept, password masked: {:?}",
         switch.notes
     );
+    let dump = moved.steps.iter().find(|s| s.step.id == "dump").unwrap();
+    assert!(dump.notes.iter().any(|n| n.starts_with("dump: ") && n.contains("sha256")), "size and checksum kept: {:?}", dump.notes);
+    let run_dir = dumps.join(&moved.id);
+    assert!(run_dir.join("shop.dump").metadata().unwrap().len() > 0, "the dump stays in its named place");
+    let deploy = moved.steps.iter().find(|s| s.step.id == "deploy").unwrap();
+    let downtime = deploy.notes.iter().find_map(|n| n.strip_prefix("downtime: ")).expect("downtime noted");
+    eprintln!("write freeze: {downtime}; database size {db_size} bytes; {} writes before the freeze", on_old.len());
     let report = std::fs::read_to_string(w.home.join("move-database.md")).unwrap();
-    assert!(report.contains("### 5. Row counts (and checksums) match (verify)"), "{report}");
+    assert!(report.contains("### 6. Row counts (and checksums) match (verify)"), "{report}");
     assert!(report.contains("checksum store_order:"));
     let journal_text = std::fs::read_to_string(&moved.journal).unwrap();
     assert!(!journal_text.contains(&"h".repeat(64)) && !journal_text.contains("coolifytoken"), "no tokens in the journal");
+    assert!(
+        !journal_text.contains("touch cutover-pwned") && !report.contains("touch cutover-pwned"),
+        "no password in the journal or report"
+    );
 
     // 2. Runbook 3 on the new database, while a long transaction holds a row
     // lock on the orders table: the index build times out, is retried, and
@@ -341,21 +468,23 @@ Key <Tab> <C-u>
 Type "{py}"
 Key <Tab>
 Type "{new_url}"
-Key <Tab> <Tab>
+Key <Tab> <Tab> <Tab>
 Type "{new_url}"
+Key <Tab> <C-u>
+Type "{dumps}"
 Key <Enter>
-WaitFor /run \S+-django-migrate started: 3 steps/
+WaitFor /run \S+-django-migrate started: 5 steps/
 Key x
 WaitIdle
-Assert "step 1: Back up the database first: done"
+Assert "step 2: Dump the database to {dumps}: done"
 Key x
 WaitIdle
-Assert "step 2: Pending migrations: done"
+Assert "step 3: Pending migrations: done"
 Key k
 Assert "note: 3 pending: store.0002_order_created_index, store.0003_order_status, store.0004_backfill_status"
 Key j x
 WaitIdle
-Assert "step 3: Review store.0002_order_created_index: done"
+Assert "step 4: Review store.0002_order_created_index: done"
 Key k
 Assert "BLOCK require-concurrent-index-creation"
 Assert "CREATE INDEX \"store_order_created_idx\" ON \"store_order\" (\"created\");"
@@ -372,6 +501,7 @@ WaitFor "never appears" 120s
 "#,
         proj = proj.display(),
         new_url = new.url("shop"),
+        dumps = dumps.display(),
     );
     let mut c = w.cutover("migrate", &migrate);
     // Killed while the retry waits for the lock.
@@ -414,14 +544,14 @@ Assert "its outcome is unknown: check it first (v)"
 Key v
 WaitIdle
 Assert /step \d+: Apply store\.0002_order_created_index: store\.0002_order_created_index is not applied/
-Assert /\[FAILED\]\s+5\. Apply store\.0002_order_created_index/
+Assert /\[FAILED\]\s+6\. Apply store\.0002_order_created_index/
 Assert "settled: checked after an interruption: on new-db: store.0002_order_created_index is applied (showmigrations)"
 Key x
 WaitIdle
 Assert /step \d+: Apply store\.0002_order_created_index: done/
 Key x
 WaitIdle
-Assert "step 6: Review store.0003_order_status: done"
+Assert "step 7: Review store.0003_order_status: done"
 Key x
 WaitFor "Type store.0003_order_status to confirm"
 Type "store.0003_order_status"
@@ -454,19 +584,27 @@ Key k k
 Key <Enter>
 WaitFor "Start: Refresh a preview database from another"
 Type "new-db"
-Key <Tab> <C-u>
+Key <Tab> <Tab> <C-u>
 Type "{new_admin}"
+Key <Tab>
+Type "shop"
 Key <Tab>
 Type "{new_url}"
 Key <Tab>
 Type "shop_pr"
-Key <Tab>
+Key <Tab> <Tab>
 Type "{pr_url}"
+Key <Tab> <C-u>
+Type "{dumps}"
 Key <Enter>
-WaitFor /run \S+-refresh-preview-db started/
+WaitFor /run \S+-refresh-preview-db started: 7 steps/
+Key x
+WaitIdle
 Key x
 Type "shop_pr"
 Key <Enter>
+WaitIdle
+Key x
 WaitIdle
 Key x
 WaitIdle
@@ -482,6 +620,7 @@ Assert "every step done"
         new_url = new.url("shop"),
         new_admin = new.url("postgres"),
         pr_url = new.url("shop_pr"),
+        dumps = dumps.display(),
     );
     let c = w.cutover("resume", &resume);
     w.finish("resume", c);

@@ -352,18 +352,20 @@ async fn rehearse_moving_a_site_on_the_simulated_world() {
         let w = sim.shared.world();
         let z = w.hz.zones.iter().find(|z| z.name == "example.com").unwrap();
         let uat = z.rrsets.iter().find(|r| r.name == "uat" && r.rtype == "A").unwrap();
-        assert_eq!((uat.ttl, uat.records[0].0.as_str()), (Some(60), "203.0.113.11"), "uat points at web-uat-1 with the low TTL");
-        assert!(!z.rrsets.iter().any(|r| r.name == "hetzner.uat"), "the temporary record is gone");
+        assert_eq!((uat.ttl, uat.records[0].0.as_str()), (Some(70), "203.0.113.11"), "uat points at web-uat-1, its TTL put back");
+        assert!(!z.rrsets.iter().any(|r| r.name == "hetzner.uat"), "the temporary records are gone");
         let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
         assert_eq!(app.fqdn, "https://uat.example.com");
         assert_eq!(app.live_domains, ["https://uat.example.com"], "deployed without the temporary domain");
+        let hosts = app.envs.iter().find(|e| e.key == "ALLOWED_HOSTS").unwrap();
+        assert!(!hosts.value.contains("hetzner.uat"), "the temporary name left ALLOWED_HOSTS: {}", hosts.value);
     }
     let report = std::fs::read_to_string("/tmp/cutover-playbook-move-site.md").expect("report exported");
     assert!(report.contains("# Move a site to a new server with Coolify"));
-    assert!(report.contains("### 13. Point uat.example.com at web-uat-1 (api)"), "{report}");
+    assert!(report.contains("### 14. Point uat.example.com (A and AAAA) at web-uat-1 (api)"), "{report}");
     assert!(report.contains("- note: before: uat A 203.0.113.12 (TTL 60)"), "the old address is on record");
     assert!(
-        report.contains("### 3. Allow hetzner.uat.example.com in ALLOWED_HOSTS (api)\n\n- state: **skipped: skipped by the operator**")
+        report.contains("### 4. Allow hetzner.uat.example.com in ALLOWED_HOSTS (api)\n\n- state: **skipped: skipped by the operator**")
     );
     assert!(report.contains("- hetzner context: demo"));
 }

@@ -241,6 +241,12 @@ pub struct ExecContext {
     pub secrets: Vec<String>,
     /// The parameters, rendered into the steps a step inserts.
     pub params: BTreeMap<String, String>,
+    /// Lines of a PGPASSFILE this step's remote commands read from stdin
+    /// (passwords taken out of URLs, never on a command line).
+    pub pgpass: Vec<String>,
+    /// Earlier steps of the run by id: when they finished and their notes
+    /// (a recorded old TTL, when an application was stopped).
+    pub steps: BTreeMap<String, (Option<chrono::DateTime<chrono::Utc>>, Vec<String>)>,
 }
 
 impl Effect {

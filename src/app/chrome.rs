@@ -170,6 +170,19 @@ mod tests {
     use crate::theme::{ColorDepth, Theme};
 
     #[test]
+    fn a_warning_is_not_replaced_by_a_routine_message_for_a_while() {
+        let themes = Theme::load_all(None).unwrap();
+        let mut s = State::new(Keymap::builtin("default").unwrap(), themes, "default", ColorDepth::TrueColor, false, false);
+        s.set_message(Level::Warn, "its outcome is unknown: check it first (v)");
+        s.set_message(Level::Ok, "8 servers loaded");
+        assert_eq!(s.message.as_ref().unwrap().text, "its outcome is unknown: check it first (v)");
+        assert!(s.message_log.iter().any(|(_, m)| m.text == "8 servers loaded"), "kept in the log");
+        s.now += crate::app::state::HOLD;
+        s.set_message(Level::Ok, "8 servers loaded");
+        assert_eq!(s.message.as_ref().unwrap().text, "8 servers loaded");
+    }
+
+    #[test]
     fn a_withdrawn_question_leaves_the_screen_and_says_why() {
         let themes = Theme::load_all(None).unwrap();
         let mut s = State::new(Keymap::builtin("default").unwrap(), themes, "default", ColorDepth::TrueColor, false, false);

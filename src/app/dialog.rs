@@ -66,24 +66,69 @@ impl Field {
 /// Which submission a form is for; its handler validates and decides what next.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FormKind {
-    FirewallRule { firewall: i64, index: Option<usize> },
-    AllowMyIp { firewall: i64 },
-    DbFromServer { firewall: i64 },
-    ApplyFirewall { firewall: i64 },
-    AddRrset { zone: String },
-    EditRecords { zone: String, name: String, rtype: String },
-    RrsetTtl { zone: String, name: String, rtype: String },
-    PointName { zone: String },
-    ExportZone { zone: String },
-    ImportZone { zone: String },
-    Domains { app: String },
-    EnvAdd { app: String },
-    EnvEdit { app: String, key: String },
-    EnvBulk { app: String },
+    FirewallRule {
+        firewall: i64,
+        index: Option<usize>,
+    },
+    AllowMyIp {
+        firewall: i64,
+    },
+    DbFromServer {
+        firewall: i64,
+    },
+    ApplyFirewall {
+        firewall: i64,
+    },
+    AddRrset {
+        zone: String,
+    },
+    EditRecords {
+        zone: String,
+        name: String,
+        rtype: String,
+    },
+    RrsetTtl {
+        zone: String,
+        name: String,
+        rtype: String,
+    },
+    PointName {
+        zone: String,
+    },
+    ExportZone {
+        zone: String,
+    },
+    ImportZone {
+        zone: String,
+    },
+    Domains {
+        app: String,
+    },
+    EnvAdd {
+        app: String,
+    },
+    EnvEdit {
+        app: String,
+        key: String,
+    },
+    EnvBulk {
+        app: String,
+    },
     ExportInventory,
-    StartRun { runbook: String },
-    RunSecrets { journal: std::path::PathBuf },
-    ExportReport { journal: std::path::PathBuf },
+    StartRun {
+        runbook: String,
+    },
+    RunSecrets {
+        journal: std::path::PathBuf,
+    },
+    ExportReport {
+        journal: std::path::PathBuf,
+    },
+    /// Run a step although a step it requires was not done: the reason is journaled.
+    OverrideStep {
+        journal: std::path::PathBuf,
+        index: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -12,6 +12,9 @@ use crate::input::Keymap;
 use crate::theme::{ColorDepth, Styles, Theme};
 use chrono::{DateTime, Utc};
 
+/// How long a warning or an error stays over routine messages.
+pub const HOLD: chrono::TimeDelta = chrono::TimeDelta::seconds(8);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     Info,
@@ -53,6 +56,10 @@ pub struct State {
     /// The filter in force before the filter prompt opened (restored on cancel).
     pub filter_before: Option<String>,
     pub message: Option<Message>,
+    /// When the shown message was set, if it is a warning or an error: a
+    /// routine message does not replace it for `HOLD` (the operator would
+    /// miss why their key did nothing).
+    pub message_held_since: Option<chrono::DateTime<chrono::Utc>>,
     /// What waits for the operator (an unfinished run): routine messages do
     /// not replace it; it goes when acted on.
     pub notice: Option<Message>,
@@ -97,6 +104,7 @@ impl State {
             filter_history: Vec::new(),
             filter_before: None,
             message: None,
+            message_held_since: None,
             notice: None,
             message_log: Vec::new(),
             jobs: Jobs::default(),
@@ -122,6 +130,13 @@ impl State {
         if self.message_log.len() > 200 {
             self.message_log.remove(0);
         }
+        let routine = matches!(level, Level::Info | Level::Ok);
+        let held = self.message_held_since.is_some_and(|t| self.now.signed_duration_since(t) < HOLD);
+        if routine && held {
+            // Kept in the message log (`:messages`), not shown over the warning.
+            return;
+        }
+        self.message_held_since = (!routine).then_some(self.now);
         self.message = Some(m);
     }
 

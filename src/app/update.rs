@@ -35,7 +35,11 @@ pub fn init(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
     let effects = match action {
-        Action::Key(key) => on_key(state, key),
+        Action::Key(key) => {
+            // What the operator's own key says is never held back by an earlier warning.
+            state.message_held_since = None;
+            on_key(state, key)
+        }
         Action::Paste(text) => match &mut state.prompt {
             Some(p) => {
                 p.insert(&text.replace(['\n', '\r'], " "));

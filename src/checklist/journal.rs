@@ -56,6 +56,13 @@ pub enum Event {
         outcome: Outcome,
         how: String,
     },
+    /// The operator ran a step although a step it requires was skipped or
+    /// failed, and said why.
+    Overridden {
+        step: usize,
+        at: DateTime<Utc>,
+        reason: String,
+    },
     Finished {
         at: DateTime<Utc>,
     },

@@ -3,6 +3,7 @@
 //! steps are executed by `runtime::checklist_jobs`; the pane is `app::checklist`.
 
 pub mod journal;
+pub mod libpq;
 pub mod run;
 pub mod runbook;
 

@@ -53,6 +53,8 @@ pub struct StepRun {
     pub resolved: Option<String>,
     /// Earlier attempts: failures and interruptions, oldest first.
     pub history: Vec<String>,
+    /// Why the operator ran it although what it requires was not done.
+    pub overridden: Option<String>,
 }
 
 impl StepRun {
@@ -67,6 +69,7 @@ impl StepRun {
             notes: Vec::new(),
             resolved: None,
             history: Vec::new(),
+            overridden: None,
         }
     }
 }
@@ -168,12 +171,38 @@ impl Run {
                     s.resolved = Some(how.clone());
                 }
             }
+            Event::Overridden { step, reason, .. } => {
+                if let Some(s) = self.steps.get_mut(*step) {
+                    s.overridden = Some(reason.clone());
+                }
+            }
             Event::Finished { at } => self.finished = Some(*at),
             Event::Abandoned { at, reason } => {
                 self.finished = Some(*at);
                 self.abandoned = Some(reason.clone());
             }
         }
+    }
+
+    /// Steps that `i` requires and that were not done (skipped, failed, not
+    /// run): while any remain and no override was given, `i` is blocked.
+    pub fn blocked_by(&self, i: usize) -> Vec<(String, &'static str)> {
+        let Some(sr) = self.steps.get(i) else { return vec![] };
+        if sr.overridden.is_some() {
+            return vec![];
+        }
+        sr.step
+            .requires
+            .iter()
+            .filter_map(|req| {
+                // `a|b`: either will do.
+                let alts: Vec<&StepRun> = req.split('|').filter_map(|id| self.steps.iter().find(|s| s.step.id == id)).collect();
+                if alts.iter().any(|s| s.state == StepState::Done) {
+                    return None;
+                }
+                Some((req.clone(), alts.first().map(|s| s.state.label()).unwrap_or("missing")))
+            })
+            .collect()
     }
 
     /// The step to do next: the first one not done or skipped.
@@ -249,6 +278,9 @@ impl Run {
             }
             if let Some(r) = &st.resolved {
                 s.push_str(&format!("- settled: {r}\n"));
+            }
+            if let Some(r) = &st.overridden {
+                s.push_str(&format!("- **run although `{}` was not done**: {r}\n", st.step.requires.join("`, `")));
             }
             for n in &st.notes {
                 s.push_str(&format!("- note: {n}\n"));

@@ -32,6 +32,14 @@ pub struct Param {
     pub help: String,
     #[serde(default = "yes")]
     pub required: bool,
+    /// The run does not start when this equals that parameter (a source and
+    /// its copy, an old and a new server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differs_from: Option<String>,
+    /// A value without this ending must be typed twice (a preview database
+    /// not named `*_pr` might be a real one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_unless_suffix: Option<String>,
 }
 
 fn yes() -> bool {
@@ -68,7 +76,7 @@ pub enum ParamKind {
 /// One step. Which kind it is follows from the table present (`ssh`, `api`,
 /// `verify`, `wait`, `gate`, `django`); with none it is a manual step whose
 /// `text` the operator follows and confirms.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub id: String,
@@ -84,6 +92,11 @@ pub struct Step {
     /// Skipped when this renders empty (an optional parameter left blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Steps whose result this one builds on (a copy it switches to, a check
+    /// it trusts): if one of them was skipped or failed, this step is blocked
+    /// unless the operator overrides it with a typed reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// What tells whether the step took effect, when that is unknown (cutover
     /// stopped while it ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +216,7 @@ impl Step {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ssh {
     pub host: String,
@@ -217,6 +230,25 @@ pub struct Ssh {
     /// Reads progress from the output of `pg_dump -v` or `pg_restore -v`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<Progress>,
+    /// Run inside this Coolify database's (or application's) container
+    /// (`docker exec`, found by its uuid). Empty: on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Run in a throwaway container of this image (`docker run --rm`, host
+    /// network): a pg_dump as new as the server when the host's is older.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// With `image`: a host directory mounted at the same path (where dumps go).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<String>,
+    /// A file on the host fed to the command's standard input (a dump to
+    /// restore into a container that cannot see the host's files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
+    /// Output lines matching this regex are kept as the step's notes (a
+    /// dump's size and checksum in the journal and the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,12 +296,28 @@ pub enum ApiAction {
         #[serde(default)]
         ttl: Option<u32>,
     },
+    /// Points a name at a server: A to its IPv4, AAAA to its IPv6 (or the
+    /// AAAA removed when it has none, so no visitor stays on the old host).
+    /// Refuses a name that is a CNAME.
+    DnsPoint {
+        zone: String,
+        name: String,
+        server: String,
+        #[serde(default)]
+        ttl: Option<u32>,
+    },
+    /// Sets the TTL of the name's A and AAAA (`type` = `A+AAAA`) or of one type;
+    /// the old TTL goes to the notes. `restore` names an earlier `dns_ttl`
+    /// step whose old TTL to put back instead of `ttl`.
     DnsTtl {
         zone: String,
         name: String,
         #[serde(rename = "type")]
         rtype: String,
-        ttl: u32,
+        #[serde(default)]
+        ttl: Option<u32>,
+        #[serde(default)]
+        restore: Option<String>,
     },
     DnsDelete {
         zone: String,
@@ -309,6 +357,26 @@ pub enum ApiAction {
     },
     Deploy {
         app: String,
+        /// The step that stopped it: the notes say how long it was down.
+        #[serde(default)]
+        since: Option<String>,
+    },
+    /// Sets the command Coolify runs in the new release's container before it
+    /// takes traffic (migrations belong there, not in the running old release).
+    PreDeploy {
+        app: String,
+        command: String,
+    },
+    /// Stops an application (a write freeze) and follows it until it is exited.
+    Stop {
+        app: String,
+    },
+    /// Starts an application and follows it; `since` names the step that
+    /// stopped it, so the notes say how long it was down.
+    Start {
+        app: String,
+        #[serde(default)]
+        since: Option<String>,
     },
     Backup {
         database: String,
@@ -326,21 +394,10 @@ pub enum ApiAction {
         port: String,
         server: String,
     },
-    /// Replaces every rule with one: `port`/tcp from `ip` only.
-    FirewallOnly {
-        firewall: String,
-        #[serde(default = "ssh_port")]
-        port: String,
-        ip: String,
-    },
 }
 
 fn comma() -> String {
     ",".into()
-}
-
-fn ssh_port() -> String {
-    "22".into()
 }
 
 impl ApiAction {
@@ -351,18 +408,30 @@ impl ApiAction {
                 server.as_ref().map(|s| format!("the addresses of {s}")).unwrap_or_else(|| values.join(" ")),
                 ttl.map(|t| format!(" (TTL {t})")).unwrap_or_default()
             ),
-            ApiAction::DnsTtl { zone, name, rtype, ttl } => format!("DNS {name}.{zone} {rtype}: TTL {ttl}"),
+            ApiAction::DnsPoint { zone, name, server, ttl } => {
+                format!(
+                    "DNS {name}.{zone} A and AAAA -> the addresses of {server}{}",
+                    ttl.map(|t| format!(" (TTL {t})")).unwrap_or_default()
+                )
+            }
+            ApiAction::DnsTtl { zone, name, rtype, ttl, restore } => match (ttl, restore) {
+                (_, Some(step)) => format!("DNS {name}.{zone} {rtype}: TTL back to what it was before step `{step}`"),
+                (Some(t), None) => format!("DNS {name}.{zone} {rtype}: TTL {t}"),
+                (None, None) => format!("DNS {name}.{zone} {rtype}: TTL unchanged"),
+            },
             ApiAction::DnsDelete { zone, name, rtype } => format!("DNS {name}.{zone} {rtype}: delete"),
             ApiAction::DomainAdd { app, domain } => format!("Coolify {app}: add domain {domain}"),
             ApiAction::DomainRemove { app, domain } => format!("Coolify {app}: remove domain {domain}"),
             ApiAction::EnvSet { app, key, .. } => format!("Coolify {app}: set {key}"),
             ApiAction::EnvAppend { app, key, value, .. } => format!("Coolify {app}: add {value} to {key}"),
             ApiAction::EnvRemove { app, key, value, .. } => format!("Coolify {app}: remove {value} from {key}"),
-            ApiAction::Deploy { app } => format!("Coolify {app}: deploy and follow"),
+            ApiAction::Deploy { app, .. } => format!("Coolify {app}: deploy and follow"),
+            ApiAction::PreDeploy { app, command } => format!("Coolify {app}: pre-deployment command `{command}`"),
+            ApiAction::Stop { app } => format!("Coolify {app}: stop (writes stop here)"),
+            ApiAction::Start { app, .. } => format!("Coolify {app}: start and follow"),
             ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
             ApiAction::FirewallAllow { firewall, port, server } => format!("firewall {firewall}: allow tcp/{port} from {server}"),
             ApiAction::FirewallRemove { firewall, port, server } => format!("firewall {firewall}: remove tcp/{port} from {server}"),
-            ApiAction::FirewallOnly { firewall, port, ip } => format!("firewall {firewall}: only tcp/{port} from {ip}"),
         }
     }
 }
@@ -383,7 +452,14 @@ pub enum Check {
         server: Option<String>,
         #[serde(default)]
         connect_to: Option<String>,
+        /// Accept any certificate (the proxy's default one, before DNS lets it
+        /// get a real one); the result says which certificate it was.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        insecure: bool,
     },
+    /// The old TTL recorded by the `dns_ttl` step `after` has passed since it
+    /// finished: resolvers no longer hold the old answer.
+    TtlPassed { after: String },
     Tls {
         host: String,
         #[serde(default = "https_port")]
@@ -442,10 +518,12 @@ fn min_days() -> i64 {
 impl Check {
     pub fn summary(&self) -> String {
         match self {
-            Check::Http { url, status, server, connect_to, .. } => format!(
-                "GET {url} answers {status}{}",
-                server.as_ref().or(connect_to.as_ref()).map(|s| format!(" (connecting to {s})")).unwrap_or_default()
+            Check::Http { url, status, server, connect_to, insecure, .. } => format!(
+                "GET {url} answers {status}{}{}",
+                server.as_ref().or(connect_to.as_ref()).map(|s| format!(" (connecting to {s})")).unwrap_or_default(),
+                if *insecure { ", accepting the proxy's default certificate" } else { "" }
             ),
+            Check::TtlPassed { after } => format!("the old TTL recorded by step `{after}` has passed"),
             Check::Tls { host, port, min_days, .. } => format!("TLS certificate of {host}:{port} valid for {min_days}+ days"),
             Check::Dns { name, rtype, values, server } => format!(
                 "DNS {name} {rtype} = {} on every authoritative server",
@@ -599,12 +677,66 @@ impl Runbook {
                 }
             }
         }
+        // Placeholders in commands are quoted when they are filled in; quotes
+        // around one in the file would break that quoting.
+        for s in &rb.steps {
+            let Ok(v) = serde_json::to_value(s) else { continue };
+            let mut commands = Vec::new();
+            collect_commands(&v, &mut commands);
+            for c in commands {
+                for (at, name) in placeholders(&c) {
+                    let before = c[..at].chars().next_back();
+                    let after = c[at + name.len() + 2..].chars().next();
+                    if matches!(before, Some('\'' | '"')) || matches!(after, Some('\'' | '"')) {
+                        return Err(err(
+                            &format!("{{{name}}}"),
+                            format!(
+                                "step `{}`: `{{{name}}}` is in quotes; cutover quotes every placeholder in a command for the shell: remove the quotes (in SQL, pass it as a psql variable: -v {name}={{{name}}} and :'{name}')",
+                                s.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
         let mut names: Vec<&str> = Vec::new();
         for p in &rb.params {
             if names.contains(&p.name.as_str()) {
                 return Err(err(&format!("\"{}\"", p.name), format!("parameter `{}` is declared twice", p.name)));
             }
             names.push(&p.name);
+        }
+        for p in &rb.params {
+            if let Some(o) = &p.differs_from
+                && !names.contains(&o.as_str())
+            {
+                return Err(err(
+                    &format!("differs_from = \"{o}\""),
+                    format!("parameter `{}`: differs_from names no parameter `{o}`", p.name),
+                ));
+            }
+        }
+        for (i, s) in rb.steps.iter().enumerate() {
+            for r in &s.requires {
+                for alt in r.split('|') {
+                    if !rb.steps[..i].iter().any(|e| e.id == alt) {
+                        return Err(err(&format!("\"{r}\""), format!("step `{}` requires `{alt}`, which is not a step before it", s.id)));
+                    }
+                }
+            }
+            if let Some(ApiAction::DnsTtl { ttl: None, restore: None, .. }) = &s.api {
+                return Err(err(&format!("\"{}\"", s.id), format!("step `{}`: dns_ttl needs `ttl` or `restore`", s.id)));
+            }
+            if let Some(ApiAction::DnsTtl { restore: Some(r), .. }) = &s.api
+                && !rb.steps[..i].iter().any(|e| &e.id == r)
+            {
+                return Err(err(&format!("\"{r}\""), format!("step `{}` restores the TTL of `{r}`, which is not a step before it", s.id)));
+            }
+            if let Some(k) = s.ssh.as_ref().and_then(|x| x.keep.as_ref())
+                && let Err(e) = regex::Regex::new(k)
+            {
+                return Err(err(k, format!("step `{}`: keep is not a regex: {e}", s.id)));
+            }
         }
         // Every placeholder names a parameter (comments aside; offsets kept).
         let code: String = text
@@ -627,6 +759,22 @@ impl Runbook {
 
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+}
+
+fn collect_commands(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let has_host = m.contains_key("host");
+            for (k, x) in m {
+                match x {
+                    serde_json::Value::String(s) if k == "command" && has_host => out.push(s.clone()),
+                    _ => collect_commands(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_commands(x, out)),
+        _ => {}
     }
 }
 
@@ -682,6 +830,61 @@ pub fn render_step(step: &Step, params: &BTreeMap<String, String>) -> Step {
     let Ok(mut v) = serde_json::to_value(step) else { return step.clone() };
     walk(&mut v, params);
     serde_json::from_value(v).unwrap_or_else(|_| step.clone())
+}
+
+/// A step ready to run: in remote commands every placeholder is quoted for the
+/// shell (a value cannot become shell syntax), and a URL's password is taken
+/// out of commands, database URLs and Django's environment; the returned
+/// pgpass lines carry those passwords to libpq instead (see `libpq`).
+pub fn render_exec(step: &Step, params: &BTreeMap<String, String>) -> (Step, Vec<String>) {
+    let mut pgpass: Vec<String> = Vec::new();
+    let mut strip = |v: &str| -> String {
+        let (url, line) = super::libpq::split_password(v);
+        if let Some(l) = line
+            && !pgpass.contains(&l)
+        {
+            pgpass.push(l);
+        }
+        url
+    };
+    let mut quoted: BTreeMap<String, String> = BTreeMap::new();
+    let mut plain_stripped: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in params {
+        let bare = strip(v);
+        quoted.insert(k.clone(), crate::ssh::quote::sh(&bare));
+        plain_stripped.insert(k.clone(), bare);
+    }
+    fn walk(
+        v: &mut serde_json::Value,
+        key: &str,
+        parent_has_host: bool,
+        params: &BTreeMap<String, String>,
+        quoted: &BTreeMap<String, String>,
+        stripped: &BTreeMap<String, String>,
+    ) {
+        match v {
+            serde_json::Value::String(s) => {
+                *s = match key {
+                    // A remote command (an ssh step, a command check).
+                    "command" if parent_has_host => render(s, quoted),
+                    // Database URLs read by psql, and Django's environment.
+                    "source_url" | "target_url" | "env" => render(s, stripped),
+                    _ => render(s, params),
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key, parent_has_host, params, quoted, stripped)),
+            serde_json::Value::Object(m) => {
+                let has_host = m.contains_key("host");
+                for (k, x) in m.iter_mut() {
+                    walk(x, k, has_host, params, quoted, stripped);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(mut v) = serde_json::to_value(step) else { return (step.clone(), pgpass) };
+    walk(&mut v, "", false, params, &quoted, &plain_stripped);
+    (serde_json::from_value(v).unwrap_or_else(|_| step.clone()), pgpass)
 }
 
 /// The runbooks that ship with cutover (as data, like user runbooks).
@@ -795,21 +998,32 @@ mod tests {
         let s = Step {
             id: "x".into(),
             title: "Dump {db}".into(),
-            text: String::new(),
-            destructive: false,
-            retry: None,
-            when: None,
-            check: None,
-            ssh: Some(Ssh { host: "{host}".into(), command: "pg_dump {db} {unknown}".into(), exit: 0, timeout: None, progress: None }),
-            api: None,
-            verify: None,
-            wait: None,
-            gate: None,
-            django: None,
+            ssh: Some(Ssh { host: "{host}".into(), command: "pg_dump {db} {unknown}".into(), ..Default::default() }),
+            ..Default::default()
         };
         let r = render_step(&s, &params);
         assert_eq!(r.title, "Dump shop");
         assert_eq!(r.ssh.unwrap().command, "pg_dump shop {unknown}");
         assert_eq!(render("{a}{b} {", &BTreeMap::new()), "{a}{b} {");
+    }
+    #[test]
+    fn commands_get_quoted_values_and_no_passwords() {
+        let mut params = BTreeMap::new();
+        params.insert("url".to_string(), "postgres://shop:it's;rm -rf /@db/shop".to_string());
+        params.insert("db".to_string(), "x'; touch /tmp/pwned; '".to_string());
+        let s = Step {
+            id: "x".into(),
+            title: "t".into(),
+            ssh: Some(Ssh { host: "h".into(), command: "pg_dump -d {url} -v db={db}".into(), ..Default::default() }),
+            ..Default::default()
+        };
+        let (r, pg) = render_exec(&s, &params);
+        let cmd = r.ssh.unwrap().command;
+        assert_eq!(cmd, r#"pg_dump -d postgres://shop@db/shop -v db='x'\''; touch /tmp/pwned; '\'''"#);
+        assert_eq!(pg, ["db:5432:*:shop:it's;rm -rf /"]);
+        // Quotes around a placeholder in a command are refused at load.
+        let text = "name = \"x\"\ntitle = \"X\"\n[[params]]\nname = \"u\"\nlabel = \"U\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n[steps.ssh]\nhost = \"h\"\ncommand = \"psql -d '{u}'\"\n";
+        let e = Runbook::parse(Path::new("q.toml"), text).unwrap_err();
+        assert!(e.message.contains("in quotes"), "{e}");
     }
 }

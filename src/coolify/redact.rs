@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 // A literal pattern, compiled once and covered by the tests below.
 #[allow(clippy::expect_used)]
 static URL_CRED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:)([^@\s/]+)@").expect("static regex"));
+    // The password is everything between `user:` and the last `@` of the URL
+    // (passwords with `/`, `:` or `@` in them included).
+    LazyLock::new(|| Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/\s@]+:)([^\s]*)@").expect("static regex"));
 // A literal pattern, compiled once and covered by the tests below.
 #[allow(clippy::expect_used)]
 static SECRET_KEY: LazyLock<Regex> =
@@ -43,6 +45,17 @@ pub fn mask_value(key: &str, value: &str) -> String {
     if secret_key(key) && !value.is_empty() {
         return MASK.to_string();
     }
+    // A value that is one URL: its password runs to the last `@`, spaces and all.
+    if let Some((scheme, rest)) = value.split_once("://")
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        && let Some((userinfo, host)) = rest.rsplit_once('@')
+        && let Some((user, pw)) = userinfo.split_once(':')
+        && !user.contains(['/', ' '])
+        && !pw.is_empty()
+    {
+        return format!("{scheme}://{user}:{MASK}@{host}");
+    }
     URL_CRED.replace_all(value, "${1}****@").into_owned()
 }
 
@@ -52,10 +65,19 @@ pub fn unmask(edited: &str, old: &str) -> String {
     if edited == MASK {
         return old.to_string();
     }
-    match URL_CRED.captures(old).and_then(|c| c.get(2)) {
-        Some(pw) if edited.contains(":****@") => edited.replacen(":****@", &format!(":{}@", pw.as_str()), 1),
+    match url_password(old) {
+        Some(pw) if edited.contains(":****@") => edited.replacen(":****@", &format!(":{pw}@"), 1),
         _ => edited.to_string(),
     }
+}
+
+/// The password of a value that is one URL (everything between `user:` and
+/// the last `@`).
+pub fn url_password(v: &str) -> Option<&str> {
+    let (_, rest) = v.split_once("://")?;
+    let (userinfo, _) = rest.rsplit_once('@')?;
+    let (_, pw) = userinfo.split_once(':')?;
+    (!pw.is_empty() && pw != MASK).then_some(pw)
 }
 
 #[cfg(test)]
@@ -68,6 +90,9 @@ mod tests {
         assert_eq!(redact("export DJANGO_SECRET_KEY=abc123 ok", &[]), "export DJANGO_SECRET_KEY=**** ok");
         assert_eq!(redact("token is hunter2hunter2 here", &["hunter2hunter2".into()]), "token is **** here");
         assert_eq!(redact("https://example.com/path", &[]), "https://example.com/path");
+        assert_eq!(redact("postgres://shop:a/b:c@d@db:5432/shop", &[]), "postgres://shop:****@db:5432/shop");
+        assert_eq!(redact("-d 'postgres://u:p/w@h/db' ok", &[]), "-d 'postgres://u:****@h/db' ok");
+        assert_eq!(mask_value("DATABASE_URL", "postgres://u:p@s s;x@h:1/db"), "postgres://u:****@h:1/db");
     }
 
     #[test]

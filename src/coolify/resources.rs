@@ -68,6 +68,11 @@ impl Client {
     }
 
     /// `start`, `stop` or `restart` an application; the deployment it queued, if any.
+    /// One application as Coolify has it now (its status).
+    pub async fn application(&self, app: &str) -> Result<super::model::Application, Error> {
+        self.get(&format!("/applications/{app}")).await
+    }
+
     pub async fn app_action(&self, app: &str, verb: &str) -> Result<(String, Option<String>), Error> {
         let v: Value = self.request(Method::POST, &format!("/applications/{app}/{verb}"), &[], None).await?;
         Ok((v["message"].as_str().unwrap_or("").to_string(), v["deployment_uuid"].as_str().filter(|s| !s.is_empty()).map(str::to_string)))

@@ -220,6 +220,31 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
     })
 }
 
+/// Stops or starts an application and follows it until Coolify reports it
+/// exited (a stop) or running (a start), for at most `limit`.
+pub(crate) async fn set_running(c: &Client, app: &str, start: bool, poll: Duration, limit: Duration) -> Result<String, Error> {
+    let verb = if start { "start" } else { "stop" };
+    let (msg, dep) = c.app_action(app, verb).await?;
+    if let Some(dep) = dep {
+        let status = follow(c, app, &dep, poll, |_| {}).await?;
+        if status != DeployStatus::Finished {
+            return Err(Error::Failed(format!("{verb}: deployment {dep} {status}")));
+        }
+    }
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let status = c.application(app).await?.status;
+        let there = if start { status.starts_with("running") } else { status.starts_with("exited") || status.starts_with("stopped") };
+        if there {
+            return Ok(if msg.is_empty() { status } else { format!("{msg}; {status}") });
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::Failed(format!("{verb} requested, but after {} s the application is still {status}", limit.as_secs())));
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
 /// The bulk endpoint validates item by item and stops at the first bad one,
 /// keeping the earlier ones: read the variables back and say exactly which
 /// were saved.

@@ -242,10 +242,18 @@ async fn execute<F: Fn(Action, bool)>(
                 .as_deref()
                 .and_then(|t| crate::config::duration::parse(t, Duration::ZERO, crate::config::duration::MAX_STEP).ok());
             let mut progress = ProgressCount::new(s.progress);
-            let (exit, _) = stream(&session, &s.command, &mut cancel, timeout, |l| match l {
+            let place = place_of(ctx, &session, s).await?;
+            let keep = s.keep.as_deref().and_then(|k| regex::Regex::new(k).ok());
+            let mut kept: Vec<String> = Vec::new();
+            let stdin = s.stdin.as_deref().filter(|f| !f.is_empty());
+            let (command, input) = placed_with(&s.command, &ctx.pgpass, &place, stdin);
+            let (exit, _) = stream_raw(&session, &command, input.as_deref(), &mut cancel, timeout, |l| match l {
                 Some((l, err)) => {
                     if let Some(p) = progress.line(l) {
                         out.line(&p, false);
+                    }
+                    if keep.as_ref().is_some_and(|k| k.is_match(l)) && kept.len() < 20 {
+                        kept.push(l.to_string());
                     }
                     out.line(l, err);
                 }
@@ -254,7 +262,11 @@ async fn execute<F: Fn(Action, bool)>(
             .await
             .map_err(|e| Failure::new(e, retry))?;
             match exit {
-                Exit::Code(c) if c == s.exit => Ok(Produced { notes: progress.note().into_iter().collect(), ..Default::default() }),
+                Exit::Code(c) if c == s.exit => {
+                    let mut notes: Vec<String> = progress.note().into_iter().collect();
+                    notes.extend(kept);
+                    Ok(Produced { notes, ..Default::default() })
+                }
                 other => Err(Failure::new(format!("{other} (expected exit status {})", s.exit), retry)),
             }
         }
@@ -307,7 +319,7 @@ async fn execute<F: Fn(Action, bool)>(
             match d.action() {
                 DjangoAction::Plan => {
                     let cmd = manage_command(&at, "showmigrations --plan", None, None);
-                    let (exit, text) = capture(&session, &cmd, &mut cancel).await?;
+                    let (exit, text) = capture(&session, &ctx.pgpass, &cmd, &mut cancel).await?;
                     out.lines(&text);
                     if exit != Exit::Code(0) {
                         return Err(Failure::new(format!("showmigrations: {exit}"), true));
@@ -347,9 +359,13 @@ async fn execute<F: Fn(Action, bool)>(
                 DjangoAction::Lint => {
                     let m = d.migration.clone().unwrap_or_default();
                     let (app, name) = m.split_once('.').ok_or_else(|| Failure::new(format!("`{m}` is not app.name"), false))?;
-                    let (exit, sql) =
-                        capture(&session, &manage_command(&at, &format!("sqlmigrate {} {}", sh(app), sh(name)), None, None), &mut cancel)
-                            .await?;
+                    let (exit, sql) = capture(
+                        &session,
+                        &ctx.pgpass,
+                        &manage_command(&at, &format!("sqlmigrate {} {}", sh(app), sh(name)), None, None),
+                        &mut cancel,
+                    )
+                    .await?;
                     if exit != Exit::Code(0) {
                         out.lines(&sql);
                         return Err(Failure::new(format!("sqlmigrate: {exit}"), true));
@@ -383,6 +399,7 @@ async fn execute<F: Fn(Action, bool)>(
                             destructive: false,
                             retry: None,
                             when: None,
+                            requires: Vec::new(),
                             check: None,
                             ssh: None,
                             api: None,
@@ -406,7 +423,7 @@ async fn execute<F: Fn(Action, bool)>(
                     );
                     let mut parser = MigrateParser::default();
                     let mut events = Vec::new();
-                    let (exit, _) = stream(&session, &cmd, &mut cancel, None, |l| match l {
+                    let (exit, _) = stream(&session, &ctx.pgpass, &cmd, &mut cancel, None, |l| match l {
                         Some((l, err)) => {
                             events.extend(parser.line(l));
                             out.line(l, err);
@@ -488,12 +505,26 @@ async fn connect(sv: &Services, ctx: &ExecContext, host: &str) -> Result<Session
 /// OpenSSH ignores signals for root logins).
 async fn stream(
     session: &Session,
+    pg: &[String],
     command: &str,
+    cancel: &mut watch::Receiver<bool>,
+    timeout: Option<Duration>,
+    on: impl FnMut(Option<(&str, bool)>),
+) -> Result<(Exit, ()), String> {
+    let (command, input) = placed(command, pg, &Place::Host);
+    stream_raw(session, &command, input.as_deref(), cancel, timeout, on).await
+}
+
+/// Runs an already placed command (see `placed`), feeding `input` to it.
+async fn stream_raw(
+    session: &Session,
+    command: &str,
+    input: Option<&[u8]>,
     cancel: &mut watch::Receiver<bool>,
     timeout: Option<Duration>,
     mut on: impl FnMut(Option<(&str, bool)>),
 ) -> Result<(Exit, ()), String> {
-    let mut exec = session.exec(&with_pid(command)).await.map_err(|e| e.to_string())?;
+    let mut exec = session.exec_input(&with_pid(command), input).await.map_err(|e| e.to_string())?;
     let mut out = LineSplitter::new(1 << 20);
     let mut err = LineSplitter::new(1 << 20);
     let mut pid: Option<u32> = None;
@@ -546,9 +577,9 @@ async fn stream(
 }
 
 /// Runs a short command and returns its exit status and output (stdout then stderr).
-async fn capture(session: &Session, command: &str, cancel: &mut watch::Receiver<bool>) -> Result<(Exit, String), Failure> {
+async fn capture(session: &Session, pg: &[String], command: &str, cancel: &mut watch::Receiver<bool>) -> Result<(Exit, String), Failure> {
     let mut text = String::new();
-    let (exit, _) = stream(session, command, cancel, Some(Duration::from_secs(600)), |l| {
+    let (exit, _) = stream(session, pg, command, cancel, Some(Duration::from_secs(600)), |l| {
         if let Some((l, _)) = l {
             text.push_str(l);
             text.push('\n');
@@ -557,6 +588,64 @@ async fn capture(session: &Session, command: &str, cancel: &mut watch::Receiver<
     .await
     .map_err(|e| Failure::new(e, true))?;
     Ok((exit, text))
+}
+
+/// Where a step's command runs.
+enum Place {
+    Host,
+    /// `docker exec -i` into this container.
+    Container(String),
+    /// `docker run --rm -i --network host` of this image, a directory mounted.
+    Image {
+        image: String,
+        mount: Option<String>,
+    },
+}
+
+/// The command as it runs, and its input: the PGPASSFILE wrapper innermost
+/// (so it is created where libpq runs, inside a container if there is one),
+/// then the container around it; the password lines go in on stdin.
+fn placed(command: &str, pg: &[String], place: &Place) -> (String, Option<Vec<u8>>) {
+    placed_with(command, pg, place, None)
+}
+
+/// As `placed`, with a host file after the password lines on stdin.
+fn placed_with(command: &str, pg: &[String], place: &Place, stdin: Option<&str>) -> (String, Option<Vec<u8>>) {
+    let (inner, input) = if pg.is_empty() {
+        (command.to_string(), None)
+    } else {
+        (crate::checklist::libpq::wrap(command, pg.len()), Some(crate::checklist::libpq::input(pg)))
+    };
+    let run = match place {
+        Place::Host => format!("sh -c {}", sh(&inner)),
+        Place::Container(name) => format!("docker exec -i {} sh -c {}", sh(name), sh(&inner)),
+        Place::Image { image, mount } => {
+            let m = mount.as_deref().map(|d| format!(" -v {}", sh(&format!("{d}:{d}")))).unwrap_or_default();
+            format!("docker run --rm -i --network host{m} {} sh -c {}", sh(image), sh(&inner))
+        }
+    };
+    match stdin {
+        // What cutover sends (the password lines, then end of file), then the file.
+        Some(file) => (format!("{{ cat; cat {}; }} | {run}", sh(file)), Some(input.unwrap_or_default())),
+        None if matches!(place, Place::Host) => (inner, input),
+        None => (run, input),
+    }
+}
+
+/// Where an ssh step runs: a Coolify container found by its uuid, a
+/// throwaway image, or the host.
+async fn place_of(ctx: &ExecContext, session: &Session, s: &runbook::Ssh) -> Result<Place, Failure> {
+    if let Some(c) = s.container.as_deref().filter(|c| !c.is_empty()) {
+        let uuid = ctx.databases.get(c).or_else(|| ctx.apps.get(c)).cloned().unwrap_or_else(|| c.to_string());
+        let ps = session.run(&find_container(&uuid)).await.map_err(|e| Failure::new(e.to_string(), true))?;
+        let name = pick_container(&ps.stdout_text(), &uuid)
+            .ok_or_else(|| Failure::new(format!("no running container of {c} on this host"), true))?;
+        return Ok(Place::Container(name));
+    }
+    if let Some(i) = s.image.as_deref().filter(|i| !i.is_empty()) {
+        return Ok(Place::Image { image: i.to_string(), mount: s.mount.clone().filter(|m| !m.is_empty()) });
+    }
+    Ok(Place::Host)
 }
 
 /// `manage.py` with the project's environment; `PGOPTIONS` carries the timeouts
@@ -601,10 +690,14 @@ async fn run_check<F: Fn(Action, bool)>(
 ) -> Result<(), Failure> {
     let mut cancel = cancel.clone();
     match c {
-        Check::Http { url, status, contains, server, connect_to } => {
+        Check::Http { url, status, contains, server, connect_to, insecure } => {
             let ip = connect_ip(ctx, server.as_deref(), connect_to.as_deref())?;
-            let r = web::get(url, ip, &sv.web).await.map_err(|e| Failure::new(e, true))?;
+            let r = web::get(url, ip, &sv.web, *insecure).await.map_err(|e| Failure::new(e, true))?;
             out.line(&format!("GET {url} -> {} (at {})", r.status, r.addr), false);
+            if *insecure && let Some(c) = &r.cert {
+                // Said plainly: this check did not judge the certificate.
+                out.line(&format!("certificate accepted without checking: issued by {} for {}", c.issuer, c.names.join(", ")), false);
+            }
             if r.status != *status {
                 let host = url.split("://").nth(1).and_then(|h| h.split(['/', ':']).next()).unwrap_or("");
                 let why = web::explain(r.status, &r.body, host).unwrap_or_else(|| format!("{url} answered {}, not {status}", r.status));
@@ -617,9 +710,32 @@ async fn run_check<F: Fn(Action, bool)>(
             }
             Ok(())
         }
+        Check::TtlPassed { after } => {
+            let (finished, notes) =
+                ctx.steps.get(after).cloned().ok_or_else(|| Failure::new(format!("no step `{after}` in this run"), false))?;
+            let finished = finished.ok_or_else(|| Failure::new(format!("step `{after}` has not finished"), false))?;
+            let ttl = old_ttl(&notes).ok_or_else(|| Failure::new(format!("step `{after}` recorded no old TTL"), false))?;
+            let until = finished + chrono::Duration::seconds(ttl as i64);
+            let now = Utc::now();
+            if now >= until {
+                out.line(&format!("the old TTL ({ttl} s) ran out at {}: resolvers hold the new TTL now", until.format("%H:%M:%S")), false);
+                Ok(())
+            } else {
+                let left = (until - now).num_seconds().max(1);
+                Err(Failure::new(
+                    format!(
+                        "resolvers may hold the old answer for {}:{:02} more (old TTL {ttl} s, until {})",
+                        left / 60,
+                        left % 60,
+                        until.format("%H:%M:%S")
+                    ),
+                    true,
+                ))
+            }
+        }
         Check::Tls { host, port, min_days, server, connect_to } => {
             let ip = connect_ip(ctx, server.as_deref(), connect_to.as_deref())?;
-            let r = web::get(&format!("https://{host}:{port}/"), ip, &sv.web).await.map_err(|e| Failure::new(e, true))?;
+            let r = web::get(&format!("https://{host}:{port}/"), ip, &sv.web, false).await.map_err(|e| Failure::new(e, true))?;
             let msg = web::check_cert(r.cert.as_ref(), host, *min_days, Utc::now()).map_err(|e| Failure::new(e, true))?;
             out.line(&msg, false);
             Ok(())
@@ -644,7 +760,7 @@ async fn run_check<F: Fn(Action, bool)>(
         }
         Check::Command { host, command, matches, exit } => {
             let session = connect(sv, ctx, host).await?;
-            let (code, text) = capture(&session, command, &mut cancel).await?;
+            let (code, text) = capture(&session, &ctx.pgpass, command, &mut cancel).await?;
             out.lines(&text);
             if code != Exit::Code(*exit) {
                 return Err(Failure::new(format!("`{command}`: {code} (expected {exit})"), true));
@@ -660,7 +776,8 @@ async fn run_check<F: Fn(Action, bool)>(
         Check::Migrated(at) => {
             let session = connect(sv, ctx, &at.host).await?;
             let at = at_in_container(&session, at, ctx).await?;
-            let (code, text) = capture(&session, &manage_command(&at, "migrate --check --plan", None, None), &mut cancel).await?;
+            let (code, text) =
+                capture(&session, &ctx.pgpass, &manage_command(&at, "migrate --check --plan", None, None), &mut cancel).await?;
             out.lines(&text);
             match code {
                 Exit::Code(0) => Ok(()),
@@ -672,8 +789,13 @@ async fn run_check<F: Fn(Action, bool)>(
             let (app, name) = migration.split_once('.').ok_or_else(|| Failure::new(format!("`{migration}` is not app.name"), false))?;
             let session = connect(sv, ctx, &at.host).await?;
             let at = at_in_container(&session, at, ctx).await?;
-            let (code, text) =
-                capture(&session, &manage_command(&at, &format!("showmigrations --plan {}", sh(app)), None, None), &mut cancel).await?;
+            let (code, text) = capture(
+                &session,
+                &ctx.pgpass,
+                &manage_command(&at, &format!("showmigrations --plan {}", sh(app)), None, None),
+                &mut cancel,
+            )
+            .await?;
             out.lines(&text);
             if code != Exit::Code(0) {
                 return Err(Failure::new(format!("showmigrations: {code}"), true));
@@ -689,8 +811,8 @@ async fn run_check<F: Fn(Action, bool)>(
             let src = connect(sv, ctx, source_host).await?;
             let dst = if target_host == source_host { None } else { Some(connect(sv, ctx, target_host).await?) };
             let dst_ref = dst.as_ref().unwrap_or(&src);
-            let a = count_rows(&src, source_url, &mut cancel).await?;
-            let b = count_rows(dst_ref, target_url, &mut cancel).await?;
+            let a = count_rows(&src, &ctx.pgpass, source_url, &mut cancel).await?;
+            let b = count_rows(dst_ref, &ctx.pgpass, target_url, &mut cancel).await?;
             for (t, n) in &a {
                 out.line(&format!("{t}: {n} / {}", b.get(t).map(|m| m.to_string()).unwrap_or_else(|| "missing".into())), false);
             }
@@ -703,8 +825,8 @@ async fn run_check<F: Fn(Action, bool)>(
             }
             for t in checksum.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                 let sql = rows::checksum_sql(t).map_err(|e| Failure::new(e, false))?;
-                let (c1, x) = capture(&src, &rows::psql(source_url, &sql), &mut cancel).await?;
-                let (c2, y) = capture(dst_ref, &rows::psql(target_url, &sql), &mut cancel).await?;
+                let (c1, x) = capture(&src, &ctx.pgpass, &rows::psql(source_url, &sql), &mut cancel).await?;
+                let (c2, y) = capture(dst_ref, &ctx.pgpass, &rows::psql(target_url, &sql), &mut cancel).await?;
                 if c1 != Exit::Code(0) || c2 != Exit::Code(0) {
                     return Err(Failure::new(format!("checksum of {t}: {}", if c1 != Exit::Code(0) { x.trim() } else { y.trim() }), true));
                 }
@@ -722,10 +844,11 @@ async fn run_check<F: Fn(Action, bool)>(
 
 async fn count_rows(
     s: &Session,
+    pg: &[String],
     url: &str,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<std::collections::BTreeMap<String, i64>, Failure> {
-    let (code, text) = capture(s, &rows::psql(url, rows::COUNTS_SQL), cancel).await?;
+    let (code, text) = capture(s, pg, &rows::psql(url, rows::COUNTS_SQL), cancel).await?;
     if code != Exit::Code(0) {
         return Err(Failure::new(format!("psql: {code}: {}", text.trim()), true));
     }
@@ -779,20 +902,82 @@ async fn api<F: Fn(Action, bool)>(
             out.line(&format!("{name}.{zone} {rtype} -> {}", values.join(" ")), false);
             notes.push(format!("now: {name} {rtype} {}", values.join(" ")));
         }
-        ApiAction::DnsTtl { zone, name, rtype, ttl } => {
+        ApiAction::DnsPoint { zone, name, server, ttl } => {
             let c = hetzner()?;
-            let was = hz::rrset_ttl(&c, zone, name, rtype, *ttl, hpoll).await.map_err(|e| e.to_string())?;
-            notes.push(format!(
-                "old TTL {}: wait that long before the switch",
-                was.map(|t| format!("{t} s")).unwrap_or_else(|| "unknown".into())
-            ));
-            out.line(&format!("{name}.{zone} {rtype}: TTL {ttl}"), false);
+            // A CNAME at the name would shadow the new A/AAAA: refuse, say why.
+            if let Some(cn) = hz::find_rrset(&c, zone, name, "CNAME").await.map_err(|e| e.to_string())? {
+                return Err(format!(
+                    "{name}.{zone} is a CNAME to {}: delete it (or point it at a name of the new server) before switching",
+                    values_of(&cn)
+                ));
+            }
+            let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
+            let v4 = v4.ok_or_else(|| format!("{server} has no public IPv4"))?;
+            let before = hz::set_rrset(&c, zone, name, "A", std::slice::from_ref(&v4), *ttl, hpoll).await.map_err(|e| e.to_string())?;
+            notes.push(match &before {
+                Some(r) => format!(
+                    "before: {name} A {} (TTL {})",
+                    values_of(r),
+                    r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "zone default".into())
+                ),
+                None => format!("before: no {name} A record"),
+            });
+            out.line(&format!("{name}.{zone} A -> {v4}"), false);
+            match v6 {
+                Some(v6) => {
+                    let b6 =
+                        hz::set_rrset(&c, zone, name, "AAAA", std::slice::from_ref(&v6), *ttl, hpoll).await.map_err(|e| e.to_string())?;
+                    notes.push(match &b6 {
+                        Some(r) => format!("before: {name} AAAA {}", values_of(r)),
+                        None => format!("before: no {name} AAAA record"),
+                    });
+                    out.line(&format!("{name}.{zone} AAAA -> {v6}"), false);
+                }
+                None => {
+                    // An AAAA left behind keeps IPv6 visitors on the old host.
+                    if let Some(r) = hz::delete_rrset(&c, zone, name, "AAAA", hpoll).await.map_err(|e| e.to_string())? {
+                        notes.push(format!("deleted: {name} AAAA {} ({server} has no IPv6)", values_of(&r)));
+                        out.line(&format!("{name}.{zone} AAAA deleted: {server} has no IPv6"), false);
+                    }
+                }
+            }
+        }
+        ApiAction::DnsTtl { zone, name, rtype, ttl, restore } => {
+            let c = hetzner()?;
+            let target = match (restore, ttl) {
+                (Some(step), _) => {
+                    let notes = ctx.steps.get(step).map(|(_, n)| n.clone()).unwrap_or_default();
+                    old_ttl(&notes).ok_or_else(|| format!("step `{step}` recorded no old TTL to restore"))?
+                }
+                (None, Some(t)) => *t,
+                (None, None) => return Err("dns_ttl needs `ttl` or `restore`".into()),
+            };
+            let types: Vec<&str> = if rtype.eq_ignore_ascii_case("A+AAAA") { vec!["A", "AAAA"] } else { vec![rtype.as_str()] };
+            let mut longest: Option<u32> = None;
+            for t in types {
+                if types_exist(&c, zone, name, t).await? {
+                    let was = hz::rrset_ttl(&c, zone, name, t, target, hpoll).await.map_err(|e| e.to_string())?;
+                    longest = longest.max(was);
+                    out.line(
+                        &format!("{name}.{zone} {t}: TTL {} -> {target}", was.map(|w| w.to_string()).unwrap_or_else(|| "?".into())),
+                        false,
+                    );
+                }
+            }
+            // The form TtlPassed and `restore` read back.
+            notes.push(match longest {
+                Some(t) => format!("old TTL {t} s"),
+                None => format!("no {name} {rtype} record to change"),
+            });
         }
         ApiAction::DnsDelete { zone, name, rtype } => {
             let c = hetzner()?;
-            match hz::delete_rrset(&c, zone, name, rtype, hpoll).await.map_err(|e| e.to_string())? {
-                Some(r) => notes.push(format!("deleted: {name} {rtype} {}", values_of(&r))),
-                None => notes.push(format!("{name} {rtype} was already gone")),
+            let types: Vec<&str> = if rtype.eq_ignore_ascii_case("A+AAAA") { vec!["A", "AAAA"] } else { vec![rtype.as_str()] };
+            for t in types {
+                match hz::delete_rrset(&c, zone, name, t, hpoll).await.map_err(|e| e.to_string())? {
+                    Some(r) => notes.push(format!("deleted: {name} {t} {}", values_of(&r))),
+                    None => notes.push(format!("{name} {t} was already gone")),
+                }
             }
         }
         ApiAction::DomainAdd { app, domain } | ApiAction::DomainRemove { app, domain } => {
@@ -839,7 +1024,14 @@ async fn api<F: Fn(Action, bool)>(
                 None => notes.push(format!("{key} did not have {value}")),
             }
         }
-        ApiAction::Deploy { app } => {
+        ApiAction::PreDeploy { app, command } => {
+            let c = coolify()?;
+            let body = serde_json::json!({ "pre_deployment_command": command });
+            c.patch_app(&app_uuid(app), &body).await.map_err(|e| format!("{app}: {e}"))?;
+            out.line(&format!("{app}: pre-deployment command `{command}`: it runs in each new release before it takes traffic"), false);
+            notes.push(format!("pre-deployment command: {command}"));
+        }
+        ApiAction::Deploy { app, since } => {
             let c = coolify()?;
             let uuid = app_uuid(app);
             let (dep, note) = cf::deploy(&c, &uuid, false).await.map_err(|e| format!("{app}: {e}"))?;
@@ -883,6 +1075,27 @@ async fn api<F: Fn(Action, bool)>(
             if status != crate::coolify::model::DeployStatus::Finished {
                 return Err(format!("{app}: deployment {dep}: {status}"));
             }
+            if let Some(step) = since
+                && let Some((Some(at), _)) = ctx.steps.get(step)
+            {
+                let down = (Utc::now() - *at).num_seconds().max(0);
+                out.line(&format!("{app} is back: it was stopped for {down} s"), false);
+                notes.push(format!("downtime: {down} s (since step `{step}`)"));
+            }
+        }
+        ApiAction::Stop { app } | ApiAction::Start { app, .. } => {
+            let start = matches!(a, ApiAction::Start { .. });
+            let c = coolify()?;
+            let r = cf::set_running(&c, &app_uuid(app), start, cpoll, Duration::from_secs(300)).await.map_err(|e| format!("{app}: {e}"))?;
+            out.line(&format!("{app}: {r}"), false);
+            notes.push(format!("{app}: {r}"));
+            if let ApiAction::Start { since: Some(step), .. } = a
+                && let Some((Some(at), _)) = ctx.steps.get(step)
+            {
+                let down = (Utc::now() - *at).num_seconds().max(0);
+                out.line(&format!("{app} was stopped for {down} s"), false);
+                notes.push(format!("downtime: {down} s (since step `{step}`)"));
+            }
         }
         ApiAction::Backup { database } => {
             let c = coolify()?;
@@ -914,25 +1127,17 @@ async fn api<F: Fn(Action, bool)>(
                 notes.push("there was no such rule".into());
             }
         }
-        ApiAction::FirewallOnly { firewall, port, ip } => {
-            let c = hetzner()?;
-            let fw = hz::firewall_by_name(&c, firewall).await.map_err(|e| e.to_string())?;
-            let ip: std::net::IpAddr = ip.parse().map_err(|_| format!("`{ip}` is not an IP address"))?;
-            let rule = Rule {
-                description: Some(format!("only {ip} (cutover)")),
-                direction: "in".into(),
-                source_ips: vec![if ip.is_ipv4() { format!("{ip}/32") } else { format!("{ip}/128") }],
-                destination_ips: vec![],
-                protocol: "tcp".into(),
-                port: Some(port.clone()),
-            };
-            // The rules before, so they can be put back.
-            notes.push(format!("rules before: {}", serde_json::to_string(&fw.rules).unwrap_or_default()));
-            hz::run(&c, &hz::HzOp::SetRules { firewall: fw.id, rules: vec![rule] }, hpoll, |_| {}).await.map_err(|e| e.to_string())?;
-            out.line(&format!("firewall {firewall}: 1 rule(s)"), false);
-        }
     }
     Ok(Produced { notes, ..Default::default() })
+}
+
+/// The TTL a `dns_ttl` step recorded (`old TTL 3600 s`).
+fn old_ttl(notes: &[String]) -> Option<u32> {
+    notes.iter().find_map(|n| n.strip_prefix("old TTL ")?.strip_suffix(" s")?.parse().ok())
+}
+
+async fn types_exist(c: &crate::hetzner::Client, zone: &str, name: &str, rtype: &str) -> Result<bool, String> {
+    Ok(crate::ops::hetzner::find_rrset(c, zone, name, rtype).await.map_err(|e| e.to_string())?.is_some())
 }
 
 /// The record values a step means: the addresses of `server` when it names

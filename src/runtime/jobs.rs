@@ -50,6 +50,9 @@ pub struct Services {
     /// Where checklist runs are journaled, and users' runbooks.
     pub runs_dir: Option<std::path::PathBuf>,
     pub runbooks_dir: Option<std::path::PathBuf>,
+    /// A directory of this run only (the demo's known_hosts), removed when
+    /// the last copy of the services goes.
+    pub scratch: Option<Arc<tempfile::TempDir>>,
     /// How checks reach web sites and name servers (the demo reroutes both).
     pub web: crate::verify::web::WebSettings,
     pub dns: crate::dns::propagation::DnsSettings,

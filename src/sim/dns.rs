@@ -30,6 +30,48 @@ pub async fn start(shared: Arc<Shared>) -> Result<(SocketAddr, JoinHandle<()>)> 
     Ok((addr, task))
 }
 
+/// A public resolver: it asks the authoritative answer once and then keeps
+/// it for its TTL (a negative answer for the SOA minimum), as resolvers do.
+/// So after a DNS change it still answers the old records until they expire.
+pub async fn start_resolver(shared: Arc<Shared>) -> Result<(SocketAddr, JoinHandle<()>)> {
+    let sock = tokio::net::UdpSocket::bind(("127.0.0.1", 0)).await?;
+    let addr = sock.local_addr()?;
+    let task = tokio::spawn(async move {
+        let mut cache: std::collections::HashMap<(String, RecordType), (Message, tokio::time::Instant)> = Default::default();
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else { return };
+            let Ok(q) = Message::from_vec(&buf[..n]) else { continue };
+            let Some(query) = q.queries.first() else { continue };
+            let key = (query.name.to_string().to_ascii_lowercase(), query.query_type);
+            let now = tokio::time::Instant::now();
+            let mut reply = match cache.get(&key) {
+                Some((m, until)) if *until > now => {
+                    let mut m = m.clone();
+                    let left = (*until - now).as_secs() as u32;
+                    for r in &mut m.answers {
+                        r.ttl = left;
+                    }
+                    m
+                }
+                _ => {
+                    let mut m = answer(&shared, &q);
+                    m.metadata.authoritative = false;
+                    m.metadata.recursion_available = true;
+                    let ttl = m.answers.iter().map(|r| r.ttl).min().or_else(|| m.authorities.first().map(|r| r.ttl)).unwrap_or(0);
+                    cache.insert(key, (m.clone(), now + std::time::Duration::from_secs(ttl as u64)));
+                    m
+                }
+            };
+            reply.metadata.id = q.metadata.id;
+            if let Ok(bytes) = reply.to_vec() {
+                let _ = sock.send_to(&bytes, peer).await;
+            }
+        }
+    });
+    Ok((addr, task))
+}
+
 fn answer(shared: &Shared, q: &Message) -> Message {
     let mut r = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
     r.metadata.recursion_desired = q.metadata.recursion_desired;
@@ -74,6 +116,22 @@ fn answer(shared: &Shared, q: &Message) -> Message {
         }
     }
     r
+}
+
+/// What the simulated DNS says `name`'s IPv4 is (CNAMEs followed).
+pub(crate) fn resolve_a(hz: &crate::sim::world::HetznerWorld, name: &str) -> Option<String> {
+    let mut name = name.trim_end_matches('.').to_ascii_lowercase();
+    for _ in 0..8 {
+        let z = hz.zones.iter().filter(|z| name == z.name || name.ends_with(&format!(".{}", z.name))).max_by_key(|z| z.name.len())?;
+        let rel = if name == z.name { "@".to_string() } else { name.trim_end_matches(&format!(".{}", z.name)).to_string() };
+        if let Some(a) = z.rrsets.iter().find(|s| s.name == rel && s.rtype == "A") {
+            return a.records.first().map(|(v, _)| v.clone());
+        }
+        let c = z.rrsets.iter().find(|s| s.name == rel && s.rtype == "CNAME")?;
+        let target = c.records.first()?.0.trim().to_string();
+        name = if target.ends_with('.') { target.trim_end_matches('.').to_string() } else { format!("{target}.{}", z.name) };
+    }
+    None
 }
 
 fn soa_record(z: &SZone) -> Option<Record> {

@@ -101,6 +101,44 @@ pub struct World {
     pub rng: Rng,
 }
 
+impl World {
+    /// Brings Coolify in line with the servers' power: what runs on a server
+    /// that is off is reported exited, and runs again when it is back.
+    pub fn sync(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.hz.tick(now);
+        let on: Vec<bool> = self
+            .cf
+            .servers
+            .iter()
+            .map(|s| self.hz.servers.iter().find(|h| h.name == s.hetzner).is_none_or(|h| h.status == "running"))
+            .collect();
+        let cf = &mut self.cf;
+        let mut stopped = std::mem::take(&mut cf.power_stopped);
+        let mut flip = |uuid: &str, server: usize, status: &mut String| {
+            let up = on.get(server).copied().unwrap_or(true);
+            if !up && status.starts_with("running") {
+                *status = "exited:unhealthy".into();
+                stopped.push(uuid.to_string());
+            } else if up && let Some(i) = stopped.iter().position(|u| u == uuid) {
+                stopped.remove(i);
+                *status = "running:healthy".into();
+            }
+        };
+        for a in &mut cf.apps {
+            flip(&a.uuid.clone(), a.server, &mut a.status);
+        }
+        for d in &mut cf.databases {
+            flip(&d.uuid.clone(), d.server, &mut d.status);
+        }
+        cf.power_stopped = stopped;
+    }
+
+    /// Whether Coolify server `idx`'s machine is on.
+    pub fn powered(&self, idx: usize) -> bool {
+        self.cf.servers.get(idx).is_none_or(|s| self.hz.servers.iter().find(|h| h.name == s.hetzner).is_none_or(|h| h.status == "running"))
+    }
+}
+
 pub struct Bucket {
     pub limit: u32,
     pub tokens: f64,
@@ -166,6 +204,8 @@ pub struct Sim {
     pub web: web::Web,
     /// The authoritative name server of every zone.
     pub dns_addr: SocketAddr,
+    /// A caching public resolver in front of it.
+    pub resolver_addr: SocketAddr,
     pub shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -219,6 +259,7 @@ impl Sim {
         let ssh = ssh::start(shared.clone(), opts.ssh_port).await?;
         let mut web = web::start(shared.clone()).await?;
         let (dns_addr, dns_task) = dns::start(shared.clone()).await?;
+        let (resolver_addr, resolver_task) = dns::start_resolver(shared.clone()).await?;
         let mut tasks = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(hz_listener, hz_router).await;
@@ -227,9 +268,10 @@ impl Sim {
                 let _ = axum::serve(cf_listener, cf_router).await;
             }),
             dns_task,
+            resolver_task,
         ];
         tasks.append(&mut web.tasks);
-        Ok(Sim { hetzner_addr, coolify_addr, ssh, web, dns_addr, shared, tasks })
+        Ok(Sim { hetzner_addr, coolify_addr, ssh, web, dns_addr, resolver_addr, shared, tasks })
     }
 
     pub fn hetzner_endpoint(&self) -> String {
@@ -272,6 +314,26 @@ impl Sim {
     pub fn control(&self, cmd: &str) -> Result<(), String> {
         let parts: Vec<&str> = cmd.split_whitespace().collect();
         match parts.as_slice() {
+            // A zone as the operator found it (a long TTL on the name to move).
+            ["rrset-ttl", zone, name, rtype, ttl] => {
+                let ttl: u32 = ttl.parse().map_err(|_| format!("`{ttl}` is not a TTL"))?;
+                let mut w = self.shared.world();
+                let z = w.hz.zones.iter_mut().find(|z| z.name == *zone).ok_or_else(|| format!("no zone {zone}"))?;
+                let r = z
+                    .rrsets
+                    .iter_mut()
+                    .find(|r| r.name == *name && r.rtype == *rtype)
+                    .ok_or_else(|| format!("no {name} {rtype} in {zone}"))?;
+                r.ttl = Some(ttl);
+                Ok(())
+            }
+            // A server switched off behind the console's back.
+            ["power-off", server] => {
+                let mut w = self.shared.world();
+                let s = w.hz.servers.iter_mut().find(|s| s.name == *server).ok_or_else(|| format!("no server {server}"))?;
+                s.status = "off".into();
+                Ok(())
+            }
             ["exhaust-rate-limit"] => {
                 self.exhaust_rate_limit();
                 Ok(())

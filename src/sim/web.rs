@@ -1,8 +1,12 @@
 //! The simulated web: each Coolify server's proxy, and the old host the sites
-//! are moving off, each an HTTPS listener on loopback. A certificate is issued
-//! on the fly for whatever name a client asks for, by a CA the demo trusts.
-//! Answers follow the world: a domain is served once a deployment made it
-//! live, and Django refuses a host missing from ALLOWED_HOSTS with a 400.
+//! are moving off, each an HTTPS listener on loopback. As in production, a
+//! proxy has a real certificate for a domain only once ACME could get one:
+//! the domain is live on it and resolves, in the simulated DNS, to its server,
+//! and a short while has passed; until then it serves its self-signed default
+//! certificate. A server that is powered off answers nothing. The old host has
+//! its certificates already. Answers follow the world: a domain is served once
+//! a deployment made it live, and Django refuses a host missing from
+//! ALLOWED_HOSTS with a 400.
 
 use super::Shared;
 use super::world::sites;
@@ -57,10 +61,57 @@ impl Mint {
     }
 }
 
-impl ResolvesServerCert for Mint {
-    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        self.issue(hello.server_name().unwrap_or("localhost"))
+/// How long an ACME HTTP-01 issuance takes once it can succeed.
+pub const ACME_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The certificates one listener serves.
+#[derive(Debug)]
+struct Certs {
+    mint: Arc<Mint>,
+    shared: Arc<Shared>,
+    /// The Coolify server this proxy runs on; `None`: the old host.
+    server: Option<usize>,
+    /// The proxy's self-signed default certificate (Traefik's).
+    fallback: Arc<CertifiedKey>,
+    /// When issuance for a name became possible.
+    since: Mutex<HashMap<String, std::time::Instant>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
     }
+}
+
+impl ResolvesServerCert for Certs {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let name = hello.server_name().unwrap_or("localhost").to_ascii_lowercase();
+        let Some(idx) = self.server else { return self.mint.issue(&name) };
+        let ready = {
+            let w = self.shared.world();
+            let url = format!("https://{name}");
+            let live = w.cf.apps.iter().any(|a| a.server == idx && a.live_domains.contains(&url));
+            let ip = w.cf.servers.get(idx).and_then(|s| w.hz.servers.iter().find(|h| h.name == s.hetzner)).and_then(|h| h.ipv4.clone());
+            live && ip.is_some() && super::dns::resolve_a(&w.hz, &name) == ip
+        };
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+        if !ready {
+            since.remove(&name);
+            return Some(self.fallback.clone());
+        }
+        let t = *since.entry(name.clone()).or_insert_with(std::time::Instant::now);
+        if t.elapsed() >= ACME_DELAY { self.mint.issue(&name) } else { Some(self.fallback.clone()) }
+    }
+}
+
+/// A self-signed certificate, as Traefik serves when it has no other.
+fn default_cert(provider: &rustls::crypto::CryptoProvider) -> Option<Arc<CertifiedKey>> {
+    let key = rcgen::KeyPair::generate().ok()?;
+    let mut p = rcgen::CertificateParams::new(vec!["TRAEFIK DEFAULT CERT".to_string()]).ok()?;
+    p.distinguished_name.push(rcgen::DnType::CommonName, "TRAEFIK DEFAULT CERT");
+    let cert = p.self_signed(&key).ok()?;
+    let signing = provider.key_provider.load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()))).ok()?;
+    Some(Arc::new(CertifiedKey::new(vec![cert.der().clone()], signing)))
 }
 
 /// Where the simulated web answers.
@@ -89,12 +140,17 @@ pub async fn start(shared: Arc<Shared>) -> Result<Web> {
         cache: Mutex::new(HashMap::new()),
         provider: provider.clone(),
     });
-    let tls = Arc::new(
-        rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
-            .with_cert_resolver(mint),
-    );
+    let fallback = default_cert(&provider).ok_or_else(|| color_eyre::eyre::eyre!("the proxy's default certificate"))?;
+    let tls = |server: Option<usize>| -> Result<Arc<rustls::ServerConfig>> {
+        let certs =
+            Certs { mint: mint.clone(), shared: shared.clone(), server, fallback: fallback.clone(), since: Mutex::new(HashMap::new()) };
+        Ok(Arc::new(
+            rustls::ServerConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_cert_resolver(Arc::new(certs)),
+        ))
+    };
     // The web servers Coolify deploys to, by their Hetzner address.
     let hosts: Vec<(usize, Option<IpAddr>)> = {
         let w = shared.world();
@@ -110,11 +166,11 @@ pub async fn start(shared: Arc<Shared>) -> Result<Web> {
     let mut tasks = Vec::new();
     for (idx, ip) in hosts {
         let Some(ip) = ip else { continue };
-        let (addr, task) = listen(shared.clone(), tls.clone(), Some(idx)).await?;
+        let (addr, task) = listen(shared.clone(), tls(Some(idx))?, Some(idx)).await?;
         servers.insert(ip, addr);
         tasks.push(task);
     }
-    let (elsewhere, task) = listen(shared, tls, None).await?;
+    let (elsewhere, task) = listen(shared.clone(), tls(None)?, None).await?;
     tasks.push(task);
     Ok(Web { ca: ca_der, servers, elsewhere, tasks })
 }
@@ -125,6 +181,13 @@ async fn listen(shared: Arc<Shared>, tls: Arc<rustls::ServerConfig>, server: Opt
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let task = tokio::spawn(async move {
         while let Ok((tcp, _)) = l.accept().await {
+            // A machine that is off answers nothing.
+            if let Some(idx) = server
+                && !shared.world().powered(idx)
+            {
+                drop(tcp);
+                continue;
+            }
             let (acceptor, shared) = (acceptor.clone(), shared.clone());
             tokio::spawn(async move {
                 let Ok(stream) = acceptor.accept(tcp).await else { return };
@@ -155,6 +218,7 @@ async fn listen(shared: Arc<Shared>, tls: Arc<rustls::ServerConfig>, server: Opt
 /// What the proxy on `server` (or the old host, `None`) answers for `host`.
 fn answer(shared: &Shared, server: Option<usize>, host: &str) -> (u16, String) {
     let mut w = shared.world();
+    w.sync(chrono::Utc::now());
     crate::sim::coolify::deploy::tick(&mut w.cf, chrono::Utc::now());
     let url = format!("https://{host}");
     let all = sites();

@@ -585,6 +585,9 @@ pub struct CoolifyWorld {
     pub apps: Vec<CApp>,
     pub databases: Vec<CDatabase>,
     pub deployments: Vec<CDeployment>,
+    /// Resources Coolify reports exited because their server was powered off
+    /// (they come back with it, as containers with a restart policy do).
+    pub power_stopped: Vec<String>,
     pub next_id: i64,
 }
 
@@ -607,6 +610,7 @@ impl CoolifyWorld {
             apps: Vec::new(),
             databases: Vec::new(),
             deployments: Vec::new(),
+            power_stopped: Vec::new(),
             next_id: 1,
         };
         for (si, site) in sites().iter().enumerate() {

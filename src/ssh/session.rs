@@ -115,8 +115,18 @@ impl Session {
 
     /// Runs `command` (no PTY: stdout and stderr stay apart, no colours).
     pub async fn exec(&self, command: &str) -> Result<Exec, SshError> {
+        self.exec_input(command, None).await
+    }
+
+    /// Runs `command` with `input` on its standard input (then end of file):
+    /// how secrets reach a remote command without its command line.
+    pub async fn exec_input(&self, command: &str, input: Option<&[u8]>) -> Result<Exec, SshError> {
         let ch = self.handle.channel_open_session().await.map_err(|e| SshError::Channel(e.to_string()))?;
         ch.exec(true, command.as_bytes().to_vec()).await.map_err(|e| SshError::Channel(e.to_string()))?;
+        if let Some(data) = input {
+            ch.data(data).await.map_err(|e| SshError::Channel(e.to_string()))?;
+            ch.eof().await.map_err(|e| SshError::Channel(e.to_string()))?;
+        }
         let (tx, rx) = mpsc::channel(1024);
         let (sig_tx, mut sig_rx) = mpsc::channel::<russh::Sig>(4);
         // One task per channel drains it: an undrained channel stalls the whole connection.

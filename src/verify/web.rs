@@ -119,6 +119,51 @@ fn tls_config(s: &WebSettings) -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth())
 }
 
+/// A client that accepts any certificate: for reaching a proxy that has not
+/// yet been given a real one. Callers say so in their output.
+fn any_certificate() -> Result<rustls::ClientConfig, String> {
+    #[derive(Debug)]
+    struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
+    impl rustls::client::danger::ServerCertVerifier for AnyCert {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &rustls::pki_types::CertificateDer<'_>,
+            _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: rustls::pki_types::UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+        .with_no_client_auth())
+}
+
 fn parse_cert(der: &[u8]) -> Option<Cert> {
     let (_, c) = X509Certificate::from_der(der).ok()?;
     let names = c
@@ -140,14 +185,15 @@ fn parse_cert(der: &[u8]) -> Option<Cert> {
     Some(Cert { subject: c.subject().to_string(), names, not_after, issuer: c.issuer().to_string() })
 }
 
-/// GETs `url`, connecting to `connect_to` when given.
-pub(crate) async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings) -> Result<Response, String> {
-    tokio::time::timeout(TIMEOUT, get_inner(url, connect_to, s))
+/// GETs `url`, connecting to `connect_to` when given; `insecure` accepts any
+/// certificate (the proxy's default one, before it has a real one).
+pub(crate) async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings, insecure: bool) -> Result<Response, String> {
+    tokio::time::timeout(TIMEOUT, get_inner(url, connect_to, s, insecure))
         .await
         .map_err(|_| format!("{url}: no answer within {} s", TIMEOUT.as_secs()))?
 }
 
-async fn get_inner(url: &str, connect_to: Option<IpAddr>, s: &WebSettings) -> Result<Response, String> {
+async fn get_inner(url: &str, connect_to: Option<IpAddr>, s: &WebSettings, insecure: bool) -> Result<Response, String> {
     let (tls, host, port, path) = split_url(url)?;
     let ip = match connect_to {
         Some(ip) => ip,
@@ -165,7 +211,8 @@ async fn get_inner(url: &str, connect_to: Option<IpAddr>, s: &WebSettings) -> Re
         .map_err(|e| e.to_string())?;
     if tls {
         let name = ServerName::try_from(host.clone()).map_err(|_| format!("`{host}` is not a valid TLS server name"))?;
-        let conn = tokio_rustls::TlsConnector::from(Arc::new(tls_config(s)?));
+        let config = if insecure { any_certificate()? } else { tls_config(s)? };
+        let conn = tokio_rustls::TlsConnector::from(Arc::new(config));
         let stream = conn.connect(name, tcp).await.map_err(|e| format!("TLS with {host} at {addr}: {e}"))?;
         let cert = stream.get_ref().1.peer_certificates().and_then(|c| c.first()).and_then(|c| parse_cert(c));
         let (status, body) = send(TokioIo::new(stream), req).await?;

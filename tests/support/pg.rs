@@ -10,6 +10,8 @@ pub struct Pg {
     pub port: u16,
     pub dir: tempfile::TempDir,
     bin: PathBuf,
+    /// When set, connections over TCP need it (scram); the socket stays trusted.
+    password: Option<String>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -29,18 +31,39 @@ fn as_postgres(bin: &std::path::Path, args: &[&str]) -> std::process::Output {
 
 impl Pg {
     pub fn start() -> Pg {
+        Self::start_auth(None)
+    }
+
+    /// A server whose TCP connections need the postgres user's password.
+    pub fn start_with_password(pw: &str) -> Pg {
+        Self::start_auth(Some(pw))
+    }
+
+    fn start_auth(password: Option<&str>) -> Pg {
         let bin = bin_dir();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_string();
         assert!(Command::new("chown").args(["postgres:postgres", &d]).status().unwrap().success());
-        let out =
-            as_postgres(&bin.join("initdb"), &["-D", &format!("{d}/data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        let out = as_postgres(
+            &bin.join("initdb"),
+            &[
+                "-D",
+                &format!("{d}/data"),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                if password.is_some() { "--auth-host=scram-sha-256" } else { "--auth-host=trust" },
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let opts = format!("-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off");
         let out = as_postgres(&bin.join("pg_ctl"), &["-D", &format!("{d}/data"), "-o", &opts, "-l", &format!("{d}/log"), "-w", "start"]);
         assert!(out.status.success(), "pg_ctl start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let pg = Pg { port, dir, bin };
+        let pg = Pg { port, dir, bin, password: None };
         let deadline = Instant::now() + Duration::from_secs(20);
         while pg.psql("postgres", "SELECT 1").is_err() {
             assert!(
@@ -50,7 +73,20 @@ impl Pg {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+        let mut pg = pg;
+        if let Some(pw) = password {
+            pg.sql("postgres", &format!("ALTER USER postgres PASSWORD '{}'", pw.replace('\'', "''")));
+            pg.password = Some(pw.to_string());
+        }
         pg
+    }
+
+    /// The URL with the password in it (raw, as an operator pastes it).
+    pub fn url_with_password(&self, db: &str) -> String {
+        match &self.password {
+            Some(pw) => format!("postgres://postgres:{pw}@127.0.0.1:{}/{db}", self.port),
+            None => self.url(db),
+        }
     }
 
     pub fn url(&self, db: &str) -> String {
@@ -59,8 +95,11 @@ impl Pg {
 
     /// Runs SQL with psql; the unaligned output, or the error.
     pub fn psql(&self, db: &str, sql: &str) -> Result<String, String> {
+        // Over the socket (trusted): the test's own queries need no password.
+        let sock = self.dir.path().to_string_lossy().into_owned();
+        let port = self.port.to_string();
         let out = Command::new("psql")
-            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", &self.url(db), "-c", sql])
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", &sock, "-p", &port, "-U", "postgres", "-d", db, "-c", sql])
             .output()
             .map_err(|e| e.to_string())?;
         if out.status.success() {

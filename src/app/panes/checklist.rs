@@ -210,7 +210,11 @@ impl ChecklistPane {
                     }
                     values.insert(p.name.clone(), v);
                 }
+                preflight(&rb, &values, &mut form, cx);
                 if form.has_errors() {
+                    if form.error.is_none() {
+                        form.error = Some("the run cannot start: see the fields marked".into());
+                    }
                     return Err(Box::new(form));
                 }
                 let at = cx.now;
@@ -243,6 +247,16 @@ impl ChecklistPane {
                 self.active = Some(journal);
                 cx.clear_notice();
                 Ok(Then::Effects(vec![]))
+            }
+            FormKind::OverrideStep { journal, index } => {
+                let reason = form.get("reason").trim().to_string();
+                if reason.len() < 10 {
+                    form.set_error("reason", "say why, in a few words (at least 10 characters)");
+                    return Err(Box::new(form));
+                }
+                let event = Event::Overridden { step: index, at: cx.now, reason };
+                cx.say(Level::Warn, format!("override of step {} journaled: press x to run it", index + 1));
+                Ok(Then::Effects(vec![Effect::Journal { journal, event }]))
             }
             FormKind::ExportReport { journal } => {
                 let path = form.get("file").to_string();
@@ -337,7 +351,9 @@ impl ChecklistPane {
                 secrets.push(pw);
             }
         }
-        ExecContext { hosts, servers, apps, databases, secrets, params }
+        // Earlier steps by id: when they finished and what they noted.
+        let steps = run.steps.iter().map(|s| (s.step.id.clone(), (s.finished, s.notes.clone()))).collect();
+        ExecContext { hosts, servers, apps, databases, secrets, params, pgpass: Vec::new(), steps }
     }
 
     fn run_key(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
@@ -488,7 +504,23 @@ impl ChecklistPane {
                 self.exec(run, i, &real, true, cx)
             }
             _ => {
-                // Run the step.
+                // Run the step. One that builds on a step that was not done
+                // (a switch after an unverified copy) waits for a typed reason.
+                let blocked = run.blocked_by(i);
+                if !blocked.is_empty() && sr.state != StepState::Unknown {
+                    let what: Vec<String> = blocked.iter().map(|(id, st)| format!("`{id}` ({st})")).collect();
+                    let mut f = Form::new(
+                        &format!("Blocked: {}", shown.title),
+                        FormKind::OverrideStep { journal: journal.clone(), index: i },
+                        vec![Field::new("reason", "", "why it is safe anyway (goes into the journal and the report)").labelled("Reason")],
+                    );
+                    f.note = vec![
+                        format!("This step builds on {}, which {} not done.", what.join(", "), if what.len() == 1 { "was" } else { "were" }),
+                        "Go back and run it, or type why running this step anyway is safe.".into(),
+                    ];
+                    cx.open(Dialog::Form(f));
+                    return vec![];
+                }
                 match &sr.state {
                     StepState::Unknown if sr.step.destructive => {
                         cx.say(Level::Warn, "a destructive step is never re-run blindly: check it (v) or mark it (m)");
@@ -573,14 +605,12 @@ impl ChecklistPane {
     /// The effect that runs the step (a confirmation may hold it until confirmed;
     /// the step's `StepStarted` then marks it running).
     fn exec_effect(&self, run: &Run, i: usize, real: &Step, settle: bool, cx: &Cx) -> Effect {
-        Effect::ExecStep {
-            journal: run.journal.clone(),
-            index: i,
-            template: Box::new(run.steps[i].step.clone()),
-            step: Box::new(real.clone()),
-            ctx: Box::new(self.context(run, real, cx)),
-            settle,
-        }
+        // Commands get their placeholders quoted and passwords taken out of URLs.
+        let (step, pgpass) = crate::checklist::runbook::render_exec(&run.steps[i].step, &self.params(run));
+        debug_assert_eq!(step.id, real.id);
+        let mut ctx = self.context(run, &step, cx);
+        ctx.pgpass = pgpass;
+        Effect::ExecStep { journal: run.journal.clone(), index: i, template: Box::new(run.steps[i].step.clone()), step: Box::new(step), ctx: Box::new(ctx), settle }
     }
 
     /// A journaled event arrived: fold it into the run.
@@ -703,18 +733,96 @@ impl Pane for ChecklistPane {
     }
 }
 
-fn start_form(rb: &Runbook) -> Form {
-    let fields = rb
-        .params
-        .iter()
-        .map(|p| {
-            let mut hint = p.help.clone();
-            if !p.required {
-                hint = if hint.is_empty() { "optional".into() } else { format!("optional: {hint}") };
+/// Everything the run will need, checked before it starts (not found at
+/// step 6): values that must differ, names that must be typed twice, the
+/// parameters each step that will run uses, servers that are on.
+fn preflight(rb: &Runbook, values: &BTreeMap<String, String>, form: &mut Form, cx: &Cx) {
+    let get = |n: &str| values.get(n).map(String::as_str).unwrap_or("");
+    for p in &rb.params {
+        let v = get(&p.name);
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(other) = &p.differs_from
+            && get(other) == v
+        {
+            let label = rb.param(other).map(|o| o.label.clone()).unwrap_or_else(|| other.clone());
+            form.set_error(&p.name, format!("the same as {label}: they must differ"));
+        }
+        if let Some(suffix) = &p.confirm_unless_suffix
+            && !v.ends_with(suffix.as_str())
+            && form.get(&confirm_field(&p.name)) != v
+        {
+            form.set_error(&confirm_field(&p.name), format!("`{v}` does not end with {suffix}: type it here again to use it anyway"));
+        }
+        if p.kind == ParamKind::Server
+            && let Some(srv) = cx.world.server_named(v)
+            && srv.status != "running"
+        {
+            form.set_error(&p.name, format!("{v} is {}: start it first", srv.status));
+        }
+    }
+    let mut full = values.clone();
+    full.insert("run".into(), "x".into());
+    for (n, step) in rb.steps.iter().enumerate() {
+        if step.when.as_deref().is_some_and(|w| crate::checklist::runbook::render(w, &full).trim().is_empty()) {
+            continue;
+        }
+        // Fields where empty has a meaning (on the host, the host's pg_dump,
+        // the project's own settings) need no value.
+        let mut needed = serde_json::to_value(step).unwrap_or_default();
+        strip_optional(&mut needed);
+        let text = needed.to_string();
+        let title = crate::checklist::runbook::render(&step.title, &full);
+        for (_, name) in crate::checklist::runbook::placeholders(&text) {
+            if name != "run" && get(&name).is_empty() && form.fields.iter().any(|f| f.key == name) {
+                form.set_error(&name, format!("step {} ({}) needs it", n + 1, title.trim()));
             }
-            Field::new(&p.name, &p.default, &hint).labelled(&p.label)
-        })
-        .collect();
+        }
+    }
+}
+
+fn strip_optional(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for k in ["container", "image", "mount", "env"] {
+                m.remove(k);
+            }
+            m.values_mut().for_each(strip_optional);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_optional),
+        _ => {}
+    }
+}
+
+fn confirm_field(name: &str) -> String {
+    format!("{name} again")
+}
+
+fn start_form(rb: &Runbook) -> Form {
+    let mut fields: Vec<Field> = Vec::new();
+    for p in &rb.params {
+        let mut hint = p.help.clone();
+        if !p.required {
+            // Which steps it turns on: filled together with what those steps need.
+            let enables: Vec<String> = rb
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.when.as_deref().is_some_and(|w| w.contains(&format!("{{{}}}", p.name))))
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            let what = if enables.is_empty() { "optional".to_string() } else { format!("optional, enables step {}", enables.join(", ")) };
+            hint = if hint.is_empty() { what } else { format!("{what}: {hint}") };
+        }
+        fields.push(Field::new(&p.name, &p.default, &hint).labelled(&p.label));
+        if let Some(suffix) = &p.confirm_unless_suffix {
+            fields.push(
+                Field::new(&confirm_field(&p.name), "", &format!("only if it does not end with {suffix}"))
+                    .labelled(&format!("{} (again)", p.label)),
+            );
+        }
+    }
     let mut f = Form::new(&format!("Start: {}", rb.title), FormKind::StartRun { runbook: rb.name.clone() }, fields);
     let about = rb.description.split_whitespace().collect::<Vec<_>>().join(" ");
     if !about.is_empty() {
@@ -762,10 +870,7 @@ fn collect_hosts(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
 }
 
 fn url_password(v: &str) -> Option<String> {
-    let (_, rest) = v.split_once("://")?;
-    let userinfo = rest.split_once('@')?.0;
-    let pw = userinfo.split_once(':')?.1;
-    (!pw.is_empty() && pw != "****").then(|| pw.to_string())
+    crate::coolify::redact::url_password(v).map(str::to_string)
 }
 
 /// A destructive step right after a gate the operator passed.

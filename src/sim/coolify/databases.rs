@@ -46,6 +46,7 @@ fn execution_json(e: &CExecution) -> Value {
 pub(super) async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
+    w.sync(now);
     tick(&mut w.cf, now);
     match w.cf.databases.iter().find(|d| d.uuid == uuid) {
         Some(d) => json_response(StatusCode::OK, &Value::Array(d.backups.iter().map(backup_json).collect())),
@@ -56,6 +57,7 @@ pub(super) async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
 pub(super) async fn executions(State(s): S, Path((uuid, backup)): Path<(String, String)>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
+    w.sync(now);
     tick(&mut w.cf, now);
     let Some(b) = w.cf.databases.iter().find(|d| d.uuid == uuid).and_then(|d| d.backups.iter().find(|b| b.uuid == backup)) else {
         return message(StatusCode::NOT_FOUND, "Backup configuration not found.");

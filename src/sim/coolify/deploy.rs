@@ -127,6 +127,7 @@ pub(crate) async fn deploy(State(s): S, Query(q): Q, body: Option<Json<Value>>) 
     let force = param(&q, "force").map(|f| f == "true" || f == "1").or_else(|| body["force"].as_bool()).unwrap_or(false);
     let now = chrono::Utc::now();
     let mut world = s.world();
+    world.sync(now);
     let w = &mut world.cf;
     tick(w, now);
     let mut out = Vec::new();
@@ -230,6 +231,7 @@ pub(crate) async fn app_action(State(s): S, Path((uuid, verb)): Path<(String, St
     }
     let now = chrono::Utc::now();
     let mut world = s.world();
+    world.sync(now);
     let w = &mut world.cf;
     tick(w, now);
     let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };

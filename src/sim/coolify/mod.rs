@@ -232,12 +232,14 @@ async fn environment(State(s): S, Path((uuid, env)): Path<(String, String)>) -> 
 
 async fn applications(State(s): S) -> Response {
     let mut w = s.world();
+    w.sync(chrono::Utc::now());
     deploy::tick(&mut w.cf, chrono::Utc::now());
     json_response(StatusCode::OK, &Value::Array(w.cf.apps.iter().map(|a| app_json(&w.cf, a)).collect()))
 }
 
 async fn application(State(s): S, Path(uuid): Path<String>) -> Response {
     let mut w = s.world();
+    w.sync(chrono::Utc::now());
     deploy::tick(&mut w.cf, chrono::Utc::now());
     match w.cf.apps.iter().find(|a| a.uuid == uuid) {
         Some(a) => json_response(StatusCode::OK, &app_json(&w.cf, a)),
@@ -248,6 +250,7 @@ async fn application(State(s): S, Path(uuid): Path<String>) -> Response {
 async fn databases(State(s): S) -> Response {
     let sens = sensitive(&s);
     let mut w = s.world();
+    w.sync(chrono::Utc::now());
     databases::tick(&mut w.cf, chrono::Utc::now());
     json_response(StatusCode::OK, &Value::Array(w.cf.databases.iter().map(|d| db_json(&w.cf, d, sens)).collect()))
 }
@@ -255,6 +258,7 @@ async fn databases(State(s): S) -> Response {
 async fn database(State(s): S, Path(uuid): Path<String>) -> Response {
     let sens = sensitive(&s);
     let mut w = s.world();
+    w.sync(chrono::Utc::now());
     databases::tick(&mut w.cf, chrono::Utc::now());
     match w.cf.databases.iter().find(|d| d.uuid == uuid) {
         Some(d) => json_response(StatusCode::OK, &db_json(&w.cf, d, sens)),
