@@ -21,4 +21,4 @@ pub mod ssh;
 pub mod term;
 pub mod theme;
 pub mod ui;
-pub(crate) mod verify;
+pub mod verify;

@@ -154,13 +154,14 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
             driver.on_step = Some(Box::new(move |i, n, s| {
                 // The step's kind only: a `WaitFor "x"` shown whole would match itself.
                 let kind = s.text.split_whitespace().next().unwrap_or("");
-                let _ = progress.send(Event::Notice { level: Level::Info, text: format!("playbook step {}/{n}: {kind}", i + 1) });
+                let _ = progress.send(Event::Playing(Some(format!("playbook step {}/{n}: {kind}", i + 1))));
             }));
             let (level, text) = match driver.run(&pb).await {
                 Ok(_) => (Level::Ok, format!("playbook {} done; the keyboard is yours", pb.path.display())),
                 Err(f) => (Level::Error, format!("playbook {}:{}: `{}` failed: {}", f.file.display(), f.line, f.step, f.message)),
             };
             let _ = tx.send(Event::Readonly(was_readonly));
+            let _ = tx.send(Event::Playing(None));
             let _ = tx.send(Event::Notice { level, text });
         });
     }

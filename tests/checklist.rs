@@ -594,7 +594,7 @@ Key <Tab>
 Type "shop_pr"
 Key <Tab> <Tab>
 Type "{pr_url}"
-Key <Tab> <C-u>
+Key <Tab> <Tab> <C-u>
 Type "{dumps}"
 Key <Enter>
 WaitFor /run \S+-refresh-preview-db started: 7 steps/

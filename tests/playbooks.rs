@@ -544,3 +544,136 @@ async fn ctrl_c_kills_a_running_ssh_step_on_the_server() {
     ok(r);
     drop(sim);
 }
+
+#[tokio::test]
+async fn a_run_does_not_start_with_what_would_go_wrong_later() {
+    support::play_ok("runbook_preflight").await;
+}
+
+const REQUIRES_RUNBOOK: &str = r#"
+name = "copy-then-switch"
+title = "Copy, then switch"
+[[steps]]
+id = "copy"
+title = "Copy the data"
+[[steps]]
+id = "switch"
+title = "Switch to the copy"
+requires = ["copy"]
+"#;
+
+#[tokio::test]
+async fn a_step_whose_input_was_skipped_waits_for_a_typed_reason() {
+    let (r, _sim) = play_with_runbooks(
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Copy, then switch\"\nKey G\nAssert /▶ Copy, then switch/\nKey <Enter>\n\
+         WaitFor \"Start: Copy, then switch\"\nKey <Enter>\nWaitFor \"run \"\nKey S y\nWaitIdle\nKey x\n\
+         WaitFor \"Blocked: Switch to the copy\"\nAssert \"This step builds on `copy` (skipped), which was not done.\"\n\
+         Type \"because\"\nKey <Enter>\nAssert \"say why, in a few words\"\nType \" the copy was made by hand from last night's dump\"\nKey <Enter>\n\
+         WaitIdle\nAssert \"override of step 2 journaled: press x to run it\"\nKey x\nWaitFor \"Done: Switch to the copy\"\nKey y\nWaitIdle\n\
+         Assert \"2 of 2 settled FINISHED\"\nKey E <C-u>\nType \"/tmp/cutover-playbook-override.md\"\nKey <Enter>\nWaitIdle\n",
+        SimOptions::default(),
+        &[("copy-then-switch", REQUIRES_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    let report = std::fs::read_to_string("/tmp/cutover-playbook-override.md").unwrap();
+    assert!(
+        report.contains("- **run although `copy` was not done**: because the copy was made by hand from last night's dump"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_powered_off_server_answers_nothing_and_its_apps_are_exited() {
+    let sim = cutover::sim::Sim::start(SimOptions::default()).await.unwrap();
+    let ip: std::net::IpAddr = "203.0.113.11".parse().unwrap();
+    let web = cutover::verify::web::WebSettings {
+        extra_roots: vec![sim.web.ca.clone()],
+        connect_map: sim.web.servers.clone(),
+        connect_default: Some(sim.web.elsewhere),
+        dns: Some(sim.dns_addr),
+    };
+    // On: the proxy answers (its default certificate accepted on purpose).
+    assert!(cutover::verify::web::get("https://uat.example.com/", Some(ip), &web, true).await.is_ok());
+    sim.control("power-off web-uat-1").unwrap();
+    let r = cutover::verify::web::get("https://uat.example.com/", Some(ip), &web, true).await;
+    assert!(r.is_err(), "an off server answered: {r:?}");
+    let mut w = sim.shared.world();
+    w.sync(chrono::Utc::now());
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    assert!(app.status.starts_with("exited"), "Coolify reports {}", app.status);
+}
+
+const POINT_RUNBOOK: &str = r#"
+name = "point"
+title = "Point www at a server"
+[[steps]]
+id = "point"
+title = "Point www.example.com at web-uat-1"
+[steps.api.dns_point]
+zone = "example.com"
+name = "www"
+server = "web-uat-1"
+"#;
+
+#[tokio::test]
+async fn switching_a_name_that_is_a_cname_is_refused() {
+    let (r, sim) = play_with_runbooks(
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Point www at a server\"\nKey G\nKey <Enter>\n\
+         WaitFor \"Start: Point www at a server\"\nKey <Enter>\nWaitFor \"run \"\nKey x\nWaitIdle\n\
+         Assert \"www.example.com is a CNAME to example.com.: delete it (or point it at a name of the new server) before\"\n",
+        SimOptions::default(),
+        &[("point", POINT_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    let w = sim.shared.world();
+    let z = w.hz.zones.iter().find(|z| z.name == "example.com").unwrap();
+    assert!(!z.rrsets.iter().any(|r| r.name == "www" && r.rtype == "A"), "no A written beside the CNAME");
+}
+
+#[tokio::test]
+async fn rehearse_moving_a_database_on_the_simulated_world() {
+    let (r, sim) = support::play("rehearse_move_database", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let old = w.cf.databases.iter().find(|d| d.name == "recipes-uat-db").unwrap();
+    let new = w.cf.databases.iter().find(|d| d.name == "tatis-uat-db").unwrap();
+    assert!(!w.pg.servers[&old.uuid].dbs.contains_key("recipes"), "dropped on the old server");
+    let moved = &w.pg.servers[&new.uuid].dbs["recipes"];
+    assert!(moved.tables["public.store_order"].rows > 0);
+    let app = w.cf.apps.iter().find(|a| a.name == "recipes-uat").unwrap();
+    assert!(app.status.starts_with("running"), "{}", app.status);
+}
+
+#[tokio::test]
+async fn skipping_the_write_freeze_shows_the_lost_writes_and_blocks_the_switch() {
+    support::play_ok("rehearse_move_database_without_freeze").await;
+}
+
+#[tokio::test]
+async fn rehearse_refreshing_a_preview_database_on_the_simulated_world() {
+    let (r, sim) = support::play("rehearse_refresh_preview", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let uuid = &w.cf.databases.iter().find(|d| d.name == "shop-uat-db").unwrap().uuid;
+    let dbs = &w.pg.servers[uuid].dbs;
+    assert_eq!(dbs["shop_pr"].tables["public.store_order"], dbs["shop"].tables["public.store_order"], "the preview is a copy");
+}
+
+#[tokio::test]
+async fn rehearse_django_migrations_on_the_simulated_world() {
+    let (r, sim) = support::play("rehearse_django_migrate", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let uuid = &w.cf.databases.iter().find(|d| d.name == "shop-uat-db").unwrap().uuid;
+    assert_eq!(w.pg.servers[uuid].dbs["shop"].migrations.len(), cutover::sim::pg::MIGRATIONS.len(), "every migration applied");
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    assert_eq!(app.pre_deployment_command.as_deref(), Some("python manage.py migrate --noinput"));
+}

@@ -204,3 +204,29 @@ fn a_panic_restores_the_terminal() {
     assert!(leave < report, "terminal restored before the report is printed");
     assert!(p.termios().local_flags.contains(LocalFlags::ICANON));
 }
+
+#[test]
+fn a_crashed_demo_offers_its_unfinished_rehearsal_and_leaves_no_temp_dir() {
+    // A temporary directory of this test's own, so other tests' demos do not count.
+    let tmp = tempfile::tempdir().unwrap();
+    let tmpdir = tmp.path().to_string_lossy().into_owned();
+    let env = [("TERM", "xterm-256color"), UTF8, ("TMPDIR", tmpdir.as_str())];
+    let mut p = demo(&[], &env, 120, 40);
+    p.send(b"6");
+    p.wait_for("Refresh a preview database from another", T);
+    p.send(b"G\r");
+    p.wait_for("Start: Refresh a preview database from another", T);
+    p.send(b"db-uat-1\t\t\tshop\tpostgres://shop@192.0.2.11:5432/shop\tshop_pr\t\tpostgres://postgres@192.0.2.11:5432/shop_pr\r");
+    p.wait_for("refresh-preview-db started", T);
+    // A dropped link: the process dies without a word.
+    p.signal(nix::sys::signal::Signal::SIGKILL);
+    let _ = p.wait_exit(T);
+    // The next demo (same user, same state directory) offers the rehearsal
+    // again; the notice waits for the operator, holding the status line.
+    let mut q = Pty::spawn(&["demo"], &env, 120, 40);
+    q.wait_for("unfinished run: Refresh a preview database from another", T);
+    quit(&mut q);
+    // A demo that exits cleanly removes its temporary directory; the killed one could not.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}

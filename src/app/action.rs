@@ -62,6 +62,8 @@ pub enum Action {
         level: Level,
         text: String,
     },
+    /// A live playbook's progress (not a message: it must not cover one).
+    Playing(Option<String>),
     /// SIGHUP / SIGTERM: leave.
     Quit,
     /// Read-only on or off from outside (a playbook without `Set Mode write`).

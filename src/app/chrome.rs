@@ -155,6 +155,7 @@ pub(super) fn apply(state: &mut State, action: Action) {
             state.set_message(Level::Error, format!("{label} failed: internal error: {message}"));
         }
         Action::Notice { level, text } => state.set_message(level, text),
+        Action::Playing(p) => state.playing = p,
         Action::Quit => state.quit = true,
         Action::SetReadonly(on) => state.readonly = on,
         // The router handles the others.

@@ -60,6 +60,8 @@ pub struct State {
     /// routine message does not replace it for `HOLD` (the operator would
     /// miss why their key did nothing).
     pub message_held_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// A live playbook's step, drawn at the right of the status line.
+    pub playing: Option<String>,
     /// What waits for the operator (an unfinished run): routine messages do
     /// not replace it; it goes when acted on.
     pub notice: Option<Message>,
@@ -105,6 +107,7 @@ impl State {
             filter_before: None,
             message: None,
             message_held_since: None,
+            playing: None,
             notice: None,
             message_log: Vec::new(),
             jobs: Jobs::default(),

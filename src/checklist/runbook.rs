@@ -490,6 +490,10 @@ pub enum Check {
         /// Comma-separated tables to compare row by row (md5 of the ordered rows).
         #[serde(default)]
         checksum: String,
+        /// Comma-separated tables whose counts are compared; empty: every
+        /// table (a source still written to differs in the tables it writes).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        only: String,
     },
     Command {
         host: String,

@@ -807,12 +807,23 @@ async fn run_check<F: Fn(Action, bool)>(
                 None => Err(Failure::new(format!("no migration {migration} in the project"), false)),
             }
         }
-        Check::RowCounts { source_host, source_url, target_host, target_url, checksum } => {
+        Check::RowCounts { source_host, source_url, target_host, target_url, checksum, only } => {
             let src = connect(sv, ctx, source_host).await?;
             let dst = if target_host == source_host { None } else { Some(connect(sv, ctx, target_host).await?) };
             let dst_ref = dst.as_ref().unwrap_or(&src);
-            let a = count_rows(&src, &ctx.pgpass, source_url, &mut cancel).await?;
-            let b = count_rows(dst_ref, &ctx.pgpass, target_url, &mut cancel).await?;
+            let mut a = count_rows(&src, &ctx.pgpass, source_url, &mut cancel).await?;
+            let mut b = count_rows(dst_ref, &ctx.pgpass, target_url, &mut cancel).await?;
+            let only: Vec<String> = only
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| if t.contains('.') { t.to_string() } else { format!("public.{t}") })
+                .collect();
+            if !only.is_empty() {
+                a.retain(|t, _| only.contains(t));
+                b.retain(|t, _| only.contains(t));
+                out.line(&format!("comparing {} only (the source may still be written to)", only.join(", ")), false);
+            }
             for (t, n) in &a {
                 out.line(&format!("{t}: {n} / {}", b.get(t).map(|m| m.to_string()).unwrap_or_else(|| "missing".into())), false);
             }

@@ -36,6 +36,9 @@ pub enum Event {
     Suspend,
     /// A status-line message from outside the app (a running playbook).
     Notice { level: crate::app::Level, text: String },
+    /// Where a live playbook is, shown apart from the messages (so it never
+    /// hides what the playbook waits for); `None` when it ends.
+    Playing(Option<String>),
     /// Force read-only on or off (a playbook without `Set Mode write`).
     Readonly(bool),
 }
@@ -199,6 +202,7 @@ impl Runtime {
             }
             Event::Suspend => Handled { suspend: true, ..Default::default() },
             Event::Notice { level, text } => self.apply(Action::Notice { level, text }),
+            Event::Playing(p) => self.apply(Action::Playing(p)),
             Event::Readonly(on) => self.apply(Action::SetReadonly(on)),
         }
     }

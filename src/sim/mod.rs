@@ -11,6 +11,8 @@ pub mod dns;
 pub mod fault;
 pub mod hetzner;
 pub mod logs;
+pub mod pg;
+pub mod shell;
 pub mod ssh;
 pub mod web;
 pub mod world;
@@ -99,6 +101,8 @@ pub struct World {
     pub hz: HetznerWorld,
     pub cf: CoolifyWorld,
     pub rng: Rng,
+    /// The databases, their dumps and migrations.
+    pub pg: pg::PgWorld,
 }
 
 impl World {
@@ -131,6 +135,8 @@ impl World {
             flip(&d.uuid.clone(), d.server, &mut d.status);
         }
         cf.power_stopped = stopped;
+        // What the applications wrote meanwhile.
+        self.pg.write(&self.hz, &self.cf, now);
     }
 
     /// Whether Coolify server `idx`'s machine is on.
@@ -236,7 +242,7 @@ impl Sim {
         // Tokens differ per run (they are printed for `eval`), the world does not.
         let mut trng = Rng::new(rand::random());
         let shared = Arc::new(Shared {
-            world: Mutex::new(World { hz, cf, rng }),
+            world: Mutex::new(World { pg: pg::PgWorld::demo(&cf), hz, cf, rng }),
             // The hcloud CLI insists on 64-character tokens.
             hetzner_token: opts.hetzner_token.clone().unwrap_or_else(|| token(&mut trng, 64)),
             coolify_token: opts.coolify_token.clone().unwrap_or_else(|| format!("1|{}", token(&mut trng, 40))),
@@ -325,6 +331,14 @@ impl Sim {
                     .find(|r| r.name == *name && r.rtype == *rtype)
                     .ok_or_else(|| format!("no {name} {rtype} in {zone}"))?;
                 r.ttl = Some(ttl);
+                Ok(())
+            }
+            // The next migrate on this Coolify database meets a lock and times out.
+            ["pg-lock", db] => {
+                let mut w = self.shared.world();
+                let uuid =
+                    w.cf.databases.iter().find(|d| d.name == *db).map(|d| d.uuid.clone()).ok_or_else(|| format!("no database {db}"))?;
+                w.pg.locked.push(uuid);
                 Ok(())
             }
             // A server switched off behind the console's back.

@@ -482,6 +482,8 @@ pub struct CEnvVar {
 
 #[derive(Clone, Debug)]
 pub struct CApp {
+    /// Run in the new release's container before it takes traffic.
+    pub pre_deployment_command: Option<String>,
     pub id: i64,
     pub uuid: String,
     pub name: String,
@@ -724,6 +726,7 @@ impl CoolifyWorld {
                 };
                 let app_id = w.fresh_id();
                 w.apps.push(CApp {
+                    pre_deployment_command: None,
                     id: app_id,
                     uuid: rng.cuid(),
                     name: format!("{}-{env}", site.slug),

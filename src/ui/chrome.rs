@@ -113,6 +113,15 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
     f.render_widget(Paragraph::new(Line::from(left)).style(base), area);
     let jobs = &state.jobs;
+    if jobs.busy == 0
+        && let Some(p) = &state.playing
+    {
+        f.render_widget(
+            Paragraph::new(Span::styled(format!("{p} "), st.get(Slot::Muted).patch(Style::default().bg(base.bg.unwrap_or_default()))))
+                .alignment(Alignment::Right),
+            area,
+        );
+    }
     if jobs.busy > 0 {
         let frame = g.spinner[jobs.spinner % g.spinner.len()];
         let progress = jobs.progress.as_ref().map(|(l, p)| format!("{l} {p}%"));

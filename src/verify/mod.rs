@@ -2,4 +2,4 @@
 //! two databases hold the same rows. DNS propagation is in `dns::propagation`.
 
 pub(crate) mod rows;
-pub(crate) mod web;
+pub mod web;

@@ -30,7 +30,7 @@ pub struct WebSettings {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Cert {
+pub struct Cert {
     pub subject: String,
     pub names: Vec<String>,
     pub not_after: chrono::DateTime<chrono::Utc>,
@@ -44,7 +44,7 @@ impl Cert {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Response {
+pub struct Response {
     pub status: u16,
     /// The first 64 KiB of the body, as text.
     pub body: String,
@@ -187,7 +187,7 @@ fn parse_cert(der: &[u8]) -> Option<Cert> {
 
 /// GETs `url`, connecting to `connect_to` when given; `insecure` accepts any
 /// certificate (the proxy's default one, before it has a real one).
-pub(crate) async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings, insecure: bool) -> Result<Response, String> {
+pub async fn get(url: &str, connect_to: Option<IpAddr>, s: &WebSettings, insecure: bool) -> Result<Response, String> {
     tokio::time::timeout(TIMEOUT, get_inner(url, connect_to, s, insecure))
         .await
         .map_err(|_| format!("{url}: no answer within {} s", TIMEOUT.as_secs()))?

@@ -785,7 +785,7 @@ fn preflight(rb: &Runbook, values: &BTreeMap<String, String>, form: &mut Form, c
 fn strip_optional(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
-            for k in ["container", "image", "mount", "env"] {
+            for k in ["container", "image", "mount", "env", "only", "checksum"] {
                 m.remove(k);
             }
             m.values_mut().for_each(strip_optional);

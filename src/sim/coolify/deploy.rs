@@ -265,7 +265,17 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     let mut world = s.world();
     let w = &mut world.cf;
     let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
-    let allowed = ["domains", "docker_compose_domains", "instant_deploy", "force_domain_override", "name", "git_branch", "description"];
+    let allowed = [
+        "domains",
+        "docker_compose_domains",
+        "instant_deploy",
+        "force_domain_override",
+        "name",
+        "git_branch",
+        "description",
+        "pre_deployment_command",
+        "post_deployment_command",
+    ];
     if let Some(obj) = body.as_object()
         && let Some(bad) = obj.keys().find(|k| !allowed.contains(&k.as_str()))
     {
@@ -273,6 +283,9 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"message": "Validation failed.", "errors": {bad.clone(): ["This field is not allowed."]}}),
         );
+    }
+    if let Some(c) = body["pre_deployment_command"].as_str() {
+        w.apps[ai].pre_deployment_command = Some(c.to_string());
     }
     if let Some(d) = body["domains"].as_str() {
         if w.apps[ai].build_pack == "dockercompose" {

@@ -154,6 +154,7 @@ pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
         "docker_compose_domains": compose,
         "post_deployment_command": if a.build_pack == "static" { Value::Null } else { json!("python manage.py migrate --no-input") },
         "post_deployment_command_container": null,
+        "pre_deployment_command": a.pre_deployment_command,
         "health_check_enabled": true,
         "health_check_path": "/healthz/",
         "server_status": true,
