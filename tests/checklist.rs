@@ -597,7 +597,7 @@ Type "{pr_url}"
 Key <Tab> <Tab> <C-u>
 Type "{dumps}"
 Key <Enter>
-WaitFor /run \S+-refresh-preview-db started: 7 steps/
+WaitFor /run \S+-refresh-preview-db started: 10 steps/
 Key x
 WaitIdle
 Key x

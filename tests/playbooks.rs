@@ -663,6 +663,11 @@ async fn rehearse_refreshing_a_preview_database_on_the_simulated_world() {
     let uuid = &w.cf.databases.iter().find(|d| d.name == "shop-uat-db").unwrap().uuid;
     let dbs = &w.pg.servers[uuid].dbs;
     assert_eq!(dbs["shop_pr"].tables["public.store_order"], dbs["shop"].tables["public.store_order"], "the preview is a copy");
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    let task = app.tasks.iter().find(|t| t.name == "refresh shop_pr").expect("the nightly task");
+    assert_eq!(task.frequency, "0 3 * * *");
+    assert!(!task.command.contains("postgres://"), "no URL, no password in the task: {}", task.command);
+    assert!(app.envs.iter().any(|e| e.key == "PR_COPY_TARGET_URL" && e.value.ends_with("/shop_pr")));
 }
 
 #[tokio::test]

@@ -361,6 +361,14 @@ pub enum ApiAction {
         #[serde(default)]
         since: Option<String>,
     },
+    /// A command Coolify runs in the application's container on a schedule
+    /// (`frequency`: cron, or daily/hourly...); created, or updated by name.
+    ScheduledTask {
+        app: String,
+        name: String,
+        command: String,
+        frequency: String,
+    },
     /// Sets the command Coolify runs in the new release's container before it
     /// takes traffic (migrations belong there, not in the running old release).
     PreDeploy {
@@ -426,6 +434,7 @@ impl ApiAction {
             ApiAction::EnvAppend { app, key, value, .. } => format!("Coolify {app}: add {value} to {key}"),
             ApiAction::EnvRemove { app, key, value, .. } => format!("Coolify {app}: remove {value} from {key}"),
             ApiAction::Deploy { app, .. } => format!("Coolify {app}: deploy and follow"),
+            ApiAction::ScheduledTask { app, name, frequency, .. } => format!("Coolify {app}: scheduled task `{name}` ({frequency})"),
             ApiAction::PreDeploy { app, command } => format!("Coolify {app}: pre-deployment command `{command}`"),
             ApiAction::Stop { app } => format!("Coolify {app}: stop (writes stop here)"),
             ApiAction::Start { app, .. } => format!("Coolify {app}: start and follow"),

@@ -116,6 +116,41 @@ impl Client {
         self.request(Method::PATCH, &format!("/applications/{app}/envs/bulk"), &[], Some(&json!({"data": data}))).await
     }
 
+    /// `GET /applications/{uuid}/scheduled-tasks`.
+    pub async fn scheduled_tasks(&self, app: &str) -> Result<Vec<Value>, Error> {
+        self.get(&format!("/applications/{app}/scheduled-tasks")).await
+    }
+
+    /// Creates the scheduled task `name`, or updates it when the application
+    /// has one by that name; returns whether it was created.
+    pub async fn put_scheduled_task(&self, app: &str, name: &str, command: &str, frequency: &str) -> Result<bool, Error> {
+        let existing = self.scheduled_tasks(app).await?.into_iter().find(|t| t["name"].as_str() == Some(name));
+        match existing.and_then(|t| t["uuid"].as_str().map(str::to_string)) {
+            Some(uuid) => {
+                let _: Value = self
+                    .request(
+                        Method::PATCH,
+                        &format!("/applications/{app}/scheduled-tasks/{uuid}"),
+                        &[],
+                        Some(&json!({"command": command, "frequency": frequency, "enabled": true})),
+                    )
+                    .await?;
+                Ok(false)
+            }
+            None => {
+                let _: Value = self
+                    .request(
+                        Method::POST,
+                        &format!("/applications/{app}/scheduled-tasks"),
+                        &[],
+                        Some(&json!({"name": name, "command": command, "frequency": frequency})),
+                    )
+                    .await?;
+                Ok(true)
+            }
+        }
+    }
+
     pub async fn patch_app(&self, app: &str, body: &Value) -> Result<(), Error> {
         let _: Value = self.request(Method::PATCH, &format!("/applications/{app}"), &[], Some(body)).await?;
         Ok(())

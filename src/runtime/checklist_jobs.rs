@@ -1035,6 +1035,13 @@ async fn api<F: Fn(Action, bool)>(
                 None => notes.push(format!("{key} did not have {value}")),
             }
         }
+        ApiAction::ScheduledTask { app, name, command, frequency } => {
+            let c = coolify()?;
+            let created = c.put_scheduled_task(&app_uuid(app), name, command, frequency).await.map_err(|e| format!("{app}: {e}"))?;
+            let what = if created { "created" } else { "updated" };
+            out.line(&format!("{app}: scheduled task `{name}` {what}: {frequency}: {command}"), false);
+            notes.push(format!("scheduled task `{name}` {what} ({frequency})"));
+        }
         ApiAction::PreDeploy { app, command } => {
             let c = coolify()?;
             let body = serde_json::json!({ "pre_deployment_command": command });

@@ -482,6 +482,8 @@ pub struct CEnvVar {
 
 #[derive(Clone, Debug)]
 pub struct CApp {
+    /// Commands Coolify runs in the container on a schedule.
+    pub tasks: Vec<crate::sim::coolify::tasks::CTask>,
     /// Run in the new release's container before it takes traffic.
     pub pre_deployment_command: Option<String>,
     pub id: i64,
@@ -727,6 +729,7 @@ impl CoolifyWorld {
                 let app_id = w.fresh_id();
                 w.apps.push(CApp {
                     pre_deployment_command: None,
+                    tasks: Vec::new(),
                     id: app_id,
                     uuid: rng.cuid(),
                     name: format!("{}-{env}", site.slug),

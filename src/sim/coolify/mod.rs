@@ -5,6 +5,7 @@
 mod databases;
 pub(crate) mod deploy;
 mod envs;
+pub mod tasks;
 
 use super::world::{CApp, CDatabase, CoolifyWorld};
 use super::{Api, Shared, json_response, lock, record};
@@ -52,6 +53,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/applications/{uuid}/envs", get(envs::list).post(envs::create).patch(envs::update))
         .route("/api/v1/applications/{uuid}/envs/bulk", patch(envs::bulk))
         .route("/api/v1/applications/{uuid}/envs/{env}", delete(envs::delete))
+        .route("/api/v1/applications/{uuid}/scheduled-tasks", get(tasks::list).post(tasks::create))
+        .route("/api/v1/applications/{uuid}/scheduled-tasks/{task}", patch(tasks::update))
         .route("/api/v1/applications/{uuid}/{verb}", post(deploy::app_action).get(deploy::post_required_verb))
         .route("/api/v1/deploy", post(deploy::deploy).get(deploy::post_required))
         .route("/api/v1/deployments", get(deploy::list))
@@ -114,7 +117,7 @@ async fn version(State(s): S) -> Response {
     r
 }
 
-const TS: &str = "2026-01-04T18:22:10.000000Z";
+pub(crate) const TS: &str = "2026-01-04T18:22:10.000000Z";
 
 fn project_json(p: &super::world::CProject) -> Value {
     json!({"id": p.id, "uuid": p.uuid, "name": p.name, "description": p.description})
