@@ -123,9 +123,9 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
     // Everything that can be malformed is read before the terminal is touched.
     let playbook = play.as_deref().map(Playbook::load).transpose()?;
     let mut loaded = setup::load(ui, &setup::process_env)?;
-    let (services, _sim): (Services, Option<Sim>) = match demo {
+    let (services, sim): (Services, Option<Arc<Sim>>) = match demo {
         Some(opts) => {
-            let sim = Sim::start(opts).await?;
+            let sim = Arc::new(Sim::start(opts).await?);
             let mut sv = cutover::demo::services(&mut loaded.state, &sim)?;
             // Rehearsal journals outlive a crash, apart from real runs.
             if let Some(d) = cutover::config::state_dir() {
@@ -145,11 +145,14 @@ async fn console(ui: &UiOptions, play: Option<PathBuf>, demo: Option<SimOptions>
         opts.frames = Some(ftx);
         let tx = rt.sender();
         let was_readonly = rt.state.readonly;
+        let hooks = sim.clone().map(|s| Arc::new(SimHooks(s)) as Arc<dyn Hooks>);
         tokio::spawn(async move {
             if !pb.writes() {
                 let _ = tx.send(Event::Readonly(true));
             }
             let mut driver = cutover::playbook::Driver::new(tx.clone(), frx);
+            // `Sim` steps reach the demo's world (and only it).
+            driver.hooks = hooks;
             let progress = tx.clone();
             driver.on_step = Some(Box::new(move |i, n, s| {
                 // The step's kind only: a `WaitFor "x"` shown whole would match itself.

@@ -91,9 +91,9 @@ async fn a_429_waits_for_the_quota_instead_of_hammering() {
 
 #[tokio::test]
 async fn tail_filter_highlight_save_and_exec_in_the_demo() {
-    let _ = std::fs::remove_file("/tmp/cutover-playbook-errors.log");
-    support::play_ok("logs").await;
-    let saved = std::fs::read_to_string("/tmp/cutover-playbook-errors.log").expect("the view was saved");
+    let (r, _sim, dir) = support::play_tmp("logs", SimOptions::default()).await;
+    ok(r);
+    let saved = std::fs::read_to_string(dir.path().join("cutover-playbook-errors.log")).expect("the view was saved");
     assert!(!saved.is_empty());
     // The filtered view was saved: errors (and gap markers) only.
     assert!(saved.lines().all(|l| l.contains("ERROR") || l.starts_with("──")), "{saved}");
@@ -156,12 +156,11 @@ async fn bad_input_is_refused_inline_and_sends_nothing() {
 
 #[tokio::test]
 async fn point_uat_at_a_new_server_after_lowering_the_ttl() {
-    let _ = std::fs::remove_file("/tmp/cutover-playbook-example.com.zone");
-    let (r, sim) = support::play("point_uat", SimOptions { record: true, ..SimOptions::default() }).await;
+    let (r, sim, dir) = support::play_tmp("point_uat", SimOptions { record: true, ..SimOptions::default() }).await;
     if let Err(f) = r {
         panic!("{f}");
     }
-    let exported = std::fs::read_to_string("/tmp/cutover-playbook-example.com.zone").expect("exported first");
+    let exported = std::fs::read_to_string(dir.path().join("cutover-playbook-example.com.zone")).expect("exported first");
     assert!(exported.contains("uat\t3600\tIN\tA\t203.0.113.12"), "the export holds the old record");
     let writes: Vec<String> = sim.exchanges().into_iter().filter(|e| e.method == "POST").map(|e| e.path).collect();
     let ttl = writes.iter().position(|p| p.ends_with("/rrsets/uat/A/actions/change_ttl")).expect("TTL lowered");
@@ -175,7 +174,18 @@ async fn point_uat_at_a_new_server_after_lowering_the_ttl() {
 
 #[tokio::test]
 async fn read_only_hides_every_write() {
-    support::play_ok("readonly").await;
+    // Nothing was written: the simulator saw no write request.
+    let (r, sim) = support::play("readonly", SimOptions { record: true, ..SimOptions::default() }).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let writes: Vec<_> = sim.exchanges().into_iter().filter(|e| e.method != "GET").map(|e| format!("{} {}", e.method, e.path)).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[tokio::test]
+async fn write_mode_shows_what_read_only_hides() {
+    support::play_ok("write_hints").await;
 }
 
 #[tokio::test]
@@ -195,8 +205,19 @@ async fn zone_import_previews_what_it_replaces() {
     let text = probe.shared.world().hz.zones.iter().find(|z| z.name == "doestatis.example").unwrap().zonefile();
     let edited: String = text.lines().filter(|l| !l.starts_with("uat\t")).map(|l| format!("{l}\n")).collect::<String>()
         + "staging\t3600\tIN\tA\t198.51.100.77\n";
-    std::fs::write("/tmp/cutover-playbook-import.zone", edited).unwrap();
-    support::play_ok("import_zone").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("import.zone");
+    std::fs::write(&file, edited).unwrap();
+    let play = std::fs::read_to_string(support::playbook_dir().join("import_zone.play"))
+        .unwrap()
+        .replace("/tmp/cutover-playbook-import.zone", &file.display().to_string());
+    let (r, sim) = play_text(&play, SimOptions::default()).await;
+    ok(r);
+    // What the import did, in the world, not only on the screen.
+    let w = sim.shared.world();
+    let z = w.hz.zones.iter().find(|z| z.name == "doestatis.example").unwrap();
+    assert!(!z.rrsets.iter().any(|r| r.name == "uat"), "uat removed");
+    assert!(z.rrsets.iter().any(|r| r.name == "staging" && r.records[0].0 == "198.51.100.77"), "staging added");
 }
 
 #[tokio::test]
@@ -310,12 +331,11 @@ async fn a_token_without_read_sensitive_or_deploy() {
 
 #[tokio::test]
 async fn version_inventory_over_ssh_and_export() {
-    for f in ["json", "csv"] {
-        let _ = std::fs::remove_file(format!("/tmp/cutover-playbook-inventory.{f}"));
-    }
-    support::play_ok("inventory").await;
+    let (r, _sim, dir) = support::play_tmp("inventory", SimOptions::default()).await;
+    ok(r);
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("/tmp/cutover-playbook-inventory.json").expect("exported")).expect("valid JSON");
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("cutover-playbook-inventory.json")).expect("exported"))
+            .expect("valid JSON");
     let rows = json.as_array().expect("an array");
     assert_eq!(rows.len(), 18);
     let tatis = rows.iter().find(|r| r["application"] == "tatis-production").unwrap();
@@ -326,7 +346,7 @@ async fn version_inventory_over_ssh_and_export() {
     assert_eq!(tatis["database"], "tatis-production-db");
     let talks = rows.iter().find(|r| r["application"] == "talks-uat").unwrap();
     assert_eq!((talks["python"].as_str(), talks["probe"].as_str()), (Some(""), Some("no running container")));
-    let csv = std::fs::read_to_string("/tmp/cutover-playbook-inventory.csv").expect("exported");
+    let csv = std::fs::read_to_string(dir.path().join("cutover-playbook-inventory.csv")).expect("exported");
     assert_eq!(csv.lines().count(), 19, "a header and 18 rows");
     assert!(csv.starts_with("application,project,environment,build_pack,python_build,python,django,"));
 }
@@ -343,8 +363,7 @@ async fn coolify_refusals_are_explained() {
 
 #[tokio::test]
 async fn rehearse_moving_a_site_on_the_simulated_world() {
-    let _ = std::fs::remove_file("/tmp/cutover-playbook-move-site.md");
-    let (r, sim) = support::play("rehearse_move_site", SimOptions::default()).await;
+    let (r, sim, dir) = support::play_tmp("rehearse_move_site", SimOptions::default()).await;
     if let Err(f) = r {
         panic!("{f}");
     }
@@ -360,7 +379,7 @@ async fn rehearse_moving_a_site_on_the_simulated_world() {
         let hosts = app.envs.iter().find(|e| e.key == "ALLOWED_HOSTS").unwrap();
         assert!(!hosts.value.contains("hetzner.uat"), "the temporary name left ALLOWED_HOSTS: {}", hosts.value);
     }
-    let report = std::fs::read_to_string("/tmp/cutover-playbook-move-site.md").expect("report exported");
+    let report = std::fs::read_to_string(dir.path().join("cutover-playbook-move-site.md")).expect("report exported");
     assert!(report.contains("# Move a site to a new server with Coolify"));
     assert!(report.contains("### 14. Point uat.example.com (A and AAAA) at web-uat-1 (api)"), "{report}");
     assert!(report.contains("- note: before: uat A 203.0.113.12 (TTL 60)"), "the old address is on record");
@@ -564,19 +583,22 @@ requires = ["copy"]
 
 #[tokio::test]
 async fn a_step_whose_input_was_skipped_waits_for_a_typed_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("override.md");
     let (r, _sim) = play_with_runbooks(
-        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Copy, then switch\"\nKey G\nAssert /▶ Copy, then switch/\nKey <Enter>\n\
+        &"Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Copy, then switch\"\nKey G\nAssert /▶ Copy, then switch/\nKey <Enter>\n\
          WaitFor \"Start: Copy, then switch\"\nKey <Enter>\nWaitFor \"run \"\nKey S y\nWaitIdle\nKey x\n\
          WaitFor \"Blocked: Switch to the copy\"\nAssert \"This step builds on `copy` (skipped), which was not done.\"\n\
          Type \"because\"\nKey <Enter>\nAssert \"say why, in a few words\"\nType \" the copy was made by hand from last night's dump\"\nKey <Enter>\n\
          WaitIdle\nAssert \"override of step 2 journaled: press x to run it\"\nKey x\nWaitFor \"Done: Switch to the copy\"\nKey y\nWaitIdle\n\
-         Assert \"2 of 2 settled FINISHED\"\nKey E <C-u>\nType \"/tmp/cutover-playbook-override.md\"\nKey <Enter>\nWaitIdle\n",
+         Assert \"2 of 2 settled FINISHED\"\nKey E <C-u>\nType \"OVERRIDE_REPORT\"\nKey <Enter>\nWaitIdle\n"
+            .replace("OVERRIDE_REPORT", &report_path.display().to_string()),
         SimOptions::default(),
         &[("copy-then-switch", REQUIRES_RUNBOOK)],
     )
     .await;
     ok(r);
-    let report = std::fs::read_to_string("/tmp/cutover-playbook-override.md").unwrap();
+    let report = std::fs::read_to_string(&report_path).unwrap();
     assert!(
         report.contains("- **run although `copy` was not done**: because the copy was made by hand from last night's dump"),
         "{report}"

@@ -145,8 +145,19 @@ async fn proxy_jump_through_a_second_sshd() {
 async fn signal_stops_a_command_for_a_non_root_user() {
     let s = Sshd::start();
     let sess = Session::connect(&target(&s, sshd::PW_USER, vec![], &s.path("known_hosts")), &env(trust_all())).await.unwrap();
-    let mut ex = sess.exec("sleep 30").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // `exec` makes the shell the sleep itself: the signal reaches it, not a wrapper.
+    let mut ex = sess.exec("echo started; exec sleep 30").await.unwrap();
+    // Signal only once the command has certainly started.
+    let started = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = ex.events.recv().await {
+            if matches!(&ev, cutover::ssh::ExecEvent::Stdout(b) if b.starts_with(b"started")) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(started.ok(), Some(true), "the command started");
     ex.signal(russh::Sig::TERM).await;
     let end = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(ev) = ex.events.recv().await {

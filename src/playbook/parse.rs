@@ -343,7 +343,12 @@ impl<'a> Args<'a> {
             let end = end.ok_or((start, "unterminated /regex/".to_string()))?;
             let src = body[..end].replace("\\/", "/");
             self.pos = start + 1 + end + 1;
-            return Regex::new(&src).map(Pattern::Regex).map_err(|e| (start, format!("bad regex: {e}")));
+            // Multi-line: `^` and `$` are the start and end of a screen row.
+            return regex::RegexBuilder::new(&src)
+                .multi_line(true)
+                .build()
+                .map(Pattern::Regex)
+                .map_err(|e| (start, format!("bad regex: {e}")));
         }
         self.string().map(Pattern::Text)
     }

@@ -277,8 +277,10 @@ impl Theme {
             if let Some(bg) = spec.bg.and_then(|c| color::resolve(c, depth)) {
                 st = st.bg(bg);
             }
-            // Without colour, the selection and the active tab must still show.
-            if depth == ColorDepth::None && matches!(slot, Slot::Selection | Slot::TabActive | Slot::Header) && spec.add.is_empty() {
+            // Without colour, the selection and the active tab must still show:
+            // reverse video (bold alone is too faint on many terminals).
+            let bare = spec.add.is_empty() || matches!(slot, Slot::Selection | Slot::TabActive);
+            if depth == ColorDepth::None && matches!(slot, Slot::Selection | Slot::TabActive | Slot::Header) && bare {
                 st = st.add_modifier(Modifier::REVERSED);
             }
             styles[i] = st;
@@ -308,10 +310,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtins_are_complete() {
+    fn builtins_set_every_slot_themselves() {
+        for (name, text) in BUILTIN {
+            // Parsed with no base, so a slot can only come from the file.
+            let t = Theme::parse(name, Path::new("t.toml"), text, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for slot in Slot::ALL {
+                assert!(t.specs.contains_key(slot), "{name} does not set {}", slot.name());
+            }
+            // The check behind that: drop one slot's line and the file is refused, naming it.
+            let without: String = text.lines().filter(|l| !l.starts_with("readonly =")).map(|l| format!("{l}\n")).collect();
+            assert_ne!(without.len(), text.len(), "{name} has no `readonly =` line");
+            let e = Theme::parse(name, Path::new("t.toml"), &without, None).expect_err("a theme without `readonly` must be refused");
+            assert!(e.to_string().contains("style slot `readonly` is not set"), "{name}: {e}");
+        }
+        // And the built-ins differ: four names for one theme would pass the above.
+        let mut seen = Vec::new();
         for (name, _) in BUILTIN {
-            let t = Theme::builtin(name).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(t.name, *name);
+            let st = Theme::builtin(name).unwrap().resolve(ColorDepth::TrueColor);
+            let all: Vec<Style> = Slot::ALL.iter().map(|s| st.get(*s)).collect();
+            assert!(!seen.contains(&all), "{name} draws exactly like another built-in");
+            seen.push(all);
         }
     }
 

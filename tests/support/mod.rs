@@ -33,7 +33,23 @@ pub fn playbook_dir() -> PathBuf {
 /// Runs `tests/playbooks/<name>.play` against a fresh simulated world.
 pub async fn play(name: &str, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
     let path = playbook_dir().join(format!("{name}.play"));
-    let pb = Playbook::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    play_path(&path, opts).await
+}
+
+/// As `play`, with the files the playbook writes (`/tmp/cutover-playbook-*`
+/// in its text) in a directory of this run only: the returned one.
+pub async fn play_tmp(name: &str, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(playbook_dir().join(format!("{name}.play"))).expect("playbook");
+    let text = text.replace("/tmp/cutover-playbook-", &format!("{}/cutover-playbook-", dir.path().display()));
+    let path = dir.path().join(format!("{name}.play"));
+    std::fs::write(&path, text).expect("write playbook");
+    let (r, sim) = play_path(&path, opts).await;
+    (r, sim, dir)
+}
+
+async fn play_path(path: &Path, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
+    let pb = Playbook::load(path).unwrap_or_else(|e| panic!("{e}"));
     let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
     let mut st = state();
     let mut services: Services = cutover::demo::services(&mut st, &sim).expect("services");

@@ -81,6 +81,31 @@ impl Pty {
         panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
     }
 
+    /// Waits until `pred` holds for the screen.
+    pub fn wait_until(&self, what: &str, timeout: Duration, pred: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.with_screen(&pred) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {what}; screen:\n{}", self.screen());
+    }
+
+    /// Waits until the output after byte `from` contains `needle`; returns that output.
+    pub fn wait_output(&self, from: usize, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            let tail = String::from_utf8_lossy(&self.bytes()[from..]).into_owned();
+            if tail.contains(needle) {
+                return tail;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {needle:?} in the output");
+    }
+
     /// Waits until no byte has arrived for `quiet`.
     pub fn settle(&self, quiet: Duration, timeout: Duration) {
         let deadline = Instant::now() + timeout;
