@@ -105,7 +105,7 @@ fn resize_relays_out_the_screen() {
     p.wait_for("env=production,role=db", T);
     assert!(p.screen().contains(" MEM "));
     p.resize(80, 24);
-    p.wait_until("the redraw at 80x24", T, |s| s.cell(2, 79).map(|c| c.contents()).as_deref() == Some("╮"));
+    p.wait_until("the redraw at 80x24", T, |s| s.cell(2, 79).map(|c| c.contents()) == Some("╮"));
     p.with_screen(|s| {
         let top = s.contents_between(2, 0, 2, 80);
         assert!(top.starts_with("╭ Servers") && top.trim_end().ends_with('╮'), "border spans the new width: {top:?}");
