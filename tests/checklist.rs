@@ -513,10 +513,16 @@ WaitFor "never appears" 120s
             r.steps.iter().any(|s| s.step.id.contains("migrate-store.0002") && s.attempts == 2 && s.state == StepState::Unknown)
         })
     });
+    // The journal line comes before the SSH command is sent: wait until the
+    // remote migrate is really blocked on the lock, as PostgreSQL sees it.
+    let blocked_migrate =
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%CREATE INDEX%store_order_created_idx%'";
+    wait_until("the retried migrate blocked on the lock", Duration::from_secs(60), || new.sql("postgres", blocked_migrate) == "1");
     c.kill().unwrap();
     c.wait().unwrap();
+    assert_eq!(new.sql("postgres", blocked_migrate), "1", "cutover was killed while the migrate waited for the lock");
     // The remote migrate outlives cutover, then gives up at lock_timeout: rolled back.
-    std::thread::sleep(Duration::from_secs(7));
+    wait_until("the orphaned migrate to give up", Duration::from_secs(60), || new.sql("postgres", blocked_migrate) == "0");
     blocker.kill().unwrap();
     let _ = blocker.wait();
     // The server only notices a vanished client when it next talks to it.

@@ -10,7 +10,12 @@ use cutover::sim::SimOptions;
 
 #[tokio::test]
 async fn navigate() {
-    support::play_ok("navigate").await;
+    let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let snap = std::fs::read_to_string(dir.path().join("snapshots/detail.txt")).expect("the snapshot was written");
+    assert!(snap.contains("Server web-prod-1") && snap.lines().count() == 40, "{snap}");
 }
 
 #[tokio::test]
@@ -121,8 +126,42 @@ async fn a_failed_action_is_reported() {
 }
 
 #[tokio::test]
+async fn assert_not_fails_when_the_text_is_there_and_regexes_match_per_line() {
+    let base = "WaitFor \"8 servers loaded\"\n";
+    // `^` anchors at each screen row: the cursor row starts with the border then `▶`.
+    support::play_text(&format!("{base}Assert /^│▶ coolify /\nAssert /db-prod-1 .*$/\n")).await.unwrap_or_else(|f| panic!("{f}"));
+    for absent in ["Assert! /^│▶ coolify /", "Assert! \"8 servers loaded\"", "Assert! /^ 1 Servers/"] {
+        let f = support::play_text(&format!("{base}{absent}\n")).await.expect_err(absent);
+        assert!(f.message.ends_with("is on the screen"), "{absent}: {}", f.message);
+        assert_eq!(f.line, 2);
+    }
+    let f = support::play_text(&format!("{base}Assert /^▶ coolify/\n")).await.expect_err("the row starts with the border");
+    assert!(f.message.ends_with("is not on the screen"), "{}", f.message);
+}
+
+#[tokio::test]
 async fn protection_and_typed_confirmation() {
-    support::play_ok("protected").await;
+    let (r, sim) = support::play("protected", SimOptions { record: true, ..SimOptions::default() }).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let ex = sim.exchanges();
+    // The refusal is the console's: no DELETE reached the API.
+    assert!(!ex.iter().any(|e| e.method == "DELETE"), "a DELETE was sent for a protected server");
+    assert!(ex.iter().any(|e| e.method == "POST" && e.path.ends_with("/actions/poweroff")), "the typed power-off was sent");
+}
+
+#[tokio::test]
+async fn delete_an_unprotected_server_by_typing_its_name() {
+    let (r, sim) = support::play("delete_server", SimOptions { record: true, ..SimOptions::default() }).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let deletes: Vec<_> = sim.exchanges().into_iter().filter(|e| e.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 1, "one DELETE, after the name was typed right: {deletes:?}");
+    assert!(deletes[0].path.starts_with("/v1/servers/"), "{}", deletes[0].path);
+    let names: Vec<String> = sim.shared.world().hz.servers.iter().map(|s| s.name.clone()).collect();
+    assert!(!names.iter().any(|n| n == "scratch") && names.len() == 7, "{names:?}");
 }
 
 #[tokio::test]

@@ -111,6 +111,34 @@ impl Driver {
         }
     }
 
+    /// Waits until a frame drawn after every key sent so far was handled shows
+    /// what `pred` wants. Every such frame counts, not only the latest: a message
+    /// shown for one frame is seen.
+    async fn wait_screen(&mut self, timeout: Duration, what: &str, pred: impl Fn(&str) -> bool) -> Result<(), String> {
+        let deadline = crate::config::duration::deadline(Instant::now(), timeout);
+        let seq = self.seq;
+        let mut checked = 0u64;
+        loop {
+            {
+                let f = self.frames.borrow_and_update();
+                for d in f.recent.iter().filter(|d| d.frame > checked && d.seq >= seq) {
+                    if pred(&d.screen) {
+                        return Ok(());
+                    }
+                }
+                checked = f.recent.back().map_or(checked, |d| d.frame.max(checked));
+                if f.quit {
+                    return Err(format!("the app exited while waiting for {what}"));
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.frames.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(format!("the app stopped while waiting for {what}")),
+                Err(_) => return Err(format!("timed out after {} waiting for {what}", humantime::format_duration(timeout))),
+            }
+        }
+    }
+
     /// Until every key sent so far has been handled and drawn.
     async fn settle(&mut self, timeout: Duration) -> Result<(), String> {
         let seq = self.seq;
@@ -137,7 +165,7 @@ impl Driver {
             Step::WaitFor(p, timeout) => {
                 self.settle(t).await?;
                 let p = p.clone();
-                self.wait(timeout.unwrap_or(t), &p.describe(), move |f| p.matches(&f.screen)).await?;
+                self.wait_screen(timeout.unwrap_or(t), &p.describe(), move |s| p.matches(s)).await?;
             }
             Step::WaitGone(p, timeout) => {
                 self.settle(t).await?;
@@ -242,4 +270,46 @@ pub async fn run_in_process(pb: &Playbook, mut state: State, services: Services,
 /// A status-line note from a playbook running in the live console.
 pub fn notice(tx: &UnboundedSender<Event>, level: Level, text: String) {
     let _ = tx.send(Event::Notice { level, text });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::term::frame::Drawn;
+    use std::collections::VecDeque;
+
+    fn frame(recent: &[(u64, u64, &str)]) -> FrameInfo {
+        let recent: VecDeque<Drawn> =
+            recent.iter().map(|(frame, seq, s)| Drawn { frame: *frame, seq: *seq, screen: Arc::new(s.to_string()) }).collect();
+        FrameInfo { screen: recent.back().map(|d| d.screen.clone()).unwrap_or_default(), recent: Arc::new(recent), ..FrameInfo::default() }
+    }
+
+    async fn wait_for(info: FrameInfo, text: &str) -> Result<String, Failure> {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let (_ftx, frx) = watch::channel(info);
+        let mut d = Driver::new(tx, frx);
+        d.timeout = Duration::from_millis(50);
+        let pb = Playbook::parse(std::path::Path::new("t.play"), &format!("WaitFor \"{text}\"\n")).expect("parses");
+        d.run(&pb).await
+    }
+
+    #[tokio::test]
+    async fn a_message_drawn_for_one_frame_is_seen() {
+        // The latest frame has moved on; the one before showed the message.
+        let info = frame(&[(1, 0, "loading"), (2, 0, "reboot 40%"), (3, 0, "done")]);
+        assert!(wait_for(info, "reboot 40%").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn frames_drawn_before_the_keys_were_handled_do_not_count() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        // The key (seq 1) was handled before frame 2.
+        let (_ftx, frx) = watch::channel(FrameInfo { seq: 1, ..frame(&[(1, 0, "old text"), (2, 1, "new text")]) });
+        let mut d = Driver::new(tx, frx);
+        d.timeout = Duration::from_millis(50);
+        let pb = Playbook::parse(std::path::Path::new("t.play"), "Key j\nWaitFor \"old text\"\n").expect("parses");
+        let f = d.run(&pb).await.expect_err("the old frame is not evidence");
+        assert!(f.message.contains("timed out") && f.message.contains("\"old text\""), "{}", f.message);
+        assert!(wait_for(frame(&[(1, 0, "x")]), "absent").await.is_err());
+    }
 }

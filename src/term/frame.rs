@@ -26,10 +26,25 @@ pub fn buffer_text(buf: &Buffer) -> String {
     out
 }
 
+/// One drawn frame: its number, the last playbook key handled before it, its text.
+#[derive(Clone, Debug)]
+pub struct Drawn {
+    pub frame: u64,
+    pub seq: u64,
+    pub screen: Arc<String>,
+}
+
+/// How many drawn frames a `FrameInfo` keeps: at one frame per 10 ms, over a
+/// second, so a waiting playbook sees every frame even if it wakes late.
+pub const RECENT_FRAMES: usize = 128;
+
 /// What a playbook can observe after each loop turn.
 #[derive(Clone, Debug, Default)]
 pub struct FrameInfo {
     pub screen: Arc<String>,
+    /// The last frames drawn, oldest first (a message shown for one frame is in
+    /// one of them even when the latest frame has moved on).
+    pub recent: Arc<std::collections::VecDeque<Drawn>>,
     pub width: u16,
     pub height: u16,
     pub busy: usize,

@@ -3,7 +3,7 @@
 //! bytes. The spinner's timer runs only while a job is pending.
 
 use super::Surface;
-use super::frame::{FrameInfo, buffer_text};
+use super::frame::{Drawn, FrameInfo, RECENT_FRAMES, buffer_text};
 use crate::runtime::{Event, Handled, Runtime};
 use color_eyre::eyre::{Result, eyre};
 use futures::{Stream, StreamExt};
@@ -60,6 +60,11 @@ where
             frames_drawn += 1;
             if let Some(t) = text {
                 info.screen = Arc::new(t);
+                let recent = Arc::make_mut(&mut info.recent);
+                if recent.len() == RECENT_FRAMES {
+                    recent.pop_front();
+                }
+                recent.push_back(Drawn { frame: frames_drawn, seq: rt.processed_seq, screen: info.screen.clone() });
                 let s = surface.terminal().size().map_err(|e| eyre!("terminal size: {e}"))?;
                 info.width = s.width;
                 info.height = s.height;

@@ -44,11 +44,25 @@ pub async fn play_tmp(name: &str, opts: SimOptions) -> (Result<String, cutover::
     let text = text.replace("/tmp/cutover-playbook-", &format!("{}/cutover-playbook-", dir.path().display()));
     let path = dir.path().join(format!("{name}.play"));
     std::fs::write(&path, text).expect("write playbook");
-    let (r, sim) = play_path(&path, opts).await;
+    let (r, sim) = play_in(&path, opts, &dir.path().join("snapshots")).await;
     (r, sim, dir)
 }
 
+/// Runs a playbook given as text (for tests of the playbook language itself).
+pub async fn play_text(text: &str) -> Result<String, cutover::playbook::Failure> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("inline.play");
+    std::fs::write(&path, text).expect("write playbook");
+    play_path(&path, SimOptions::default()).await.0
+}
+
 async fn play_path(path: &Path, opts: SimOptions) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
+    let own = tempfile::tempdir().expect("temp dir");
+    play_in(path, opts, &own.path().join("snapshots")).await
+}
+
+/// As `play_path`, with `Snapshot` steps writing into `snapshots`.
+async fn play_in(path: &Path, opts: SimOptions, snapshots: &Path) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
     let pb = Playbook::load(path).unwrap_or_else(|e| panic!("{e}"));
     let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
     let mut st = state();
@@ -56,7 +70,7 @@ async fn play_path(path: &Path, opts: SimOptions) -> (Result<String, cutover::pl
     // Never the developer's own runbooks: only the built-in ones.
     let own = tempfile::tempdir().expect("temp dir");
     services.runbooks_dir = Some(own.path().to_path_buf());
-    let snapshots = own.path().join("snapshots");
+    let snapshots = snapshots.to_path_buf();
     let r = cutover::playbook::run_in_process(
         &pb,
         st,
