@@ -179,6 +179,21 @@ fn only_the_demo_knows_the_simulator() {
 }
 
 #[test]
+fn the_simulator_checks_requests_with_its_own_rules() {
+    // A simulator that validated with the client's code would agree with the
+    // client whatever the service does (src/sim/rules.rs holds its own).
+    let mut files = Vec::new();
+    rust_files(&src().join("sim"), &mut files);
+    assert!(files.len() > 10, "the simulator's files are found");
+    for f in files.iter().filter(|f| !f.ends_with("rules_vs_client.rs")) {
+        let code = code_of(f);
+        for client in ["hetzner::label_selector", "hetzner::validate", "dns::records", "dns::zonefile", "coolify::schedule"] {
+            assert!(!code.contains(client), "{} uses the client's {client}", f.display());
+        }
+    }
+}
+
+#[test]
 fn panes_never_reach_each_other() {
     let dir = src().join("app/panes");
     let mut files = Vec::new();

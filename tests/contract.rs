@@ -68,6 +68,14 @@ async fn hetzner_reads_conform() {
     let servers: Vec<hetzner::Server> =
         c.list_all("/servers", "servers", &[("label_selector", "env=production,role!=db".into())]).await.unwrap();
     assert!(!servers.is_empty() && servers.iter().all(|s| s.labels.get("env").map(String::as_str) == Some("production")));
+    // Both halves: production, and no database server among them (there is one in production).
+    assert!(servers.iter().all(|s| s.labels.get("role").map(String::as_str) != Some("db")), "role!=db applied");
+    let all = c.servers_all().await.unwrap();
+    assert!(
+        all.iter().any(
+            |s| s.labels.get("env").map(String::as_str) == Some("production") && s.labels.get("role").map(String::as_str) == Some("db")
+        )
+    );
     let one = c.server(servers[0].id).await.unwrap();
     assert_eq!(one.name, servers[0].name);
     let _: serde_json::Value = c.get("/server_types", &[("per_page", "50".into())]).await.unwrap();

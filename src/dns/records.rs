@@ -104,6 +104,9 @@ pub(crate) fn normalise(rtype: &str, value: &str) -> Result<String, String> {
                 return Err("MX is `PRIORITY HOST`, e.g. `10 mail.example.com.`".into());
             };
             let p: u16 = pri.parse().map_err(|_| format!("MX priority `{pri}` must be a number 0-65535"))?;
+            if host.trim_end_matches('.').parse::<std::net::IpAddr>().is_ok() {
+                return Err(format!("MX must point to a host name, not an address (`{host}`)"));
+            }
             if !hostname_ok(host) {
                 return Err(format!("MX host `{host}` is not a valid host name"));
             }

@@ -16,12 +16,25 @@ pub enum Term {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Selector(pub Vec<Term>);
 
+/// A key as Hetzner documents labels: `[prefix/]name`, the prefix a lower-case
+/// DNS name, the name like a value but not empty.
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    let (prefix, name) = k.rsplit_once('/').map_or((None, k), |(p, n)| (Some(p), n));
+    let dns_label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    prefix.is_none_or(|p| p.len() <= 253 && p.split('.').all(dns_label)) && !name.is_empty() && valid_value(name)
 }
 
+/// A value: at most 63 characters; empty, or starting and ending with a letter
+/// or digit with `-`, `_`, `.` between.
 fn valid_value(v: &str) -> bool {
-    v.len() <= 63 && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    let alnum_ends =
+        v.chars().next().is_none_or(|c| c.is_ascii_alphanumeric()) && v.chars().last().is_none_or(|c| c.is_ascii_alphanumeric());
+    v.len() <= 63 && alnum_ends && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Splits on commas outside parentheses.

@@ -156,7 +156,7 @@ fn rdata(rtype: &str, v: &str, z: &SZone) -> Option<RData> {
             let (pref, host) = v.split_once(' ')?;
             RData::MX(MX::new(pref.parse().ok()?, name(host, z)?))
         }
-        "TXT" => RData::TXT(TXT::new(crate::dns::records::parse_txt(v).unwrap_or_else(|_| vec![v.to_string()]))),
+        "TXT" => RData::TXT(TXT::new(crate::sim::rules::txt_strings(v).unwrap_or_else(|_| vec![v.to_string()]))),
         "SOA" => {
             let p: Vec<&str> = v.split_whitespace().collect();
             if p.len() < 7 {

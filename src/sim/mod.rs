@@ -12,6 +12,9 @@ pub mod fault;
 pub mod hetzner;
 pub mod logs;
 pub mod pg;
+pub mod rules;
+#[cfg(test)]
+mod rules_vs_client;
 pub mod shell;
 pub mod ssh;
 pub mod web;

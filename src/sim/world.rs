@@ -788,8 +788,8 @@ impl CoolifyWorld {
 /// The last time a Coolify frequency was due before `now`.
 fn schedule_due(freq: &str, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use std::str::FromStr;
-    croner::Cron::from_str(&crate::coolify::schedule::cron_of(freq))
-        .ok()
+    crate::sim::rules::coolify_cron(freq)
+        .and_then(|c| croner::Cron::from_str(&c).ok())
         .and_then(|c| c.find_previous_occurrence(&now, false).ok())
         .unwrap_or(now - chrono::Duration::days(1))
 }
@@ -928,13 +928,13 @@ impl SZone {
     }
 
     pub fn zonefile(&self) -> String {
-        let mut z = crate::dns::zonefile::ZoneFile { origin: self.name.clone(), ttl: Some(self.ttl), ..Default::default() };
+        let mut records = Vec::new();
         for r in &self.rrsets {
             for (v, _) in &r.records {
-                z.records.push(crate::dns::zonefile::Record { name: r.name.clone(), ttl: r.ttl, rtype: r.rtype.clone(), value: v.clone() });
+                records.push((r.name.clone(), r.ttl, r.rtype.clone(), v.clone()));
             }
         }
-        crate::dns::zonefile::format(&z)
+        crate::sim::rules::zone_file(&self.name, self.ttl, &records)
     }
 }
 
@@ -984,10 +984,7 @@ impl HetznerWorld {
         for s in &mut self.servers {
             let labels: std::collections::BTreeMap<String, String> = s.labels.iter().cloned().collect();
             for f in &self.firewalls {
-                let by_label = f
-                    .selectors
-                    .iter()
-                    .any(|sel| crate::hetzner::label_selector::Selector::parse(sel).map(|x| x.matches(&labels)).unwrap_or(false));
+                let by_label = f.selectors.iter().any(|sel| crate::sim::rules::selects(sel, &labels));
                 if by_label || f.servers.contains(&s.id) {
                     s.firewalls.push(f.id);
                 }
@@ -1027,7 +1024,7 @@ impl HetznerWorld {
                     name: "mail._domainkey".into(),
                     rtype: "TXT".into(),
                     ttl: None,
-                    records: vec![(crate::dns::records::format_txt(&dkim).unwrap_or_default(), None)],
+                    records: vec![(crate::sim::rules::quote_txt(&dkim), None)],
                     protected: true,
                 });
             }
@@ -1140,7 +1137,7 @@ impl HetznerWorld {
                 .iter()
                 .filter(|s| {
                     let labels: std::collections::BTreeMap<String, String> = s.labels.iter().cloned().collect();
-                    crate::hetzner::label_selector::Selector::parse(sel).map(|x| x.matches(&labels)).unwrap_or(false)
+                    crate::sim::rules::selects(sel, &labels)
                 })
                 .map(|s| json!({"type": "server", "server": {"id": s.id}}))
                 .collect();

@@ -170,10 +170,11 @@ fn hex(tokens: &[Token]) -> Result<String, String> {
 
 /// Record types Hetzner's DNS accepts (and cutover reads).
 pub(crate) const TYPES: &[&str] =
-    &["A", "AAAA", "CAA", "CNAME", "DS", "HINFO", "HTTPS", "MX", "NS", "PTR", "RP", "SOA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"];
+    &["A", "AAAA", "CAA", "CNAME", "DS", "HINFO", "HTTPS", "MX", "NS", "PTR", "RP", "SOA", "SRV", "SVCB", "TLSA", "TXT"];
 
 /// Types BIND knows that Hetzner does not take: a clear refusal, not "unknown".
 const OTHER_KNOWN: &[&str] = &[
+    "SSHFP",
     "AFSDB",
     "APL",
     "CDNSKEY",
@@ -291,10 +292,6 @@ pub(super) fn parse(rtype: &str, t: &[Token], origin: &str) -> Result<String, St
             let a = if rtype == "DS" { number::<u16>(c.next()?)? as u32 } else { number::<u8>(c.next()?)? as u32 };
             let (b, d) = (number::<u8>(c.next()?)?, number::<u8>(c.next()?)?);
             format!("{a} {b} {d} {}", hex(c.rest_nonempty()?)?)
-        }
-        "SSHFP" => {
-            let (a, b) = (number::<u8>(c.next()?)?, number::<u8>(c.next()?)?);
-            format!("{a} {b} {}", hex(c.rest_nonempty()?)?)
         }
         "HTTPS" | "SVCB" => return svcb(t, origin),
         other => return Err(format!("type {other} is not one Hetzner DNS accepts")),

@@ -1,8 +1,8 @@
 //! `/firewalls`: rules, where they apply, `set_rules` with the API's validation.
 
 use super::{Params, S, created, error, invalid_input, not_found, page_of};
-use crate::hetzner::validate::check_cidr;
 use crate::sim::json_response;
+use crate::sim::rules::network as check_cidr;
 use crate::sim::world::SRule;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -169,7 +169,7 @@ async fn apply_or_remove(s: std::sync::Arc<crate::sim::Shared>, id: String, body
                 let Some(sel) = t["label_selector"]["selector"].as_str().map(str::to_string) else {
                     return invalid_input(&format!("{key}[{i}].label_selector.selector"), "required");
                 };
-                if let Err(m) = crate::hetzner::label_selector::Selector::parse(&sel) {
+                if let Err(m) = crate::sim::rules::LabelSelector::parse(&sel) {
                     return invalid_input(&format!("{key}[{i}].label_selector.selector"), &m);
                 }
                 if let Some(f) = w.hz.firewalls.iter_mut().find(|f| f.id == fid) {
@@ -179,7 +179,7 @@ async fn apply_or_remove(s: std::sync::Arc<crate::sim::Shared>, id: String, body
                         f.selectors.retain(|x| *x != sel);
                     }
                 }
-                let sel_parsed = crate::hetzner::label_selector::Selector::parse(&sel).unwrap_or_default();
+                let sel_parsed = crate::sim::rules::LabelSelector::parse(&sel).unwrap_or_default();
                 for sv in w.hz.servers.iter_mut() {
                     let labels: std::collections::BTreeMap<String, String> = sv.labels.iter().cloned().collect();
                     if sel_parsed.matches(&labels) {

@@ -7,7 +7,7 @@ mod zonefile_import;
 mod zones;
 
 use super::{Api, Shared, json_response, lock, record};
-use crate::hetzner::label_selector::Selector;
+use crate::sim::rules::LabelSelector as Selector;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode};

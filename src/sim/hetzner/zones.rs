@@ -2,8 +2,8 @@
 //! (TXT must be quoted, one TTL per RRSet, change protection, 100 per page).
 
 use super::{Params, S, created, error, invalid_input, not_found, page_of};
-use crate::dns::records;
 use crate::sim::json_response;
+use crate::sim::rules;
 use crate::sim::world::{HetznerWorld, SRrset, SZone};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -81,17 +81,7 @@ fn values(rtype: &str, body: &Value, field: &str) -> Result<Vec<(String, Option<
         let v = r["value"].as_str().unwrap_or("");
         let f = format!("{field}[{i}].value");
         // The API itself does not quote TXT: unquoted TXT is refused.
-        if rtype == "TXT" {
-            let parts = records::parse_txt(v).map_err(|m| invalid_input(&f, &m))?;
-            if let Some(p) = parts.iter().find(|p| p.chars().count() > 255) {
-                return Err(invalid_input(&f, &format!("TXT strings are at most 255 characters ({} given)", p.chars().count())));
-            }
-        } else {
-            let norm = records::normalise(rtype, v).map_err(|m| invalid_input(&f, &m))?;
-            if norm != v && matches!(rtype, "A" | "AAAA") {
-                return Err(invalid_input(&f, &format!("`{v}` is not in canonical form")));
-            }
-        }
+        rules::record_value(rtype, v).map_err(|m| invalid_input(&f, &m))?;
         if out.iter().any(|(x, _)| x == v) {
             return Err(invalid_input(&f, "values must be distinct"));
         }
@@ -101,17 +91,13 @@ fn values(rtype: &str, body: &Value, field: &str) -> Result<Vec<(String, Option<
 }
 
 fn valid_name(name: &str, zone: &str) -> bool {
-    name == "@"
-        || (name == name.to_lowercase()
-            && !name.ends_with('.')
-            && !name.ends_with(zone)
-            && records::normalise_name(name, zone).is_ok_and(|n| n == name))
+    rules::rrset_name(name, zone)
 }
 
 pub(super) async fn create(State(s): S, Path(key): Path<String>, Json(body): Json<Value>) -> Response {
     let name = body["name"].as_str().unwrap_or("").to_string();
     let rtype = body["type"].as_str().unwrap_or("").to_string();
-    if !records::TYPES.contains(&rtype.as_str()) || rtype == "SOA" {
+    if !rules::RRSET_TYPES.contains(&rtype.as_str()) || rtype == "SOA" {
         return invalid_input("type", "unsupported record type");
     }
     let now = chrono::Utc::now();
