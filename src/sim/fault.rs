@@ -55,7 +55,9 @@ fn broken(after: Bytes) -> Body {
 
 /// Answers `req` the broken way `kind` says; `error` builds a service error.
 pub async fn answer(kind: FaultKind, req: Request, next: Next, error: impl FnOnce(u16, &str, &str) -> Response) -> Response {
-    match kind {
+    // A broken answer is marked, so contract checks tell it from the service's own.
+    let wire = !matches!(kind, FaultKind::Status { .. } | FaultKind::Stall(_));
+    let mut resp = match kind {
         FaultKind::Status { status, code, message } => error(status, &code, &message),
         FaultKind::Reset => Response::new(broken(Bytes::new())),
         FaultKind::Stall(d) => {
@@ -106,5 +108,12 @@ pub async fn answer(kind: FaultKind, req: Request, next: Next, error: impl FnOnc
             parts.headers.remove("content-length");
             Response::from_parts(parts, Body::from(v.to_string()))
         }
+    };
+    if wire {
+        resp.headers_mut().insert(FAULT_HEADER, axum::http::HeaderValue::from_static("wire"));
     }
+    resp
 }
+
+/// Set on answers broken on purpose (malformed, truncated, runaway...).
+pub const FAULT_HEADER: &str = "x-sim-fault";

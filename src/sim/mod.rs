@@ -88,6 +88,8 @@ pub struct Exchange {
     pub response_body: Bytes,
     /// When the request arrived.
     pub at: Instant,
+    /// The answer was broken on purpose (a `fault` that is not a status).
+    pub wire_fault: bool,
 }
 
 /// An error the simulator returns instead of the real answer, `times` times.
@@ -427,6 +429,24 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
     let request_body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
     let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = resp.into_parts();
+    if parts.headers.contains_key(fault::FAULT_HEADER) {
+        // Broken on purpose: passed on untouched (buffering would change how it breaks).
+        let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let status = parts.status.as_u16();
+        lock(&shared.exchanges).push(Exchange {
+            api,
+            method,
+            path,
+            query,
+            request_body,
+            status,
+            content_type,
+            response_body: Bytes::new(),
+            at,
+            wire_fault: true,
+        });
+        return Response::from_parts(parts, body);
+    }
     let bytes = match axum::body::to_bytes(body, 64 << 20).await {
         Ok(b) => b,
         // A broken or oversized answer (an injected fault) stays broken.
@@ -443,6 +463,7 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
         content_type,
         response_body: bytes.clone(),
         at,
+        wire_fault: parts.headers.contains_key(fault::FAULT_HEADER),
     });
     Response::from_parts(parts, Body::from(bytes))
 }

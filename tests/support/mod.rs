@@ -64,7 +64,8 @@ async fn play_path(path: &Path, opts: SimOptions) -> (Result<String, cutover::pl
 /// As `play_path`, with `Snapshot` steps writing into `snapshots`.
 async fn play_in(path: &Path, opts: SimOptions, snapshots: &Path) -> (Result<String, cutover::playbook::Failure>, Arc<Sim>) {
     let pb = Playbook::load(path).unwrap_or_else(|e| panic!("{e}"));
-    let sim = Arc::new(Sim::start(opts).await.expect("sim starts"));
+    // Every playbook's traffic is recorded and checked against the API documents.
+    let sim = Arc::new(Sim::start(SimOptions { record: true, ..opts }).await.expect("sim starts"));
     let mut st = state();
     let mut services: Services = cutover::demo::services(&mut st, &sim).expect("services");
     // Never the developer's own runbooks: only the built-in ones.
@@ -78,6 +79,9 @@ async fn play_in(path: &Path, opts: SimOptions, snapshots: &Path) -> (Result<Str
         InProcess { size: (120, 40), snapshots, timeout: Duration::from_secs(15), hooks: Some(Arc::new(SimHooks(sim.clone()))) },
     )
     .await;
+    if r.is_ok() {
+        openapi::check_exchanges(&sim.exchanges());
+    }
     (r, sim)
 }
 
