@@ -9,6 +9,29 @@ mod support;
 use cutover::sim::SimOptions;
 
 #[tokio::test]
+async fn every_tail_source_and_the_logs_keys() {
+    support::play_ok("logs_sources").await;
+}
+
+#[tokio::test]
+async fn a_long_line_is_cut_on_screen_and_saved_whole() {
+    // 5,000 bytes of output on one line: 2,000 shown, the rest said, all saved.
+    let long: String = (0..500).map(|i| format!("{:09}|", i)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("long.log");
+    let text = format!(
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nWaitIdle\nKey :\nPaste \"exec web-prod-1 echo {long}\"\nKey <Enter>\n\
+         WaitFor \"can't be established\"\nType \"yes\"\nKey <Enter>\nWaitFor \"exit status 0\"\nKey w\n\
+         Assert \"000000199|\"\nAssert! \"000000200|\"\nAssert \"[+3000 bytes, kept whole in saves]\"\n\
+         Key <C-s>\nKey <C-u>\nType \"{}\"\nKey <Enter>\nWaitFor \"saved \"\n",
+        saved.display()
+    );
+    ok(play_text(&text, SimOptions::default()).await.0);
+    let file = std::fs::read_to_string(&saved).unwrap();
+    assert!(file.lines().any(|l| l == long), "the whole line is in the saved file");
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

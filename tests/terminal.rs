@@ -52,6 +52,30 @@ fn truecolor_256_and_16_colours() {
 }
 
 #[test]
+fn sixteen_colours_pick_the_ansi16_theme_and_cutover_colors_overrides() {
+    // TERM=linux (a console, or ssh from one): 16 colours detected.
+    // CUTOVER_COLORS=16 on a 256-colour terminal: the same by choice.
+    for env in [vec![("TERM", "linux"), UTF8], vec![("TERM", "xterm-256color"), ("CUTOVER_COLORS", "16"), UTF8]] {
+        let mut p = demo(&[], &env, 100, 30);
+        let (_, c256, rgb) = colours(&p.bytes());
+        assert_eq!(rgb, 0, "{env:?}");
+        assert!(c256.iter().all(|&i| i < 16), "only the 16 ANSI colours with {env:?}: {c256:?}");
+        p.send(b":theme\r");
+        p.wait_for("theme ansi16 (available:", T);
+        quit(&mut p);
+    }
+    // CUTOVER_COLORS=256 beats COLORTERM=truecolor; a theme chosen stays chosen.
+    let mut p =
+        demo(&["--theme", "light"], &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor"), ("CUTOVER_COLORS", "256"), UTF8], 100, 30);
+    let (_, c256, rgb) = colours(&p.bytes());
+    assert_eq!(rgb, 0, "CUTOVER_COLORS=256: no RGB");
+    assert!(c256.iter().any(|&i| i >= 16), "256-colour codes");
+    p.send(b":theme\r");
+    p.wait_for("theme light (available:", T);
+    quit(&mut p);
+}
+
+#[test]
 fn no_color_keeps_selection_visible() {
     let mut p = demo(&[], &[("TERM", "xterm-256color"), ("NO_COLOR", "1"), UTF8], 100, 30);
     let bytes = p.bytes();

@@ -1332,6 +1332,11 @@ pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fa
     add(400, format!("#9 exporting to image\n#9 naming to docker.io/library/{}:{short} done", app.uuid), false, false, None);
     add(300, "Building docker image completed.".into(), false, false, None);
     add(300, "Rolling update started.".into(), false, false, None);
+    if let Some(url) = db_url {
+        // The new container's entrypoint echoes its database URL, password
+        // and all (a common wait-for-db script): the console must mask it.
+        add(150, format!("[entrypoint] waiting for the database at {url}"), false, false, None);
+    }
     add(
         400,
         "Executing post-deployment command (see debug log for output): python manage.py migrate --no-input".into(),

@@ -976,6 +976,29 @@ mod tests {
     }
 
     #[test]
+    fn a_destructive_step_cut_off_by_a_crash_is_never_run_again_blindly() {
+        let mut t = TestCx::new();
+        let rb = crate::checklist::runbook::Runbook::parse(
+            std::path::Path::new("drop.toml"),
+            "name = \"drop\"\ntitle = \"Drop\"\n[[steps]]\nid = \"drop\"\ntitle = \"Drop the old database\"\ndestructive = true\nssh = { host = \"db-1\", command = \"dropdb old\" }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let start = crate::checklist::start(&rb, "r1", &BTreeMap::new(), BTreeMap::new(), t.now);
+        // The journal ends with the step started: cutover stopped while it ran.
+        let events = [start, crate::checklist::journal::Event::StepStarted { step: 0, at: t.now }];
+        let run = Run::replay(PathBuf::from("/nonexistent/r1.jsonl"), &events).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(run.steps[0].state, StepState::Unknown);
+        let mut p = ChecklistPane::default();
+        p.on_show(&mut t.cx());
+        p.on_msg(Msg::Loaded { runbooks: vec![(rb, "drop.toml".into())], errors: vec![], runs: vec![run] }, &mut t.cx());
+        p.on_command(Command::Open, &mut t.cx());
+        assert_eq!(p.view, View::Run);
+        let fx = p.on_command(Command::RunStep, &mut t.cx());
+        assert!(fx.is_empty(), "nothing runs: {fx:?}");
+        assert!(t.out.messages.iter().any(|m| m.text.contains("a destructive step is never re-run blindly")), "{:?}", t.out.messages);
+    }
+
+    #[test]
     fn passwords_in_url_parameters_are_secrets() {
         assert_eq!(url_password("postgres://shop:s3cret@db:5432/shop").as_deref(), Some("s3cret"));
         assert_eq!(url_password("postgres://shop@db/shop"), None);
