@@ -45,13 +45,16 @@ fn rss_bytes() -> usize {
     s.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(0) * 4096
 }
 
+/// A tab that keeps `cap` lines: the byte cap is lifted so a million lines fit
+/// (the default 64 MiB would drop about 40% of them).
 fn tab(cap: usize) -> LogTab {
-    LogTab::new(
+    LogTab::with_bytes(
         1,
         "bench".into(),
         HostRef::Alias("x".into()),
         TabKind::Tail { source: TailSource::Command("x".into()), status: TailStatus::Connecting },
         cap,
+        1 << 30,
     )
 }
 
