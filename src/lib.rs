@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod check;
 pub mod checklist;
 pub mod config;
 pub mod coolify;

@@ -16,7 +16,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 #[derive(Parser)]
-#[command(name = "cutover", version, about = "Terminal operations console for Django sites on Hetzner Cloud with Coolify")]
+#[command(
+    name = "cutover",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CUTOVER_GIT_REV"), ")"),
+    about = "Terminal operations console for Django sites on Hetzner Cloud with Coolify"
+)]
 struct Cli {
     #[command(flatten)]
     ui: UiOptions,
@@ -51,6 +55,20 @@ enum Cmd {
         #[arg(long, default_value_t = 3600)]
         rate_limit: u32,
     },
+    /// Check runbooks, themes, keymaps, playbooks and config files without
+    /// starting the console; exits 1 at the first file that does not read, with
+    /// file:line:column.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What the files are (default: guessed from the path and the contents).
+        #[arg(long = "as", value_name = "KIND")]
+        kind: Option<cutover::check::Kind>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `cutover man > ~/.local/share/man/man1/cutover.1`.
+    Man,
     /// Run a playbook headless (in-process screen) and print the final screen.
     Play {
         file: PathBuf,
@@ -104,6 +122,20 @@ async fn async_main(cli: Cli) -> i32 {
         Some(Cmd::Demo { servers, seed }) => console(&cli.ui, cli.play, Some(SimOptions { servers, seed, ..SimOptions::default() })).await,
         Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit }) => {
             sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, ..SimOptions::default() }).await
+        }
+        Some(Cmd::Check { files, kind }) => return check(&files, kind),
+        Some(Cmd::Completions { shell }) => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "cutover", &mut std::io::stdout());
+            return 0;
+        }
+        Some(Cmd::Man) => {
+            return match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("cutover man: {e}");
+                    1
+                }
+            };
         }
         Some(Cmd::Play { file, demo, size, snapshots, timeout, servers }) => {
             return play(&cli.ui, file, demo, &size, snapshots, &timeout, servers).await;
@@ -191,6 +223,20 @@ async fn sim(opts: SimOptions) -> Result<()> {
         _ = hup.recv() => {}
     }
     Ok(())
+}
+
+/// `cutover check`: every file, in order; the first error ends it with 1.
+fn check(files: &[PathBuf], kind: Option<cutover::check::Kind>) -> i32 {
+    for f in files {
+        match cutover::check::check(f, kind) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("cutover check: {e}");
+                return 1;
+            }
+        }
+    }
+    0
 }
 
 async fn play(ui: &UiOptions, file: PathBuf, demo: bool, size: &str, snapshots: PathBuf, timeout: &str, servers: Option<usize>) -> i32 {

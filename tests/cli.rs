@@ -151,3 +151,65 @@ async fn sim_prints_exports_and_serves_the_hcloud_api() {
     child.start_kill().unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
 }
+
+#[test]
+fn check_reads_files_as_the_console_does_without_starting_it() {
+    let home = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    // Everything the repository ships reads.
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["src/checklist/runbooks", "themes", "keymaps", "tests/playbooks"] {
+        for e in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            files.push(e.unwrap().path().display().to_string());
+        }
+    }
+    let args: Vec<&str> = std::iter::once("check").chain(files.iter().map(String::as_str)).collect();
+    let out = cutover(&args, home.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok, ")).count(), files.len());
+    assert!(stdout.contains("move-site.toml: ok, runbook `move-site`"), "{stdout}");
+    // A bad file of each kind: exit 1 with file:line:column, and the files after it are not read.
+    let dir = home.path().join("mine");
+    for (name, text, at, kind) in [
+        ("runbooks/r.toml", "name = \"r\"\ntitle = \"R\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nbogus = 1\n", "runbooks/r.toml:6:1", None),
+        ("themes/t.toml", "[styles]\nok = { fg = \"#12345\" }\n", "themes/t.toml:2:6", None),
+        ("keymaps/k.toml", "[global]\nquit = [\"<Bogus>\"]\n", "keymaps/k.toml:2:1", None),
+        ("p.play", "WaitFor \"x\"\nKye j\n", "p.play:2:1", None),
+        ("elsewhere.toml", "name = \"r\"\n[[steps]]\nid = 3\n", "elsewhere.toml:3:6", Some("runbook")),
+    ] {
+        let path = dir.join(name);
+        write(&path, text);
+        let p = path.display().to_string();
+        let mut args = vec!["check", p.as_str(), files[0].as_str()];
+        if let Some(k) = kind {
+            args.extend(["--as", k]);
+        }
+        let out = cutover(&args, home.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(at), "{name}: wanted {at} in {err}");
+        assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "stops at the first bad file");
+    }
+}
+
+#[test]
+fn version_completions_and_manual_page() {
+    let home = tempfile::tempdir().unwrap();
+    let out = cutover(&["--version"], home.path());
+    let v = String::from_utf8_lossy(&out.stdout);
+    // Built from this checkout: the revision is there (12 hex digits, maybe -dirty).
+    let rev = v.trim().strip_prefix("cutover 0.1.0 (").and_then(|r| r.strip_suffix(')')).unwrap_or_else(|| panic!("{v}"));
+    let hex = rev.split('-').next().unwrap();
+    assert!(hex.len() >= 12 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{v}");
+    let head = Command::new("git").args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"]).output().unwrap();
+    if head.status.success() {
+        assert!(String::from_utf8_lossy(&head.stdout).starts_with(hex), "the revision is HEAD's: {v}");
+    }
+    let out = cutover(&["completions", "bash"], home.path());
+    let bash = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && bash.contains("_cutover()") && bash.contains("demo") && bash.contains("check"), "{bash}");
+    let out = cutover(&["man"], home.path());
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && man.contains(".TH cutover 1") && man.contains("demo"), "{man}");
+}
