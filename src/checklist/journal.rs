@@ -28,6 +28,10 @@ pub enum Event {
         /// Steps whose `when` rendered empty.
         not_applicable: Vec<usize>,
         at: DateTime<Utc>,
+        /// What the run is for: its applications, databases, servers and
+        /// domains (shown beside its title in the list of runs).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        subject: String,
     },
     StepStarted {
         step: usize,

@@ -59,12 +59,26 @@ pub fn start(rb: &Runbook, id: &str, values: &BTreeMap<String, String>, contexts
         .filter(|(_, s)| s.when.as_deref().is_some_and(|w| runbook::render(w, &full).trim().is_empty()))
         .map(|(i, _)| i)
         .collect();
-    let params =
+    let params: BTreeMap<String, String> =
         rb.params.iter().map(|p| (p.name.clone(), journal_value(p.kind, values.get(&p.name).map(String::as_str).unwrap_or("")))).collect();
+    // What it is for, from the parameters that name things (never URLs or secrets).
+    let mut subject: Vec<&str> = Vec::new();
+    for p in &rb.params {
+        let v = params.get(&p.name).map(String::as_str).unwrap_or("");
+        let names_a_thing =
+            matches!(p.kind, ParamKind::App | ParamKind::Database | ParamKind::Domain | ParamKind::Server | ParamKind::Host);
+        if names_a_thing && !v.is_empty() && !subject.contains(&v) && subject.len() < 3 {
+            subject.push(v);
+        }
+    }
+    let mut shown = params.clone();
+    shown.insert("run".into(), id.to_string());
     Event::Started {
         id: id.to_string(),
         runbook: rb.name.clone(),
-        title: rb.title.clone(),
+        // A title with placeholders names what it is for (`Crash test on {host}`).
+        title: runbook::render(&rb.title, &shown),
+        subject: subject.join(", "),
         params,
         contexts,
         steps: rb.steps.clone(),
@@ -104,5 +118,23 @@ mod tests {
         let last = rb.steps.len() - 1;
         assert_eq!(not_applicable, [last], "only the old-pipeline reminder");
         assert_eq!(params["app"], "shop");
+    }
+
+    #[test]
+    fn a_title_names_what_the_run_is_for_and_its_subject_is_kept() {
+        let rb = Runbook::parse(
+            std::path::Path::new("t.toml"),
+            "name = \"t\"\ntitle = \"Crash test on {host}\"\n[[params]]\nname = \"host\"\nlabel = \"Host\"\nkind = \"host\"\n\
+             [[params]]\nname = \"app\"\nlabel = \"App\"\nkind = \"app\"\n[[params]]\nname = \"url\"\nlabel = \"URL\"\nkind = \"url\"\n\
+             [[steps]]\nid = \"a\"\ntitle = \"A\"\n",
+        )
+        .unwrap();
+        let values: BTreeMap<String, String> = [("host", "web-1"), ("app", "shop-production"), ("url", "postgres://u:pw@h/db")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let Event::Started { title, subject, .. } = start(&rb, "r1", &values, BTreeMap::new(), Utc::now()) else { unreachable!() };
+        assert_eq!(title, "Crash test on web-1");
+        assert_eq!(subject, "web-1, shop-production", "the things it names; never a URL");
     }
 }

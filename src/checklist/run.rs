@@ -80,6 +80,8 @@ pub struct Run {
     pub journal: PathBuf,
     pub runbook: String,
     pub title: String,
+    /// What it is for (applications, databases, servers, domains).
+    pub subject: String,
     /// As journaled: secrets masked.
     pub params: BTreeMap<String, String>,
     pub contexts: BTreeMap<String, String>,
@@ -93,7 +95,7 @@ impl Run {
     /// Rebuilds a run from its journal. A step still running at the end was
     /// interrupted: its outcome is unknown.
     pub fn replay(journal: PathBuf, events: &[Event]) -> Result<Run, String> {
-        let Some(Event::Started { id, runbook, title, params, contexts, steps, not_applicable, at }) = events.first() else {
+        let Some(Event::Started { id, runbook, title, params, contexts, steps, not_applicable, at, subject }) = events.first() else {
             return Err(format!("{}: does not start with a `started` event", journal.display()));
         };
         let mut run = Run {
@@ -101,6 +103,7 @@ impl Run {
             journal,
             runbook: runbook.clone(),
             title: title.clone(),
+            subject: subject.clone(),
             params: params.clone(),
             contexts: contexts.clone(),
             steps: steps
@@ -327,6 +330,7 @@ mod tests {
             steps: rb.steps,
             not_applicable: vec![2],
             at: Utc::now(),
+            subject: String::new(),
         }
     }
 

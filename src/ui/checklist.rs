@@ -73,7 +73,13 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 let when = r.started.format("%Y-%m-%d %H:%M").to_string();
                 if r.is_open() {
                     let at = match r.current() {
-                        Some(k) => format!("step {}/{}: {} [{}]", k + 1, r.steps.len(), r.steps[k].step.title, r.steps[k].state.label()),
+                        Some(k) => format!(
+                            "step {}/{}: {} [{}]",
+                            k + 1,
+                            r.steps.len(),
+                            crate::app::panes::checklist::shown_text(r, &r.steps[k].step.title),
+                            r.steps[k].state.label()
+                        ),
                         None => "all steps settled".into(),
                     };
                     let slot = if r.current().is_some_and(|k| matches!(r.steps[k].state, StepState::Unknown | StepState::Failed { .. })) {
@@ -81,10 +87,10 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     } else {
                         Slot::Text
                     };
-                    ("Unfinished runs: resume", format!("{}  {}  started {when}", r.title, at), slot)
+                    ("Unfinished runs: resume", format!("{}{}  {}  started {when}", r.title, for_(r), at), slot)
                 } else {
                     let how = if r.abandoned.is_some() { "abandoned" } else { "finished" };
-                    ("Past runs", format!("{}  {how}  {when}  ({})", r.title, r.id), Slot::Muted)
+                    ("Past runs", format!("{}{}  {how}  {when}  ({})", r.title, for_(r), r.id), Slot::Muted)
                 }
             }
             Row::Runbook(i) => {
@@ -255,4 +261,9 @@ fn details(f: &mut Frame, area: Rect, state: &State, r: &Run) {
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// What a run was for, after its title: ` (for shop-production, db-new-1)`.
+fn for_(r: &crate::checklist::run::Run) -> String {
+    if r.subject.is_empty() { String::new() } else { format!(" (for {})", r.subject) }
 }

@@ -422,7 +422,7 @@ impl ChecklistPane {
                 };
                 if self.step_cursor.pos != i {
                     self.step_cursor.pos = i;
-                    cx.say(Level::Info, format!("the next step is {}: {}", i + 1, run.steps[i].step.title));
+                    cx.say(Level::Info, format!("the next step is {}: {}", i + 1, shown_text(&run, &run.steps[i].step.title)));
                     return vec![];
                 }
                 return self.step_command(&run, i, cmd, cx);
