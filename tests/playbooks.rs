@@ -67,6 +67,11 @@ async fn command_mode() {
 }
 
 #[tokio::test]
+async fn command_arguments_are_used_or_refused() {
+    support::play_ok("command_args").await;
+}
+
+#[tokio::test]
 async fn a_failing_step_reports_file_line_and_screen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.play");

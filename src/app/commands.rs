@@ -69,7 +69,7 @@ pub(crate) const COMMANDS: &[LineCommand] = &[
         usage: ":refresh",
         help: "Reload the current pane",
         writes: None,
-        run: Run::Router(|s, _| command(s, Command::Refresh)),
+        run: Run::Router(|s, rest| no_args(s, "refresh", rest).unwrap_or_else(|| command(s, Command::Refresh))),
     },
     LineCommand {
         names: &["help", "h"],
@@ -87,6 +87,15 @@ pub(crate) const COMMANDS: &[LineCommand] = &[
     },
     LineCommand { names: &["quit", "q", "q!", "qa", "exit"], usage: ":q", help: "Quit", writes: None, run: Run::Router(quit) },
 ];
+
+/// A command that takes no arguments refuses some rather than ignoring them.
+fn no_args(state: &mut State, word: &str, rest: &str) -> Option<Vec<Effect>> {
+    if rest.is_empty() {
+        return None;
+    }
+    state.set_message(Level::Error, format!("`:{word}` takes no arguments (`{rest}` given)"));
+    Some(vec![])
+}
 
 fn overlay(state: &mut State, o: Overlay) -> Vec<Effect> {
     state.overlay = Some(o);

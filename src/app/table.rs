@@ -373,6 +373,32 @@ impl<T: Row> Table<T> {
     }
 
     /// Puts the cursor on the row with this id, if it is shown.
+    /// Puts the cursor on the row whose first column is `name` (any case),
+    /// clearing a filter that hides it. Otherwise the names closest to it, for
+    /// a "did you mean".
+    pub fn select_name(&mut self, name: &str) -> Result<(), Vec<String>> {
+        let Some(i) = self.items.iter().position(|r| r.cell(0).eq_ignore_ascii_case(name)) else {
+            let mut near: Vec<(f64, String)> = self
+                .items
+                .iter()
+                .map(|r| {
+                    let n = r.cell(0).into_owned();
+                    (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n)
+                })
+                .filter(|(score, _)| *score > 0.7)
+                .collect();
+            near.sort_by(|a, b| b.0.total_cmp(&a.0));
+            return Err(near.into_iter().take(3).map(|(_, n)| n).collect());
+        };
+        if !self.view.contains(&(i as u32)) {
+            self.set_filter(None);
+        }
+        if let Some(p) = self.view.iter().position(|&v| v as usize == i) {
+            self.cursor = p;
+        }
+        Ok(())
+    }
+
     pub fn select_id(&mut self, id: &str) -> bool {
         match self.view.iter().position(|&i| self.items[i as usize].id() == id) {
             Some(p) => {

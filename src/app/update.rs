@@ -238,7 +238,9 @@ pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Filter => match state.panes.get(pane).filter() {
             Some(cur) => {
                 state.filter_before = Some(cur.clone());
-                state.prompt = Some(Prompt::new(PromptKind::Filter, &cur));
+                // A new filter replaces the old one (k9s, less): the old one is a
+                // history entry away (<Up>), and <Esc> keeps it.
+                state.prompt = Some(Prompt::new(PromptKind::Filter, ""));
             }
             // No list to filter: the pane says why.
             None => return call(state, pane, |p, cx| p.get_mut(pane).on_command(cmd, cx)),

@@ -61,9 +61,19 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         title.push(Span::styled(format!("{w} "), st.get(Slot::Warn)));
     }
     if let Some(c) = &state.world.costs {
-        let partial = if c.incomplete > 0 { format!(", {} without a full price", c.incomplete) } else { String::new() };
+        // The total of the rows listed: a selector or a filter narrows it too.
+        let mut total = crate::hetzner::cost::Money::default();
+        let mut incomplete = 0;
+        for s in (0..t.len()).filter_map(|pos| t.row(pos)) {
+            if let Some(b) = c.per_server.get(&s.id) {
+                total = total + b.total();
+                incomplete += usize::from(!b.missing.is_empty());
+            }
+        }
+        let partial = if incomplete > 0 { format!(", {incomplete} without a full price") } else { String::new() };
+        let of = if t.len() == t.total() { String::new() } else { format!(" for the {} listed", t.len()) };
         title.push(Span::styled(
-            format!("{}/month gross ({} net){partial} ", money(state, c.total), crate::hetzner::cost::fmt(c.total.net)),
+            format!("{}/month gross ({} net){of}{partial} ", money(state, total), crate::hetzner::cost::fmt(total.net)),
             st.get(Slot::Info),
         ));
     }

@@ -294,6 +294,20 @@ impl Pane for DatabasesPane {
         vec![]
     }
 
+    /// `:db NAME` puts the cursor on that database.
+    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let name = args.trim();
+        if !name.is_empty() {
+            self.detail = None;
+            if self.table.total() == 0 {
+                cx.say(Level::Warn, format!("the databases are still loading: try `:db {name}` again in a moment"));
+            } else {
+                super::select_named(&mut self.table, "database", name, cx);
+            }
+        }
+        vec![]
+    }
+
     fn focus(&mut self, id: &str, cx: &mut Cx) -> Vec<Effect> {
         self.detail = None;
         self.table.select_id(id);

@@ -89,6 +89,8 @@ impl Row for Rrset {
 #[derive(Default)]
 pub struct DnsPane {
     pub zones: Table<Zone>,
+    /// `:dns NAME` before the zones arrived: opened when they do.
+    pub wanted: Option<String>,
     /// The zone whose RRSets are open (by name).
     pub zone: Option<String>,
     pub rrsets: Table<Rrset>,
@@ -547,6 +549,16 @@ impl DnsPane {
     }
 }
 
+impl DnsPane {
+    fn open_named(&mut self, name: &str, cx: &mut Cx) -> Vec<Effect> {
+        self.zone = None;
+        if !super::select_named(&mut self.zones, "zone", name, cx) {
+            return vec![];
+        }
+        self.on_command(Command::Open, cx)
+    }
+}
+
 impl Pane for DnsPane {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Dns, Scope::List]
@@ -583,11 +595,28 @@ impl Pane for DnsPane {
         vec![]
     }
 
+    /// `:dns NAME` opens that zone's RRSets.
+    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let name = args.trim().trim_end_matches('.');
+        if name.is_empty() {
+            return vec![];
+        }
+        if !cx.world.zones.loaded {
+            // Not loaded yet (the first visit asks for them): open it when they come.
+            self.wanted = Some(name.to_string());
+            return vec![];
+        }
+        self.open_named(name, cx)
+    }
+
     fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
         match what {
             Changed::Zones => {
                 self.zones.set_items(cx.world.zones.list.clone());
                 self.zones.scroll_to_cursor(cx.height);
+                if let Some(name) = self.wanted.take() {
+                    return self.open_named(&name, cx);
+                }
             }
             Changed::Context => {
                 *self = DnsPane::default();

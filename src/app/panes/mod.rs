@@ -44,7 +44,11 @@ pub trait Pane {
     }
 
     /// A command-mode word this pane answers (`:tail`), with its arguments.
-    fn on_line(&mut self, _word: &str, _args: &str, _cx: &mut Cx) -> Vec<Effect> {
+    /// A pane that takes none says so rather than ignoring them.
+    fn on_line(&mut self, word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        if !args.is_empty() {
+            cx.say(super::state::Level::Error, format!("`:{word}` takes no arguments (`/` filters the list)"));
+        }
         vec![]
     }
 
@@ -192,6 +196,22 @@ impl PaneId {
         let n = tabs.len();
         let i = tabs.iter().position(|p| *p == self.tab()).unwrap_or(0);
         tabs[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+/// `:pane NAME`: the cursor on the row called NAME, or an error naming the
+/// closest ones. True when it was found.
+pub(crate) fn select_named<T: super::table::Row>(table: &mut super::table::Table<T>, what: &str, name: &str, cx: &mut Cx) -> bool {
+    match table.select_name(name) {
+        Ok(()) => {
+            table.scroll_to_cursor(cx.height);
+            true
+        }
+        Err(near) => {
+            let hint = if near.is_empty() { String::new() } else { format!(": did you mean {}?", near.join(", ")) };
+            cx.say(super::state::Level::Error, format!("no {what} named `{name}`{hint}"));
+            false
+        }
     }
 }
 

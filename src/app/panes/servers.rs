@@ -162,13 +162,23 @@ impl ServersPane {
             }
             MenuItem { label: label.into(), detail: detail.into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) }
         };
-        let items = vec![
-            item("poweron", "Power on", "start the server", false),
-            item("shutdown", "Shut down", "ACPI shutdown; cutover follows the server until it is off", false),
-            item("reboot", "Reboot", "ACPI reboot", false),
-            item("poweroff", "Power off", "hard power cut", true),
-            item("reset", "Reset", "hard power cut, then start", true),
-        ];
+        // Only what the server's state allows: a running server is not powered
+        // on, an off one is not shut down. A state in between (starting,
+        // stopping, rebuilding) offers the hard actions too, and the API decides.
+        let on = || item("poweron", "Power on", "start the server", false);
+        let running = || {
+            vec![
+                item("shutdown", "Shut down", "ACPI shutdown; cutover follows the server until it is off", false),
+                item("reboot", "Reboot", "ACPI reboot", false),
+                item("poweroff", "Power off", "hard power cut", true),
+                item("reset", "Reset", "hard power cut, then start", true),
+            ]
+        };
+        let items = match s.status.as_str() {
+            "running" => running(),
+            "off" => vec![on()],
+            _ => std::iter::once(on()).chain(running()).collect(),
+        };
         cx.open(Dialog::Menu(Menu { title: format!("Power: {} ({})", s.name, s.status), items, cursor: 0 }));
     }
 
