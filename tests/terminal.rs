@@ -60,6 +60,11 @@ fn sixteen_colours_pick_the_ansi16_theme_and_cutover_colors_overrides() {
         let (_, c256, rgb) = colours(&p.bytes());
         assert_eq!(rgb, 0, "{env:?}");
         assert!(c256.iter().all(|&i| i < 16), "only the 16 ANSI colours with {env:?}: {c256:?}");
+        // The Linux console's fonts have no rounded corners: square ones there.
+        let linux = env.iter().any(|(k, v)| *k == "TERM" && *v == "linux");
+        let screen = p.screen();
+        assert_eq!(screen.contains("┌ Servers"), linux, "{env:?}:\n{screen}");
+        assert_eq!(screen.contains("╭ Servers"), !linux, "{env:?}:\n{screen}");
         p.send(b":theme\r");
         p.wait_for("theme ansi16 (available:", T);
         quit(&mut p);
@@ -90,34 +95,85 @@ fn no_color_keeps_selection_visible() {
     quit(&mut p);
 }
 
+/// The status line of every frame the console wrote, in order: the output
+/// replayed through a terminal emulator, frame by frame (each ends with the
+/// end of its synchronized update). Polling the screen can miss a frame; this
+/// cannot.
+fn status_lines(bytes: &[u8], rows: u16, cols: u16) -> Vec<String> {
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    let end = b"\x1b[?2026l";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].windows(end.len()).position(|w| w == end) {
+        parser.process(&bytes[from..from + i + end.len()]);
+        from += i + end.len();
+        out.push(parser.screen().contents_between(rows - 1, 0, rows - 1, cols));
+    }
+    out
+}
+
 #[test]
 fn ascii_mode_draws_only_ascii() {
-    // The reload stalls in the simulator, so the spinner is certainly on screen.
+    // The reload stalls in the simulator, so the spinner is certainly drawn.
     let dir = tempfile::tempdir().unwrap();
     let play = dir.path().join("stall.play");
-    std::fs::write(&play, "WaitFor \"8 servers loaded\"\nSim \"fault hetzner GET /v1/servers stall 3s\"\nKey <C-r>\n").unwrap();
+    std::fs::write(
+        &play,
+        "WaitFor \"8 servers loaded\"\nSim \"fault hetzner GET /v1/servers stall 3s\"\nKey <C-r>\nWaitFor \"loading\"\nWaitIdle 10s\n",
+    )
+    .unwrap();
     let play = play.display().to_string();
     for (args, env) in [
         (vec!["--ascii", "--play", play.as_str()], vec![("TERM", "xterm-256color"), UTF8]),
         (vec!["--play", play.as_str()], vec![("TERM", "xterm-256color"), ("LANG", "C")]),
     ] {
         let mut p = demo(&args, &env, 100, 30);
-        let spinning =
-            |s: &str| s.lines().last().is_some_and(|l| ["| ", "/ ", "- ", "\\ "].iter().any(|f| l.contains(&format!("{f}loading"))));
-        let deadline = std::time::Instant::now() + T;
-        let mut frames = Vec::new();
-        while std::time::Instant::now() < deadline && frames.len() < 2 {
-            let screen = p.screen();
-            assert!(screen.is_ascii(), "non-ASCII on screen with {args:?} {env:?}:\n{screen}");
-            if spinning(&screen) && frames.last() != Some(&screen) {
-                frames.push(screen);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert_eq!(frames.len(), 2, "the ASCII spinner turned on the status line: {frames:?}\n{}", p.screen());
+        p.wait_for("the keyboard is yours", T);
+        let bytes = p.bytes();
+        assert!(bytes.is_ascii(), "non-ASCII written with {args:?} {env:?}");
+        // After the first load: the reload's spinner, turning.
+        let lines = status_lines(&bytes, 30, 100);
+        let loaded = lines.iter().position(|l| l.contains("8 servers loaded")).expect("the first load ends");
+        let mut glyphs: Vec<char> = lines[loaded..]
+            .iter()
+            .filter_map(|l| ['|', '/', '-', '\\'].into_iter().find(|g| l.contains(&format!("{g} loading"))))
+            .collect();
+        glyphs.dedup();
+        assert!(glyphs.len() >= 2, "the ASCII spinner turned with {args:?} {env:?}: {glyphs:?} in {:#?}", &lines[loaded..]);
         let screen = p.screen();
         assert!(screen.contains("+ Servers"), "{screen}");
         assert!(screen.contains("> coolify"), "{screen}");
+        quit(&mut p);
+    }
+}
+
+#[test]
+fn ascii_mode_writes_only_ascii_bytes_on_every_pane_and_overlay() {
+    // Every pane, a detail view with its sparklines, a zone's records, a log with
+    // its markers, help and the message log: every byte written is ASCII.
+    let dir = tempfile::tempdir().unwrap();
+    let play = dir.path().join("tour.play");
+    std::fs::write(
+        &play,
+        "WaitFor \"8 servers loaded\"\nWaitIdle\nKey <Enter>\nWaitFor \"Server coolify\"\nKey <Esc>\nKey 2\nWaitFor \"Coolify resources\"\n\
+         Key 3\nWaitFor \"DNS zones\"\nWaitIdle\nKey <Enter>\nWaitFor \"RRSets\"\nKey 4\nWaitFor \"Databases\"\nWaitIdle\nKey <Enter>\nKey <Esc>\n\
+         Key :\nType \"tail cmd uptime on web-prod-1\"\nKey <Enter>\nWaitFor \"can't be established\"\nType \"yes\"\nKey <Enter>\n\
+         WaitFor \"uptime ended: exit status 0\"\nKey 6\nWaitFor \"Move a site\"\nKey ?\nWaitFor \"Help\"\nKey <Esc>\nKey :\nType \"messages\"\nKey <Enter>\nWaitFor \"Messages\"\n",
+    )
+    .unwrap();
+    let play = play.display().to_string();
+    for (args, env) in [
+        (vec!["--ascii", "--play", play.as_str()], vec![("TERM", "xterm-256color"), UTF8]),
+        (vec!["--play", play.as_str()], vec![("TERM", "xterm-256color"), ("LANG", "C")]),
+    ] {
+        let mut p = demo(&args, &env, 100, 30);
+        p.wait_for("the keyboard is yours", T);
+        let bytes = p.bytes();
+        let bad: Vec<String> = String::from_utf8_lossy(&bytes).chars().filter(|c| !c.is_ascii()).map(|c| c.to_string()).collect();
+        let mut uniq = bad.clone();
+        uniq.sort();
+        uniq.dedup();
+        assert!(bad.is_empty(), "{} non-ASCII characters written with {args:?} {env:?}: {uniq:?}", bad.len());
         quit(&mut p);
     }
 }

@@ -76,6 +76,8 @@ pub struct State {
     /// Read-only from the command line or config (a context may add its own).
     pub readonly_base: bool,
     pub ascii: bool,
+    /// Square corners (TERM=linux: the console's fonts have no rounded ones).
+    pub square_corners: bool,
     pub depth: ColorDepth,
     pub keymap: Keymap,
     pub themes: Vec<Theme>,
@@ -117,6 +119,7 @@ impl State {
             readonly,
             readonly_base: readonly,
             ascii,
+            square_corners: false,
             depth,
             keymap,
             themes,

@@ -96,6 +96,7 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
     let readonly = opts.readonly || config.readonly;
     let mut state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    state.square_corners = env("TERM").is_some_and(|t| t == "linux" || t.starts_with("linux-"));
     state.world.my_ip = crate::config::ip_from_ssh_connection(env("SSH_CONNECTION").as_deref());
     state.world.operator = env("USER").filter(|u| !u.is_empty());
     if let Some(n) = config.log_lines {

@@ -32,7 +32,7 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::Block;
 
 pub fn draw(f: &mut Frame, state: &State) {
-    let g = glyphs::for_ascii(state.ascii);
+    let g = glyphs::pick(state.ascii, state.square_corners);
     let area = f.area();
     // Paint the text style everywhere first, so a theme's background covers the screen.
     f.render_widget(Block::default().style(state.styles.get(Slot::Text)), area);
@@ -49,4 +49,45 @@ pub fn draw(f: &mut Frame, state: &State) {
     chrome::status(f, status, state, g);
     dialog::draw(f, body, state, g);
     modal::draw(f, body, state, g);
+    if state.ascii {
+        ascii_only(f.buffer_mut());
+    }
+}
+
+/// With `--ascii` (or a locale that is not UTF-8) not one byte of the frame is
+/// outside ASCII: what cutover draws has ASCII glyphs already; what is left
+/// (remote text, names) is mapped here, a wide character to `?` and a space.
+fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let sym = buf[(x, y)].symbol();
+            if sym.is_ascii() {
+                x += 1;
+                continue;
+            }
+            let wide = unicode_width::UnicodeWidthStr::width(sym) > 1;
+            let mapped: String = sym
+                .chars()
+                .filter(|c| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0) > 0)
+                .map(|c| match c {
+                    '…' => '.',
+                    '─' | '━' | '–' | '—' => '-',
+                    '│' | '┃' => '|',
+                    '‘' | '’' => '\'',
+                    '“' | '”' => '"',
+                    c if c.is_ascii() => c,
+                    _ => '?',
+                })
+                .take(1)
+                .collect();
+            buf[(x, y)].set_symbol(if mapped.is_empty() { " " } else { &mapped });
+            if wide && x + 1 < area.right() {
+                buf[(x + 1, y)].set_symbol(" ");
+                x += 1;
+            }
+            x += 1;
+        }
+    }
 }

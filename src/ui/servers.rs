@@ -263,11 +263,11 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     let [text_area, chart_area] =
         ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Min(3), ratatui::layout::Constraint::Length(spark_h)]).areas(inner);
     f.render_widget(Paragraph::new(lines).scroll((p.detail_scroll, 0)), text_area);
-    metrics(f, chart_area, state, p, s.id);
+    metrics(f, chart_area, state, p, s.id, g);
 }
 
 /// CPU and network over the last 24 hours as sparklines.
-fn metrics(f: &mut Frame, area: Rect, state: &State, p: &crate::app::panes::servers::ServersPane, id: i64) {
+fn metrics(f: &mut Frame, area: Rect, state: &State, p: &crate::app::panes::servers::ServersPane, id: i64, g: &Glyphs) {
     use ratatui::widgets::Sparkline;
     let st = &state.styles;
     let Some((_, m)) = p.metrics.as_ref().filter(|(mid, _)| *mid == id) else {
@@ -296,7 +296,7 @@ fn metrics(f: &mut Frame, area: Rect, state: &State, p: &crate::app::panes::serv
         let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Length(24), ratatui::layout::Constraint::Min(1)])
             .areas(rows[i]);
         f.render_widget(Paragraph::new(Span::styled(format!("{label:>12} {last:>5.0} ({max:.0})"), st.get(Slot::Muted))), l);
-        f.render_widget(Sparkline::default().data(&data).style(st.get(Slot::Info)), r);
+        f.render_widget(Sparkline::default().data(&data).bar_set(g.bars.clone()).style(st.get(Slot::Info)), r);
     }
 }
 
