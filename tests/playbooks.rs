@@ -32,6 +32,11 @@ async fn a_long_line_is_cut_on_screen_and_saved_whole() {
 }
 
 #[tokio::test]
+async fn help_fits_a_small_screen_and_ends_where_it_ends() {
+    support::play_ok("help_small").await;
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

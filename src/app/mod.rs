@@ -7,6 +7,7 @@ mod chrome;
 pub(crate) mod commands;
 pub(crate) mod cx;
 pub(crate) mod dialog;
+pub mod help;
 pub(crate) mod modal;
 pub mod panes;
 pub(crate) mod prompt;

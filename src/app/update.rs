@@ -182,7 +182,8 @@ pub fn scopes(state: &State) -> Vec<Scope> {
         None => {}
     }
     if state.overlay.is_some() {
-        return vec![Scope::Detail, Scope::Global];
+        // Scrolling as in a detail view; g/G and paging as in a list.
+        return vec![Scope::Detail, Scope::List, Scope::Global];
     }
     view_scopes(state)
 }
@@ -218,9 +219,21 @@ pub fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             Overlay::Help { scroll } => (scroll, |s| Overlay::Help { scroll: s }),
             Overlay::Messages { scroll } => (scroll, |s| Overlay::Messages { scroll: s }),
         };
+        // Help knows where it ends; the message log (wrapped when drawn) is
+        // bounded by its length.
+        let max = match ov {
+            Overlay::Help { .. } => super::help::max_scroll(state),
+            Overlay::Messages { .. } => state.message_log.len().saturating_sub(1).min(u16::MAX as usize) as u16,
+        };
+        let page = (state.size.1 as usize).saturating_sub(8).max(1).min(u16::MAX as usize) as u16;
+        let to = |s: u16| make(s.min(max));
         match cmd {
-            Command::ScrollDown | Command::Down => return overlay(state, make(scroll.saturating_add(1))),
-            Command::ScrollUp | Command::Up => return overlay(state, make(scroll.saturating_sub(1))),
+            Command::ScrollDown | Command::Down => return overlay(state, to(scroll.saturating_add(1))),
+            Command::ScrollUp | Command::Up => return overlay(state, to(scroll.saturating_sub(1))),
+            Command::PageDown => return overlay(state, to(scroll.saturating_add(page))),
+            Command::PageUp => return overlay(state, to(scroll.saturating_sub(page))),
+            Command::Top => return overlay(state, to(0)),
+            Command::Bottom => return overlay(state, to(max)),
             Command::Back | Command::Help => {
                 state.overlay = None;
                 return vec![];

@@ -3,6 +3,7 @@
 
 use super::glyphs::Glyphs;
 use crate::app::State;
+use crate::app::help::{self, HelpLine};
 use crate::app::update::view_scopes;
 use crate::input::Scope;
 use crate::theme::Slot;
@@ -11,37 +12,27 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-pub fn lines(state: &State, view_scopes: &[Scope]) -> Vec<Line<'static>> {
+/// The help of `scopes`, styled, laid out `width` columns wide (the layout is
+/// the app's: `app::help`).
+pub fn lines(state: &State, scopes: &[Scope], width: usize) -> Vec<Line<'static>> {
     let st = &state.styles;
-    let mut out = Vec::new();
-    for scope in view_scopes.iter().copied() {
-        out.push(Line::from(Span::styled(format!("{} keys", scope.name()), st.get(Slot::Title))));
-        for (cmd, keys) in state.keymap.scope_bindings(scope).into_iter().filter(|(c, _)| !(state.readonly && c.writes())) {
-            let keys_text =
-                if keys.is_empty() { "(unbound)".to_string() } else { keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ") };
-            out.push(Line::from(vec![
-                Span::styled(format!("  {keys_text:<18}  "), st.get(Slot::Key)),
-                Span::styled(cmd.description().to_string(), st.get(Slot::Text)),
-            ]));
-        }
-        out.push(Line::from(""));
-    }
-    out.push(Line::from(Span::styled("commands (:)", st.get(Slot::Title))));
-    for (c, d) in crate::app::commands::help_lines() {
-        out.push(Line::from(vec![Span::styled(format!("  {c:<44}"), st.get(Slot::Key)), Span::styled(d.to_string(), st.get(Slot::Text))]));
-    }
-    out.push(Line::from(""));
-    out.push(Line::from(Span::styled(
-        format!("keymap {}, theme {}, colours {}", state.keymap.name, state.styles.theme, state.depth.name()),
-        st.get(Slot::Muted),
-    )));
-    out
+    help::lines(state, scopes, width)
+        .into_iter()
+        .map(|l| match l {
+            HelpLine::Title(t) => Line::from(Span::styled(t, st.get(Slot::Title))),
+            HelpLine::Entry { key, what } => Line::from(vec![Span::styled(key, st.get(Slot::Key)), Span::styled(what, st.get(Slot::Text))]),
+            HelpLine::More(t) => Line::from(Span::styled(t, st.get(Slot::Text))),
+            HelpLine::Blank => Line::from(""),
+            HelpLine::Footer(t) => Line::from(Span::styled(t, st.get(Slot::Muted))),
+        })
+        .collect()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, scroll: u16) {
     let st = &state.styles;
     // Help describes the view beneath it.
-    let body = lines(state, &view_scopes(state));
+    let (inner_w, _) = help::inner(state.size);
+    let body = lines(state, &view_scopes(state), inner_w);
     let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2);
     let [popup] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(area);
@@ -51,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, scroll: u16) {
         .border_set(g.border)
         .border_style(st.get(Slot::Focus))
         .title(Span::styled(" Help ", st.get(Slot::Title)))
-        .title_bottom(Line::from(Span::styled(" j/k scroll  <Esc> close ", st.get(Slot::Muted))));
+        .title_bottom(Line::from(Span::styled(" j/k scroll  g/G top/end  <Esc> close ", st.get(Slot::Muted))));
     f.render_widget(Paragraph::new(body).block(block).scroll((scroll, 0)), popup);
 }
 
