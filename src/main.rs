@@ -25,7 +25,7 @@ struct Cli {
     #[command(flatten)]
     ui: UiOptions,
     /// Type the keys of a playbook into the console as if typed, then hand control back.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     play: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Option<Cmd>,
@@ -38,17 +38,27 @@ enum Cmd {
         /// Number of servers in the simulated project (default: the demo project).
         #[arg(long)]
         servers: Option<usize>,
+        /// Seed of the simulated world's names, numbers and logs (the same seed, the same world).
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Type the keys of a playbook into the console as if typed, then hand control back.
+        #[arg(long, value_name = "FILE")]
+        play: Option<PathBuf>,
+        #[command(flatten)]
+        ui: UiOptions,
     },
     /// Serve the simulated Hetzner and Coolify APIs without the UI; prints `export` lines.
     Sim {
+        /// Port of the Hetzner API on 127.0.0.1 (0: any free port).
         #[arg(long, default_value_t = 0)]
         hetzner_port: u16,
+        /// Port of the Coolify API on 127.0.0.1 (0: any free port).
         #[arg(long, default_value_t = 0)]
         coolify_port: u16,
+        /// Number of servers in the simulated project (default: the demo project of 8).
         #[arg(long)]
         servers: Option<usize>,
+        /// Seed of the simulated world's names, numbers and logs (the same seed, the same world).
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Requests per hour before 429 (the `RateLimit-Limit` header).
@@ -87,6 +97,8 @@ enum Cmd {
         /// Servers in the simulated project (with --demo).
         #[arg(long)]
         servers: Option<usize>,
+        #[command(flatten)]
+        ui: UiOptions,
     },
 }
 
@@ -119,7 +131,9 @@ fn main() {
 async fn async_main(cli: Cli) -> i32 {
     let result = match cli.cmd {
         None => console(&cli.ui, cli.play, None).await,
-        Some(Cmd::Demo { servers, seed }) => console(&cli.ui, cli.play, Some(SimOptions { servers, seed, ..SimOptions::default() })).await,
+        Some(Cmd::Demo { servers, seed, play, ui }) => {
+            console(&ui.or(&cli.ui), play.or(cli.play), Some(SimOptions { servers, seed, ..SimOptions::default() })).await
+        }
         Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit }) => {
             sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, ..SimOptions::default() }).await
         }
@@ -137,8 +151,8 @@ async fn async_main(cli: Cli) -> i32 {
                 }
             };
         }
-        Some(Cmd::Play { file, demo, size, snapshots, timeout, servers }) => {
-            return play(&cli.ui, file, demo, &size, snapshots, &timeout, servers).await;
+        Some(Cmd::Play { file, demo, size, snapshots, timeout, servers, ui }) => {
+            return play(&ui.or(&cli.ui), file, demo, &size, snapshots, &timeout, servers).await;
         }
     };
     match result {

@@ -209,6 +209,13 @@ fn version_completions_and_manual_page() {
     let out = cutover(&["completions", "bash"], home.path());
     let bash = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && bash.contains("_cutover()") && bash.contains("demo") && bash.contains("check"), "{bash}");
+    // `cutover sim` lists its own options, explained, and none of the console's.
+    let out = cutover(&["sim", "--help"], home.path());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--servers <SERVERS>  ") && help.contains("Seed of the simulated world"), "{help}");
+    for ui in ["--theme", "--keymap", "--colors", "--ascii", "--play"] {
+        assert!(!help.contains(ui), "{ui} in `sim --help`:\n{help}");
+    }
     let out = cutover(&["man"], home.path());
     let man = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && man.contains(".TH cutover 1") && man.contains("demo"), "{man}");

@@ -70,8 +70,14 @@ fn sixteen_colours_pick_the_ansi16_theme_and_cutover_colors_overrides() {
         quit(&mut p);
     }
     // CUTOVER_COLORS=256 beats COLORTERM=truecolor; a theme chosen stays chosen.
-    let mut p =
-        demo(&["--theme", "light"], &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor"), ("CUTOVER_COLORS", "256"), UTF8], 100, 30);
+    // (The theme given before the subcommand, as the options may be.)
+    let mut p = Pty::spawn(
+        &["--theme", "light", "demo"],
+        &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor"), ("CUTOVER_COLORS", "256"), UTF8],
+        100,
+        30,
+    );
+    p.wait_for("8 servers loaded", T);
     let (_, c256, rgb) = colours(&p.bytes());
     assert_eq!(rgb, 0, "CUTOVER_COLORS=256: no RGB");
     assert!(c256.iter().any(|&i| i >= 16), "256-colour codes");

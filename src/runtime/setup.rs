@@ -15,29 +15,46 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct UiOptions {
     /// Theme: default, light, ansi16, mono, or a file in $XDG_CONFIG_HOME/cutover/themes/.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub theme: Option<String>,
     /// Keymap: default, emacs, or a file in $XDG_CONFIG_HOME/cutover/keymaps/.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub keymap: Option<String>,
     /// Colour depth: truecolor, 256, 16 or none (default: detected from COLORTERM/TERM).
-    #[arg(long, global = true, value_name = "DEPTH")]
+    #[arg(long, value_name = "DEPTH")]
     pub colors: Option<String>,
     /// Use only ASCII glyphs (automatic when the locale is not UTF-8).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub ascii: bool,
     /// Hide every write action.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub readonly: bool,
     /// Config file (default: $XDG_CONFIG_HOME/cutover/config.toml).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Hetzner context (as in the hcloud CLI; default: its active context).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub context: Option<String>,
     /// Coolify instance name (as in the coolify CLI).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub coolify: Option<String>,
+}
+
+impl UiOptions {
+    /// These options, with `before`'s where these leave one unset (options
+    /// given before the subcommand, `cutover --theme light demo`).
+    pub fn or(self, before: &UiOptions) -> UiOptions {
+        UiOptions {
+            theme: self.theme.or_else(|| before.theme.clone()),
+            keymap: self.keymap.or_else(|| before.keymap.clone()),
+            colors: self.colors.or_else(|| before.colors.clone()),
+            ascii: self.ascii || before.ascii,
+            readonly: self.readonly || before.readonly,
+            config: self.config.or_else(|| before.config.clone()),
+            context: self.context.or_else(|| before.context.clone()),
+            coolify: self.coolify.or_else(|| before.coolify.clone()),
+        }
+    }
 }
 
 pub type EnvFn = dyn Fn(&str) -> Option<String>;
