@@ -444,11 +444,14 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
     }
 }
 
+/// `~/` expanded and a relative path made absolute (against the directory
+/// cutover runs in), so the message says where the file really is.
 fn expand(path: &str) -> std::path::PathBuf {
-    match path.strip_prefix("~/") {
+    let p = match path.strip_prefix("~/") {
         Some(rest) => dirs::home_dir().unwrap_or_default().join(rest),
         None => std::path::PathBuf::from(path),
-    }
+    };
+    std::path::absolute(&p).unwrap_or(p)
 }
 
 /// Connects, runs the command (inside the app's container when asked), streams
@@ -563,4 +566,20 @@ async fn switch_context(sv: &Services, name: &str) -> Result<(String, String, bo
     }
     *sv.hetzner_slot.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
     Ok((ctx.name.clone(), ctx.endpoint.clone(), ctx.readonly))
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::expand;
+
+    #[test]
+    fn saved_paths_are_said_in_full() {
+        let p = expand("errors.log");
+        assert!(p.is_absolute() && p.ends_with("errors.log"), "{}", p.display());
+        assert_eq!(p.parent(), std::env::current_dir().ok().as_deref());
+        if let Some(home) = dirs::home_dir() {
+            assert_eq!(expand("~/x.zone"), home.join("x.zone"));
+        }
+        assert_eq!(expand("/tmp/a.csv"), std::path::PathBuf::from("/tmp/a.csv"));
+    }
 }

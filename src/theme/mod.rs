@@ -283,6 +283,10 @@ impl Theme {
             if depth == ColorDepth::None && matches!(slot, Slot::Selection | Slot::TabActive | Slot::Header) && bare {
                 st = st.add_modifier(Modifier::REVERSED);
             }
+            // ...and a placeholder or an unset value must not look like a value.
+            if depth == ColorDepth::None && slot == &Slot::Muted {
+                st = st.add_modifier(Modifier::DIM | Modifier::ITALIC);
+            }
             styles[i] = st;
         }
         Styles { theme: self.name.clone(), depth, styles }
@@ -341,6 +345,16 @@ mod tests {
             for c in [s.fg, s.bg].into_iter().flatten() {
                 assert!(color::is_ansi16(c), "{} uses {c:?}", slot.name());
             }
+        }
+    }
+
+    #[test]
+    fn without_colour_muted_text_is_dim_and_italic() {
+        for (name, _) in BUILTIN {
+            let st = Theme::builtin(name).unwrap().resolve(ColorDepth::None);
+            let m = st.get(Slot::Muted);
+            assert!(m.add_modifier.contains(Modifier::DIM | Modifier::ITALIC), "{name}: {m:?}");
+            assert!(!st.get(Slot::Text).add_modifier.contains(Modifier::DIM), "{name}: text stays plain");
         }
     }
 
