@@ -37,6 +37,19 @@ async fn help_fits_a_small_screen_and_ends_where_it_ends() {
 }
 
 #[tokio::test]
+async fn a_long_value_keeps_the_confirmation_prompt_in_view() {
+    let (r, sim) = support::play("long_value", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let z = w.hz.zones.iter().find(|z| z.name == "example.com").unwrap();
+    let long = z.rrsets.iter().find(|r| r.name == "long" && r.rtype == "TXT").expect("added");
+    assert_eq!(long.records.len(), 1);
+    assert!(long.records[0].0.contains("\" \""), "split into two strings: {}", long.records[0].0);
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

@@ -1325,7 +1325,7 @@ pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fa
     add(
         1500,
         format!(
-            "#7 31.02 Successfully installed Django-{}.8 gunicorn-23.0.0 psycopg-3.2.12 whitenoise-6.11.0",
+            "#7 31.02 Successfully installed Django-{}.4 gunicorn-23.0.0 psycopg-3.2.12 whitenoise-6.11.0",
             if site.django.is_empty() { "5.2" } else { site.django }
         ),
         false,

@@ -8,7 +8,7 @@ use crate::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(area);
@@ -106,13 +106,21 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (c.title.clone(), lines, " <Enter> confirm  <Esc> cancel ", c.require.is_some())
         }
     };
-    // Rows after wrapping, so nothing falls off the bottom of the popup.
+    // Wrapped here, cell by cell, so the row count is exact and the line that
+    // must show (the prompt of a confirmation after a long diff) is in view.
     let inner_w = w.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
-    let h = (rows as u16 + 2).min(area.height);
+    let mut rows: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut anchor_end = 0;
+    for (i, l) in lines.into_iter().enumerate() {
+        rows.extend(hard_wrap(l, inner_w));
+        if i <= anchor {
+            anchor_end = rows.len();
+        }
+    }
+    let h = (rows.len() as u16 + 2).min(area.height);
     let visible = h.saturating_sub(2) as usize;
-    let anchor_end: usize = lines.iter().take(anchor.saturating_add(1).min(lines.len())).map(|l| l.width().div_ceil(inner_w).max(1)).sum();
     let scroll = anchor_end.saturating_sub(visible) as u16;
+    let lines = rows;
     let r = popup(area, w, h.max(5));
     f.render_widget(Clear, r);
     let block = Block::bordered()
@@ -120,5 +128,96 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         .border_style(st.get(if danger { Slot::Danger } else { Slot::Focus }))
         .title(Span::styled(format!(" {title} "), st.get(Slot::Title)))
         .title_bottom(Line::from(Span::styled(foot, st.get(Slot::Muted))));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), r);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), r);
+}
+
+/// Splits a line into rows of at most `width` cells, at spaces where it can
+/// (a word longer than a row is cut), keeping each span's style.
+fn hard_wrap(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    if line.width() <= width {
+        return vec![line];
+    }
+    let width = width.max(1);
+    // Where each row starts, in characters of the whole line.
+    let chars: Vec<char> = line.spans.iter().flat_map(|s| s.content.chars().collect::<Vec<_>>()).collect();
+    let cw = |c: char| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    let mut starts = vec![0usize];
+    let (mut start, mut used, mut last_space) = (0usize, 0usize, None::<usize>);
+    let mut i = 0;
+    while i < chars.len() {
+        let w = cw(chars[i]);
+        if used + w > width && i > start {
+            // Break after the last space in this row, else here.
+            let at = match last_space {
+                Some(sp) if sp + 1 > start && sp + 1 < i + 1 => sp + 1,
+                _ => i,
+            };
+            starts.push(at);
+            start = at;
+            used = chars[start..i].iter().map(|c| cw(*c)).sum();
+            last_space = None;
+            continue;
+        }
+        if chars[i] == ' ' {
+            last_space = Some(i);
+        }
+        used += w;
+        i += 1;
+    }
+    // Cut the spans at those starts.
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut next = starts.iter().skip(1).copied().peekable();
+    let mut pos = 0usize;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            if next.peek() == Some(&pos) {
+                next.next();
+                if !piece.is_empty() {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                out.push(Line::from(std::mem::take(&mut row)));
+            }
+            piece.push(c);
+            pos += 1;
+        }
+        if !piece.is_empty() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    if !row.is_empty() || out.is_empty() {
+        out.push(Line::from(row));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn wraps_at_spaces_keeps_styles_and_never_overflows() {
+        let line = Line::from(vec![
+            Span::raw("Type "),
+            Span::styled("name-of-it", ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD)),
+            Span::raw(" to confirm: "),
+        ]);
+        let rows = hard_wrap(line, 12);
+        let t: Vec<String> = rows.iter().map(text).collect();
+        assert_eq!(t, ["Type ", "name-of-it ", "to confirm: "]);
+        assert!(rows[1].spans[0].style.add_modifier.contains(ratatui::style::Modifier::BOLD));
+        let long = Line::from("x".repeat(30));
+        let rows = hard_wrap(long, 12);
+        assert_eq!(rows.iter().map(|r| r.width()).collect::<Vec<_>>(), [12, 12, 6]);
+        for w in 1..20 {
+            for r in hard_wrap(Line::from("aa bbb cccc ddddd eeeeee f"), w) {
+                assert!(r.width() <= w, "{w}: {:?}", text(&r));
+            }
+        }
+    }
 }
