@@ -50,6 +50,11 @@ async fn a_long_value_keeps_the_confirmation_prompt_in_view() {
 }
 
 #[tokio::test]
+async fn a_dns_record_is_shown_whole() {
+    support::play_ok("dns_record").await;
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

@@ -65,6 +65,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 _ => None,
             });
         }
+        Some(zone) if d.record.is_some() => record(f, area, state, g, zone),
         Some(zone) => {
             let zone = zone.clone();
             let z = d.zones.items().iter().find(|z| z.name == zone);
@@ -102,4 +103,57 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             });
         }
     }
+}
+
+/// One RRSet whole: every value on its own lines, wrapped, TXT also as the text
+/// it stands for, with its TTL, protection and comments.
+fn record(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, zone: &str) {
+    let st = &state.styles;
+    let d = &state.panes.dns;
+    let Some(r) = d.rrsets.selected() else { return };
+    let zone_ttl = d.zones.items().iter().find(|z| z.name == zone).map(|z| z.ttl);
+    let fqdn = if r.name == "@" { zone.to_string() } else { format!("{}.{zone}", r.name) };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("TTL         ", st.get(Slot::Muted)),
+            Span::styled(
+                match (r.ttl, zone_ttl) {
+                    (Some(t), _) => format!("{t} s"),
+                    (None, Some(z)) => format!("zone default ({z} s)"),
+                    (None, None) => "zone default".into(),
+                },
+                st.get(Slot::Text),
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled("protection  ", st.get(Slot::Muted)),
+            Span::styled(
+                if r.protection.change { "change-protected (lift it in the Hetzner console to edit)" } else { "none" },
+                st.get(if r.protection.change { Slot::Warn } else { Slot::Text }),
+            ),
+        ]),
+        Line::from(Span::styled(format!("{} value(s):", r.records.len()), st.get(Slot::Muted))),
+    ];
+    for (i, v) in r.records.iter().enumerate() {
+        lines.push(Line::from(vec![Span::styled(format!("{:>3}. ", i + 1), st.get(Slot::Muted)), Span::styled(v.value.clone(), st.get(Slot::Text))]));
+        if r.rtype == "TXT" && v.value.contains('"') {
+            let text = crate::dns::records::txt_text(&v.value);
+            lines.push(Line::from(vec![
+                Span::styled("     text: ", st.get(Slot::Muted)),
+                Span::styled(format!("{text} ({} characters)", text.chars().count()), st.get(Slot::Info)),
+            ]));
+        }
+        if let Some(c) = &v.comment {
+            lines.push(Line::from(vec![Span::styled("     comment: ", st.get(Slot::Muted)), Span::styled(c.clone(), st.get(Slot::Text))]));
+        }
+    }
+    let block = Block::bordered()
+        .border_set(g.border)
+        .border_style(st.get(Slot::Focus))
+        .title(Line::from(vec![Span::styled(format!(" {fqdn} {} ", r.rtype), st.get(Slot::Title))]))
+        .title_bottom(hints(
+            state,
+            &[(Command::EditRecord, "edit"), (Command::RecordTtl, "ttl"), (Command::DeleteRecord, "delete"), (Command::Back, "back")],
+        ));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
 }

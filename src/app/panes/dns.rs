@@ -94,6 +94,8 @@ pub struct DnsPane {
     /// The zone whose RRSets are open (by name).
     pub zone: Option<String>,
     pub rrsets: Table<Rrset>,
+    /// The RRSet shown whole (`name/TYPE`), over the zone's list.
+    pub record: Option<String>,
 }
 
 #[derive(Debug)]
@@ -113,6 +115,12 @@ impl PaneInfo for DnsPane {
             Msg::Rrsets { zone, result } => match result {
                 Ok(r) if self.zone.as_deref() == Some(zone.as_str()) => {
                     self.rrsets.set_items(r);
+                    // The record shown stays shown, by id; gone (deleted), it closes.
+                    if let Some(id) = self.record.clone()
+                        && !self.rrsets.select_id(&id)
+                    {
+                        self.record = None;
+                    }
                     self.rrsets.scroll_to_cursor(cx.height);
                 }
                 Ok(_) => {}
@@ -552,6 +560,7 @@ impl DnsPane {
 impl DnsPane {
     fn open_named(&mut self, name: &str, cx: &mut Cx) -> Vec<Effect> {
         self.zone = None;
+        self.record = None;
         if !super::select_named(&mut self.zones, "zone", name, cx) {
             return vec![];
         }
@@ -561,16 +570,32 @@ impl DnsPane {
 
 impl Pane for DnsPane {
     fn scopes(&self) -> &'static [Scope] {
-        &[Scope::Dns, Scope::List]
+        if self.record.is_some() { &[Scope::Dns, Scope::Detail] } else { &[Scope::Dns, Scope::List] }
     }
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
         let h = cx.height;
+        if self.record.is_some() {
+            // The whole record: Back closes it; writes act on it (the list's
+            // cursor stays on it, by id, across reloads).
+            match cmd {
+                Command::Back => self.record = None,
+                Command::Refresh => return self.zone.clone().map(|zone| vec![Effect::LoadRrsets { zone }]).unwrap_or_default(),
+                c if c.scope() == Scope::Dns => self.write(c, cx),
+                _ => {}
+            }
+            return vec![];
+        }
         let moved = if self.in_records() { self.rrsets.navigate(cmd, h) } else { self.zones.navigate(cmd, h) };
         if moved {
             return vec![];
         }
         match (cmd, &self.zone) {
+            (Command::Open, Some(_)) => {
+                if let Some(r) = self.rrsets.selected() {
+                    self.record = Some(r.id());
+                }
+            }
             (Command::Open, None) => {
                 if let Some(z) = self.zones.selected() {
                     let name = z.name.clone();
@@ -580,7 +605,10 @@ impl Pane for DnsPane {
                 }
             }
             (Command::Back, Some(_)) if self.rrsets.filter().is_some() => self.rrsets.set_filter(None),
-            (Command::Back, Some(_)) => self.zone = None,
+            (Command::Back, Some(_)) => {
+                self.zone = None;
+                self.record = None;
+            }
             (Command::Back, None) => self.zones.set_filter(None),
             (Command::Refresh, Some(z)) => return vec![Effect::LoadRrsets { zone: z.clone() }],
             (Command::Refresh, None) => cx.load(Load::Zones),
