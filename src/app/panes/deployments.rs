@@ -647,7 +647,7 @@ impl DeploymentsPane {
                 let name = cx.world.app(&app).map(|a| a.name.clone()).unwrap_or_default();
                 let c = Confirm::new(
                     &format!("Change {key} of {name}"),
-                    vec![format!("~ {key} (value changed)")],
+                    change_lines(&key, &old, &value),
                     &ctx,
                     vec![Effect::Cf {
                             to: PaneId::Deployments,
@@ -869,6 +869,18 @@ impl Pane for DeploymentsPane {
     }
 }
 
+/// A variable's change as the screen may show it: old and new with secrets
+/// masked (a URL keeps its host and database, so a switch of DATABASE_URL says
+/// where it goes), or why nothing more is shown.
+pub fn change_lines(key: &str, old: &str, new: &str) -> Vec<String> {
+    let (o, n) = (mask_value(key, old), mask_value(key, new));
+    if o == n {
+        let why = if o == crate::coolify::redact::MASK { "a secret: the values are not shown" } else { "only the password changed" };
+        return vec![format!("~ {key} ({why})")];
+    }
+    vec![format!("~ {key}"), format!("-     {o}"), format!("+     {n}")]
+}
+
 /// What a bulk edit changes: the diff lines, the upserts in order, the deletions.
 #[derive(Debug, Default, PartialEq)]
 pub struct BulkPlan {
@@ -888,7 +900,7 @@ pub fn bulk_plan(current: &[EnvVar], wanted: &[(String, String)]) -> BulkPlan {
                 p.upserts.push((k.clone(), v.clone()));
             }
             Some(e) if e.value.as_deref() != Some(v.as_str()) => {
-                p.lines.push(format!("~ {k} (value changed)"));
+                p.lines.extend(change_lines(k, e.value.as_deref().unwrap_or(""), v));
                 p.upserts.push((k.clone(), v.clone()));
             }
             Some(_) => {}
@@ -1007,13 +1019,26 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_value_is_shown_masked_old_and_new() {
+        assert_eq!(
+            change_lines("DATABASE_URL", "postgres://shop:pw1@old-db:5432/shop", "postgres://shop:pw2@new-db:5432/shop"),
+            ["~ DATABASE_URL", "-     postgres://shop:****@old-db:5432/shop", "+     postgres://shop:****@new-db:5432/shop"]
+        );
+        assert_eq!(
+            change_lines("DATABASE_URL", "postgres://shop:pw1@db/shop", "postgres://shop:pw2@db/shop"),
+            ["~ DATABASE_URL (only the password changed)"]
+        );
+        assert_eq!(change_lines("DJANGO_SECRET_KEY", "abc", "def"), ["~ DJANGO_SECRET_KEY (a secret: the values are not shown)"]);
+    }
+
+    #[test]
     fn a_bulk_edit_is_a_diff_of_upserts_and_explicit_deletions() {
         let mut once = var("SECRET", "");
         once.is_shown_once = true;
         once.value = None;
         let cur = vec![var("A", "1"), var("B", "2"), var("C", "3"), once];
         let p = bulk_plan(&cur, &[("A".into(), "1".into()), ("B".into(), "20".into()), ("D".into(), "4".into())]);
-        assert_eq!(p.lines, ["~ B (value changed)", "+ D", "- C"]);
+        assert_eq!(p.lines, ["~ B", "-     2", "+     20", "+ D", "- C"]);
         assert_eq!(p.upserts, [("B".to_string(), "20".to_string()), ("D".to_string(), "4".to_string())]);
         assert_eq!(p.deletes, [("u-C".to_string(), "C".to_string())], "shown-once variables are never deleted by a bulk edit");
     }
