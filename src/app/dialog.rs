@@ -45,11 +45,45 @@ pub struct Field {
     pub input: Prompt,
     pub hint: String,
     pub error: Option<String>,
+    /// A choice among these instead of free text (<Left>/<Right> or space
+    /// change it; typing its first letters picks it).
+    pub choices: Vec<String>,
 }
 
 impl Field {
     pub fn new(key: &str, value: &str, hint: &str) -> Field {
-        Field { key: key.into(), label: key.into(), input: Prompt::new(PromptKind::Answer, value), hint: hint.into(), error: None }
+        Field {
+            key: key.into(),
+            label: key.into(),
+            input: Prompt::new(PromptKind::Answer, value),
+            hint: hint.into(),
+            error: None,
+            choices: Vec::new(),
+        }
+    }
+
+    /// A field that takes one of `choices`, starting at `value` (or the first).
+    pub fn choice(key: &str, choices: &[&str], value: &str, hint: &str) -> Field {
+        let start = if choices.contains(&value) { value } else { choices.first().copied().unwrap_or("") };
+        Field { choices: choices.iter().map(|c| c.to_string()).collect(), ..Field::new(key, start, hint) }
+    }
+
+    /// A key on a choice field: true when it changed or picked the choice.
+    fn choose(&mut self, key: crate::input::Key) -> bool {
+        use crossterm::event::KeyCode;
+        let n = self.choices.len();
+        let at = self.choices.iter().position(|c| *c == self.input.text).unwrap_or(0);
+        let next = match key.code {
+            KeyCode::Right | KeyCode::Char(' ') => (at + 1) % n,
+            KeyCode::Left => (at + n - 1) % n,
+            KeyCode::Char(c) => match self.choices.iter().position(|x| x.starts_with(c)) {
+                Some(i) => i,
+                None => return false,
+            },
+            _ => return false,
+        };
+        self.input.set(&self.choices[next]);
+        true
     }
 
     /// Shown as `label`, read by its key.
@@ -292,7 +326,11 @@ pub(crate) fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) 
                     return Outcome::Stay;
                 }
                 if let Some(field) = f.fields.get_mut(f.focus) {
-                    field.input.edit(key);
+                    if field.choices.is_empty() {
+                        field.input.edit(key);
+                    } else if !field.choose(key) {
+                        return Outcome::Stay;
+                    }
                     field.error = None;
                 }
                 f.error = None;

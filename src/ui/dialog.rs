@@ -51,15 +51,38 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 if focus {
                     anchor = lines.len() + usize::from(fld.error.is_some());
                 }
-                lines.push(Line::from(vec![
-                    Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
-                    Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
-                    Span::styled(fld.input.text.clone(), st.get(Slot::Text)),
-                    Span::styled(
-                        if fld.input.text.is_empty() && !fld.hint.is_empty() { format!("  {}", fld.hint) } else { String::new() },
-                        st.get(Slot::Muted),
-                    ),
-                ]));
+                if !fld.choices.is_empty() {
+                    // One of a few: all shown, the chosen one marked.
+                    let mut spans = vec![
+                        Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
+                        Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
+                    ];
+                    for c in &fld.choices {
+                        if *c == fld.input.text {
+                            spans.push(Span::styled(format!("[{c}]"), st.get(if focus { Slot::Selection } else { Slot::Text })));
+                        } else {
+                            spans.push(Span::styled(format!(" {c} "), st.get(Slot::Muted)));
+                        }
+                        spans.push(Span::raw(" "));
+                    }
+                    if focus {
+                        spans.push(Span::styled("<Left>/<Right>", st.get(Slot::Key)));
+                    }
+                    lines.push(Line::from(spans));
+                    if !fld.hint.is_empty() && focus {
+                        lines.push(Line::from(Span::styled(format!("{:>16}{}", "", fld.hint), st.get(Slot::Muted))));
+                    }
+                } else {
+                    lines.push(Line::from(vec![
+                        Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
+                        Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
+                        Span::styled(fld.input.text.clone(), st.get(Slot::Text)),
+                        Span::styled(
+                            if fld.input.text.is_empty() && !fld.hint.is_empty() { format!("  {}", fld.hint) } else { String::new() },
+                            st.get(Slot::Muted),
+                        ),
+                    ]));
+                }
                 if let Some(e) = &fld.error {
                     lines.push(Line::from(Span::styled(format!("{:>16}{} {e}", "", g.warn), st.get(Slot::Error))));
                 }

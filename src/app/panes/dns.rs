@@ -251,6 +251,13 @@ impl DnsPane {
                     Some(r) if matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME") => r.name.clone(),
                     _ => "@ www".into(),
                 };
+                // Lowering the TTL first is the default while a record at these
+                // names has a TTL above the new records' (300 s).
+                let listed: Vec<&str> = names.split_whitespace().collect();
+                let zone_ttl = self.current_zone().map(|z| z.ttl).unwrap_or(3600);
+                let high = self.rrsets.items().iter().any(|r| {
+                    listed.contains(&r.name.as_str()) && matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME") && r.ttl.unwrap_or(zone_ttl) > 300
+                });
                 let mut f = Form::new(
                     &format!("Point names in {zone} at a server"),
                     FormKind::PointName { zone: zone.clone() },
@@ -258,7 +265,12 @@ impl DnsPane {
                         Field::new("names", &names, "space separated: @ www uat"),
                         Field::new("server", "", "server name (its IPv4 and IPv6 become the A/AAAA records)"),
                         Field::new("ttl", "300", "TTL of the new records"),
-                        Field::new("step", "", "`lower-ttl` (first, then wait) or `point`"),
+                        Field::choice(
+                            "step",
+                            &["lower-ttl", "point"],
+                            if high { "lower-ttl" } else { "point" },
+                            "lower-ttl: lower the TTL now, point after one old TTL; point: switch now",
+                        ),
                     ],
                 );
                 f.note = vec!["Lower the TTL first and wait one old TTL: resolvers keep the old address until their copy expires.".into()];
