@@ -322,6 +322,8 @@ Type "db"
 Key <Tab>
 Type "web-uat-1"
 Key <Enter>
+WaitFor "Preview: "
+Key y
 WaitFor /run \S+-move-database started: 14 steps/
 Key x
 WaitIdle
@@ -473,6 +475,8 @@ Type "{new_url}"
 Key <Tab> <C-u>
 Type "{dumps}"
 Key <Enter>
+WaitFor "Preview: "
+Key y
 WaitFor /run \S+-django-migrate started: 5 steps/
 Key x
 WaitIdle
@@ -603,6 +607,8 @@ Type "{pr_url}"
 Key <Tab> <Tab> <C-u>
 Type "{dumps}"
 Key <Enter>
+WaitFor "Preview: "
+Key y
 WaitFor /run \S+-refresh-preview-db started: 10 steps/
 Key x
 WaitIdle

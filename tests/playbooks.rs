@@ -613,7 +613,7 @@ app = "{app}"
 async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
     let (r, sim) = play_with_runbooks(
         "Set Mode write\nSim \"deploy-speed 20\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\
-         Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"run \"\nKey x\n\
+         Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\n\
          WaitFor \"step 1: Deploy shop-production: running\"\nAssert \"<C-c> cancel\"\nAssert! \"x run next\"\nWaitFor \"[queued]\"\nKey <C-c>\nWaitIdle 30s\n\
          Assert /failed: cancelled by the operator: deployment \\S+ is cancelled-by-user/\n",
         SimOptions { record: true, ..SimOptions::default() },
@@ -648,7 +648,7 @@ command = "sleep 600"
 async fn ctrl_c_kills_a_running_ssh_step_on_the_server() {
     let (r, sim) = play_with_runbooks(
         "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Slow command on {host}\"\nKey G\n\
-         Assert /▶ Slow command/\nKey <Enter>\nWaitFor \"Start: Slow command\"\nType \"web-prod-1\"\nKey <Enter>\nWaitFor \"run \"\nKey x\n\
+         Assert /▶ Slow command/\nKey <Enter>\nWaitFor \"Start: Slow command\"\nType \"web-prod-1\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\n\
          WaitFor \"can't be established\"\nType \"yes\"\nKey <Enter>\n\
          WaitFor \"step 1: Sleep on web-prod-1: running\"\nAssert \"<C-c> cancel\"\nKey <C-c>\nWaitIdle 30s\n\
          Assert \"cancelled by the operator (the command was killed)\"\n",
@@ -683,7 +683,7 @@ async fn a_step_whose_input_was_skipped_waits_for_a_typed_reason() {
     let report_path = dir.path().join("override.md");
     let (r, _sim) = play_with_runbooks(
         &"Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Copy, then switch\"\nKey G\nAssert /▶ Copy, then switch/\nKey <Enter>\n\
-         WaitFor \"Start: Copy, then switch\"\nKey <Enter>\nWaitFor \"run \"\nKey S y\nWaitIdle\nKey x\n\
+         WaitFor \"Start: Copy, then switch\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey S y\nWaitIdle\nKey x\n\
          WaitFor \"Blocked: Switch to the copy\"\nAssert \"This step builds on `copy` (skipped), which was not done.\"\n\
          Type \"because\"\nKey <Enter>\nAssert \"say why, in a few words\"\nType \" the copy was made by hand from last night's dump\"\nKey <Enter>\n\
          WaitIdle\nAssert \"override of step 2 journaled: press x to run it\"\nKey x\nWaitFor \"Done: Switch to the copy\"\nKey y\nWaitIdle\n\
@@ -738,7 +738,7 @@ server = "web-uat-1"
 async fn switching_a_name_that_is_a_cname_is_refused() {
     let (r, sim) = play_with_runbooks(
         "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Point www at a server\"\nKey G\nKey <Enter>\n\
-         WaitFor \"Start: Point www at a server\"\nKey <Enter>\nWaitFor \"run \"\nKey x\nWaitIdle\n\
+         WaitFor \"Start: Point www at a server\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\nWaitIdle\n\
          Assert \"www.example.com is a CNAME to example.com.: delete it (or point it at a name of the new server) before\"\n",
         SimOptions::default(),
         &[("point", POINT_RUNBOOK)],

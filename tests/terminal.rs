@@ -324,6 +324,8 @@ fn a_crashed_demo_offers_its_unfinished_rehearsal_and_leaves_no_temp_dir() {
     p.send(b"G\r");
     p.wait_for("Start: Refresh a preview database from another", T);
     p.send(b"db-uat-1\t\t\tshop\tpostgres://shop@192.0.2.11:5432/shop\tshop_pr\t\tpostgres://postgres@192.0.2.11:5432/shop_pr\r");
+    p.wait_for("Preview: Refresh a preview database from another", T);
+    p.send(b"y");
     p.wait_for("refresh-preview-db started", T);
     // A dropped link: the process dies without a word.
     p.signal(nix::sys::signal::Signal::SIGKILL);

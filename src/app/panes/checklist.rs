@@ -226,8 +226,33 @@ impl ChecklistPane {
                     contexts.insert("operator".to_string(), u.clone());
                 }
                 let event = crate::checklist::start(&rb, &id, &values, contexts, at);
+                // The preview: what will run, in order, with this run's values
+                // (secrets masked); nothing runs until each step is started.
+                let Event::Started { title, params, not_applicable, .. } = &event else { return Err(Box::new(form)) };
+                let mut shown = params.clone();
+                shown.insert("run".into(), id.clone());
+                let mut lines = vec![format!("+ run `{title}`: {} steps", rb.steps.len())];
+                for (i, s) in rb.steps.iter().enumerate() {
+                    let mark = if not_applicable.contains(&i) {
+                        "  (not applicable: its parameter is empty)"
+                    } else if s.kind() == Kind::Gate {
+                        "  (waits for you)"
+                    } else if s.destructive {
+                        "  (destructive: a typed confirmation first)"
+                    } else {
+                        ""
+                    };
+                    lines.push(format!("  {:>2}. {}{mark}", i + 1, render(&s.title, &shown)));
+                }
+                lines.push(String::new());
+                for p in &rb.params {
+                    let v = params.get(&p.name).map(String::as_str).unwrap_or("");
+                    lines.push(format!("  {}: {}", p.label, if v.is_empty() { "(empty)" } else { v }));
+                }
+                let c = Confirm::new(&format!("Preview: {title}"), lines, &cx.world.context_name(), vec![Effect::StartRun { event }])
+                    .warn("Nothing runs yet: each step starts when you press x on it.");
                 self.values.insert(id, values);
-                Ok(Then::Effects(vec![Effect::StartRun { event }]))
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
             }
             FormKind::RunSecrets { journal } => {
                 let Some(run) = self.runs.iter().find(|r| r.journal == journal).cloned() else { return Err(Box::new(form)) };
@@ -972,7 +997,12 @@ mod tests {
             }
         }
         let r = p.submit(f, &mut t.cx());
-        assert!(matches!(r, Ok(Then::Effects(ref e)) if matches!(&e[..], [Effect::StartRun { .. }])), "{:?}", r.err().map(|f| f.fields));
+        // A preview first, whose yes starts the run.
+        let Ok(Then::Dialog(d)) = r else { panic!("{:?}", r.err().map(|f| f.fields)) };
+        let Dialog::Confirm(c) = *d else { panic!("a confirmation") };
+        assert!(c.title.starts_with("Preview: "), "{}", c.title);
+        assert!(c.lines.iter().any(|l| l.starts_with("   1. ")), "the steps are listed: {:?}", c.lines);
+        assert!(matches!(&c.on_yes[..], [Effect::StartRun { .. }]));
     }
 
     #[test]
