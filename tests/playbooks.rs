@@ -610,6 +610,21 @@ app = "{app}"
 "#;
 
 #[tokio::test]
+async fn a_run_is_abandoned_by_typing_its_runbook_name() {
+    let (r, _sim) = play_with_runbooks(
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nWaitIdle\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\
+         Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
+         WaitFor \"run \"\nKey A\nWaitFor \"Abandon Redeploy shop-production\"\nAssert \"Type redeploy to confirm\"\n\
+         Type \"redeplo\"\nKey <Enter>\nAssert \"type `redeploy` exactly to confirm\"\nType \"y\"\nKey <Enter>\nWaitIdle\nKey <Esc>\n\
+         WaitFor \"Past runs\"\nAssert /Redeploy shop-production \\(for shop-production\\)  abandoned/\nAssert! \"Unfinished runs\"\n",
+        SimOptions::default(),
+        &[("redeploy", DEPLOY_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+}
+
+#[tokio::test]
 async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
     let (r, sim) = play_with_runbooks(
         "Set Mode write\nSim \"deploy-speed 20\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\

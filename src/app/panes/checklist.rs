@@ -429,7 +429,8 @@ impl ChecklistPane {
                         event: Event::Abandoned { at: cx.now, reason: "abandoned by the operator".into() },
                     }],
                 )
-                .typed(&run.id);
+                // The runbook's name, not the long run id: deliberate, and typeable.
+                .typed(&run.runbook);
                 cx.open(Dialog::Confirm(c));
             }
             Command::RunStep | Command::SkipStep | Command::VerifyStep | Command::MarkStep => {
