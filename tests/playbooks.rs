@@ -55,6 +55,11 @@ async fn a_dns_record_is_shown_whole() {
 }
 
 #[tokio::test]
+async fn sorting_at_80_columns_moves_over_the_columns_shown() {
+    support::play_ok("sort_small").await;
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

@@ -83,6 +83,8 @@ pub struct Cx<'a> {
     pub readonly: bool,
     /// Rows a pane's list shows (paging and scrolling agree with the drawing).
     pub height: usize,
+    /// Columns inside a pane's border (which columns a list shows).
+    pub width: u16,
     pub now: DateTime<Utc>,
     /// The pane handling this is the one on screen.
     pub shown: bool,
@@ -164,7 +166,7 @@ impl TestCx {
     }
 
     pub(crate) fn cx(&mut self) -> Cx<'_> {
-        Cx { world: &self.world, readonly: self.readonly, height: self.height, now: self.now, shown: true, out: &mut self.out }
+        Cx { world: &self.world, readonly: self.readonly, height: self.height, width: 200, now: self.now, shown: true, out: &mut self.out }
     }
 
     /// The texts said so far.

@@ -22,6 +22,21 @@ pub struct Column {
     pub priority: u8,
 }
 
+/// Columns that fit in `width`, dropping the highest priority numbers first.
+pub fn fit_columns<T: Row>(width: u16) -> Vec<usize> {
+    let cols = T::columns();
+    let mut shown: Vec<usize> = (0..cols.len()).collect();
+    let need = |s: &[usize]| s.iter().map(|&i| cols[i].width + 1).sum::<u16>() + 2;
+    while need(&shown) > width {
+        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].priority > 0).max_by_key(|(p, i)| (cols[**i].priority, *p))
+        else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    shown
+}
+
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
 pub enum SortKey<'a> {
     Text(Cow<'a, str>),
@@ -430,6 +445,12 @@ impl<T: Row> Table<T> {
     /// The list keys every table shares: moving, paging and sorting. False when
     /// `cmd` is none of them.
     pub fn navigate(&mut self, cmd: crate::input::Command, height: usize) -> bool {
+        self.navigate_in(cmd, height, u16::MAX)
+    }
+
+    /// As `navigate`, in a list `width` columns wide: sorting moves over the
+    /// columns that are shown at that width only.
+    pub fn navigate_in(&mut self, cmd: crate::input::Command, height: usize, width: u16) -> bool {
         use crate::input::Command as C;
         if let Some(d) = cursor_delta(cmd, height) {
             self.move_by(d);
@@ -437,7 +458,11 @@ impl<T: Row> Table<T> {
             return true;
         }
         match cmd {
-            C::SortNext => self.sort_by((self.sort_col + 1) % T::columns().len(), false),
+            C::SortNext => {
+                let shown = fit_columns::<T>(width);
+                let next = shown.iter().copied().find(|&c| c > self.sort_col).or_else(|| shown.first().copied()).unwrap_or(0);
+                self.sort_by(next, false)
+            }
             C::SortReverse => self.sort_by(self.sort_col, !self.sort_desc),
             _ => return false,
         }

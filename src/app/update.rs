@@ -111,6 +111,7 @@ pub(super) fn call(state: &mut State, id: PaneId, f: impl FnOnce(&mut Panes, &mu
         world: &state.world,
         readonly: state.readonly,
         height: (state.size.1 as usize).saturating_sub(6).max(1),
+        width: state.size.0.saturating_sub(2),
         now: state.now,
         shown: state.pane == id,
         out: &mut out,

@@ -11,20 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table as TuiTable};
 
-/// Columns that fit in `width`, dropping the highest priority numbers first.
-pub fn fit_columns<T: TRow>(width: u16) -> Vec<usize> {
-    let cols = T::columns();
-    let mut shown: Vec<usize> = (0..cols.len()).collect();
-    let need = |s: &[usize]| s.iter().map(|&i| cols[i].width + 1).sum::<u16>() + 2;
-    while need(&shown) > width {
-        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].priority > 0).max_by_key(|(p, i)| (cols[**i].priority, *p))
-        else {
-            break;
-        };
-        shown.remove(pos);
-    }
-    shown
-}
+pub use crate::app::table::fit_columns;
 
 /// Text and style of a computed cell.
 pub type CellFn<'a, T> = Box<dyn Fn(&T) -> (String, Slot) + 'a>;

@@ -233,7 +233,7 @@ impl Pane for DatabasesPane {
     }
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
-        if self.detail.is_none() && self.table.navigate(cmd, cx.height) {
+        if self.detail.is_none() && self.table.navigate_in(cmd, cx.height, cx.width) {
             return vec![];
         }
         match cmd {

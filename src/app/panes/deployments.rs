@@ -734,7 +734,7 @@ impl Pane for DeploymentsPane {
             return vec![];
         }
         let h = cx.height;
-        if self.app.is_none() && self.table.navigate(cmd, h) {
+        if self.app.is_none() && self.table.navigate_in(cmd, h, cx.width) {
             return vec![];
         }
         match (self.app.clone(), cmd) {

@@ -598,7 +598,8 @@ impl Pane for DnsPane {
             }
             return vec![];
         }
-        let moved = if self.in_records() { self.rrsets.navigate(cmd, h) } else { self.zones.navigate(cmd, h) };
+        let w = cx.width;
+        let moved = if self.in_records() { self.rrsets.navigate_in(cmd, h, w) } else { self.zones.navigate_in(cmd, h, w) };
         if moved {
             return vec![];
         }

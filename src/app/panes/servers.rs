@@ -218,7 +218,8 @@ impl Pane for ServersPane {
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
         let h = cx.height;
-        if self.detail.is_none() && self.table.navigate(cmd, h) {
+        // The list's own columns share the width with the view's two (warning, /MONTH).
+        if self.detail.is_none() && self.table.navigate_in(cmd, h, cx.width.saturating_sub(2 + 10)) {
             if matches!(cmd, Command::SortNext | Command::SortReverse) {
                 let title = <Server as Row>::columns()[self.table.sort_col].title;
                 cx.say(Level::Info, format!("sorted by {title} {}", if self.table.sort_desc { "descending" } else { "ascending" }));

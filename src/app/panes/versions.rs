@@ -255,7 +255,7 @@ impl Pane for VersionsPane {
     }
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
-        if self.table.navigate(cmd, cx.height) {
+        if self.table.navigate_in(cmd, cx.height, cx.width) {
             return vec![];
         }
         match cmd {
