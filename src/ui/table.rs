@@ -86,10 +86,39 @@ pub fn draw_with<T: TRow>(
         });
         Row::new(cells.chain(extras))
     });
+    // Widths: each shown column starts at its preferred width; the space left
+    // goes to the columns whose visible values are cut, up to what they need,
+    // and what is still left to the first column. (Not all of it to the first:
+    // at 200 columns names took 80 while images and domains were cut.)
+    let mut w: Vec<u16> = shown.iter().map(|&i| cols[i].width).collect();
+    let want: Vec<u16> = shown
+        .iter()
+        .map(|&i| {
+            let title = cols[i].title.chars().count() as u16 + 1;
+            let cells = table
+                .visible(height)
+                .map(|(_, item)| unicode_width::UnicodeWidthStr::width(item.cell(i).as_ref()) as u16)
+                .max()
+                .unwrap_or(0);
+            title.max(cells)
+        })
+        .collect();
+    let used: u16 = 1 + w.iter().map(|x| x + 1).sum::<u16>() + extra_w;
+    let mut spare = area.width.saturating_sub(used);
+    loop {
+        let short: Vec<usize> = (0..w.len()).filter(|&n| want[n] > w[n]).collect();
+        if spare == 0 || short.is_empty() {
+            break;
+        }
+        let share = (spare / short.len() as u16).max(1);
+        for n in short {
+            let add = share.min(want[n] - w[n]).min(spare);
+            w[n] += add;
+            spare -= add;
+        }
+    }
     let mut widths: Vec<Constraint> = vec![Constraint::Length(1)];
-    widths.extend(
-        shown.iter().enumerate().map(|(n, &i)| if n == 0 { Constraint::Min(cols[i].width) } else { Constraint::Length(cols[i].width) }),
-    );
+    widths.extend(w.iter().enumerate().map(|(n, &x)| if n == 0 { Constraint::Min(x) } else { Constraint::Length(x) }));
     widths.extend(extra.iter().map(|e| Constraint::Length(e.width)));
     let t = TuiTable::new(rows, widths).header(header).column_spacing(1).style(Style::default());
     f.render_widget(t, area);

@@ -519,7 +519,11 @@ impl Pane for LogsPane {
                 let stamp = cx.now.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
                 cx.ask(Prompt::new(PromptKind::SavePath, &format!("cutover-{name}-{stamp}.log")));
             }
-            Command::ClearLog => tab.clear(),
+            Command::ClearLog => {
+                // Said in the log itself, so an empty tab is not mistaken for a quiet stream.
+                tab.clear();
+                tab.push_marker(&format!("── cleared at {} ──", cx.now.with_timezone(&chrono::Local).format("%H:%M:%S")));
+            }
             Command::CloseTab => {
                 if let Some(t) = self.close_current() {
                     return match t.kind {
