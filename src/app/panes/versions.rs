@@ -114,6 +114,9 @@ pub struct VersionsPane {
     pub probes: HashMap<String, Probe>,
     pub build_python: HashMap<String, String>,
     pub probed: bool,
+    /// The commit each application ran when it was probed: a deployment of
+    /// another commit makes its versions stale, and it is probed again.
+    pub probed_commit: HashMap<String, Option<String>>,
 }
 
 #[derive(Debug)]
@@ -237,11 +240,16 @@ impl VersionsPane {
             .collect()
     }
 
+    fn commit(cx: &Cx, app: &str) -> Option<String> {
+        cx.world.coolify.as_ref()?.applications.iter().find(|a| a.uuid == app)?.git_commit_sha.clone()
+    }
+
     fn probe_all(&mut self, cx: &mut Cx) -> Vec<Effect> {
         let t = Self::targets(cx);
         self.probed = true;
         for x in &t {
             self.probes.insert(x.app.clone(), Probe::Running);
+            self.probed_commit.insert(x.app.clone(), Self::commit(cx, &x.app));
         }
         cx.ensure(Load::Backups);
         self.rebuild(cx);
@@ -297,10 +305,21 @@ impl Pane for VersionsPane {
     }
 
     fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
-        if matches!(what, Changed::Coolify | Changed::Backups) && self.probed {
-            self.rebuild(cx);
+        if !(matches!(what, Changed::Coolify | Changed::Backups) && self.probed) {
+            return vec![];
         }
-        vec![]
+        // Applications deployed at another commit since they were probed: their
+        // versions are stale (a deploy may have installed another Django).
+        let stale: Vec<ProbeTarget> = Self::targets(cx)
+            .into_iter()
+            .filter(|x| self.probed_commit.get(&x.app).is_some_and(|c| *c != Self::commit(cx, &x.app)))
+            .collect();
+        for x in &stale {
+            self.probes.insert(x.app.clone(), Probe::Running);
+            self.probed_commit.insert(x.app.clone(), Self::commit(cx, &x.app));
+        }
+        self.rebuild(cx);
+        if stale.is_empty() { vec![] } else { vec![Effect::Probe { targets: stale }] }
     }
 
     fn filter(&self) -> Option<String> {
@@ -373,6 +392,25 @@ mod tests {
         let app = |uuid: &str, name: &str| Application { uuid: uuid.into(), name: name.into(), build_pack: "nixpacks".into(), ..Default::default() };
         t.world.coolify = Some(Inventory { applications: vec![app("a1", "shop"), app("a2", "blog")], ..Default::default() });
         t.world.contexts.coolify = Some("test".into());
+    }
+
+    #[test]
+    fn an_application_deployed_at_another_commit_is_probed_again() {
+        let mut t = TestCx::new();
+        world(&mut t);
+        let mut p = VersionsPane::default();
+        p.on_show(&mut t.cx());
+        p.on_msg(Msg::Probed { app: "a1".into(), build_python: None, runtime: Ok(vec![("django".into(), "6.0.4".into())]) }, &mut t.cx());
+        // An inventory reload with nothing deployed: nothing to probe.
+        assert!(p.on_world(Changed::Coolify, &mut t.cx()).is_empty());
+        // shop was deployed at a new commit.
+        if let Some(inv) = t.world.coolify.as_mut() {
+            inv.applications[0].git_commit_sha = Some("abc1234".into());
+        }
+        let e = p.on_world(Changed::Coolify, &mut t.cx());
+        assert!(matches!(&e[..], [Effect::Probe { targets }] if targets.len() == 1 && targets[0].app == "a1"), "{e:?}");
+        assert!(matches!(p.probes.get("a1"), Some(Probe::Running)), "its old versions are not shown as current");
+        assert!(p.on_world(Changed::Coolify, &mut t.cx()).is_empty(), "once");
     }
 
     #[test]
