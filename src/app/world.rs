@@ -29,6 +29,8 @@ pub struct Contexts {
     pub hetzner_all: Vec<(String, String)>,
     /// A legacy dns.hetzner.com token is configured (that API is gone).
     pub legacy_dns: bool,
+    /// The `Host` patterns of the user's ssh_config (aliases `:exec` may use).
+    pub ssh_hosts: Vec<String>,
 }
 
 /// How the server list is loading.
@@ -193,6 +195,34 @@ impl World {
             return HostRef::Coolify { name: s.name.clone(), ip: s.ip.clone(), user: s.user.clone(), port: s.port };
         }
         HostRef::Alias(name.to_string())
+    }
+
+    /// A host `:exec` and `:tail` may use: a server, a Coolify server, an
+    /// address or a name with a domain, or a name the user's ssh_config knows
+    /// (a literal `Host` or a pattern). Otherwise why not, with the closest names.
+    pub fn check_host(&self, name: &str) -> Result<(), String> {
+        let name_only = name.rsplit_once('@').map_or(name, |(_, h)| h);
+        if !matches!(self.host(name_only), HostRef::Alias(_))
+            || name_only.contains(['.', ':'])
+            || self.contexts.ssh_hosts.iter().any(|p| glob::Pattern::new(p).is_ok_and(|g| g.matches(name_only)))
+        {
+            return Ok(());
+        }
+        let mut known: Vec<String> = self.servers.iter().map(|s| s.name.clone()).collect();
+        if let Some(inv) = &self.coolify {
+            known.extend(inv.servers.iter().map(|s| s.name.clone()));
+        }
+        known.extend(self.contexts.ssh_hosts.iter().filter(|p| !p.contains(['*', '?'])).cloned());
+        let mut near: Vec<(f64, String)> =
+            known.into_iter().map(|k| (strsim::jaro_winkler(&k, name_only), k)).filter(|(s, _)| *s > 0.7).collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0));
+        near.dedup_by(|a, b| a.1 == b.1);
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(": did you mean {}?", near.iter().take(3).map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        Err(format!("no host named `{name_only}` (not a server, a Coolify server or a Host in ~/.ssh/config){hint}"))
     }
 
     /// The uuid and host of a Coolify application (`kind` "app") or database (by name or uuid).

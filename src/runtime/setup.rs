@@ -137,6 +137,9 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     let (hctx, active) = contexts::hetzner_contexts(&loaded.config.hetzner, opts.context.as_deref(), hpath.as_deref(), env)?;
     sv.hetzner_contexts = hctx.clone();
     loaded.state.world.contexts.hetzner_all = hctx.iter().map(|c| (c.name.clone(), c.origin.clone())).collect();
+    if let Some(home) = dirs::home_dir() {
+        loaded.state.world.contexts.ssh_hosts = crate::ssh::ssh_config::host_patterns(&home);
+    }
     if hctx.iter().any(|c| c.legacy_dns_token) {
         loaded.state.world.contexts.legacy_dns = true;
     }

@@ -681,6 +681,42 @@ fn validate(kw: &str, args: &[String]) -> Result<(), String> {
 }
 
 /// OpenSSH time format: `30`, `1m30s`, `1h`, `1w`.
+/// The `Host` patterns of the user's ssh_config (`~/.ssh/config`, and what it
+/// includes): which names `ssh` would know, to tell an alias from a typo.
+/// Negated patterns are left out; a file that cannot be read gives none.
+pub fn host_patterns(home: &std::path::Path) -> Vec<String> {
+    fn scan(path: &std::path::Path, home: &std::path::Path, depth: u8, out: &mut Vec<String>) {
+        let Ok(text) = crate::config::source::read_bounded(path, crate::config::source::MAX_CONFIG) else { return };
+        for line in text.lines() {
+            let line = line.trim();
+            let (word, rest) = line.split_once(|c: char| c.is_whitespace() || c == '=').unwrap_or((line, ""));
+            match word.to_ascii_lowercase().as_str() {
+                "host" => out.extend(rest.split_whitespace().filter(|p| !p.starts_with('!')).map(|p| p.trim_matches('"').to_string())),
+                "include" if depth < 8 => {
+                    for pat in rest.split_whitespace() {
+                        let full = if pat.starts_with('/') {
+                            pat.to_string()
+                        } else if let Some(r) = pat.strip_prefix("~/") {
+                            home.join(r).display().to_string()
+                        } else {
+                            home.join(".ssh").join(pat).display().to_string()
+                        };
+                        for p in glob::glob(&full).into_iter().flatten().flatten().take(64) {
+                            scan(&p, home, depth + 1, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    scan(&home.join(".ssh/config"), home, 0, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub fn parse_time(s: &str) -> Option<u64> {
     if s.is_empty() {
         return None;
@@ -777,6 +813,19 @@ fn rest_of_line(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn host_patterns_come_from_the_config_and_its_includes() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ssh = home.path().join(".ssh");
+        std::fs::create_dir_all(ssh.join("conf.d")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(ssh.join("config"), "Include conf.d/*\nHost jump bastion\n  User me\nHost *.internal !secret\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(ssh.join("conf.d/legacy"), "Host legacy-web\n  HostName 203.0.113.12\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(host_patterns(home.path()), ["*.internal", "bastion", "jump", "legacy-web"]);
+        assert!(host_patterns(&home.path().join("nowhere")).is_empty());
+    }
+
     use super::*;
 
     fn tokens() -> Tokens {

@@ -407,6 +407,7 @@ impl LogsPane {
                 cx.world.resource_host(kind, name).map(|(uuid, host)| (name.to_string(), host, TailSource::Container { uuid, lines }))
             }
             [kind @ ("journal" | "file" | "cmd"), arg, "on", host] if !arg.is_empty() => {
+                cx.world.check_host(host)?;
                 let host = cx.world.host(host);
                 let arg = arg.to_string();
                 let source = match *kind {
@@ -431,7 +432,10 @@ impl LogsPane {
                     let (uuid, host) = cx.world.resource_host("app", name)?;
                     (host, Some(uuid), name.clone(), rest)
                 }
-                [host, rest @ ..] => (cx.world.host(host), None, host.clone(), rest),
+                [host, rest @ ..] => {
+                    cx.world.check_host(host)?;
+                    (cx.world.host(host), None, host.clone(), rest)
+                }
                 [] => return Err(EXEC_USAGE.to_string()),
             };
             let command = match rest {
