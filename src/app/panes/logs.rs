@@ -628,8 +628,23 @@ mod tests {
     use crate::app::panes::PaneId;
 
     #[test]
+    fn an_unknown_host_is_refused_with_the_closest_names() {
+        let mut t = TestCx::new();
+        t.world.contexts.ssh_hosts = vec!["web-1".into(), "*.internal".into()];
+        let mut p = LogsPane::default();
+        assert!(p.on_line("tail", "journal nginx on web-l", &mut t.cx()).is_empty());
+        assert_eq!(t.said().last().map(String::as_str), Some("no host named `web-l` (not a server, a Coolify server or a Host in ~/.ssh/config): did you mean web-1?"));
+        assert!(p.tabs.is_empty(), "no tab opened");
+        for ok in ["db.internal", "203.0.113.5", "deploy@web-1", "web-2.example.com"] {
+            assert!(!p.on_line("tail", &format!("journal nginx on {ok}"), &mut t.cx()).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
     fn tail_keys_filter_highlight_and_close() {
         let mut t = TestCx::new();
+        // web-1 is a Host of the operator's ssh_config.
+        t.world.contexts.ssh_hosts = vec!["web-1".into()];
         let mut p = LogsPane::default();
         let e = p.on_line("tail", "journal nginx on web-1", &mut t.cx());
         assert!(matches!(&e[..], [Effect::StartTail { tab: 1, source: TailSource::Journal { unit }, .. }] if unit == "nginx"));
@@ -661,6 +676,8 @@ mod tests {
     #[test]
     fn tail_and_exec_split_words_as_a_shell_does() {
         let mut t = TestCx::new();
+        // web-1 is a Host of the operator's ssh_config.
+        t.world.contexts.ssh_hosts = vec!["web-1".into()];
         let mut p = LogsPane::default();
         let e = p.on_line("tail", r#"cmd "dmesg -w" on web-1"#, &mut t.cx());
         assert!(matches!(&e[..], [Effect::StartTail { source: TailSource::Command(c), .. }] if c == "dmesg -w"), "{e:?}");
@@ -677,6 +694,8 @@ mod tests {
     #[test]
     fn a_command_run_reports_its_exit_and_can_be_cancelled() {
         let mut t = TestCx::new();
+        // web-1 is a Host of the operator's ssh_config.
+        t.world.contexts.ssh_hosts = vec!["web-1".into()];
         let mut p = LogsPane::default();
         let e = p.on_line("exec", "web-1 df -h", &mut t.cx());
         assert!(matches!(&e[..], [Effect::Run { tab: 1, command, container: None, .. }] if command == "df -h"));
