@@ -60,6 +60,11 @@ async fn sorting_at_80_columns_moves_over_the_columns_shown() {
 }
 
 #[tokio::test]
+async fn the_deployment_log_wraps_on_w() {
+    support::play_ok("deploy_wrap").await;
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

@@ -158,6 +158,7 @@ commands! {
     ShowEnvs => Deployments, "variables", "The application's environment variables";
     ShowHistory => Deployments, "history", "Recent deployments (Enter follows one)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
+    WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
     RevealValues => Deployments, "reveal", "Show or hide the values (secrets and URL passwords stay masked)";
     AddEnv => Deployments, "add_variable", "Add an environment variable";
     EditEnv => Deployments, "edit_variable", "Change the selected variable's value";

@@ -119,6 +119,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (Command::CancelDeployment, "cancel"),
             (Command::EditDomains, "domains"),
             (Command::AppMenu, "start/stop"),
+            (Command::WrapLog, "wrap"),
         ],
         Tab::Envs => &[
             (Command::AddEnv, "add"),
@@ -247,9 +248,24 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
     }
     let room = (body.height as usize).saturating_sub(lines.len());
     let end = fl.lines.len().saturating_sub(fl.scroll);
-    let start = end.saturating_sub(room);
-    for (text, err) in &fl.lines[start..end] {
-        lines.push(Line::from(Span::styled(text.as_str(), st.get(if *err { Slot::Warn } else { Slot::Text }))));
+    let styled = |text: &str, err: bool| Line::from(Span::styled(text.to_string(), st.get(if err { Slot::Warn } else { Slot::Text })));
+    if state.panes.deployments.log_wrap {
+        // The last lines that fit once wrapped, each whole.
+        let mut rows: Vec<Line> = Vec::new();
+        for (text, err) in fl.lines[..end].iter().rev() {
+            let wrapped = super::dialog::hard_wrap(styled(text, *err), body.width.max(1) as usize);
+            if rows.len() + wrapped.len() > room && !rows.is_empty() {
+                break;
+            }
+            rows.splice(0..0, wrapped);
+        }
+        let skip = rows.len().saturating_sub(room);
+        lines.extend(rows.into_iter().skip(skip));
+    } else {
+        let start = end.saturating_sub(room);
+        for (text, err) in &fl.lines[start..end] {
+            lines.push(styled(text, *err));
+        }
     }
     f.render_widget(Paragraph::new(lines), body);
 }

@@ -156,7 +156,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
 
 /// Splits a line into rows of at most `width` cells, at spaces where it can
 /// (a word longer than a row is cut), keeping each span's style.
-fn hard_wrap(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn hard_wrap(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     if line.width() <= width {
         return vec![line];
     }

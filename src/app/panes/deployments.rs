@@ -172,6 +172,8 @@ pub struct DeploymentsPane {
     pub history: Option<(String, Vec<Deployment>)>,
     pub hist_cursor: Cursor,
     pub follow: Option<Follow>,
+    /// Long lines of the deployment log wrap instead of being cut.
+    pub log_wrap: bool,
 }
 
 #[derive(Debug)]
@@ -761,6 +763,10 @@ impl Pane for DeploymentsPane {
                     }
                 }
             },
+            (Some(_), Command::WrapLog) => {
+                self.log_wrap = !self.log_wrap;
+                cx.say(Level::Info, if self.log_wrap { "deployment log: long lines wrap" } else { "deployment log: long lines are cut" });
+            }
             (Some(_), Command::Open) if self.tab == Tab::History => {
                 if let Some((app, list)) = &self.history
                     && let Some(dep) = list.get(self.hist_cursor.pos)
