@@ -171,11 +171,15 @@ struct Spawned {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     bytes: Arc<Mutex<Vec<u8>>>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
-    _writer: Box<dyn Write + Send>,
+    writer: Box<dyn Write + Send>,
 }
 
 fn spawn(args: &[&str]) -> (Spawned, Instant) {
-    let pair = native_pty_system().openpty(PtySize { rows: 50, cols: 200, pixel_width: 0, pixel_height: 0 }).unwrap();
+    spawn_sized(args, 200, 50)
+}
+
+fn spawn_sized(args: &[&str], cols: u16, rows: u16) -> (Spawned, Instant) {
+    let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(bin());
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
@@ -200,7 +204,7 @@ fn spawn(args: &[&str]) -> (Spawned, Instant) {
             b.lock().unwrap().extend_from_slice(&buf[..n]);
         }
     });
-    (Spawned { child, bytes, _master: pair.master, _writer: writer }, started)
+    (Spawned { child, bytes, _master: pair.master, writer }, started)
 }
 
 fn wait_for(s: &Spawned, needle: &[u8], timeout: Duration) -> Option<Instant> {
@@ -292,6 +296,70 @@ fn in_pty() {
     let _ = s.child.wait();
 }
 
+/// Waits until no byte has come for `quiet`; the bytes written since `from`.
+fn quiet_after(s: &Spawned, from: usize, quiet: Duration) -> usize {
+    let mut last = s.bytes.lock().unwrap().len();
+    let mut since = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        let n = s.bytes.lock().unwrap().len();
+        if n != last {
+            last = n;
+            since = Instant::now();
+        } else if since.elapsed() >= quiet {
+            break;
+        }
+    }
+    last - from
+}
+
+/// Bytes written at 80x24 (256 colours) for the operator's common actions, as a
+/// slow link would carry them: the demo with 200 servers, so lists scroll.
+fn slow_link() {
+    let (mut s, _) = spawn_sized(&["demo", "--servers", "200"], 80, 24);
+    wait_for(&s, b"200 servers loaded", Duration::from_secs(30)).expect("demo loads");
+    let mut at = s.bytes.lock().unwrap().len();
+    at += quiet_after(&s, at, Duration::from_millis(500));
+    println!("bytes written at 80x24, 256 colours, synchronized-update markers included (demo, 200 servers)");
+    // (keys, what) in order; each measured until the output is quiet for 300 ms.
+    let steps: &[(&[u8], &str)] = &[
+        (b"j", "cursor down one row, inside the page"),
+        (b"\x04", "page down (<C-d>)"),
+        (b"G", "to the last row"),
+        (b"g", "to the first row"),
+        (b"\r", "open the server's detail view"),
+        (b"\x1b", "back to the list"),
+        (b"2", "switch to the Deployments pane"),
+        (b"1", "back to the Servers pane"),
+        (b"?", "open help"),
+        (b"\x1b", "close help"),
+    ];
+    let mut send = |keys: &[u8], s: &mut Spawned| {
+        s.writer.write_all(keys).unwrap();
+        s.writer.flush().unwrap();
+        let n = quiet_after(s, at, Duration::from_millis(300));
+        at += n;
+        n
+    };
+    for (keys, what) in steps {
+        let n = send(keys, &mut s);
+        println!("  {what} | {n} bytes");
+    }
+    // One row at a time from the top: 17 moves inside the 18-row page, then
+    // one that scrolls the list by a row.
+    send(b"g", &mut s);
+    let mut moves: Vec<usize> = (0..17).map(|_| send(b"j", &mut s)).collect();
+    let scroll = send(b"j", &mut s);
+    moves.sort();
+    println!("  cursor down inside the page, 17 moves one by one | median {} bytes, max {}", moves[8], moves[16]);
+    println!(
+        "  cursor down past the page's end: the list scrolls by one row | {scroll} bytes (target in issue #14: <= 400 with scroll regions)"
+    );
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+}
+
 fn main() {
     // `cargo test --benches` runs this with --test-ish args; only measure under `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
@@ -300,4 +368,5 @@ fn main() {
     println!("cutover console figures (release build)");
     in_process();
     in_pty();
+    slow_link();
 }
