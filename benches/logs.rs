@@ -228,21 +228,8 @@ fn ssh_throughput() {
                 1 << 30,
             );
             let start = Instant::now();
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let credit = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let runner = tokio::spawn(cutover::ssh::tail::run(target.clone(), env.clone(), source, tx, credit.clone()));
-            while let Some(ev) = rx.recv().await {
-                match ev {
-                    cutover::ssh::tail::TailEvent::Lines(b) => {
-                        tab.push_batch(&b);
-                        credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                    }
-                    cutover::ssh::tail::TailEvent::Status(TailStatus::Ended(_) | TailStatus::Failed(_)) => break,
-                    _ => {}
-                }
-            }
+            tail_into(&mut tab, target.clone(), env.clone(), source).await;
             let took = start.elapsed();
-            runner.abort();
             assert_eq!(tab.buffer.len() + tab.dropped as usize, lines, "every line arrived");
             took
         })
@@ -277,6 +264,25 @@ fn ssh_throughput() {
     }
 }
 
+/// Streams `source` through the console's real tail (`ssh::tail::run`: connect,
+/// batches, flow control) into `tab` until the command ends.
+async fn tail_into(tab: &mut LogTab, target: Target, env: SshEnv, source: TailSource) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let credit = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let runner = tokio::spawn(cutover::ssh::tail::run(target, env, source, tx, credit.clone()));
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            cutover::ssh::tail::TailEvent::Lines(b) => {
+                tab.push_batch(&b);
+                credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            }
+            cutover::ssh::tail::TailEvent::Status(TailStatus::Ended(_) | TailStatus::Failed(_)) => break,
+            _ => {}
+        }
+    }
+    runner.abort();
+}
+
 /// Peak resident memory of this process (VmHWM), in bytes.
 fn peak_rss() -> usize {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -307,22 +313,7 @@ fn memory_case(command: &str, lines: usize) {
     );
     let base = peak_rss();
     let start = Instant::now();
-    rt.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let credit = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let runner = tokio::spawn(cutover::ssh::tail::run(target, env, TailSource::Command(command.into()), tx, credit.clone()));
-        while let Some(ev) = rx.recv().await {
-            match ev {
-                cutover::ssh::tail::TailEvent::Lines(b) => {
-                    tab.push_batch(&b);
-                    credit.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                }
-                cutover::ssh::tail::TailEvent::Status(TailStatus::Ended(_) | TailStatus::Failed(_)) => break,
-                _ => {}
-            }
-        }
-        runner.abort();
-    });
+    rt.block_on(tail_into(&mut tab, target, env, TailSource::Command(command.into())));
     let peak = peak_rss();
     println!(
         "MEMORY\t{command}\t{:.1}\t{}\t{}\t{:.0}\t{:.0}\t{:.0}",

@@ -429,43 +429,21 @@ pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::mid
     let request_body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
     let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = resp.into_parts();
-    if parts.headers.contains_key(fault::FAULT_HEADER) {
-        // Broken on purpose: passed on untouched (buffering would change how it breaks).
-        let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let status = parts.status.as_u16();
-        lock(&shared.exchanges).push(Exchange {
-            api,
-            method,
-            path,
-            query,
-            request_body,
-            status,
-            content_type,
-            response_body: Bytes::new(),
-            at,
-            wire_fault: true,
-        });
-        return Response::from_parts(parts, body);
-    }
-    let bytes = match axum::body::to_bytes(body, 64 << 20).await {
-        Ok(b) => b,
-        // A broken or oversized answer (an injected fault) stays broken.
-        Err(_) => return Response::from_parts(parts, fault::broken_body()),
-    };
     let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    lock(&shared.exchanges).push(Exchange {
-        api,
-        method,
-        path,
-        query,
-        request_body,
-        status: parts.status.as_u16(),
-        content_type,
-        response_body: bytes.clone(),
-        at,
-        wire_fault: parts.headers.contains_key(fault::FAULT_HEADER),
-    });
-    Response::from_parts(parts, Body::from(bytes))
+    let status = parts.status.as_u16();
+    let wire_fault = parts.headers.contains_key(fault::FAULT_HEADER);
+    let (response_body, resp) = if wire_fault {
+        // Broken on purpose: passed on untouched (buffering would change how it breaks).
+        (Bytes::new(), Response::from_parts(parts, body))
+    } else {
+        match axum::body::to_bytes(body, 64 << 20).await {
+            Ok(b) => (b.clone(), Response::from_parts(parts, Body::from(b))),
+            // A broken or oversized answer (an injected fault) stays broken.
+            Err(_) => return Response::from_parts(parts, fault::broken_body()),
+        }
+    };
+    lock(&shared.exchanges).push(Exchange { api, method, path, query, request_body, status, content_type, response_body, at, wire_fault });
+    resp
 }
 
 pub fn json_response(status: StatusCode, v: &Value) -> Response {

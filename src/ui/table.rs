@@ -64,19 +64,21 @@ pub fn draw_with<T: TRow>(
     // The cursor row is marked by a glyph and by the selection style on its first
     // column only: legible without colour, and a cursor move repaints a few dozen
     // cells instead of two whole rows (the jump-box byte budget).
-    let rows = table.visible(height).map(|(pos, item)| {
-        let selected = pos == table.cursor;
+    // The visible cells, read once: for the widths and for the rows.
+    let visible: Vec<(usize, &T, Vec<String>)> =
+        table.visible(height).map(|(pos, item)| (pos, item, shown.iter().map(|&i| item.cell(i).into_owned()).collect())).collect();
+    let rows = visible.iter().map(|(pos, item, texts)| {
+        let selected = *pos == table.cursor;
         let marker = if selected { Span::styled(g.cursor, st.get(Slot::Selection)) } else { Span::raw(" ") };
-        let cells = std::iter::once(Cell::from(marker)).chain(shown.iter().enumerate().map(|(n, &i)| {
-            let text = item.cell(i).into_owned();
+        let cells = std::iter::once(Cell::from(marker)).chain(shown.iter().zip(texts).enumerate().map(|(n, (&i, text))| {
             let style = if selected && n == 0 {
                 st.get(Slot::Selection)
             } else {
                 cell_style(item, i).map(|s| st.get(s)).unwrap_or_else(|| st.get(Slot::Text))
             };
             let line = match cols[i].align {
-                Align::Left => Line::from(Span::styled(text, style)),
-                Align::Right => Line::from(Span::styled(text, style)).right_aligned(),
+                Align::Left => Line::from(Span::styled(text.clone(), style)),
+                Align::Right => Line::from(Span::styled(text.clone(), style)).right_aligned(),
             };
             Cell::from(line)
         }));
@@ -93,13 +95,10 @@ pub fn draw_with<T: TRow>(
     let mut w: Vec<u16> = shown.iter().map(|&i| cols[i].width).collect();
     let want: Vec<u16> = shown
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(n, &i)| {
             let title = cols[i].title.chars().count() as u16 + 1;
-            let cells = table
-                .visible(height)
-                .map(|(_, item)| unicode_width::UnicodeWidthStr::width(item.cell(i).as_ref()) as u16)
-                .max()
-                .unwrap_or(0);
+            let cells = visible.iter().map(|(_, _, t)| unicode_width::UnicodeWidthStr::width(t[n].as_str()) as u16).max().unwrap_or(0);
             title.max(cells)
         })
         .collect();
