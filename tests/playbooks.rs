@@ -100,6 +100,11 @@ async fn command_mode() {
 }
 
 #[tokio::test]
+async fn completion_and_pickers() {
+    support::play_ok("completion").await;
+}
+
+#[tokio::test]
 async fn command_arguments_are_used_or_refused() {
     support::play_ok("command_args").await;
 }

@@ -19,6 +19,19 @@ pub(super) fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> V
     let owner = *owner;
     match dialog::key(d, key, cmd) {
         Outcome::Stay => vec![],
+        Outcome::Pick(src) => {
+            let names = super::completion::names(state, &src);
+            if let Some((_, Dialog::Form(f))) = state.dialog.as_mut() {
+                if names.is_empty() {
+                    let why = format!("no {} to pick from (not loaded yet, or none in this context): type the name", src.what());
+                    f.error = Some(why);
+                } else {
+                    let query = f.fields.get(f.focus).map(|fld| fld.value().to_string()).unwrap_or_default();
+                    f.picker = Some(dialog::Picker::new(f.focus, src.what(), names, &query));
+                }
+            }
+            vec![]
+        }
         Outcome::Close => {
             state.dialog = None;
             vec![]
@@ -111,9 +124,10 @@ pub(super) fn prompt_key(state: &mut State, key: Key, cmd: Option<Command>) -> V
         Some(Command::HistoryPrev) => prompt.history_prev(history),
         Some(Command::HistoryNext) => prompt.history_next(history),
         Some(Command::Complete) if prompt.kind == PromptKind::Command => {
-            if let Some(done) = commands::complete(&prompt.text, &state.theme_names()) {
-                prompt.set(&done);
-            }
+            super::completion::tab(&mut prompt, false, |left| super::completion::for_command(state, left));
+        }
+        _ if key.code == crossterm::event::KeyCode::BackTab && prompt.kind == PromptKind::Command => {
+            super::completion::tab(&mut prompt, true, |left| super::completion::for_command(state, left));
         }
         _ => {
             prompt.edit(key);

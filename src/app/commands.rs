@@ -65,6 +65,13 @@ pub(crate) const COMMANDS: &[LineCommand] = &[
         run: Run::Router(theme),
     },
     LineCommand {
+        names: &["keymap", "keymaps"],
+        usage: ":keymap [name]",
+        help: "Switch keymap (no name: list keymaps)",
+        writes: None,
+        run: Run::Router(keymap),
+    },
+    LineCommand {
         names: &["refresh", "r", "reload"],
         usage: ":refresh",
         help: "Reload the current pane",
@@ -110,10 +117,17 @@ fn quit(state: &mut State, _: &str) -> Vec<Effect> {
 /// The words completion offers: pane names and the table's names (not
 /// their aliases: `th` completes to `theme`, not to `theme`/`themes`).
 pub(crate) fn words() -> Vec<&'static str> {
-    let mut w: Vec<&'static str> = PaneId::ALL.iter().flat_map(|p| p.names().iter().copied()).collect();
+    let mut w: Vec<&'static str> = PaneId::ALL.iter().map(|p| p.names()[0]).collect();
     w.extend(COMMANDS.iter().map(|c| c.names[0]));
     w.sort();
-    w.dedup();
+    w
+}
+
+/// Every word, aliases too (completion falls back on them).
+pub(crate) fn all_words() -> Vec<&'static str> {
+    let mut w: Vec<&'static str> = PaneId::ALL.iter().flat_map(|p| p.names().iter().copied()).collect();
+    w.extend(COMMANDS.iter().flat_map(|c| c.names.iter().copied()));
+    w.sort();
     w
 }
 
@@ -159,7 +173,18 @@ pub(crate) fn execute(state: &mut State, line: &str) -> Vec<Effect> {
         _ => {}
     }
     let Some(c) = COMMANDS.iter().find(|c| c.names.contains(&word)) else {
-        state.set_message(Level::Error, format!("unknown command `{word}` (? lists keys, :help lists commands)"));
+        // The names first (one per thing), then the aliases.
+        let names: Vec<String> = words().into_iter().map(str::to_string).collect();
+        let mut near = super::completion::near(&names, word);
+        if near.is_empty() {
+            let all: Vec<String> = all_words().into_iter().map(str::to_string).collect();
+            near = super::completion::near(&all, word);
+        }
+        let hint = match near.as_slice() {
+            [] => String::new(),
+            n => format!(": did you mean {}?", n.iter().take(3).map(|w| format!(":{w}")).collect::<Vec<_>>().join(", ")),
+        };
+        state.set_message(Level::Error, format!("unknown command `{word}`{hint} (:help lists commands, Tab completes)"));
         return vec![];
     };
     if let (Some(why), true) = (c.writes, state.readonly) {
@@ -169,25 +194,6 @@ pub(crate) fn execute(state: &mut State, line: &str) -> Vec<Effect> {
     match c.run {
         Run::Router(f) => f(state, rest),
         Run::Pane(pane) => call(state, pane, |p, cx| p.get_mut(pane).on_line(word, rest, cx)),
-    }
-}
-
-/// Completes the first word (or a theme name after `theme `) when unambiguous;
-/// otherwise extends to the longest common prefix.
-pub(crate) fn complete(text: &str, themes: &[&str]) -> Option<String> {
-    let (prefix, candidates): (String, Vec<String>) = match text.split_once(' ') {
-        Some(("theme", arg)) => ("theme ".into(), themes.iter().filter(|t| t.starts_with(arg)).map(|t| t.to_string()).collect()),
-        Some(_) => return None,
-        None => (String::new(), words().into_iter().filter(|w| w.starts_with(text)).map(str::to_string).collect()),
-    };
-    match candidates.as_slice() {
-        [] => None,
-        [one] => Some(format!("{prefix}{one}{}", if prefix.is_empty() { " " } else { "" })),
-        many => {
-            let first = &many[0];
-            let common = (0..first.len()).rev().map(|n| &first[..=n]).find(|p| many.iter().all(|c| c.starts_with(p))).unwrap_or("");
-            Some(format!("{prefix}{common}"))
-        }
     }
 }
 
@@ -204,6 +210,23 @@ fn theme(state: &mut State, rest: &str) -> Vec<Effect> {
             state.set_message(Level::Ok, format!("theme {rest}"));
         }
         None => state.set_message(Level::Error, format!("no theme `{rest}` (available: {list})")),
+    }
+    vec![]
+}
+
+fn keymap(state: &mut State, rest: &str) -> Vec<Effect> {
+    let list = state.keymaps.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
+    if rest.is_empty() {
+        let cur = state.keymap.name.clone();
+        state.set_message(Level::Info, format!("keymap {cur} (available: {list})"));
+        return vec![];
+    }
+    match state.keymaps.iter().find(|k| k.name == rest) {
+        Some(k) => {
+            state.keymap = k.clone();
+            state.set_message(Level::Ok, format!("keymap {rest} (? shows its keys)"));
+        }
+        None => state.set_message(Level::Error, format!("no keymap `{rest}` (available: {list})")),
     }
     vec![]
 }
@@ -236,15 +259,6 @@ fn context(state: &mut State, name: &str) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn completes_commands_and_themes() {
-        assert_eq!(complete("servers", &[]).as_deref(), Some("servers "));
-        assert_eq!(complete("serv", &[]).as_deref(), Some("server"));
-        assert_eq!(complete("dn", &[]).as_deref(), Some("dns "));
-        assert_eq!(complete("theme l", &["default", "light"]).as_deref(), Some("theme light"));
-        assert_eq!(complete("zzz", &[]), None);
-    }
 
     #[test]
     fn no_word_means_two_things() {

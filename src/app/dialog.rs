@@ -3,6 +3,7 @@
 //! and for destructive actions wants the target's name typed.
 
 use super::action::Effect;
+use super::completion::Source;
 use super::prompt::{Prompt, PromptKind};
 use crate::input::Command;
 
@@ -48,6 +49,8 @@ pub struct Field {
     /// A choice among these instead of free text (<Left>/<Right> or space
     /// change it; typing its first letters picks it).
     pub choices: Vec<String>,
+    /// Free text with a picker over these names (`pick` opens it).
+    pub(crate) pick: Option<Source>,
 }
 
 impl Field {
@@ -59,7 +62,14 @@ impl Field {
             hint: hint.into(),
             error: None,
             choices: Vec::new(),
+            pick: None,
         }
+    }
+
+    /// Free text with a filterable picker over the names of `src`.
+    pub(crate) fn picks(mut self, src: Source) -> Field {
+        self.pick = Some(src);
+        self
     }
 
     /// A field that takes one of `choices`, starting at `value` (or the first).
@@ -175,11 +185,38 @@ pub struct Form {
     /// Fields named like `value N` grow: typing in the last one adds another.
     pub growing: Option<String>,
     pub error: Option<String>,
+    /// The picker open over a field.
+    pub picker: Option<Picker>,
+}
+
+/// A filterable list of names for one field: typing filters, Enter takes one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Picker {
+    pub field: usize,
+    pub what: &'static str,
+    pub names: Vec<String>,
+    pub query: Prompt,
+    /// `names` ranked by the query.
+    pub shown: Vec<String>,
+    pub cursor: usize,
+}
+
+impl Picker {
+    pub fn new(field: usize, what: &'static str, names: Vec<String>, query: &str) -> Picker {
+        let mut p = Picker { field, what, names, query: Prompt::new(PromptKind::Answer, query), shown: vec![], cursor: 0 };
+        p.refilter();
+        p
+    }
+
+    fn refilter(&mut self) {
+        self.shown = super::completion::rank(&self.names, &self.query.text);
+        self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
+    }
 }
 
 impl Form {
     pub fn new(title: &str, kind: FormKind, fields: Vec<Field>) -> Form {
-        Form { title: title.into(), note: Vec::new(), fields, focus: 0, kind, growing: None, error: None }
+        Form { title: title.into(), note: Vec::new(), fields, focus: 0, kind, growing: None, error: None, picker: None }
     }
 
     /// The value of the field with this key ("" when there is none).
@@ -280,6 +317,8 @@ pub(crate) enum Outcome {
     Then(Then),
     /// A form was submitted: the caller validates it.
     Submit(Form),
+    /// Open a picker over the focused field's names (the caller has them).
+    Pick(Source),
 }
 
 /// Keys in a dialog (`cmd` is what the keymap says the key means, if anything).
@@ -309,8 +348,37 @@ pub(crate) fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) 
                 Outcome::Stay
             }
         },
+        Dialog::Form(f) if f.picker.is_some() => {
+            let Some(p) = f.picker.as_mut() else { return Outcome::Stay };
+            match cmd {
+                Some(Command::Cancel) => f.picker = None,
+                Some(Command::Submit | Command::Complete) => {
+                    if let Some(name) = p.shown.get(p.cursor).cloned()
+                        && let Some(field) = f.fields.get_mut(p.field)
+                    {
+                        field.input.set(&name);
+                        field.error = None;
+                        f.focus = (p.field + 1).min(f.fields.len().saturating_sub(1));
+                        f.picker = None;
+                    }
+                }
+                Some(Command::Down | Command::HistoryNext) => p.cursor = (p.cursor + 1).min(p.shown.len().saturating_sub(1)),
+                Some(Command::Up | Command::HistoryPrev) => p.cursor = p.cursor.saturating_sub(1),
+                _ => {
+                    if p.query.edit(key) {
+                        p.cursor = 0;
+                        p.refilter();
+                    }
+                }
+            }
+            Outcome::Stay
+        }
         Dialog::Form(f) => match cmd {
             Some(Command::Cancel) => Outcome::Close,
+            Some(Command::Pick) => match f.fields.get(f.focus).and_then(|fld| fld.pick.clone()) {
+                Some(src) => Outcome::Pick(src),
+                None => Outcome::Stay,
+            },
             Some(Command::Submit) => Outcome::Submit(f.clone()),
             Some(Command::Complete | Command::HistoryNext) => {
                 f.focus = (f.focus + 1) % f.fields.len().max(1);

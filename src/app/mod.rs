@@ -5,6 +5,7 @@
 pub mod action;
 mod chrome;
 pub(crate) mod commands;
+pub(crate) mod completion;
 pub(crate) mod cx;
 pub(crate) mod dialog;
 pub mod help;

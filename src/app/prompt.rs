@@ -25,11 +25,13 @@ pub struct Prompt {
     pub history_pos: Option<usize>,
     /// What the line held before walking history.
     draft: String,
+    /// The candidates Tab found, shown as a line until the next edit.
+    pub(crate) completion: Option<super::completion::Completion>,
 }
 
 impl Prompt {
     pub fn new(kind: PromptKind, text: &str) -> Self {
-        Prompt { kind, text: text.to_string(), cursor: text.chars().count(), history_pos: None, draft: String::new() }
+        Prompt { kind, text: text.to_string(), cursor: text.chars().count(), history_pos: None, draft: String::new(), completion: None }
     }
 
     fn byte_at(&self, char_idx: usize) -> usize {
@@ -37,6 +39,7 @@ impl Prompt {
     }
 
     pub fn insert(&mut self, s: &str) {
+        self.completion = None;
         for c in s.chars().filter(|c| !c.is_control()) {
             let at = self.byte_at(self.cursor);
             self.text.insert(at, c);
@@ -46,6 +49,7 @@ impl Prompt {
 
     /// Editing keys that are not remappable commands. Returns true if handled.
     pub fn edit(&mut self, key: Key) -> bool {
+        self.completion = None;
         let ctrl = key.mods.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Backspace if self.cursor > 0 => {
@@ -92,6 +96,7 @@ impl Prompt {
     }
 
     pub fn set(&mut self, text: &str) {
+        self.completion = None;
         self.text = text.to_string();
         self.cursor = text.chars().count();
     }

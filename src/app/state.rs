@@ -80,6 +80,8 @@ pub struct State {
     pub square_corners: bool,
     pub depth: ColorDepth,
     pub keymap: Keymap,
+    /// The keymaps `:keymap` switches between (the built-ins and the user's).
+    pub keymaps: Vec<Keymap>,
     pub themes: Vec<Theme>,
     pub styles: Styles,
     pub world: World,
@@ -121,6 +123,8 @@ impl State {
             ascii,
             square_corners: false,
             depth,
+            // The built-ins (compiled in, covered by tests); setup adds the user's.
+            keymaps: Keymap::load_all(None).unwrap_or_else(|_| vec![keymap.clone()]),
             keymap,
             themes,
             styles,

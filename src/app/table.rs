@@ -163,6 +163,8 @@ impl Cursor {
 
 /// A predicate narrowing a table before its filter (e.g. a label selector).
 pub type RowPredicate<T> = Box<dyn Fn(&T) -> bool + Send + Sync>;
+/// A number for a row that the row does not hold (a server's monthly cost).
+pub type RowKey<T> = Box<dyn Fn(&T) -> f64 + Send + Sync>;
 
 pub struct Table<T: Row> {
     items: Vec<T>,
@@ -182,6 +184,8 @@ pub struct Table<T: Row> {
     pub scope_label: Option<String>,
     pub sort_col: usize,
     pub sort_desc: bool,
+    /// Sorted by a column of the view, not of the row (its title and key).
+    pub sort_outside: Option<(&'static str, RowKey<T>)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -235,6 +239,7 @@ impl<T: Row> Default for Table<T> {
             scope_label: None,
             sort_col: 0,
             sort_desc: false,
+            sort_outside: None,
         }
     }
 }
@@ -294,7 +299,8 @@ impl<T: Row> Table<T> {
         let keep = self.selected_index();
         let first = self.items.len() as u32;
         self.hay.extend(more.iter().map(|r| r.haystack().to_lowercase()));
-        self.keys.extend(more.iter().map(|r| OwnedKey::of(r.sort_key(self.sort_col))));
+        let keys: Vec<OwnedKey> = more.iter().map(|r| self.key_of(r)).collect();
+        self.keys.extend(keys);
         self.items.extend(more);
         let mut new: Vec<u32> = (first..self.items.len() as u32).collect();
         self.sort_indices(&mut new);
@@ -339,8 +345,25 @@ impl<T: Row> Table<T> {
         self.refilter(keep);
     }
 
+    fn key_of(&self, r: &T) -> OwnedKey {
+        match &self.sort_outside {
+            Some((_, key)) => OwnedKey::Num(key(r)),
+            None => OwnedKey::of(r.sort_key(self.sort_col)),
+        }
+    }
+
+    /// Sorts by a number the view knows for each row (its column `title`).
+    pub fn sort_by_outside(&mut self, title: &'static str, key: RowKey<T>, desc: bool) {
+        let keep = self.selected_index();
+        self.sort_outside = Some((title, key));
+        self.sort_desc = desc;
+        self.resort();
+        self.refilter(keep);
+    }
+
     pub fn sort_by(&mut self, col: usize, desc: bool) {
         let keep = self.selected_index();
+        self.sort_outside = None;
         self.sort_col = col.min(T::columns().len().saturating_sub(1));
         self.sort_desc = desc;
         self.resort();
@@ -357,8 +380,7 @@ impl<T: Row> Table<T> {
     }
 
     fn resort(&mut self) {
-        let col = self.sort_col;
-        self.keys = self.items.iter().map(|r| OwnedKey::of(r.sort_key(col))).collect();
+        self.keys = self.items.iter().map(|r| self.key_of(r)).collect();
         let mut order: Vec<u32> = (0..self.items.len() as u32).collect();
         self.sort_indices(&mut order);
         self.order = order;
@@ -391,13 +413,13 @@ impl<T: Row> Table<T> {
     /// Puts the cursor on the row whose first column is `name` (any case),
     /// clearing a filter that hides it. Otherwise the names closest to it, for
     /// a "did you mean".
-    pub fn select_name(&mut self, name: &str) -> Result<(), Vec<String>> {
-        let Some(i) = self.items.iter().position(|r| r.cell(0).eq_ignore_ascii_case(name)) else {
+    pub fn select_name(&mut self, col: usize, name: &str) -> Result<(), Vec<String>> {
+        let Some(i) = self.items.iter().position(|r| r.cell(col).eq_ignore_ascii_case(name)) else {
             let mut near: Vec<(f64, String)> = self
                 .items
                 .iter()
                 .map(|r| {
-                    let n = r.cell(0).into_owned();
+                    let n = r.cell(col).into_owned();
                     (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n)
                 })
                 .filter(|(score, _)| *score > 0.7)
@@ -460,8 +482,17 @@ impl<T: Row> Table<T> {
         match cmd {
             C::SortNext => {
                 let shown = fit_columns::<T>(width);
-                let next = shown.iter().copied().find(|&c| c > self.sort_col).or_else(|| shown.first().copied()).unwrap_or(0);
+                let next = match self.sort_outside {
+                    Some(_) => shown.first().copied().unwrap_or(0),
+                    None => shown.iter().copied().find(|&c| c > self.sort_col).or_else(|| shown.first().copied()).unwrap_or(0),
+                };
                 self.sort_by(next, false)
+            }
+            C::SortReverse if self.sort_outside.is_some() => {
+                let keep = self.selected_index();
+                self.sort_desc = !self.sort_desc;
+                self.resort();
+                self.refilter(keep);
             }
             C::SortReverse => self.sort_by(self.sort_col, !self.sort_desc),
             _ => return false,

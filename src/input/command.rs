@@ -115,6 +115,7 @@ commands! {
     HistoryPrev => Prompt, "history_prev", "Previous entry in history";
     HistoryNext => Prompt, "history_next", "Next entry in history";
     Complete => Prompt, "complete", "Complete the command";
+    Pick => Prompt, "pick", "Pick the field's value from a list (servers, apps, zones, hosts)";
     CopyIp => Servers, "copy_ip", "Show the selected server's IPv4 to copy";
     TailServer => Servers, "tail_server", "Tail a log on the selected server (:tail ... on SERVER)";
     ExecServer => Servers, "exec_server", "Run a command on the selected server (:exec SERVER ...)";

@@ -50,6 +50,27 @@ impl Keymap {
         Ok(km)
     }
 
+    /// Every keymap on offer: the built-ins and each `*.toml` in `user_dir`,
+    /// sorted by name. A file that does not load is an error naming it.
+    pub fn load_all(user_dir: Option<&Path>) -> Result<Vec<Keymap>, SourceError> {
+        let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+        if let Some(dir) = user_dir
+            && let Ok(rd) = std::fs::read_dir(dir)
+        {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml")
+                    && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+                    && !names.iter().any(|n| n == stem)
+                {
+                    names.push(stem.to_string());
+                }
+            }
+        }
+        names.sort();
+        names.iter().map(|n| Keymap::load(n, user_dir)).collect()
+    }
+
     /// Applies the bindings of one file over this keymap.
     pub fn apply(&mut self, path: &Path, text: &str) -> Result<(), SourceError> {
         let raw: toml::Table = crate::config::source::parse_toml(path, text)?;

@@ -89,7 +89,9 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
         None => Config::default(),
     };
     let keymap_name = opts.keymap.clone().or_else(|| config.keymap.clone()).unwrap_or_else(|| "default".into());
-    let keymap = Keymap::load(&keymap_name, dir.as_ref().map(|d| d.join("keymaps")).as_deref())?;
+    let keymap_dir = dir.as_ref().map(|d| d.join("keymaps"));
+    let keymap = Keymap::load(&keymap_name, keymap_dir.as_deref())?;
+    let keymaps = Keymap::load_all(keymap_dir.as_deref())?;
     let themes = Theme::load_all(dir.as_ref().map(|d| d.join("themes")).as_deref())?;
 
     let explicit_colors = opts.colors.clone().or_else(|| env("CUTOVER_COLORS")).or_else(|| config.colors.clone()).filter(|c| c != "auto");
@@ -113,6 +115,7 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     let ascii = opts.ascii || config.ascii.unwrap_or(false) || !locale_is_utf8(env);
     let readonly = opts.readonly || config.readonly;
     let mut state = State::new(keymap, themes, &theme, depth, ascii, readonly);
+    state.keymaps = keymaps;
     state.square_corners = env("TERM").is_some_and(|t| t == "linux" || t.starts_with("linux-"));
     state.world.my_ip = crate::config::ip_from_ssh_connection(env("SSH_CONNECTION").as_deref());
     state.world.operator = env("USER").filter(|u| !u.is_empty());

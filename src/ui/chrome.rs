@@ -136,6 +136,40 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
 }
 
+/// The line of candidates Tab found, over the last row above the status line.
+pub fn candidates(f: &mut Frame, body: Rect, state: &State) {
+    let Some(c) = state.prompt.as_ref().and_then(|p| p.completion.as_ref()) else { return };
+    if body.height == 0 {
+        return;
+    }
+    let st = &state.styles;
+    let area = Rect { y: body.bottom() - 1, height: 1, ..body };
+    let width = area.width as usize;
+    let mut spans = Vec::new();
+    let lead = match (c.items.is_empty(), c.fuzzy) {
+        (true, _) if c.word.is_empty() => format!(" no {} to offer here ", c.what),
+        (true, _) => format!(" no {} like `{}` ", c.what, c.word),
+        (false, true) => format!(" no {} starts with `{}`; did you mean: ", c.what, c.word),
+        (false, false) => " ".to_string(),
+    };
+    let mut used = lead.chars().count();
+    spans.push(Span::styled(lead, st.get(Slot::Muted)));
+    for (i, it) in c.items.iter().enumerate() {
+        let more = format!(" +{} more", c.items.len() - i);
+        let w = it.chars().count() + 2;
+        if used + w + more.len() > width && i + 1 < c.items.len() || used + w > width {
+            spans.push(Span::styled(more, st.get(Slot::Muted)));
+            break;
+        }
+        let slot = if c.chosen == Some(i) { Slot::Selection } else { Slot::Text };
+        spans.push(Span::styled(it.clone(), st.get(slot)));
+        spans.push(Span::raw("  "));
+        used += w;
+    }
+    f.render_widget(ratatui::widgets::Clear, area);
+    f.render_widget(Paragraph::new(Line::from(spans)).style(st.get(Slot::Status)), area);
+}
+
 fn unicode_width(c: char) -> usize {
     unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
 }

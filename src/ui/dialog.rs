@@ -42,6 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (m.title.clone(), lines, " <Enter> choose  1-9 pick  <Esc> cancel ", false)
         }
         Dialog::Form(form) => {
+            let pick_key = state.keymap.hint(crate::input::Command::Pick);
             let mut lines: Vec<Line> = form.note.iter().map(|n| Line::from(Span::styled(n.clone(), st.get(Slot::Muted)))).collect();
             if !lines.is_empty() {
                 lines.push(Line::from(""));
@@ -73,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                         lines.push(Line::from(Span::styled(format!("{:>16}{}", "", fld.hint), st.get(Slot::Muted))));
                     }
                 } else {
-                    lines.push(Line::from(vec![
+                    let mut spans = vec![
                         Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
                         Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
                         Span::styled(fld.input.text.clone(), st.get(Slot::Text)),
@@ -81,7 +82,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                             if fld.input.text.is_empty() && !fld.hint.is_empty() { format!("  {}", fld.hint) } else { String::new() },
                             st.get(Slot::Muted),
                         ),
-                    ]));
+                    ];
+                    if let (true, Some(src), Some(k)) = (focus, &fld.pick, pick_key.as_deref()) {
+                        spans.push(Span::styled(format!("  {k}"), st.get(Slot::Key)));
+                        spans.push(Span::styled(format!(" picks {}", a(src.what())), st.get(Slot::Muted)));
+                    }
+                    lines.push(Line::from(spans));
                 }
                 if let Some(e) = &fld.error {
                     lines.push(Line::from(Span::styled(format!("{:>16}{} {e}", "", g.warn), st.get(Slot::Error))));
@@ -152,6 +158,49 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         .title(Span::styled(format!(" {title} "), st.get(Slot::Title)))
         .title_bottom(Line::from(Span::styled(foot, st.get(Slot::Muted))));
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), r);
+    if let Dialog::Form(form) = d
+        && let Some(p) = &form.picker
+    {
+        picker(f, area, state, g, p);
+    }
+}
+
+/// "a server", "an application".
+fn a(what: &str) -> String {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {what}")
+}
+
+/// The picker over a form: the filter line, then the names it keeps, the
+/// chosen one marked and kept in view.
+fn picker(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, p: &crate::app::dialog::Picker) {
+    let st = &state.styles;
+    let w = area.width.saturating_sub(8).clamp(10, 60);
+    let h = (p.shown.len() as u16 + 3).clamp(5, area.height.max(5));
+    let r = popup(area, w, h);
+    let rows = (r.height.saturating_sub(3)) as usize;
+    let first = p.cursor.saturating_sub(rows.saturating_sub(1));
+    let mut lines = vec![Line::from(vec![Span::styled("filter: ", st.get(Slot::Prompt)), Span::styled(p.query.text.clone(), st.get(Slot::Text))])];
+    if p.shown.is_empty() {
+        lines.push(Line::from(Span::styled(format!("no {} matches", p.what), st.get(Slot::Muted))));
+    }
+    for (i, name) in p.shown.iter().enumerate().skip(first).take(rows) {
+        let sel = i == p.cursor;
+        lines.push(Line::from(vec![
+            Span::styled(if sel { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Selection)),
+            Span::styled(name.clone(), st.get(if sel { Slot::Selection } else { Slot::Text })),
+        ]));
+    }
+    let title = format!(" Pick {} ({} of {}) ", a(p.what), p.shown.len(), p.names.len());
+    f.render_widget(Clear, r);
+    let block = Block::bordered()
+        .border_set(g.border)
+        .border_style(st.get(Slot::Focus))
+        .title(Span::styled(title, st.get(Slot::Title)))
+        .title_bottom(Line::from(Span::styled(" type to filter  <Enter> take  <Esc> back ", st.get(Slot::Muted))));
+    f.render_widget(Paragraph::new(lines).block(block), r);
+    let x = r.x + 1 + 8 + p.query.text.chars().take(p.query.cursor).count() as u16;
+    f.set_cursor_position((x.min(r.right().saturating_sub(2)), r.y + 1));
 }
 
 /// Splits a line into rows of at most `width` cells, at spaces where it can

@@ -46,6 +46,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Overlay::Messages { scroll }) => help::messages(f, body, state, g, scroll),
         None => {}
     }
+    chrome::candidates(f, body, state);
     chrome::status(f, status, state, g);
     dialog::draw(f, body, state, g);
     modal::draw(f, body, state, g);

@@ -52,12 +52,18 @@ pub fn draw_with<T: TRow>(
         std::iter::once(Cell::from(""))
             .chain(shown.iter().map(|&i| {
                 let mut title = cols[i].title.to_string();
-                if i == table.sort_col {
+                if i == table.sort_col && table.sort_outside.is_none() {
                     title.push_str(if table.sort_desc { g.sort_desc } else { g.sort_asc });
                 }
                 Cell::from(title)
             }))
-            .chain(extra.iter().map(|e| Cell::from(Line::from(e.title.to_string()).right_aligned()))),
+            .chain(extra.iter().map(|e| {
+                let mut title = e.title.to_string();
+                if table.sort_outside.as_ref().is_some_and(|(t, _)| *t == e.title) {
+                    title.push_str(if table.sort_desc { g.sort_desc } else { g.sort_asc });
+                }
+                Cell::from(Line::from(title).right_aligned())
+            })),
     )
     .style(st.get(Slot::TableHeader));
     let height = area.height.saturating_sub(1) as usize;

@@ -6,6 +6,7 @@
 use super::{Pane, PaneInfo};
 use crate::app::action::{Effect, ExecContext};
 use crate::app::cx::{Cx, Load};
+use crate::app::completion::Source;
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
 use crate::app::table::Cursor;
@@ -744,6 +745,39 @@ impl Pane for ChecklistPane {
         vec![Effect::LoadChecklist]
     }
 
+    /// `:runbook NAME` opens the form that starts it.
+    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let name = args.trim();
+        if name.is_empty() {
+            return vec![];
+        }
+        if cx.readonly {
+            cx.say(Level::Warn, format!("read-only: {REFUSED}"));
+            return vec![];
+        }
+        match self.runbooks.iter().position(|(r, _)| r.name == name) {
+            Some(i) => {
+                self.view = View::List;
+                if let Some(p) = self.rows().iter().position(|r| matches!(r, Row::Runbook(j) if *j == i)) {
+                    self.cursor.pos = p;
+                }
+                let rb = self.runbooks[i].0.clone();
+                cx.open(Dialog::Form(start_form(&rb)));
+                cx.ensure(Load::Zones);
+            }
+            None if self.runbooks.is_empty() => {
+                cx.say(Level::Warn, format!("the runbooks are still loading: try `:runbook {name}` again in a moment"))
+            }
+            None => {
+                let names: Vec<String> = self.runbooks.iter().map(|(r, _)| r.name.clone()).collect();
+                let near = crate::app::completion::near(&names, name);
+                let hint = if near.is_empty() { format!(" (runbooks: {})", names.join(", ")) } else { format!(": did you mean {}?", near.join(", ")) };
+                cx.say(Level::Error, format!("no runbook named `{name}`{hint}"));
+            }
+        }
+        vec![]
+    }
+
     fn writes(&self, cmd: Command) -> Option<&'static str> {
         match (self.view, cmd) {
             (View::List, Command::Open | Command::RunStep) => {
@@ -841,7 +875,19 @@ fn start_form(rb: &Runbook) -> Form {
             let what = if enables.is_empty() { "optional".to_string() } else { format!("optional, enables step {}", enables.join(", ")) };
             hint = if hint.is_empty() { what } else { format!("{what}: {hint}") };
         }
-        fields.push(Field::new(&p.name, &p.default, &hint).labelled(&p.label));
+        let mut field = Field::new(&p.name, &p.default, &hint).labelled(&p.label);
+        let pick = match p.kind {
+            ParamKind::Server => Some(Source::Server),
+            ParamKind::App => Some(Source::App),
+            ParamKind::Database => Some(Source::Database),
+            ParamKind::Zone => Some(Source::Zone),
+            ParamKind::Host => Some(Source::Host),
+            _ => None,
+        };
+        if let Some(src) = pick {
+            field = field.picks(src);
+        }
+        fields.push(field);
         if let Some(suffix) = &p.confirm_unless_suffix {
             fields.push(
                 Field::new(&confirm_field(&p.name), "", &format!("only if it does not end with {suffix}"))

@@ -302,7 +302,7 @@ impl Pane for DatabasesPane {
             if self.table.total() == 0 {
                 cx.say(Level::Warn, format!("the databases are still loading: try `:db {name}` again in a moment"));
             } else {
-                super::select_named(&mut self.table, "database", name, cx);
+                super::select_named(&mut self.table, 0, "database", name, cx);
             }
         }
         vec![]

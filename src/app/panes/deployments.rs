@@ -842,6 +842,20 @@ impl Pane for DeploymentsPane {
         }
     }
 
+    /// `:app NAME` puts the cursor on that application.
+    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+        let name = args.trim();
+        if !name.is_empty() {
+            self.app = None;
+            if self.table.total() == 0 {
+                cx.say(Level::Warn, format!("the applications are still loading: try `:app {name}` again in a moment"));
+            } else {
+                super::select_named(&mut self.table, 1, "application", name, cx);
+            }
+        }
+        vec![]
+    }
+
     fn focus(&mut self, id: &str, cx: &mut Cx) -> Vec<Effect> {
         self.app = None;
         self.table.select_id(id);

@@ -263,7 +263,7 @@ impl DnsPane {
                     FormKind::PointName { zone: zone.clone() },
                     vec![
                         Field::new("names", &names, "space separated: @ www uat"),
-                        Field::new("server", "", "server name (its IPv4 and IPv6 become the A/AAAA records)"),
+                        Field::new("server", "", "server name (its IPv4 and IPv6 become the A/AAAA records)").picks(crate::app::completion::Source::Server),
                         Field::new("ttl", "300", "TTL of the new records"),
                         Field::choice(
                             "step",
@@ -573,7 +573,7 @@ impl DnsPane {
     fn open_named(&mut self, name: &str, cx: &mut Cx) -> Vec<Effect> {
         self.zone = None;
         self.record = None;
-        if !super::select_named(&mut self.zones, "zone", name, cx) {
+        if !super::select_named(&mut self.zones, 0, "zone", name, cx) {
             return vec![];
         }
         self.on_command(Command::Open, cx)

@@ -300,7 +300,7 @@ impl Pane for FirewallsPane {
                     FormKind::DbFromServer { firewall: f.id },
                     vec![
                         Field::new("port", "5432", "database port"),
-                        Field::new("server", "", "name of the server that connects (its IPv4 and IPv6 are used)"),
+                        Field::new("server", "", "name of the server that connects (its IPv4 and IPv6 are used)").picks(crate::app::completion::Source::Server),
                     ],
                 );
                 form.note = vec!["Every other rule for this port is replaced by one rule from that server's addresses.".into()];

@@ -199,10 +199,16 @@ impl PaneId {
     }
 }
 
-/// `:pane NAME`: the cursor on the row called NAME, or an error naming the
-/// closest ones. True when it was found.
-pub(crate) fn select_named<T: super::table::Row>(table: &mut super::table::Table<T>, what: &str, name: &str, cx: &mut Cx) -> bool {
-    match table.select_name(name) {
+/// `:pane NAME`: the cursor on the row whose column `col` is NAME, or an
+/// error naming the closest ones. True when it was found.
+pub(crate) fn select_named<T: super::table::Row>(
+    table: &mut super::table::Table<T>,
+    col: usize,
+    what: &str,
+    name: &str,
+    cx: &mut Cx,
+) -> bool {
+    match table.select_name(col, name) {
         Ok(()) => {
             table.scroll_to_cursor(cx.height);
             true

@@ -10,7 +10,7 @@ use crate::app::prompt::{Prompt, PromptKind};
 use crate::app::state::Level;
 use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
 use crate::hetzner::Server;
-use crate::hetzner::label_selector::Selector;
+use crate::hetzner::label_selector::{Selector, Term};
 use crate::hetzner::model::Metrics;
 use crate::input::{Command, Scope};
 use std::borrow::Cow;
@@ -130,12 +130,34 @@ impl ServersPane {
     }
 
     /// `:servers env=production,role!=db`: narrow the list by label selector.
+    /// Sorts by the monthly cost the view shows (a server without one last).
+    fn sort_by_cost(&mut self, world: &crate::app::world::World, desc: bool) {
+        let costs: std::collections::HashMap<i64, f64> = world
+            .costs
+            .as_ref()
+            .map(|c| c.per_server.iter().map(|(id, b)| (*id, rust_decimal::prelude::ToPrimitive::to_f64(&b.total().gross).unwrap_or(f64::MAX))).collect())
+            .unwrap_or_default();
+        self.table.sort_by_outside("/MONTH", Box::new(move |s: &Arc<Server>| costs.get(&s.id).copied().unwrap_or(f64::MAX)), desc);
+    }
+
     pub fn set_selector(&mut self, sel: &str) -> Result<(), String> {
         if sel.trim().is_empty() {
             self.table.set_scope(None, None);
             return Ok(());
         }
         let parsed = Selector::parse(sel)?;
+        // Valid for Hetzner (the value empty), but typed at the console it is
+        // a selector left half-written: say what was probably meant.
+        for term in &parsed.0 {
+            let (k, v, op) = match term {
+                Term::Eq(k, v) => (k, v, "="),
+                Term::Ne(k, v) => (k, v, "!="),
+                _ => continue,
+            };
+            if v.is_empty() {
+                return Err(format!("`{k}{op}` has no value: did you mean `{k}` (has the label) or `!{k}` (has it not)?"));
+            }
+        }
         self.table.set_scope(Some(sel.trim().to_string()), Some(Box::new(move |s: &Arc<Server>| parsed.matches(&s.labels))));
         Ok(())
     }
@@ -219,9 +241,25 @@ impl Pane for ServersPane {
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
         let h = cx.height;
         // The list's own columns share the width with the view's two (warning, /MONTH).
-        if self.detail.is_none() && self.table.navigate_in(cmd, h, cx.width.saturating_sub(2 + 10)) {
+        let width = cx.width.saturating_sub(2 + 10);
+        // After the last column shown, sorting goes to the monthly cost.
+        if self.detail.is_none()
+            && cmd == Command::SortNext
+            && self.table.sort_outside.is_none()
+            && crate::app::table::fit_columns::<Server>(width).last() == Some(&self.table.sort_col)
+            && cx.world.costs.is_some()
+        {
+            self.sort_by_cost(cx.world, false);
+            self.table.scroll_to_cursor(h);
+            cx.say(Level::Info, "sorted by /MONTH ascending");
+            return vec![];
+        }
+        if self.detail.is_none() && self.table.navigate_in(cmd, h, width) {
             if matches!(cmd, Command::SortNext | Command::SortReverse) {
-                let title = <Server as Row>::columns()[self.table.sort_col].title;
+                let title = match &self.table.sort_outside {
+                    Some((t, _)) => t,
+                    None => <Server as Row>::columns()[self.table.sort_col].title,
+                };
                 cx.say(Level::Info, format!("sorted by {title} {}", if self.table.sort_desc { "descending" } else { "ascending" }));
             }
             return vec![];
@@ -273,6 +311,10 @@ impl Pane for ServersPane {
     }
 
     fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
+        // Costs follow the servers and the prices: a sort by them follows too.
+        if matches!(what, Changed::Servers | Changed::Pricing) && self.table.sort_outside.is_some() {
+            self.sort_by_cost(cx.world, self.table.sort_desc);
+        }
         match what {
             Changed::ServersPage { first, from } => {
                 if first {
