@@ -65,6 +65,16 @@ async fn the_deployment_log_wraps_on_w() {
 }
 
 #[tokio::test]
+async fn a_variable_is_shown_whole_and_masked() {
+    support::play_ok("env_detail").await;
+}
+
+#[tokio::test]
+async fn log_lines_scroll_sideways() {
+    support::play_ok("logs_sideways").await;
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

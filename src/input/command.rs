@@ -125,6 +125,8 @@ commands! {
     PrevMatch => Logs, "prev_match", "Jump to the previous highlighted line";
     ToggleCase => Logs, "toggle_case", "Case-sensitive matching on/off";
     ToggleWrap => Logs, "toggle_wrap", "Wrap long lines on/off";
+    ScrollLeft => Logs, "scroll_left", "Scroll long lines left (when not wrapping)";
+    ScrollRight => Logs, "scroll_right", "Scroll long lines right (when not wrapping)";
     ToggleTimestamps => Logs, "toggle_timestamps", "Show timestamps on/off";
     SaveLog => Logs, "save", "Save the buffer (or the filtered view) to a file";
     ClearLog => Logs, "clear", "Clear the buffer";
@@ -160,6 +162,8 @@ commands! {
     ShowHistory => Deployments, "history", "Recent deployments (Enter follows one)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
+    LogLeft => Deployments, "log_left", "Scroll the deployment log's long lines left";
+    LogRight => Deployments, "log_right", "Scroll the deployment log's long lines right";
     RevealValues => Deployments, "reveal", "Show or hide the values (secrets and URL passwords stay masked)";
     AddEnv => Deployments, "add_variable", "Add an environment variable";
     EditEnv => Deployments, "edit_variable", "Change the selected variable's value";

@@ -220,8 +220,10 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
         );
         return;
     };
+    // The uuid is long: at 80 columns it gives way to what the view says.
+    let id = if area.width < 100 { String::new() } else { format!("{} ", fl.deployment) };
     let mut head = vec![
-        Span::styled(format!("deployment {} ", fl.deployment), st.get(Slot::Muted)),
+        Span::styled(format!("deployment {id}"), st.get(Slot::Muted)),
         Span::styled(
             fl.status.to_string(),
             st.get(deploy_slot(&fl.status)).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD)),
@@ -231,11 +233,35 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
     if fl.is_running() {
         head.push(Span::styled(format!(" {}", g.spinner[state.jobs.spinner % g.spinner.len()]), st.get(Slot::Pending)));
     }
+    let d = &state.panes.deployments;
+    if d.log_hscroll > 0 && !d.log_wrap {
+        head.push(Span::styled(format!("  from column {}", d.log_hscroll + 1), st.get(Slot::Warn)));
+    }
     if fl.scroll > 0 {
         head.push(Span::styled(format!("  (scrolled up {} lines)", fl.scroll), st.get(Slot::Warn)));
     }
     let [h, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     f.render_widget(Paragraph::new(Line::from(head)), h);
+    if let Some(i) = d.log_line
+        && let Some((text, err)) = fl.lines.get(i)
+    {
+        let up = state.keymap.hint(Command::Up).unwrap_or_default();
+        let down = state.keymap.hint(Command::Down).unwrap_or_default();
+        let back = state.keymap.hint(Command::Back).unwrap_or_default();
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!("line {} of {} ({up}/{down} the one before/after, {back} back to the log)", i + 1, fl.lines.len()),
+                st.get(Slot::Muted),
+            )),
+            Line::from(""),
+        ];
+        lines.extend(super::dialog::hard_wrap(
+            Line::from(Span::styled(text.clone(), st.get(if *err { Slot::Warn } else { Slot::Text }))),
+            body.width.max(1) as usize,
+        ));
+        f.render_widget(Paragraph::new(lines), body);
+        return;
+    }
     let mut lines: Vec<Line> = Vec::new();
     if let Some(n) = &fl.note {
         lines.push(Line::from(Span::styled(n.clone(), st.get(Slot::Info))));
@@ -263,8 +289,17 @@ fn overview(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyph
         lines.extend(rows.into_iter().skip(skip));
     } else {
         let start = end.saturating_sub(room);
+        let notes = lines.len();
         for (text, err) in &fl.lines[start..end] {
             lines.push(styled(text, *err));
+        }
+        if d.log_hscroll > 0 {
+            // Sideways: the notes above the log stay; the log lines move.
+            let [top, rest] = Layout::vertical([Constraint::Length(notes as u16), Constraint::Min(0)]).areas(body);
+            let log = lines.split_off(notes);
+            f.render_widget(Paragraph::new(lines), top);
+            f.render_widget(Paragraph::new(log).scroll((0, d.log_hscroll)), rest);
+            return;
         }
     }
     f.render_widget(Paragraph::new(lines), body);
@@ -281,19 +316,19 @@ fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
         f.render_widget(Paragraph::new(Span::styled("No environment variables.", st.get(Slot::Muted))), area);
         return;
     }
+    if d.env_detail
+        && let Some(e) = vars.get(d.env_cursor.pos)
+    {
+        env_detail(f, area, state, e);
+        return;
+    }
     let kw = vars.iter().map(|e| e.key.len()).max().unwrap_or(8).clamp(8, 32);
     let h = area.height as usize;
     let off = d.env_cursor.pos.saturating_sub(h.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, e) in vars.iter().enumerate().skip(off).take(h) {
         let sel = i == d.env_cursor.pos;
-        let value = match (&e.value, d.reveal) {
-            (_, _) if e.is_shown_once => "(shown once: not readable)".to_string(),
-            (None, _) => "(withheld: token lacks read:sensitive)".to_string(),
-            (Some(v), true) => crate::coolify::redact::mask_value(&e.key, v),
-            (Some(v), false) if v.is_empty() => "(empty)".into(),
-            (Some(_), false) => "****".into(),
-        };
+        let value = shown_value(e, d.reveal).unwrap_or_else(|| "****".into());
         let mut flags = Vec::new();
         if e.is_buildtime {
             flags.push("build");
@@ -365,3 +400,46 @@ fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs
     f.render_widget(Paragraph::new(lines), area);
 }
 
+/// A variable's value as shown: `None` when hidden until revealed.
+fn shown_value(e: &crate::coolify::model::EnvVar, reveal: bool) -> Option<String> {
+    Some(match (&e.value, reveal) {
+        (_, _) if e.is_shown_once => "(shown once: not readable)".to_string(),
+        (None, _) => "(withheld: token lacks read:sensitive)".to_string(),
+        (Some(v), true) => crate::coolify::redact::mask_value(&e.key, v),
+        (Some(v), false) if v.is_empty() => "(empty)".into(),
+        (Some(_), false) => return None,
+    })
+}
+
+/// One variable whole: its value wrapped (masked as in the list: revealed,
+/// secrets and URL passwords still masked), its flags spelt out.
+fn env_detail(f: &mut Frame, area: Rect, state: &State, e: &crate::coolify::model::EnvVar) {
+    let st = &state.styles;
+    let d = &state.panes.deployments;
+    let reveal = state.keymap.hint(Command::RevealValues).unwrap_or_default();
+    let back = state.keymap.hint(Command::Back).unwrap_or_default();
+    let value =
+        shown_value(e, d.reveal).unwrap_or_else(|| format!("**** ({reveal} reveals; secrets and URL passwords stay masked)"));
+    let flag = |on: bool, what: &str| if on { Some(what.to_string()) } else { None };
+    let flags: Vec<String> = [
+        flag(e.is_buildtime, "available at build time"),
+        flag(e.is_runtime, "available at run time"),
+        flag(e.is_preview, "preview deployments only"),
+        flag(e.is_literal, "literal (no $VAR interpolation)"),
+        flag(e.is_multiline, "multi-line"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let width = area.width.max(1) as usize;
+    let mut lines = vec![
+        Line::from(vec![Span::styled(e.key.clone(), st.get(Slot::Title)), Span::styled(format!("  ({back} back)"), st.get(Slot::Muted))]),
+        Line::from(""),
+    ];
+    for l in crate::logs::sanitize::sanitize(value.as_bytes()).lines() {
+        lines.extend(super::dialog::hard_wrap(Line::from(Span::styled(l.to_string(), st.get(Slot::Text))), width));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(if flags.is_empty() { "no flags".to_string() } else { flags.join(", ") }, st.get(Slot::Muted))));
+    f.render_widget(Paragraph::new(lines), area);
+}

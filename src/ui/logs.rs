@@ -73,6 +73,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if tab.case_sensitive {
         title.push(Span::styled("Aa ", st.get(Slot::Info)));
     }
+
     if tab.dropped > 0 {
         title.push(Span::styled(format!("{} dropped ", tab.dropped), st.get(Slot::Warn)));
     }
@@ -96,6 +97,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     f.render_widget(block, area);
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     tab_bar(f, bar, state, g);
+    // Said on the tab bar's right: a long title would push it off the top line.
+    if tab.hscroll > 0 && !tab.wrap {
+        let text = format!(" from column {} ", tab.hscroll + 1);
+        f.render_widget(Paragraph::new(Span::styled(text, st.get(Slot::Warn))).alignment(ratatui::layout::Alignment::Right), bar);
+    }
     lines(f, body, state, tab, g);
 }
 
@@ -141,6 +147,7 @@ fn lines(f: &mut Frame, area: Rect, state: &State, tab: &LogTab, g: &Glyphs) {
         (top, (top + height).min(rows))
     };
     let mut out: Vec<Line> = Vec::with_capacity(last - first);
+    let mut marks: Vec<Line> = Vec::with_capacity(last - first);
     for r in first..last {
         let Some(line) = tab.row_index(r).and_then(|gi| tab.buffer.get(gi)) else { continue };
         let full = line_text(tab, line.text, line.body());
@@ -154,7 +161,9 @@ fn lines(f: &mut Frame, area: Rect, state: &State, tab: &LogTab, g: &Glyphs) {
         let mut spans = Vec::new();
         if gutter > 0 {
             let cur = tab.current_match == Some(line.index);
-            spans.push(Span::styled(if cur { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Highlight)));
+            let mark = Span::styled(if cur { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Highlight));
+            // Wrapped, the mark leads the line; cut, it stays put while the text scrolls sideways.
+            if tab.wrap { spans.push(mark) } else { marks.push(Line::from(mark)) }
         }
         match &tab.highlight {
             Some(h) => {
@@ -177,11 +186,18 @@ fn lines(f: &mut Frame, area: Rect, state: &State, tab: &LogTab, g: &Glyphs) {
         }
         out.push(Line::from(spans));
     }
+    let side = if tab.wrap { 0 } else { gutter as u16 };
+    let [marks_area, text_area] = Layout::horizontal([Constraint::Length(side), Constraint::Min(1)]).areas(area);
+    if side > 0 {
+        f.render_widget(Paragraph::new(marks), marks_area);
+    }
     let mut p = Paragraph::new(out).style(Style::default());
     if tab.wrap {
         p = p.wrap(Wrap { trim: false });
+    } else if tab.hscroll > 0 {
+        p = p.scroll((0, tab.hscroll));
     }
-    f.render_widget(p, area);
+    f.render_widget(p, text_area);
 }
 
 fn cut(s: &str) -> (&str, usize) {

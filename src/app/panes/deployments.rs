@@ -174,6 +174,12 @@ pub struct DeploymentsPane {
     pub follow: Option<Follow>,
     /// Long lines of the deployment log wrap instead of being cut.
     pub log_wrap: bool,
+    /// Columns the deployment log is scrolled sideways (when not wrapping).
+    pub log_hscroll: u16,
+    /// One line of the deployment log shown whole (its index).
+    pub log_line: Option<usize>,
+    /// The selected variable shown whole.
+    pub env_detail: bool,
 }
 
 #[derive(Debug)]
@@ -304,6 +310,8 @@ impl DeploymentsPane {
         }
         self.tab = tab;
         self.app = Some(app.clone());
+        self.log_line = None;
+        self.env_detail = false;
         match tab {
             Tab::Envs => vec![Effect::LoadEnvs { app }],
             _ => vec![Effect::LoadHistory { app }],
@@ -746,7 +754,36 @@ impl Pane for DeploymentsPane {
                 None => {}
             },
             (None, Command::Back) => self.table.set_filter(None),
+            (Some(_), Command::Back) if self.log_line.is_some() || self.env_detail => {
+                self.log_line = None;
+                self.env_detail = false;
+            }
             (Some(_), Command::Back) => self.app = None,
+            // A line of the log shown whole: up and down walk the lines.
+            (Some(_), Command::Down | Command::Up | Command::ScrollDown | Command::ScrollUp) if self.log_line.is_some() => {
+                let n = self.follow.as_ref().map_or(0, |f| f.lines.len());
+                let down = matches!(cmd, Command::Down | Command::ScrollDown);
+                self.log_line = self.log_line.map(|i| move_cursor(i, n, if down { 1 } else { -1 }));
+            }
+            (Some(_), Command::Open) if self.tab == Tab::Overview => match self.follow.as_ref().filter(|f| !f.lines.is_empty()) {
+                // The line at the bottom of the view (scrolling up picks another).
+                Some(f) => self.log_line = Some(f.lines.len().saturating_sub(f.scroll + 1)),
+                None => cx.say(Level::Info, "no deployment log to open"),
+            },
+            (Some(_), Command::Open) if self.tab == Tab::Envs => {
+                self.env_detail = self.envs.as_ref().is_some_and(|(_, v)| !v.is_empty());
+            }
+            (Some(_), Command::LogLeft | Command::LogRight) if self.log_wrap => {
+                cx.say(Level::Info, "the deployment log wraps: nothing to scroll sideways (w)")
+            }
+            (Some(_), Command::LogLeft) => self.log_hscroll = self.log_hscroll.saturating_sub(super::logs::side_step(cx.width)),
+            (Some(_), Command::LogRight) => {
+                let longest = self.follow.as_ref().map_or(0, |f| {
+                    f.lines.iter().map(|(t, _)| unicode_width::UnicodeWidthStr::width(t.as_str())).max().unwrap_or(0)
+                });
+                let room = cx.width.saturating_sub(4) / 2;
+                self.log_hscroll = (self.log_hscroll + super::logs::side_step(cx.width)).min((longest as u16).saturating_sub(room));
+            }
             (Some(_), c) if cursor_delta(c, h).is_some() => match self.tab {
                 Tab::Envs => {
                     let n = self.envs.as_ref().map(|e| e.1.len()).unwrap_or(0);
@@ -765,6 +802,7 @@ impl Pane for DeploymentsPane {
             },
             (Some(_), Command::WrapLog) => {
                 self.log_wrap = !self.log_wrap;
+                self.log_hscroll = 0;
                 cx.say(Level::Info, if self.log_wrap { "deployment log: long lines wrap" } else { "deployment log: long lines are cut" });
             }
             (Some(_), Command::Open) if self.tab == Tab::History => {

@@ -56,6 +56,8 @@ pub struct LogTab {
     pub current_match: Option<u64>,
     pub case_sensitive: bool,
     pub wrap: bool,
+    /// Columns scrolled sideways (when not wrapping).
+    pub hscroll: u16,
     pub timestamps: bool,
     /// Lines the tail dropped because the console fell behind.
     pub dropped: u64,
@@ -82,9 +84,22 @@ impl LogTab {
             current_match: None,
             case_sensitive: false,
             wrap: false,
+            hscroll: 0,
             timestamps: false,
             dropped: 0,
         }
+    }
+
+    /// The width of the longest line among the last `height` rows and those
+    /// around the anchor (what can be on screen).
+    pub fn longest_shown(&self, height: usize) -> usize {
+        let rows = self.rows();
+        let first = if self.follow { rows.saturating_sub(height) } else { self.top_row(height) };
+        (first..(first + height).min(rows))
+            .filter_map(|r| self.row_index(r).and_then(|g| self.buffer.get(g)))
+            .map(|l| unicode_width::UnicodeWidthStr::width(if self.timestamps { l.text } else { l.body() }))
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn is_run(&self) -> bool {
@@ -516,7 +531,18 @@ impl Pane for LogsPane {
                 tab.highlight = tab.highlight.as_ref().and_then(|m| m.with_case(cs));
                 cx.say(MsgLevel::Info, if cs { "case-sensitive matching" } else { "case-insensitive matching" });
             }
-            Command::ToggleWrap => tab.wrap = !tab.wrap,
+            Command::ToggleWrap => {
+                tab.wrap = !tab.wrap;
+                tab.hscroll = 0;
+            }
+            Command::ScrollLeft | Command::ScrollRight if tab.wrap => cx.say(MsgLevel::Info, "lines wrap: nothing to scroll sideways (w)"),
+            Command::ScrollLeft => tab.hscroll = tab.hscroll.saturating_sub(side_step(cx.width)),
+            Command::ScrollRight => {
+                // Not past the longest line shown: the view never goes blank.
+                let longest = tab.longest_shown(h).min(u16::MAX as usize) as u16;
+                let room = cx.width.saturating_sub(4);
+                tab.hscroll = (tab.hscroll + side_step(cx.width)).min(longest.saturating_sub(room / 2));
+            }
             Command::ToggleTimestamps => tab.timestamps = !tab.timestamps,
             Command::SaveLog => {
                 let name: String = tab.title.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
@@ -620,6 +646,11 @@ fn shell_words(line: &str) -> Result<Vec<String>, String> {
 pub const TAIL_USAGE: &str = "usage: :tail app NAME [LINES] | db NAME | journal UNIT on HOST | file PATH on HOST | cmd COMMAND on HOST";
 
 pub const EXEC_USAGE: &str = "usage: :exec HOST COMMAND... | :exec app NAME COMMAND... (inside the application's container)";
+
+/// How far a sideways scroll goes: a quarter of the view, at least 8 columns.
+pub(crate) fn side_step(width: u16) -> u16 {
+    (width / 4).max(8)
+}
 
 #[cfg(test)]
 mod tests {
