@@ -44,7 +44,7 @@ pub(super) fn dialog_key(state: &mut State, key: Key, cmd: Option<Command>) -> V
             state.dialog = None;
             let mut r = Ok(Then::Effects(vec![]));
             let mut e = call(state, owner, |p, cx| {
-                r = p.get_mut(owner).submit(form, cx);
+                r = p.get_mut(owner).submit(*form, cx);
                 vec![]
             });
             match r {

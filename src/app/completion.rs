@@ -113,8 +113,7 @@ pub(crate) fn rank(names: &[String], query: &str) -> Vec<String> {
 
 /// Names close to a mistyped one (for "did you mean"), best first.
 pub(crate) fn near(names: &[String], word: &str) -> Vec<String> {
-    let mut scored: Vec<(f64, &String)> =
-        names.iter().map(|n| (strsim::jaro_winkler(n, word), n)).filter(|(s, _)| *s > 0.7).collect();
+    let mut scored: Vec<(f64, &String)> = names.iter().map(|n| (strsim::jaro_winkler(n, word), n)).filter(|(s, _)| *s > 0.7).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(5).map(|(_, n)| n.clone()).collect()
 }
@@ -265,7 +264,7 @@ pub(crate) fn tab(prompt: &mut Prompt, back: bool, fresh: impl FnOnce(&str) -> C
         items => {
             let common = common_prefix(items);
             if !c.fuzzy && common.len() > c.word.len() {
-                put(prompt, c.start, &common.to_string(), &right);
+                put(prompt, c.start, common, &right);
             }
             prompt.completion = Some(c);
         }

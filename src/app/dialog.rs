@@ -316,7 +316,7 @@ pub(crate) enum Outcome {
     Close,
     Then(Then),
     /// A form was submitted: the caller validates it.
-    Submit(Form),
+    Submit(Box<Form>),
     /// Open a picker over the focused field's names (the caller has them).
     Pick(Source),
 }
@@ -379,7 +379,7 @@ pub(crate) fn key(d: &mut Dialog, key: crate::input::Key, cmd: Option<Command>) 
                 Some(src) => Outcome::Pick(src),
                 None => Outcome::Stay,
             },
-            Some(Command::Submit) => Outcome::Submit(f.clone()),
+            Some(Command::Submit) => Outcome::Submit(Box::new(f.clone())),
             Some(Command::Complete | Command::HistoryNext) => {
                 f.focus = (f.focus + 1) % f.fields.len().max(1);
                 Outcome::Stay

@@ -156,6 +156,16 @@ impl State {
         (self.size.1 as usize).saturating_sub(6).max(1)
     }
 
+    /// When what is on screen next changes with time alone ("2s ago"):
+    /// the render loop wakes then, and not at all while nothing would.
+    pub fn next_clock(&self) -> Option<DateTime<Utc>> {
+        match self.pane {
+            PaneId::Databases | PaneId::Versions => self.world.backups_clock(),
+            PaneId::Deployments => self.panes.deployments.clock(self.now),
+            _ => None,
+        }
+    }
+
     pub fn theme_names(&self) -> Vec<&str> {
         self.themes.iter().map(|t| t.name.as_str()).collect()
     }

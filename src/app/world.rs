@@ -134,6 +134,11 @@ pub enum WorldMsg {
         at: DateTime<Utc>,
         result: Result<Vec<(String, Vec<Backup>)>, String>,
     },
+    /// Time passed with nothing else happening: what is computed from the
+    /// time (backup health and its ages) is computed again as of `at`.
+    Clock {
+        at: DateTime<Utc>,
+    },
     /// `:ctx`: (name, endpoint, read-only).
     ContextSwitched(Result<(String, String, bool), String>),
     /// An API client waits before asking again (`None`: it got an answer).
@@ -254,6 +259,17 @@ impl World {
             c.per_server.insert(s.id, b);
         }
         self.costs = Some(c);
+    }
+
+    /// When a backup's age or health next reads differently.
+    pub fn backups_clock(&self) -> Option<DateTime<Utc>> {
+        let b = &self.backups;
+        // The list's ages, and those of the executions a detail view shows.
+        let execs = b.by_db.values().flatten().flat_map(|bk| bk.executions.iter()).filter_map(|e| schedule::parse_time(&e.created_at));
+        let ages = b.health.values().filter_map(Health::since).chain(execs).map(|t| schedule::next_age_change(t, b.as_of));
+        // Health changes without an age changing too (a schedule falls due): hourly at most.
+        let due = (!b.by_db.is_empty()).then(|| b.as_of + chrono::Duration::hours(1));
+        ages.chain(due).min()
     }
 
     /// A reload of the server list: its generation, for the effect.
@@ -385,6 +401,17 @@ impl World {
                     }
                 }
                 Some(Changed::Zones)
+            }
+            WorldMsg::Clock { at } => {
+                let b = &mut self.backups;
+                if b.by_db.is_empty() {
+                    return None;
+                }
+                b.as_of = at;
+                for (db, sched) in &b.by_db {
+                    b.health.insert(db.clone(), schedule::of_database(sched, at));
+                }
+                Some(Changed::Backups)
             }
             WorldMsg::Backups { at, result } => {
                 let b = &mut self.backups;

@@ -43,6 +43,17 @@ pub enum Health {
 }
 
 impl Health {
+    /// The time its summary counts an age from, if it shows one.
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Health::Ok { last, .. } => Some(*last),
+            Health::Running { since } => Some(*since),
+            Health::Failed { at, .. } => Some(*at),
+            Health::Overdue { last, .. } => *last,
+            _ => None,
+        }
+    }
+
     /// Worth a warning in the list.
     pub fn is_warning(&self) -> bool {
         !matches!(self, Health::Ok { .. } | Health::Running { .. })
@@ -130,6 +141,18 @@ pub fn of_database(backups: &[Backup], now: DateTime<Utc>) -> Health {
     all.into_iter().min_by_key(rank).unwrap_or(Health::NoSchedule)
 }
 
+/// When `age(now - t)` next reads differently (strictly after `now`).
+pub fn next_age_change(t: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let s = (now - t).num_seconds().max(0);
+    let step = match s {
+        0..60 => 1,
+        60..3600 => 60,
+        3600..172_800 => 3600,
+        _ => 86_400,
+    };
+    t + Duration::seconds((s / step + 1) * step)
+}
+
 /// `5m`, `3h`, `2d`.
 pub fn age(d: Duration) -> String {
     let s = d.num_seconds().max(0);
@@ -204,5 +227,21 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(age(Duration::minutes(90)), "1h");
         assert_eq!(age(Duration::days(3)), "3d");
+    }
+
+    #[test]
+    fn ages_change_when_their_reading_does() {
+        let t = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let at = |secs: i64| t + Duration::seconds(secs);
+        assert_eq!(next_age_change(t, at(2)), at(3), "2s becomes 3s");
+        assert_eq!(next_age_change(t, at(59)), at(60));
+        assert_eq!(next_age_change(t, at(61)), at(120), "1m until 2m");
+        assert_eq!(next_age_change(t, at(3700)), at(7200), "1h until 2h");
+        assert_eq!(next_age_change(t, at(200_000)), at(259_200), "2d until 3d");
+        assert_eq!(next_age_change(at(10), t), at(11), "a time ahead reads 0s until a second after it");
+        for s in [0, 1, 59, 60, 3599, 3600, 172_799, 172_800] {
+            assert!(next_age_change(t, at(s)) > at(s), "always after now ({s})");
+            assert_ne!(age(at(s) - t), age(next_age_change(t, at(s)) - t), "and it reads differently ({s})");
+        }
     }
 }

@@ -207,6 +207,11 @@ impl Runtime {
         }
     }
 
+    /// Time passed: what is shown as of now (ages, backup health).
+    pub fn clock(&mut self) -> Handled {
+        self.apply(Action::World(crate::app::world::WorldMsg::Clock { at: chrono::Utc::now() }))
+    }
+
     /// One spinner step (the render loop ticks only while busy).
     pub fn tick(&mut self) -> Handled {
         self.apply(Action::Tick)

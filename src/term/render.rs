@@ -82,6 +82,8 @@ where
         }
         let render_at = last_render + MIN_FRAME;
         let busy = rt.state.jobs.busy > 0;
+        // Ages on screen change with time alone: wake when the next one does.
+        let clock = rt.state.next_clock().map(|at| Instant::now() + (at - chrono::Utc::now()).to_std().unwrap_or_default());
         let mut handled = Vec::new();
         tokio::select! {
             ev = rt.recv() => match ev {
@@ -95,6 +97,7 @@ where
             },
             _ = sleep_until(render_at), if dirty => {}
             _ = spinner.tick(), if busy => handled.push(rt.tick()),
+            _ = sleep_until(clock.unwrap_or(render_at)), if clock.is_some() => handled.push(rt.clock()),
         }
         // Take everything already queued before drawing (coalesces bursts and resize storms).
         while let Some(ev) = rt.try_recv() {

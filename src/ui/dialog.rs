@@ -180,7 +180,8 @@ fn picker(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, p: &crate::app::
     let r = popup(area, w, h);
     let rows = (r.height.saturating_sub(3)) as usize;
     let first = p.cursor.saturating_sub(rows.saturating_sub(1));
-    let mut lines = vec![Line::from(vec![Span::styled("filter: ", st.get(Slot::Prompt)), Span::styled(p.query.text.clone(), st.get(Slot::Text))])];
+    let mut lines =
+        vec![Line::from(vec![Span::styled("filter: ", st.get(Slot::Prompt)), Span::styled(p.query.text.clone(), st.get(Slot::Text))])];
     if p.shown.is_empty() {
         lines.push(Line::from(Span::styled(format!("no {} matches", p.what), st.get(Slot::Muted))));
     }

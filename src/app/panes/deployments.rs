@@ -302,6 +302,15 @@ impl DeploymentsPane {
     }
 
     /// Opens an application on a tab, loading what the tab shows.
+    /// When the history's ages ("3m ago") next read differently.
+    pub fn clock(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        let (_, list) = self.history.as_ref().filter(|_| self.app.is_some() && self.tab == Tab::History)?;
+        list.iter()
+            .filter_map(|d| d.created_at.as_deref().and_then(crate::coolify::schedule::parse_time))
+            .map(|t| crate::coolify::schedule::next_age_change(t, now))
+            .min()
+    }
+
     fn open_app(&mut self, app: String, tab: Tab) -> Vec<Effect> {
         if self.app.as_deref() != Some(app.as_str()) {
             self.env_cursor = Cursor::default();
@@ -776,13 +785,13 @@ impl Pane for DeploymentsPane {
             (Some(_), Command::LogLeft | Command::LogRight) if self.log_wrap => {
                 cx.say(Level::Info, "the deployment log wraps: nothing to scroll sideways (w)")
             }
-            (Some(_), Command::LogLeft) => self.log_hscroll = self.log_hscroll.saturating_sub(super::logs::side_step(cx.width)),
+            (Some(_), Command::LogLeft) => self.log_hscroll = self.log_hscroll.saturating_sub(super::side_step(cx.width)),
             (Some(_), Command::LogRight) => {
                 let longest = self.follow.as_ref().map_or(0, |f| {
                     f.lines.iter().map(|(t, _)| unicode_width::UnicodeWidthStr::width(t.as_str())).max().unwrap_or(0)
                 });
                 let room = cx.width.saturating_sub(4) / 2;
-                self.log_hscroll = (self.log_hscroll + super::logs::side_step(cx.width)).min((longest as u16).saturating_sub(room));
+                self.log_hscroll = (self.log_hscroll + super::side_step(cx.width)).min((longest as u16).saturating_sub(room));
             }
             (Some(_), c) if cursor_delta(c, h).is_some() => match self.tab {
                 Tab::Envs => {

@@ -536,12 +536,12 @@ impl Pane for LogsPane {
                 tab.hscroll = 0;
             }
             Command::ScrollLeft | Command::ScrollRight if tab.wrap => cx.say(MsgLevel::Info, "lines wrap: nothing to scroll sideways (w)"),
-            Command::ScrollLeft => tab.hscroll = tab.hscroll.saturating_sub(side_step(cx.width)),
+            Command::ScrollLeft => tab.hscroll = tab.hscroll.saturating_sub(super::side_step(cx.width)),
             Command::ScrollRight => {
                 // Not past the longest line shown: the view never goes blank.
                 let longest = tab.longest_shown(h).min(u16::MAX as usize) as u16;
                 let room = cx.width.saturating_sub(4);
-                tab.hscroll = (tab.hscroll + side_step(cx.width)).min(longest.saturating_sub(room / 2));
+                tab.hscroll = (tab.hscroll + super::side_step(cx.width)).min(longest.saturating_sub(room / 2));
             }
             Command::ToggleTimestamps => tab.timestamps = !tab.timestamps,
             Command::SaveLog => {
@@ -646,11 +646,6 @@ fn shell_words(line: &str) -> Result<Vec<String>, String> {
 pub const TAIL_USAGE: &str = "usage: :tail app NAME [LINES] | db NAME | journal UNIT on HOST | file PATH on HOST | cmd COMMAND on HOST";
 
 pub const EXEC_USAGE: &str = "usage: :exec HOST COMMAND... | :exec app NAME COMMAND... (inside the application's container)";
-
-/// How far a sideways scroll goes: a quarter of the view, at least 8 columns.
-pub(crate) fn side_step(width: u16) -> u16 {
-    (width / 4).max(8)
-}
 
 #[cfg(test)]
 mod tests {

@@ -199,6 +199,11 @@ impl PaneId {
     }
 }
 
+/// How far a sideways scroll of a log goes: a quarter of the view, at least 8 columns.
+pub(crate) fn side_step(width: u16) -> u16 {
+    (width / 4).max(8)
+}
+
 /// `:pane NAME`: the cursor on the row whose column `col` is NAME, or an
 /// error naming the closest ones. True when it was found.
 pub(crate) fn select_named<T: super::table::Row>(
