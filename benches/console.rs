@@ -8,11 +8,11 @@ use cutover::app::{Action, update};
 use cutover::hetzner::Server;
 use cutover::input::{Keymap, parse_key};
 use cutover::sim::world::{HetznerWorld, Rng};
+use cutover::term::present::Presenter;
 use cutover::theme::{ColorDepth, Theme};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ratatui::Terminal;
-use ratatui::backend::{ClearType, CrosstermBackend, TestBackend, WindowSize};
-use ratatui::layout::{Position, Size};
+use ratatui::backend::TestBackend;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,44 +37,6 @@ fn stats(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 fn us(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// The real crossterm backend (the bytes a terminal would get) at a fixed size:
-/// crossterm's own `size()` would ask whatever tty runs the bench.
-struct Fixed<W: Write>(CrosstermBackend<W>, Size);
-
-impl<W: Write> ratatui::backend::Backend for Fixed<W> {
-    type Error = std::io::Error;
-    fn draw<'a, I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>>(&mut self, c: I) -> std::io::Result<()> {
-        self.0.draw(c)
-    }
-    fn hide_cursor(&mut self) -> std::io::Result<()> {
-        self.0.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> std::io::Result<()> {
-        self.0.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
-        Ok(Position::ORIGIN)
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> std::io::Result<()> {
-        self.0.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> std::io::Result<()> {
-        self.0.clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> std::io::Result<()> {
-        self.0.clear_region(t)
-    }
-    fn size(&self) -> std::io::Result<Size> {
-        Ok(self.1)
-    }
-    fn window_size(&mut self) -> std::io::Result<WindowSize> {
-        Ok(WindowSize { columns_rows: self.1, pixels: Size::new(0, 0) })
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        ratatui::backend::Backend::flush(&mut self.0)
-    }
 }
 
 struct Counter(Arc<Mutex<usize>>);
@@ -108,17 +70,19 @@ fn in_process() {
     let (p50, p99, max) = stats(times);
     println!("cursor move, 10,000 servers, 200x50, update+draw | p50 {} | p99 {} | max {} | target < 2 ms", us(p50), us(p99), us(max));
 
-    // Bytes a cursor move writes to a real terminal backend.
+    // Bytes a cursor move writes to a terminal, as the console writes them: drawn
+    // in memory, put on the terminal by the presenter (cell diff plus scroll
+    // regions), inside a synchronized update (its markers, 8 bytes each, counted).
     let count = Arc::new(Mutex::new(0usize));
     let mut st = state_with(10_000, w, h);
-    let mut term = Terminal::new(Fixed(CrosstermBackend::new(Counter(count.clone())), Size::new(w, h))).unwrap();
-    // Each frame as the console writes it: inside a synchronized update (the
-    // begin and end markers, 8 bytes each, are counted).
-    let frame = |term: &mut Terminal<Fixed<Counter>>, st: &cutover::app::State| {
-        let mut c = Counter(count.clone());
-        crossterm::execute!(c, crossterm::terminal::BeginSynchronizedUpdate).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut presenter = Presenter::new(Counter(count.clone()), ratatui::layout::Rect::new(0, 0, w, h));
+    let mut frame = |term: &mut Terminal<TestBackend>, st: &cutover::app::State| {
+        crossterm::queue!(presenter.out(), crossterm::terminal::BeginSynchronizedUpdate).unwrap();
         term.draw(|f| cutover::ui::draw(f, st)).unwrap();
-        crossterm::execute!(c, crossterm::terminal::EndSynchronizedUpdate).unwrap();
+        let b = term.backend();
+        presenter.present(b.buffer(), b.cursor_visible().then(|| b.cursor_position())).unwrap();
+        crossterm::execute!(presenter.out(), crossterm::terminal::EndSynchronizedUpdate).unwrap();
     };
     frame(&mut term, &st);
     // Moves inside the visible page, and moves that scroll the list by one row.
@@ -353,9 +317,7 @@ fn slow_link() {
     let scroll = send(b"j", &mut s);
     moves.sort();
     println!("  cursor down inside the page, 17 moves one by one | median {} bytes, max {}", moves[8], moves[16]);
-    println!(
-        "  cursor down past the page's end: the list scrolls by one row | {scroll} bytes (target in issue #14: <= 400 with scroll regions)"
-    );
+    println!("  cursor down past the page's end: the list scrolls by one row | {scroll} bytes (target in issue #14: <= 400)");
     let _ = s.child.kill();
     let _ = s.child.wait();
 }

@@ -339,3 +339,30 @@ fn a_crashed_demo_offers_its_unfinished_rehearsal_and_leaves_no_temp_dir() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
+
+/// A list scrolled a row at a time is moved by the terminal (scroll regions),
+/// and what the terminal then shows is what a full repaint shows.
+#[test]
+fn rows_moved_by_scroll_regions_show_what_a_repaint_shows() {
+    let mut p = Pty::spawn(&["demo", "--servers", "200"], &[("TERM", "xterm-256color"), UTF8], 80, 24);
+    p.wait_for("200 servers loaded", T);
+    p.settle(Duration::from_millis(300), T);
+    let from = p.byte_count();
+    // Past the page's end, then back past its start: scrolls both ways.
+    for key in std::iter::repeat_n(b"j", 24).chain(std::iter::repeat_n(b"k", 22)) {
+        p.send(key);
+        p.settle(Duration::from_millis(50), T);
+    }
+    let out = p.bytes()[from..].to_vec();
+    let regions = String::from_utf8_lossy(&out).matches("\x1b[r").count();
+    assert!(regions >= 8, "scroll regions were used ({regions} resets)");
+    let scrolled = p.screen();
+    // A round trip through another width repaints every cell.
+    p.resize(81, 24);
+    p.wait_until("the redraw at 81", T, |s| s.cell(2, 80).map(|c| c.contents()) == Some("╮"));
+    p.resize(80, 24);
+    p.wait_until("the redraw at 80", T, |s| s.cell(2, 79).map(|c| c.contents()) == Some("╮"));
+    p.settle(Duration::from_millis(200), T);
+    assert_eq!(p.screen(), scrolled, "the scrolled screen differs from a repaint of it");
+    quit(&mut p);
+}

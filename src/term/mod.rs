@@ -2,6 +2,7 @@
 //! surfaces to draw on, signals, and the render loop.
 
 pub mod frame;
+pub mod present;
 pub mod render;
 pub mod signals;
 
@@ -9,7 +10,7 @@ use color_eyre::eyre::Result;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, event, execute, queue, terminal};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::backend::{Backend, TestBackend};
 use ratatui::layout::Rect;
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,56 +84,70 @@ pub fn install_hooks() -> Result<()> {
     Ok(())
 }
 
-/// The real terminal. Dropping it restores the terminal.
+/// The real terminal. Frames are drawn in memory and put on the terminal by
+/// a [`present::Presenter`] (cell diff plus scroll regions). Dropping it
+/// restores the terminal.
 pub struct CrosstermSurface {
-    terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+    terminal: Terminal<TestBackend>,
+    presenter: present::Presenter<BufWriter<Stdout>>,
 }
 
 impl CrosstermSurface {
     pub fn new() -> Result<Self> {
         enter()?;
+        let (w, h) = terminal::size()?;
         // One large buffer: a frame leaves as a few big writes, not many small ones.
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
-        let terminal = Terminal::new(backend)?;
-        Ok(CrosstermSurface { terminal })
+        let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+        let presenter = present::Presenter::new(out, Rect::new(0, 0, w, h));
+        Ok(CrosstermSurface { terminal: Terminal::new(TestBackend::new(w, h))?, presenter })
     }
 }
 
 impl Drop for CrosstermSurface {
     fn drop(&mut self) {
-        let _ = Write::flush(self.terminal.backend_mut());
+        let _ = Write::flush(self.presenter.out());
         restore();
     }
 }
 
 impl Surface for CrosstermSurface {
-    type B = CrosstermBackend<BufWriter<Stdout>>;
+    type B = TestBackend;
 
-    fn terminal(&mut self) -> &mut Terminal<Self::B> {
+    fn terminal(&mut self) -> &mut Terminal<TestBackend> {
         &mut self.terminal
     }
 
     fn begin_frame(&mut self) -> Result<()> {
-        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        // The in-memory screen follows the terminal's size (ratatui asks the
+        // backend each frame; the in-memory one would not know).
+        let (w, h) = terminal::size()?;
+        let now = self.terminal.backend().buffer().area;
+        if (now.width, now.height) != (w, h) {
+            self.terminal.backend_mut().resize(w, h);
+            self.terminal.resize(Rect::new(0, 0, w, h))?;
+        }
+        queue!(self.presenter.out(), BeginSynchronizedUpdate)?;
         Ok(())
     }
 
     fn end_frame(&mut self) -> Result<()> {
-        execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        let b = self.terminal.backend();
+        let cursor = b.cursor_visible().then(|| b.cursor_position());
+        self.presenter.present(b.buffer(), cursor)?;
+        execute!(self.presenter.out(), EndSynchronizedUpdate)?;
         Ok(())
     }
 
     fn suspend(&mut self) -> Result<()> {
-        let _ = Write::flush(self.terminal.backend_mut());
+        let _ = Write::flush(self.presenter.out());
         restore();
         // Stop for real; the shell's `fg` sends SIGCONT and we continue here.
         signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
         enter()?;
-        // A resize to the current size clears the screen and forgets the last
-        // frame, so the next draw repaints everything. (`clear()` would ask the
-        // terminal for the cursor position, and wait when nothing answers.)
-        let size = self.terminal.size()?;
-        self.terminal.resize(Rect::new(0, 0, size.width, size.height))?;
+        // The screen is not what was drawn: the next frame paints all of it.
+        // (`clear()` would ask the terminal for the cursor position, and wait
+        // when nothing answers.)
+        self.presenter.forget()?;
         Ok(())
     }
 }
