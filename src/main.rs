@@ -44,6 +44,10 @@ enum Cmd {
         /// Type the keys of a playbook into the console as if typed, then hand control back.
         #[arg(long, value_name = "FILE")]
         play: Option<PathBuf>,
+        /// Delay every API answer by this much (`80ms`): the console as it
+        /// behaves against the real services, far away.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        latency: Option<std::time::Duration>,
         #[command(flatten)]
         ui: UiOptions,
     },
@@ -64,6 +68,9 @@ enum Cmd {
         /// Requests per hour before 429 (the `RateLimit-Limit` header).
         #[arg(long, default_value_t = 3600)]
         rate_limit: u32,
+        /// Delay every API answer by this much (`80ms`), as a distant service would.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        latency: Option<std::time::Duration>,
     },
     /// Check runbooks, themes, keymaps, playbooks and config files without
     /// starting the console; exits 1 at the first file that does not read, with
@@ -131,11 +138,13 @@ fn main() {
 async fn async_main(cli: Cli) -> i32 {
     let result = match cli.cmd {
         None => console(&cli.ui, cli.play, None).await,
-        Some(Cmd::Demo { servers, seed, play, ui }) => {
-            console(&ui.or(&cli.ui), play.or(cli.play), Some(SimOptions { servers, seed, ..SimOptions::default() })).await
+        Some(Cmd::Demo { servers, seed, play, latency, ui }) => {
+            let sim = SimOptions { servers, seed, latency: latency.unwrap_or_default(), ..SimOptions::default() };
+            console(&ui.or(&cli.ui), play.or(cli.play), Some(sim)).await
         }
-        Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit }) => {
-            sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, ..SimOptions::default() }).await
+        Some(Cmd::Sim { hetzner_port, coolify_port, servers, seed, rate_limit, latency }) => {
+            let latency = latency.unwrap_or_default();
+            sim(SimOptions { hetzner_port, coolify_port, servers, seed, rate_limit, latency, ..SimOptions::default() }).await
         }
         Some(Cmd::Check { files, kind }) => return check(&files, kind),
         Some(Cmd::Completions { shell }) => {

@@ -422,3 +422,140 @@ async fn coolify_envs_domains_and_backups_conform() {
     assert_eq!(e.status(), Some(400), "already running");
     check_all(&sim.exchanges());
 }
+
+/// What the services answer before a handler would (a body that is not JSON,
+/// no content type, a method the route does not take), pages' `Link` headers,
+/// and the documented filters, on both APIs. Raw requests: a client would
+/// never send most of these.
+#[tokio::test]
+async fn protocol_errors_links_and_filters_are_the_services() {
+    let sim = recording_sim().await;
+    let http = reqwest::Client::new();
+    let hz = sim.hetzner_endpoint();
+    let hz_token = format!("Bearer {}", sim.shared.hetzner_token);
+    let send = |m: reqwest::Method, url: String, ct: Option<&'static str>, body: &'static str, token: String| {
+        let mut r = http.request(m, url).header("authorization", token).body(body);
+        if let Some(c) = ct {
+            r = r.header("content-type", c);
+        }
+        async move {
+            let resp = r.send().await.unwrap();
+            let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+            let v: serde_json::Value = resp.json().await.expect("a JSON body");
+            (status, headers, v)
+        }
+    };
+    let json = Some("application/json");
+    let rrsets = format!("{hz}/zones/example.com/rrsets");
+    // Hetzner: 400 json_error in its envelope; 405 method_not_allowed.
+    let (st, _, v) = send(reqwest::Method::POST, rrsets.clone(), json, "{\"name\": ", hz_token.clone()).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("json_error")), "{v}");
+    let (st, _, v) = send(reqwest::Method::POST, rrsets.clone(), None, "{}", hz_token.clone()).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("json_error")), "{v}");
+    let (st, h, v) = send(reqwest::Method::PUT, format!("{hz}/pricing"), json, "{}", hz_token.clone()).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (405, Some("method_not_allowed")), "{v}");
+    assert_eq!(h.get("allow").and_then(|a| a.to_str().ok()), Some("GET,HEAD"));
+    // Pages link to the previous, next and last ones, the query kept.
+    let (st, h, _) = send(reqwest::Method::GET, format!("{hz}/servers?per_page=3&page=2&sort=name"), None, "", hz_token.clone()).await;
+    assert_eq!(st, 200);
+    let link = h.get("link").and_then(|l| l.to_str().ok()).expect("a Link header").to_string();
+    for (rel, page) in [("prev", 1), ("next", 3), ("last", 3)] {
+        assert!(link.contains(&format!("/v1/servers?sort=name&page={page}&per_page=3>; rel=\"{rel}\"")), "{rel} in {link}");
+    }
+    // Routes that were taken for others, and filters that were ignored.
+    let (st, _, v) = send(reqwest::Method::GET, format!("{hz}/servers/actions"), None, "", hz_token.clone()).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v["actions"].is_array() && v["meta"]["pagination"].is_object());
+    let (_, _, v) = send(reqwest::Method::GET, format!("{hz}/volumes?name=old-uploads"), None, "", hz_token.clone()).await;
+    let names: Vec<&str> = v["volumes"].as_array().unwrap().iter().filter_map(|x| x["name"].as_str()).collect();
+    assert_eq!(names, ["old-uploads"]);
+    let (_, _, v) = send(reqwest::Method::GET, format!("{hz}/firewalls?label_selector=role%3Ddb"), None, "", hz_token.clone()).await;
+    let names: Vec<&str> = v["firewalls"].as_array().unwrap().iter().filter_map(|x| x["name"].as_str()).collect();
+    assert_eq!(names, ["db"]);
+    let (st, _, v) = send(reqwest::Method::GET, format!("{hz}/volumes?sort=size"), None, "", hz_token.clone()).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid_input")), "an undocumented sort is refused: {v}");
+
+    // Coolify: validateIncomingRequest's answers; a method no route takes is the catch-all's 404.
+    let cf = format!("{}/api/v1", sim.coolify_url());
+    let cf_token = format!("Bearer {}", sim.shared.coolify_token);
+    let c = cf_client(&sim);
+    let shop = app_uuid(&c, "shop-uat").await;
+    let envs = format!("{cf}/applications/{shop}/envs");
+    for (ct, body, says) in
+        [(None, "{}", "Content-Type must be application/json."), (json, "", "Empty JSON."), (json, "{\"key\": ", "Invalid JSON.")]
+    {
+        let (st, _, v) = send(reqwest::Method::POST, envs.clone(), ct, body, cf_token.clone()).await;
+        assert_eq!((st, v["message"].as_str(), v["error"].as_str()), (400, Some("Invalid request."), Some(says)), "{v}");
+    }
+    let (st, _, v) = send(reqwest::Method::POST, envs.clone(), json, r#"{"key":"A","value":"1","colour":"red"}"#, cf_token.clone()).await;
+    assert_eq!((st, v["errors"]["colour"][0].as_str()), (422, Some("This field is not allowed.")), "{v}");
+    let (st, _, v) =
+        send(reqwest::Method::POST, envs.clone(), json, r#"{"key":"B","value":"1","is_buildtime":true,"comment":"x"}"#, cf_token.clone())
+            .await;
+    assert_eq!(st, 201, "the fields the code takes beside the spec's: {v}");
+    let (st, _, v) = send(reqwest::Method::DELETE, format!("{cf}/applications"), None, "", cf_token.clone()).await;
+    assert_eq!((st, v["message"].as_str()), (404, Some("Not found.")), "{v}");
+    // PATCH takes every documented field and shows it back; others are refused.
+    let app = format!("{cf}/applications/{shop}");
+    let (st, _, v) =
+        send(reqwest::Method::PATCH, app.clone(), json, r#"{"health_check_path":"/up/","limits_memory":"512m"}"#, cf_token.clone()).await;
+    assert_eq!(st, 200, "{v}");
+    let (_, _, v) = send(reqwest::Method::GET, app.clone(), None, "", cf_token.clone()).await;
+    assert_eq!((v["health_check_path"].as_str(), v["limits_memory"].as_str()), (Some("/up/"), Some("512m")));
+    let (st, _, v) = send(reqwest::Method::PATCH, app.clone(), json, r#"{"frobnicate":true}"#, cf_token.clone()).await;
+    assert_eq!((st, v["errors"]["frobnicate"][0].as_str()), (422, Some("This field is not allowed.")), "{v}");
+    // The project's environments: a list, not an environment named "environments".
+    let projects: Vec<serde_json::Value> = c.get("/projects").await.unwrap();
+    let p = projects[0]["uuid"].as_str().unwrap();
+    let (st, _, v) = send(reqwest::Method::GET, format!("{cf}/projects/{p}/environments"), None, "", cf_token.clone()).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v.as_array().is_some_and(|a| a.iter().any(|e| e["name"] == "production")), "{v}");
+    // The refused requests are outside the documents on purpose; what was
+    // answered is checked.
+    let answered: Vec<Exchange> = sim.exchanges().into_iter().filter(|e| e.status < 400).collect();
+    assert!(answered.len() >= 10, "{} answered", answered.len());
+    check_all(&answered);
+}
+
+/// Coolify's `throttle:api`: a fixed window per minute, Laravel's headers on
+/// every answer, 429 "Too Many Attempts." with `Retry-After` past the limit.
+#[tokio::test]
+async fn coolify_throttles_as_laravel_does() {
+    let sim = Sim::start(SimOptions { coolify_per_minute: 5, ..SimOptions::default() }).await.expect("sim");
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/version", sim.coolify_url());
+    let token = format!("Bearer {}", sim.shared.coolify_token);
+    for left in (0..5).rev() {
+        let r = http.get(&url).header("authorization", &token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-ratelimit-limit"], "5");
+        assert_eq!(r.headers()["x-ratelimit-remaining"], left.to_string().as_str());
+    }
+    let r = http.get(&url).header("authorization", &token).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["message"], "Too Many Attempts.");
+}
+
+/// A reload that knows the last inventory asks only what can have changed.
+#[tokio::test]
+async fn an_inventory_reload_reuses_what_cannot_have_changed() {
+    let sim = recording_sim().await;
+    let c = cf_client(&sim);
+    let first = c.inventory().await.unwrap();
+    let before = sim.exchanges().len();
+    let again = c.inventory_from(Some(&first)).await.unwrap();
+    let asked: Vec<String> = sim.exchanges()[before..].iter().map(|e| e.path.clone()).collect();
+    assert_eq!(asked, ["/api/v1/servers", "/api/v1/applications", "/api/v1/databases"]);
+    assert_eq!(again, first, "the same inventory");
+    // A resource nobody placed yet: the servers are asked where it runs.
+    let mut older = first.clone();
+    older.applications.pop();
+    let before = sim.exchanges().len();
+    let again = c.inventory_from(Some(&older)).await.unwrap();
+    assert!(sim.exchanges()[before..].iter().any(|e| e.path.ends_with("/resources")));
+    assert_eq!(again, first);
+}

@@ -108,7 +108,10 @@ pub enum Effect {
     },
     LoadPricing,
     LoadCoolifyVersion,
-    LoadCoolify,
+    /// The Coolify inventory; `known` is reused where it cannot have changed unseen.
+    LoadCoolify {
+        known: Option<Box<crate::coolify::Inventory>>,
+    },
     LoadZones,
     LoadBackups,
     /// A long-running stream: not counted as busy.
@@ -258,7 +261,7 @@ impl Effect {
             Effect::LoadServers { .. } => "loading servers",
             Effect::LoadPricing => "loading prices",
             Effect::LoadCoolifyVersion => "checking Coolify",
-            Effect::LoadCoolify => "loading Coolify resources",
+            Effect::LoadCoolify { .. } => "loading Coolify resources",
             Effect::LoadZones => "loading DNS zones",
             Effect::LoadBackups => "loading backups",
             Effect::StartTail { .. } => "tailing",

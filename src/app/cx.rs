@@ -37,6 +37,8 @@ pub enum Load {
     },
     Pricing,
     Coolify,
+    /// All of it again (the operator's reload): nothing reused.
+    CoolifyFresh,
     /// The version call, which is also the token and reachability check.
     CoolifyVersion,
     Zones,

@@ -291,7 +291,10 @@ impl World {
                 vec![Effect::LoadServers { generation: self.reload_servers(quiet) }]
             }
             LoadWhat::Pricing if force || self.pricing.is_none() => vec![Effect::LoadPricing],
-            LoadWhat::Coolify if force || self.coolify.is_none() => vec![Effect::LoadCoolify],
+            LoadWhat::Coolify if force || self.coolify.is_none() => {
+                vec![Effect::LoadCoolify { known: self.coolify.clone().map(Box::new) }]
+            }
+            LoadWhat::CoolifyFresh => vec![Effect::LoadCoolify { known: None }],
             LoadWhat::CoolifyVersion => vec![Effect::LoadCoolifyVersion],
             LoadWhat::Zones if (force || !self.zones.requested) && self.contexts.hetzner.is_some() => {
                 self.zones.requested = true;

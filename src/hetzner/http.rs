@@ -5,6 +5,7 @@
 use super::error::{ApiError, Error};
 use crate::api::{RetryPolicy, describe_reqwest};
 use crate::config::Secret;
+use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -62,6 +63,11 @@ pub const PER_PAGE: u32 = 50;
 
 /// No list is walked further than this many pages, announced or not.
 pub const MAX_PAGES: u64 = 1000;
+/// Pages of a list asked at once once the first names the last.
+pub const PAGES_AT_ONCE: usize = 8;
+/// Requests left in the hourly quota beyond a list's pages before they are
+/// asked at once (the console's other work needs some).
+pub const QUOTA_RESERVE: u64 = 50;
 
 impl Client {
     pub fn new(endpoint: &str, token: Secret) -> Result<Client, Error> {
@@ -210,11 +216,39 @@ impl Client {
         self.request(Method::POST, path, &[], Some(body)).await
     }
 
-    /// Walks every page of a list endpoint, handing each page to `on_page` as it
-    /// arrives (so a long list fills in while it loads). It stops at the last
-    /// page, at the announced total, or at an empty page, and never fetches
-    /// more pages than the first answer announced (a server that keeps saying
-    /// "next" would otherwise spend the whole hourly quota).
+    /// One page of a list endpoint: its items and its pagination.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        query: &[(&str, String)],
+        per_page: u32,
+        page: u64,
+    ) -> Result<(Vec<T>, Pagination), Error> {
+        let mut q: Vec<(&str, String)> = query.to_vec();
+        q.push(("page", page.to_string()));
+        q.push(("per_page", per_page.to_string()));
+        let mut v: Value = self.get(path, &q).await?;
+        let meta: Pagination = v
+            .pointer("/meta/pagination")
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| Error::Decode(format!("{path}: pagination: {e}")))?
+            .ok_or_else(|| Error::Decode(format!("{path}: no meta.pagination")))?;
+        let items = v.get_mut(key).map(Value::take).ok_or_else(|| Error::Decode(format!("{path}: no `{key}` in answer")))?;
+        let items: Vec<T> = serde_json::from_value(items).map_err(|e| Error::Decode(format!("{path}: {e}")))?;
+        Ok((items, meta))
+    }
+
+    /// Walks every page of a list endpoint, handing each page to `on_page` in
+    /// order as it arrives (so a long list fills in while it loads). When the
+    /// first answer names the last page, the rest are asked [`PAGES_AT_ONCE`]
+    /// at a time (one at a time when the hourly quota could not pay for them
+    /// all); otherwise one after another. It stops at the last page, at the
+    /// announced total, or at an empty page, and never fetches more pages than
+    /// the first answer announced (a server that keeps saying "next" would
+    /// otherwise spend the whole quota).
     pub async fn list_pages<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -223,42 +257,48 @@ impl Client {
         per_page: u32,
         mut on_page: impl FnMut(Vec<T>, &Pagination),
     ) -> Result<(), Error> {
-        let mut page = 1u64;
-        let mut seen = 0u64;
-        let mut announced: Option<u64> = None;
-        loop {
-            let mut q: Vec<(&str, String)> = query.to_vec();
-            q.push(("page", page.to_string()));
-            q.push(("per_page", per_page.to_string()));
-            let mut v: Value = self.get(path, &q).await?;
-            let meta: Pagination = v
-                .pointer("/meta/pagination")
-                .cloned()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| Error::Decode(format!("{path}: pagination: {e}")))?
-                .ok_or_else(|| Error::Decode(format!("{path}: no meta.pagination")))?;
-            let items = v.get_mut(key).map(Value::take).ok_or_else(|| Error::Decode(format!("{path}: no `{key}` in answer")))?;
-            let items: Vec<T> = serde_json::from_value(items).map_err(|e| Error::Decode(format!("{path}: {e}")))?;
-            let empty = items.is_empty();
-            seen += items.len() as u64;
-            if page == 1 {
-                let by_total = meta.total_entries.map(|t| t.div_ceil(u64::from(per_page.max(1))).max(1));
-                announced = Some(meta.last_page.or(by_total).unwrap_or(MAX_PAGES).min(MAX_PAGES));
-            }
-            on_page(items, &meta);
-            let last = announced.unwrap_or(MAX_PAGES);
-            let done = empty
+        let (items, meta) = self.page::<T>(path, key, query, per_page, 1).await?;
+        let by_total = meta.total_entries.map(|t| t.div_ceil(u64::from(per_page.max(1))).max(1));
+        let last = meta.last_page.or(by_total).unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        let mut seen = items.len() as u64;
+        let empty = items.is_empty();
+        on_page(items, &meta);
+        let finished = |page: u64, empty: bool, seen: u64, meta: &Pagination| {
+            empty
                 || meta.last_page.is_some_and(|l| page >= l)
                 || meta.total_entries.is_some_and(|t| seen >= t)
-                || !matches!(meta.next_page, Some(n) if n > page);
-            if done {
-                return Ok(());
+                || !matches!(meta.next_page, Some(n) if n > page)
+        };
+        if finished(1, empty, seen, &meta) {
+            return Ok(());
+        }
+        if let Some(l) = meta.last_page.filter(|l| *l > 1) {
+            let last = l.min(MAX_PAGES);
+            let left = last - 1;
+            let width = match self.rate_limit() {
+                Some(r) if u64::from(r.remaining) < left + QUOTA_RESERVE => 1,
+                _ => PAGES_AT_ONCE,
+            };
+            let mut pages = futures::stream::iter(2..=last).map(|p| self.page::<T>(path, key, query, per_page, p)).buffered(width);
+            while let Some(r) = pages.next().await {
+                let (items, meta) = r?;
+                on_page(items, &meta);
             }
+            return Ok(());
+        }
+        let mut page = 1u64;
+        loop {
             if page >= last {
                 return Err(Error::Decode(format!("{path}: the API announced {last} page(s) and kept going: stopped there")));
             }
             page += 1;
+            let (items, meta) = self.page::<T>(path, key, query, per_page, page).await?;
+            seen += items.len() as u64;
+            let empty = items.is_empty();
+            on_page(items, &meta);
+            if finished(page, empty, seen, &meta) {
+                return Ok(());
+            }
         }
     }
 

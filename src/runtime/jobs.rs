@@ -328,9 +328,9 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(WorldMsg::CoolifyVersion(r)), true);
         }
-        Effect::LoadCoolify => {
+        Effect::LoadCoolify { known } => {
             let r = match sv.coolify {
-                Some(c) => c.inventory().await.map_err(|e| e.to_string()),
+                Some(c) => c.inventory_from(known.as_deref()).await.map_err(|e| e.to_string()),
                 None => Err("no Coolify instance configured".into()),
             };
             send(Action::from(WorldMsg::CoolifyInventory(r)), true);

@@ -12,6 +12,7 @@ pub mod fault;
 pub mod hetzner;
 pub mod logs;
 pub mod pg;
+pub mod protocol;
 pub mod rules;
 #[cfg(test)]
 mod rules_vs_client;
@@ -41,6 +42,10 @@ pub struct SimOptions {
     pub seed: u64,
     /// Requests per hour (the `RateLimit-Limit` header).
     pub rate_limit: u32,
+    /// Coolify's API requests per minute per token (`API_RATE_LIMIT`, 200 by default).
+    pub coolify_per_minute: u32,
+    /// Added before every API answer (a distant service).
+    pub latency: std::time::Duration,
     /// Keep every request/response for contract tests.
     pub record: bool,
     /// Fixed tokens (tests); random when `None`.
@@ -60,6 +65,8 @@ impl Default for SimOptions {
             servers: None,
             seed: 42,
             rate_limit: 3600,
+            coolify_per_minute: 200,
+            latency: std::time::Duration::ZERO,
             record: false,
             hetzner_token: None,
             coolify_token: None,
@@ -180,10 +187,46 @@ pub struct Shared {
     pub hetzner_token: String,
     pub coolify_token: String,
     pub bucket: Mutex<Bucket>,
+    /// Coolify's `throttle:api`: requests per minute, and the current window.
+    pub cf_throttle: Mutex<Throttle>,
+    /// Added before every API answer.
+    pub latency: std::time::Duration,
     pub exchanges: Mutex<Vec<Exchange>>,
     pub record: bool,
     pub faults: Mutex<Vec<Fault>>,
     pub correlation: Mutex<Rng>,
+}
+
+/// Laravel's fixed window: `limit` requests per minute, counted from the
+/// first request of the window.
+pub struct Throttle {
+    pub limit: u32,
+    window: Option<Instant>,
+    used: u32,
+}
+
+impl Throttle {
+    pub fn new(limit: u32) -> Throttle {
+        Throttle { limit, window: None, used: 0 }
+    }
+
+    /// Counts a request: `Ok(remaining)`, or `Err(seconds until the window resets)`.
+    pub fn hit(&mut self, now: Instant) -> Result<u32, u64> {
+        let minute = std::time::Duration::from_secs(60);
+        let start = match self.window {
+            Some(w) if now.duration_since(w) < minute => w,
+            _ => {
+                self.used = 0;
+                self.window = Some(now);
+                now
+            }
+        };
+        if self.used >= self.limit {
+            return Err((minute - now.duration_since(start)).as_secs().max(1));
+        }
+        self.used += 1;
+        Ok(self.limit - self.used)
+    }
 }
 
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -252,6 +295,8 @@ impl Sim {
             hetzner_token: opts.hetzner_token.clone().unwrap_or_else(|| token(&mut trng, 64)),
             coolify_token: opts.coolify_token.clone().unwrap_or_else(|| format!("1|{}", token(&mut trng, 40))),
             bucket: Mutex::new(Bucket::new(opts.rate_limit)),
+            cf_throttle: Mutex::new(Throttle::new(opts.coolify_per_minute)),
+            latency: opts.latency,
             exchanges: Mutex::new(Vec::new()),
             record: opts.record,
             faults: Mutex::new(Vec::new()),
@@ -417,6 +462,11 @@ impl Sim {
 
 /// Records the exchange (when recording) around the inner service.
 pub async fn record(shared: Arc<Shared>, api: Api, req: Request, next: axum::middleware::Next) -> Response {
+    // A distant service: the answer comes `latency` later (requests in
+    // flight together wait together, as over a real link).
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
     if !shared.record {
         return next.run(req).await;
     }

@@ -293,7 +293,9 @@ impl HetznerWorld {
         let n = self.servers.len() as u64;
         // Documentation address ranges: realistic shape, routable nowhere.
         let ipv4 = format!("{}.{}", ["203.0.113", "198.51.100", "192.0.2"][(n % 3) as usize], 10 + (n / 3) % 240);
-        let ipv6 = format!("2001:db8:{:x}:{:x}::/64", 0x1a00 + (n >> 16), n & 0xffff);
+        // Written as Hetzner writes it: the canonical form (RFC 5952), `::` where zeros run.
+        let net = std::net::Ipv6Addr::new(0x2001, 0xdb8, (0x1a00 + (n >> 16)) as u16, (n & 0xffff) as u16, 0, 0, 0, 0);
+        let ipv6 = format!("{net}/64");
         let day = 1 + rng.below(27);
         let month = 1 + rng.below(9);
         self.servers.push(SServer {
@@ -505,6 +507,9 @@ pub struct CApp {
     /// ALLOWED_HOSTS as of the last finished deployment.
     pub live_domains: Vec<String>,
     pub live_allowed_hosts: Option<String>,
+    /// Documented settings set by PATCH that the world does not act on: kept
+    /// and shown back, as Coolify stores them.
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CApp {
@@ -746,6 +751,7 @@ impl CoolifyWorld {
                     branch: if prod { "main".into() } else { "develop".into() },
                     commit: rng.hex(40),
                     envs,
+                    settings: serde_json::Map::new(),
                     compose_domains,
                     live_domains: Vec::new(),
                     live_allowed_hosts: None,
@@ -1352,4 +1358,22 @@ pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fa
     add(300, "Removing old containers.".into(), false, false, None);
     add(200, "Rolling update completed.".into(), false, false, None);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Networks are written as Hetzner writes them: canonical, `::` where zeros run.
+    #[test]
+    fn ipv6_networks_are_canonical() {
+        let w = HetznerWorld::bulk(&mut Rng::new(7), 300);
+        for s in &w.servers {
+            let net = s.ipv6.as_deref().unwrap();
+            let (addr, len) = net.split_once('/').unwrap();
+            let parsed: std::net::Ipv6Addr = addr.parse().unwrap();
+            assert_eq!(format!("{parsed}/{len}"), net);
+        }
+        assert_eq!(w.servers[0].ipv6.as_deref(), Some("2001:db8:1a00::/64"));
+    }
 }

@@ -281,23 +281,42 @@ fn metrics(f: &mut Frame, area: Rect, state: &State, p: &crate::app::panes::serv
             .unwrap_or_default()
     };
     let rows = ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Length(1); 3]).split(area);
-    let width = area.width.saturating_sub(24) as usize;
-    for (i, (label, key, unit)) in
-        [("cpu %", "cpu", 1.0), ("net in kB/s", "network.0.bandwidth.in", 1000.0), ("net out kB/s", "network.0.bandwidth.out", 1000.0)]
-            .iter()
-            .enumerate()
-    {
-        let mut data = series(key);
-        if data.len() > width {
-            data = data.split_off(data.len() - width);
-        }
-        let last = data.last().copied().unwrap_or(0) as f64 / unit;
-        let max = data.iter().copied().max().unwrap_or(0) as f64 / unit;
-        let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Length(24), ratatui::layout::Constraint::Min(1)])
+    let specs = [("cpu %", "cpu", 1.0), ("net in kB/s", "network.0.bandwidth.in", 1000.0), ("net out kB/s", "network.0.bandwidth.out", 1000.0)];
+    // The labels first, as wide as the widest needs: a label never runs into its graph.
+    let labelled: Vec<(String, Vec<u64>)> = specs
+        .iter()
+        .map(|(label, key, unit)| {
+            let data = series(key);
+            let last = data.last().copied().unwrap_or(0) as f64 / unit;
+            let max = data.iter().copied().max().unwrap_or(0) as f64 / unit;
+            (format!("{label:>12} {last:>5.0} ({max:.0}) "), data)
+        })
+        .collect();
+    let label_w = labelled.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) as u16;
+    let width = area.width.saturating_sub(label_w).max(1) as usize;
+    for (i, (label, data)) in labelled.into_iter().enumerate() {
+        // The whole day whatever the width, on the day's scale: each column the
+        // highest of the samples it covers.
+        let day_max = data.iter().copied().max().unwrap_or(0);
+        let shown = squeeze(&data, width);
+        let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Length(label_w), ratatui::layout::Constraint::Min(1)])
             .areas(rows[i]);
-        f.render_widget(Paragraph::new(Span::styled(format!("{label:>12} {last:>5.0} ({max:.0})"), st.get(Slot::Muted))), l);
-        f.render_widget(Sparkline::default().data(&data).bar_set(g.bars.clone()).style(st.get(Slot::Info)), r);
+        f.render_widget(Paragraph::new(Span::styled(label, st.get(Slot::Muted))), l);
+        f.render_widget(Sparkline::default().data(&shown).max(day_max.max(1)).bar_set(g.bars.clone()).style(st.get(Slot::Info)), r);
     }
+}
+
+/// `data` in at most `width` columns, each the highest of the samples it covers.
+pub fn squeeze(data: &[u64], width: usize) -> Vec<u64> {
+    if data.len() <= width || width == 0 {
+        return data.to_vec();
+    }
+    (0..width)
+        .map(|c| {
+            let (from, to) = (c * data.len() / width, ((c + 1) * data.len() / width).max(c * data.len() / width + 1));
+            data[from..to.min(data.len())].iter().copied().max().unwrap_or(0)
+        })
+        .collect()
 }
 
 fn onoff(b: bool) -> &'static str {
@@ -310,5 +329,26 @@ fn bytes(b: Option<i64>) -> String {
         Some(b) if b >= 1 << 40 => format!("{:.1} TB", b as f64 / (1u64 << 40) as f64),
         Some(b) if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
         Some(b) => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+    }
+}
+
+#[cfg(test)]
+mod squeeze_tests {
+    use super::squeeze;
+
+    /// The day's peak shows whatever the width; a narrow graph still covers the day.
+    #[test]
+    fn the_graph_keeps_the_days_peak_at_any_width() {
+        let mut day: Vec<u64> = (0..288).map(|i| i % 7).collect();
+        day[3] = 90;
+        day[280] = 60;
+        for w in [10, 50, 100, 287] {
+            let s = squeeze(&day, w);
+            assert_eq!(s.len(), w);
+            assert_eq!(s.iter().max(), Some(&90), "width {w}");
+            assert!(s[..w / 10 + 1].contains(&90), "the early peak stays early (width {w})");
+            assert!(s[w - w / 10 - 1..].contains(&60), "the late one late (width {w})");
+        }
+        assert_eq!(squeeze(&day, 300), day, "room for every sample: all of them");
     }
 }

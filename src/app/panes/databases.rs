@@ -248,7 +248,7 @@ impl Pane for DatabasesPane {
             Command::ScrollDown | Command::Down => self.detail_scroll = self.detail_scroll.saturating_add(1),
             Command::ScrollUp | Command::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
             Command::Refresh => {
-                cx.load(Load::Coolify);
+                cx.load(Load::CoolifyFresh);
                 cx.load(Load::Backups);
             }
             Command::BackupNow | Command::DbMenu => {

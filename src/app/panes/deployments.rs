@@ -826,7 +826,7 @@ impl Pane for DeploymentsPane {
             (open, Command::Refresh) => {
                 // The version call is also the token and reachability check.
                 cx.load(Load::CoolifyVersion);
-                cx.load(Load::Coolify);
+                cx.load(Load::CoolifyFresh);
                 if let Some(app) = open {
                     return vec![if self.tab == Tab::Envs { Effect::LoadEnvs { app } } else { Effect::LoadHistory { app } }];
                 }
@@ -914,6 +914,7 @@ impl Pane for DeploymentsPane {
         if cx.world.contexts.coolify.is_none() {
             return vec![];
         }
+        // After a change (a runbook's API step): only what can have changed.
         cx.load(Load::Coolify);
         self.envs.as_ref().map(|(app, _)| vec![Effect::LoadEnvs { app: app.clone() }]).unwrap_or_default()
     }

@@ -257,6 +257,108 @@ fn valid_domain(d: &str) -> bool {
 }
 
 /// `PATCH /applications/{uuid}`: the fields cutover changes (domains, instant_deploy).
+/// The fields `PATCH /applications/{uuid}` takes (Coolify's documented
+/// request body); anything else is "This field is not allowed.".
+pub(crate) const PATCH_FIELDS: &[&str] = &[
+    "project_uuid",
+    "server_uuid",
+    "environment_name",
+    "github_app_uuid",
+    "git_repository",
+    "git_branch",
+    "ports_exposes",
+    "destination_uuid",
+    "build_pack",
+    "name",
+    "description",
+    "domains",
+    "noindex_domains",
+    "git_commit_sha",
+    "docker_registry_image_name",
+    "docker_registry_image_tag",
+    "is_static",
+    "is_spa",
+    "is_auto_deploy_enabled",
+    "is_force_https_enabled",
+    "is_preview_deployments_enabled",
+    "install_command",
+    "build_command",
+    "start_command",
+    "ports_mappings",
+    "base_directory",
+    "publish_directory",
+    "health_check_enabled",
+    "health_check_path",
+    "health_check_port",
+    "health_check_host",
+    "health_check_method",
+    "health_check_return_code",
+    "health_check_scheme",
+    "health_check_response_text",
+    "health_check_interval",
+    "health_check_timeout",
+    "health_check_retries",
+    "health_check_start_period",
+    "limits_memory",
+    "limits_memory_swap",
+    "limits_memory_swappiness",
+    "limits_memory_reservation",
+    "limits_cpus",
+    "limits_cpuset",
+    "limits_cpu_shares",
+    "custom_labels",
+    "custom_docker_run_options",
+    "post_deployment_command",
+    "post_deployment_command_container",
+    "pre_deployment_command",
+    "pre_deployment_command_container",
+    "manual_webhook_secret_github",
+    "manual_webhook_secret_gitlab",
+    "manual_webhook_secret_bitbucket",
+    "manual_webhook_secret_gitea",
+    "redirect",
+    "instant_deploy",
+    "dockerfile",
+    "dockerfile_location",
+    "docker_compose_location",
+    "docker_compose_custom_start_command",
+    "docker_compose_custom_build_command",
+    "docker_compose_domains",
+    "watch_paths",
+    "use_build_server",
+    "use_build_secrets",
+    "is_git_submodules_enabled",
+    "is_git_lfs_enabled",
+    "is_git_shallow_clone_enabled",
+    "disable_build_cache",
+    "inject_build_args_to_dockerfile",
+    "include_source_commit_in_build",
+    "is_env_sorting_enabled",
+    "is_pr_deployments_public_enabled",
+    "stop_grace_period",
+    "docker_images_to_keep",
+    "is_gzip_enabled",
+    "is_stripprefix_enabled",
+    "is_raw_compose_deployment_enabled",
+    "is_log_drain_enabled",
+    "is_gpu_enabled",
+    "gpu_driver",
+    "gpu_count",
+    "gpu_device_ids",
+    "gpu_options",
+    "is_consistent_container_name_enabled",
+    "custom_internal_name",
+    "preview_url_template",
+    "max_restart_count",
+    "connect_to_docker_network",
+    "force_domain_override",
+    "is_container_label_escape_enabled",
+    "is_preserve_repository_enabled",
+];
+
+/// The ones the simulated world acts on; the rest are kept as settings.
+const ACTED_ON: &[&str] = &["domains", "docker_compose_domains", "instant_deploy", "force_domain_override", "pre_deployment_command"];
+
 pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
@@ -265,17 +367,7 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     let mut world = s.world();
     let w = &mut world.cf;
     let Some(ai) = w.apps.iter().position(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
-    let allowed = [
-        "domains",
-        "docker_compose_domains",
-        "instant_deploy",
-        "force_domain_override",
-        "name",
-        "git_branch",
-        "description",
-        "pre_deployment_command",
-        "post_deployment_command",
-    ];
+    let allowed = PATCH_FIELDS;
     if let Some(obj) = body.as_object()
         && let Some(bad) = obj.keys().find(|k| !allowed.contains(&k.as_str()))
     {
@@ -286,6 +378,12 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     }
     if let Some(c) = body["pre_deployment_command"].as_str() {
         w.apps[ai].pre_deployment_command = Some(c.to_string());
+    }
+    // What the world does not act on is kept, and shown back by GET.
+    if let Some(obj) = body.as_object() {
+        for (k, v) in obj.iter().filter(|(k, _)| !ACTED_ON.contains(&k.as_str())) {
+            w.apps[ai].settings.insert(k.clone(), v.clone());
+        }
     }
     if let Some(d) = body["domains"].as_str() {
         if w.apps[ai].build_pack == "dockercompose" {
@@ -326,4 +424,22 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
         queue(w, ai, false, false, now);
     }
     json_response(StatusCode::OK, &json!({"uuid": uuid}))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fields PATCH takes are the documented ones, no more, no fewer.
+    #[test]
+    fn patch_takes_the_documented_fields() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/coolify.openapi.json");
+        let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let props = spec["paths"]["/applications/{uuid}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+            .as_object()
+            .unwrap();
+        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut ours = super::PATCH_FIELDS.to_vec();
+        documented.sort();
+        ours.sort();
+        assert_eq!(ours, documented);
+    }
 }

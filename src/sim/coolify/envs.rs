@@ -65,9 +65,20 @@ pub(super) async fn list(State(s): S, Path(uuid): Path<String>) -> Response {
     }
 }
 
+/// What `POST /applications/{uuid}/envs` takes: the spec's fields and the
+/// three the code accepts beside them (`is_runtime`, `is_buildtime`, `comment`).
+pub(crate) const ENV_FIELDS: &[&str] =
+    &["key", "value", "is_preview", "is_literal", "is_multiline", "is_shown_once", "is_runtime", "is_buildtime", "comment"];
+
 pub(super) async fn create(State(s): S, Path(uuid): Path<String>, Json(b): Json<Value>) -> Response {
     if let Err(r) = need(&s, "write") {
         return r;
+    }
+    if let Some(bad) = b.as_object().and_then(|o| o.keys().find(|k| !ENV_FIELDS.contains(&k.as_str()))) {
+        return json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"message": "Validation failed.", "errors": {bad.clone(): ["This field is not allowed."]}}),
+        );
     }
     let mut w = s.world();
     let fresh = w.rng.cuid();

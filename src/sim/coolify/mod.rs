@@ -47,6 +47,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/version", get(version))
         .route("/api/v1/projects", get(projects))
         .route("/api/v1/projects/{uuid}", get(project))
+        .route("/api/v1/projects/{uuid}/environments", get(environments))
         .route("/api/v1/projects/{uuid}/{env}", get(environment))
         .route("/api/v1/applications", get(applications))
         .route("/api/v1/applications/{uuid}", get(application).patch(deploy::patch_app))
@@ -91,6 +92,36 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
     if !authorised {
         return message(StatusCode::UNAUTHORIZED, "Unauthenticated.");
     }
+    // throttle:api, with Laravel's headers on every answer.
+    let (limit, counted) = {
+        let mut t = crate::sim::lock(&s.cf_throttle);
+        (t.limit, t.hit(std::time::Instant::now()))
+    };
+    let remaining = match counted {
+        Ok(r) => r,
+        Err(wait) => {
+            let mut r = message(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
+            let reset = chrono::Utc::now().timestamp() + wait as i64;
+            for (k, v) in [
+                ("retry-after", wait as i64),
+                ("x-ratelimit-limit", limit as i64),
+                ("x-ratelimit-remaining", 0),
+                ("x-ratelimit-reset", reset),
+            ] {
+                r.headers_mut().insert(k, HeaderValue::from(v));
+            }
+            return r;
+        }
+    };
+    let mut resp = guarded(&s, req, next).await;
+    resp.headers_mut().insert("x-ratelimit-limit", HeaderValue::from(limit));
+    resp.headers_mut().insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    resp
+}
+
+/// Faults, then the route.
+async fn guarded(s: &Shared, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
     if let Some(f) = s.take_fault(Api::Coolify, req.method().as_str(), &path) {
         return crate::sim::fault::answer(f.kind, req, next, |status, _, msg| {
             let mut r = message(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), msg);
@@ -102,7 +133,27 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
         })
         .await;
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    match crate::sim::protocol::refused(resp).await {
+        Ok(r) => refusal(r),
+        Err(resp) => resp,
+    }
+}
+
+/// What the framework refused, as Coolify says it (`validateIncomingRequest`;
+/// a method a route does not take falls through to the catch-all route).
+fn refusal(r: crate::sim::protocol::Refused) -> Response {
+    use crate::sim::protocol::Refused;
+    let invalid = |e: &str| json_response(StatusCode::BAD_REQUEST, &json!({"message": "Invalid request.", "error": e}));
+    match r {
+        Refused::ContentType => invalid("Content-Type must be application/json."),
+        Refused::EmptyJson => invalid("Empty JSON."),
+        Refused::InvalidJson(_) => invalid("Invalid JSON."),
+        Refused::WrongShape(d) => {
+            json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({"message": "Validation failed.", "errors": {"body": [d]}}))
+        }
+        Refused::Method(_) => json_response(StatusCode::NOT_FOUND, &json!({"message": "Not found.", "docs": "https://coolify.io/docs"})),
+    }
 }
 
 async fn health() -> Response {
@@ -137,7 +188,7 @@ pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
         let m: serde_json::Map<String, Value> = a.compose_domains.iter().map(|(svc, d)| (svc.clone(), json!({"domain": d}))).collect();
         Value::String(Value::Object(m).to_string())
     };
-    json!({
+    let mut v = json!({
         "uuid": a.uuid,
         "name": a.name,
         "description": null,
@@ -166,7 +217,11 @@ pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
         "last_deployment_status": last.map(|d| Value::String(d.run.status(now).to_string())).unwrap_or(Value::Null),
         "created_at": TS,
         "updated_at": TS,
-    })
+    });
+    if let Some(obj) = v.as_object_mut() {
+        obj.extend(a.settings.clone());
+    }
+    v
 }
 
 pub fn db_json(w: &CoolifyWorld, d: &CDatabase, sensitive: bool) -> Value {
@@ -213,6 +268,15 @@ async fn project(State(s): S, Path(uuid): Path<String>) -> Response {
             v["environments"] = Value::Array(p.envs.iter().map(|e| env_json(e, p.id)).collect());
             json_response(StatusCode::OK, &v)
         }
+        None => message(StatusCode::NOT_FOUND, "Project not found."),
+    }
+}
+
+/// `GET /projects/{uuid}/environments`: the project's environments.
+async fn environments(State(s): S, Path(uuid): Path<String>) -> Response {
+    let w = s.world();
+    match w.cf.projects.iter().find(|p| p.uuid == uuid) {
+        Some(p) => json_response(StatusCode::OK, &Value::Array(p.envs.iter().map(|e| env_json(e, p.id)).collect())),
         None => message(StatusCode::NOT_FOUND, "Project not found."),
     }
 }

@@ -23,6 +23,22 @@ pub(super) async fn list(State(s): S, Query(q): Q) -> Response {
     json_response(StatusCode::OK, &json!({"actions": actions}))
 }
 
+/// `GET /servers/actions`: the actions of servers, filtered and paged.
+pub(super) async fn list_servers_actions(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let now = chrono::Utc::now();
+    let w = s.world();
+    let items: Vec<Value> = w.hz.actions.iter().filter(|a| a.resources.iter().any(|(_, t)| *t == "server")).map(|a| a.json(now)).collect();
+    match super::filtered(&p, items, &["id", "status"], &["id", "command", "status", "started", "finished"]) {
+        Ok(items) => super::page_of("actions", items, page, per_page),
+        Err(r) => r,
+    }
+}
+
 pub(super) async fn get(State(s): S, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();

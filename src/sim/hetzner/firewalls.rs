@@ -19,8 +19,11 @@ pub async fn list(State(s): S, Query(q): Q) -> Response {
         Err(r) => return *r,
     };
     let w = s.world();
-    let items = w.hz.firewalls.iter().filter(|f| p.get("name").is_none_or(|n| n == f.name)).map(|f| w.hz.firewall_json(f)).collect();
-    page_of("firewalls", items, page, per_page)
+    let items = w.hz.firewalls.iter().map(|f| w.hz.firewall_json(f)).collect();
+    match super::filtered(&p, items, &["name", "label_selector"], &["id", "name", "created"]) {
+        Ok(items) => page_of("firewalls", items, page, per_page),
+        Err(r) => r,
+    }
 }
 
 pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
@@ -215,5 +218,8 @@ pub async fn volumes(State(s): S, Query(q): Q) -> Response {
     };
     let w = s.world();
     let items = w.hz.volumes.iter().map(|v| w.hz.volume_json(v)).collect();
-    page_of("volumes", items, page, per_page)
+    match super::filtered(&p, items, &["name", "label_selector", "status"], &["id", "name", "created"]) {
+        Ok(items) => page_of("volumes", items, page, per_page),
+        Err(r) => r,
+    }
 }

@@ -44,6 +44,7 @@ pub fn not_found(what: &str) -> Response {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/servers", get(list_servers))
+        .route("/v1/servers/actions", get(actions::list_servers_actions))
         .route("/v1/servers/{id}", get(get_server).delete(actions::delete))
         .route("/v1/servers/{id}/actions/{verb}", post(actions::power))
         .route("/v1/servers/{id}/metrics", get(actions::metrics))
@@ -105,7 +106,24 @@ async fn guard(State(s): S, req: Request, next: Next) -> Response {
         })
         .await
     } else {
-        next.run(req).await
+        let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost").to_string();
+        let (path, query) = (req.uri().path().to_string(), req.uri().query().unwrap_or("").to_string());
+        let resp = next.run(req).await;
+        let allow = resp.headers().get("allow").cloned();
+        let mut resp = match crate::sim::protocol::refused(resp).await {
+            Ok(r) => refusal(r, allow),
+            Err(resp) => resp,
+        };
+        let page = resp.headers_mut().remove(PAGE_HEADER);
+        if let Some(p) = page.as_ref().and_then(|v| v.to_str().ok()) {
+            let n: Vec<usize> = p.split(' ').filter_map(|x| x.parse().ok()).collect();
+            if let [page, per_page, last] = n[..]
+                && let Ok(v) = HeaderValue::from_str(&link_header(&format!("http://{host}{path}"), &query, page, per_page, last))
+            {
+                resp.headers_mut().insert("link", v);
+            }
+        }
+        resp
     };
     let h = resp.headers_mut();
     for (k, v) in [("ratelimit-limit", limit as i64), ("ratelimit-remaining", remaining), ("ratelimit-reset", reset)] {
@@ -158,10 +176,14 @@ pub fn page_of(key: &str, items: Vec<Value>, page: usize, per_page: usize) -> Re
     page_json(key, slice, page, per_page, total)
 }
 
+/// Set by a page for the guard, which turns it into the `Link` header (it
+/// knows the request's URL); never sent.
+const PAGE_HEADER: &str = "x-sim-page";
+
 /// A page already cut out of `total` entries.
 pub fn page_json(key: &str, slice: Vec<Value>, page: usize, per_page: usize, total: usize) -> Response {
     let last = total.div_ceil(per_page).max(1);
-    json_response(
+    let mut resp = json_response(
         StatusCode::OK,
         &json!({
             key: slice,
@@ -172,7 +194,97 @@ pub fn page_json(key: &str, slice: Vec<Value>, page: usize, per_page: usize, tot
                 "last_page": last, "total_entries": total,
             }},
         }),
-    )
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("{page} {per_page} {last}")) {
+        resp.headers_mut().insert(PAGE_HEADER, v);
+    }
+    resp
+}
+
+/// The documented filters of a list, applied to its items' JSON: `name`,
+/// `label_selector`, `status` (repeatable), `id` (repeatable) where the route
+/// takes them, then `sort` (`field` or `field:asc|desc`, repeatable, first
+/// wins). An unknown sort field or a bad selector is refused as Hetzner does.
+pub fn filtered(p: &Params, mut items: Vec<Value>, takes: &[&str], sorts: &[&str]) -> Result<Vec<Value>, Response> {
+    let selector: Option<Selector> = match takes.contains(&"label_selector").then(|| p.get("label_selector")).flatten() {
+        Some(sel) => Some(Selector::parse(sel).map_err(|m| invalid_input("label_selector", m.as_str()))?),
+        None => None,
+    };
+    let statuses = if takes.contains(&"status") { p.all("status") } else { vec![] };
+    let ids: Vec<i64> = if takes.contains(&"id") { p.all("id").iter().filter_map(|i| i.parse().ok()).collect() } else { vec![] };
+    let name = takes.contains(&"name").then(|| p.get("name")).flatten();
+    items.retain(|v| {
+        let labels: std::collections::BTreeMap<String, String> = v["labels"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+            .unwrap_or_default();
+        name.is_none_or(|n| v["name"].as_str() == Some(n))
+            && (statuses.is_empty() || v["status"].as_str().is_some_and(|st| statuses.contains(&st)))
+            && (ids.is_empty() || v["id"].as_i64().is_some_and(|i| ids.contains(&i)))
+            && selector.as_ref().is_none_or(|sel| sel.matches(&labels))
+    });
+    let specs = p.all("sort");
+    for spec in &specs {
+        let field = spec.split_once(':').map_or(*spec, |(f, _)| f);
+        let dir = spec.split_once(':').map_or("asc", |(_, d)| d);
+        if !sorts.contains(&field) || !matches!(dir, "asc" | "desc") {
+            return Err(invalid_input("sort", &format!("invalid sort `{spec}`")));
+        }
+    }
+    for spec in specs.iter().rev() {
+        let (field, dir) = spec.split_once(':').unwrap_or((spec, "asc"));
+        items.sort_by(|a, b| {
+            let o = match (&a[field], &b[field]) {
+                (Value::Number(x), Value::Number(y)) => x.as_f64().unwrap_or(0.0).total_cmp(&y.as_f64().unwrap_or(0.0)),
+                (x, y) => x.as_str().unwrap_or("").cmp(y.as_str().unwrap_or("")),
+            };
+            if dir == "desc" { o.reverse() } else { o }
+        });
+    }
+    Ok(items)
+}
+
+/// RFC 8288 links to the previous, next and last pages, as Hetzner sends
+/// them: the request's URL with `page` (and `per_page`) set.
+fn link_header(base: &str, query: &str, page: usize, per_page: usize, last: usize) -> String {
+    let kept: Vec<&str> =
+        query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=") && !kv.starts_with("per_page=")).collect();
+    let url = |p: usize| {
+        let mut q = kept.clone();
+        let (page, per) = (format!("page={p}"), format!("per_page={per_page}"));
+        q.push(&page);
+        q.push(&per);
+        format!("<{base}?{}>", q.join("&"))
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(format!("{}; rel=\"prev\"", url(page - 1)));
+    }
+    if page < last {
+        links.push(format!("{}; rel=\"next\"", url(page + 1)));
+    }
+    links.push(format!("{}; rel=\"last\"", url(last)));
+    links.join(", ")
+}
+
+/// What the framework refused, in Hetzner's envelope.
+fn refusal(r: crate::sim::protocol::Refused, allow: Option<HeaderValue>) -> Response {
+    use crate::sim::protocol::Refused;
+    match r {
+        Refused::ContentType => {
+            error(StatusCode::BAD_REQUEST, "json_error", "the request body must be JSON (Content-Type: application/json)", Value::Null)
+        }
+        Refused::EmptyJson => error(StatusCode::BAD_REQUEST, "json_error", "the request body is empty", Value::Null),
+        Refused::InvalidJson(d) => error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {d}"), Value::Null),
+        Refused::WrongShape(d) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", &format!("invalid input: {d}"), Value::Null),
+        Refused::Method(_) => {
+            let mut resp = error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed", Value::Null);
+            if let Some(a) = allow {
+                resp.headers_mut().insert("allow", a);
+            }
+            resp
+        }
+    }
 }
 
 async fn list_servers(State(s): S, Query(q): Q) -> Response {
