@@ -75,6 +75,19 @@ async fn log_lines_scroll_sideways() {
 }
 
 #[tokio::test]
+async fn firewalls_are_created_renamed_and_deleted() {
+    let (r, sim) = support::play("firewall_lifecycle", SimOptions { record: true, ..SimOptions::default() }).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let names: Vec<&str> = w.hz.firewalls.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["web", "db"], "the new one is gone again, the applied one stays");
+    let deletes = sim.exchanges().iter().filter(|e| e.method == "DELETE").count();
+    assert_eq!(deletes, 1, "only the firewall applied to nothing was asked to go");
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

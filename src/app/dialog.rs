@@ -123,6 +123,10 @@ pub enum FormKind {
     ApplyFirewall {
         firewall: i64,
     },
+    NewFirewall,
+    RenameFirewall {
+        firewall: i64,
+    },
     AddRrset {
         zone: String,
     },

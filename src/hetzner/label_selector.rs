@@ -37,6 +37,27 @@ fn valid_value(v: &str) -> bool {
     v.len() <= 63 && alnum_ends && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// Labels written `k=v,k2=v2` (a bare `k` has an empty value), checked as
+/// Hetzner checks them (`hetzner.cloud/` is Hetzner's own prefix).
+pub fn parse_labels(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').map_or((part, ""), |(k, v)| (k.trim(), v.trim()));
+        if !valid_key(k) || k.starts_with("hetzner.cloud/") {
+            return Err(format!("`{k}` is not a label key (letters, digits, - _ . and an optional prefix/, at most 63)"));
+        }
+        if !valid_value(v) {
+            return Err(format!(
+                "`{v}` is not a label value (at most 63: letters, digits, - _ ., starting and ending with a letter or digit)"
+            ));
+        }
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(format!("`{k}` is given twice"));
+        }
+    }
+    Ok(out)
+}
+
 /// Splits on commas outside parentheses.
 fn split_terms(s: &str) -> Vec<&str> {
     let mut out = Vec::new();

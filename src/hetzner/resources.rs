@@ -130,6 +130,35 @@ impl Client {
         Ok(r.actions)
     }
 
+    /// A new firewall with no rules, applied to nothing (its rules and where it
+    /// applies are set after, each with its preview).
+    pub async fn create_firewall(
+        &self,
+        name: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(Firewall, Vec<Action>), Error> {
+        #[derive(serde::Deserialize)]
+        struct Created {
+            firewall: Firewall,
+            #[serde(default)]
+            actions: Vec<Action>,
+        }
+        let r: Created = self.post("/firewalls", &json!({"name": name, "labels": labels})).await?;
+        Ok((r.firewall, r.actions))
+    }
+
+    /// Renames a firewall (its labels stay).
+    pub async fn rename_firewall(&self, firewall: i64, name: &str) -> Result<(), Error> {
+        let _: Value = self.request(reqwest::Method::PUT, &format!("/firewalls/{firewall}"), &[], Some(&json!({"name": name}))).await?;
+        Ok(())
+    }
+
+    /// Deletes a firewall; Hetzner refuses (`resource_in_use`) while it applies to anything.
+    pub async fn delete_firewall(&self, firewall: i64) -> Result<(), Error> {
+        let _: Value = self.request(reqwest::Method::DELETE, &format!("/firewalls/{firewall}"), &[], None).await?;
+        Ok(())
+    }
+
     /// Applies a firewall to servers (`server` ids) or label selectors.
     pub async fn apply_firewall(&self, firewall: i64, servers: &[i64], selectors: &[String]) -> Result<Vec<Action>, Error> {
         let mut to: Vec<Value> = servers.iter().map(|id| json!({"type": "server", "server": {"id": id}})).collect();

@@ -145,6 +145,9 @@ commands! {
     ApplyFirewall => Firewalls, "apply", "Apply the firewall to a server or label selector";
     WriteRules => Firewalls, "write_rules", "Preview the full new rule set and replace the rules";
     UndoRules => Firewalls, "undo_rules", "Drop the staged changes";
+    NewFirewall => Firewalls, "new_firewall", "Create a firewall (no rules, applied to nothing)";
+    RenameFirewall => Firewalls, "rename_firewall", "Rename the firewall";
+    DeleteFirewall => Firewalls, "delete_firewall", "Delete the firewall (type its name; it must apply to nothing)";
     AddRecord => Dns, "add_record", "Add an RRSet";
     EditRecord => Dns, "edit_record", "Edit the RRSet's values";
     RecordTtl => Dns, "record_ttl", "Change the RRSet's TTL";
@@ -196,6 +199,9 @@ impl Command {
                 | Command::DbFromServer
                 | Command::ApplyFirewall
                 | Command::WriteRules
+                | Command::NewFirewall
+                | Command::RenameFirewall
+                | Command::DeleteFirewall
                 | Command::AddRecord
                 | Command::EditRecord
                 | Command::RecordTtl

@@ -27,6 +27,17 @@ pub enum HzOp {
         servers: Vec<i64>,
         selectors: Vec<String>,
     },
+    CreateFirewall {
+        name: String,
+        labels: std::collections::BTreeMap<String, String>,
+    },
+    RenameFirewall {
+        firewall: i64,
+        name: String,
+    },
+    DeleteFirewall {
+        firewall: i64,
+    },
     CreateRrset {
         zone: String,
         name: String,
@@ -76,6 +87,15 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::Delete { id } => vec![c.delete_server(*id).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,
+        HzOp::CreateFirewall { name, labels } => c.create_firewall(name, labels).await?.1,
+        HzOp::RenameFirewall { firewall, name } => {
+            c.rename_firewall(*firewall, name).await?;
+            vec![]
+        }
+        HzOp::DeleteFirewall { firewall } => {
+            c.delete_firewall(*firewall).await?;
+            vec![]
+        }
         HzOp::CreateRrset { zone, name, rtype, ttl, values } => vec![c.create_rrset(zone, name, rtype, *ttl, values).await?],
         HzOp::SetRecords { zone, name, rtype, values } => vec![c.rrset_records(zone, name, rtype, "set_records", values, None).await?],
         HzOp::RrsetTtl { zone, name, rtype, ttl } => vec![c.rrset_ttl(zone, name, rtype, *ttl).await?],

@@ -48,6 +48,24 @@ fn key_ok(k: &str) -> bool {
     prefix_ok && !name.is_empty() && value_ok(name)
 }
 
+/// Labels as a request carries them: an object of string values with valid
+/// keys (`hetzner.cloud/` is Hetzner's own) and values. Why not, otherwise.
+pub fn labels(v: &serde_json::Value) -> Result<Vec<(String, String)>, String> {
+    let Some(m) = v.as_object() else { return Err("must be an object".into()) };
+    let mut out = Vec::new();
+    for (k, val) in m {
+        let Some(val) = val.as_str() else { return Err(format!("value of `{k}` must be a string")) };
+        if !key_ok(k) || k.starts_with("hetzner.cloud/") {
+            return Err(format!("invalid label key `{k}`"));
+        }
+        if !value_ok(val) {
+            return Err(format!("invalid label value `{val}`"));
+        }
+        out.push((k.clone(), val.to_string()));
+    }
+    Ok(out)
+}
+
 /// A label value: at most 63 characters, empty or beginning and ending with a
 /// letter or digit, with `-`, `_`, `.` between.
 fn value_ok(v: &str) -> bool {

@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (
                 " Firewalls ".into(),
                 lines,
-                vec![(Command::Open, "rules"), (Command::Back, "servers"), (Command::Refresh, "reload"), (Command::Help, "help")],
+                vec![(Command::Open, "rules"), (Command::NewFirewall, "new"), (Command::Back, "servers"), (Command::Refresh, "reload"), (Command::Help, "help")],
             )
         }
         Some(_) => {

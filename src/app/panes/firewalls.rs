@@ -222,6 +222,68 @@ fn rule_form(title: &str, kind: FormKind, r: Option<&Rule>) -> Form {
     )
 }
 
+impl FirewallsPane {
+    /// A new firewall, or a new name: checked here, previewed, then sent.
+    fn submit_name(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        let name = form.get("name").to_string();
+        let renaming = match form.kind {
+            FormKind::RenameFirewall { firewall } => self.firewall(firewall).cloned(),
+            _ => None,
+        };
+        if name.is_empty() || name.chars().count() > 128 {
+            form.set_error("name", "1 to 128 characters");
+        } else if self.table.items().iter().any(|f| f.name == name && renaming.as_ref().is_none_or(|r| r.id != f.id)) {
+            form.set_error("name", format!("a firewall named {name} exists already"));
+        }
+        let labels = match crate::hetzner::label_selector::parse_labels(form.get("labels")) {
+            Ok(l) => l,
+            Err(e) => {
+                form.set_error("labels", e);
+                Default::default()
+            }
+        };
+        if form.has_errors() {
+            return Err(Box::new(form));
+        }
+        let ctx = cx.world.context_name();
+        let c = match renaming {
+            Some(f) if f.name == name => {
+                form.set_error("name", "that is its name already");
+                return Err(Box::new(form));
+            }
+            Some(f) => Confirm::new(
+                &format!("Rename firewall {}", f.name),
+                vec![format!("~ firewall name {} -> {name}", f.name)],
+                &ctx,
+                vec![Effect::Hz {
+                    to: PaneId::Firewalls,
+                    label: format!("rename firewall {}", f.name),
+                    ops: vec![HzOp::RenameFirewall { firewall: f.id, name: name.clone() }],
+                    after: After::Firewalls,
+                }],
+            ),
+            None => {
+                let mut lines = vec![format!("+ firewall {name} (no rules, applied to nothing)")];
+                if !labels.is_empty() {
+                    lines.push(format!("+   labels {}", labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")));
+                }
+                Confirm::new(
+                    &format!("Create firewall {name}"),
+                    lines,
+                    &ctx,
+                    vec![Effect::Hz {
+                        to: PaneId::Firewalls,
+                        label: format!("create firewall {name}"),
+                        ops: vec![HzOp::CreateFirewall { name: name.clone(), labels }],
+                        after: After::Firewalls,
+                    }],
+                )
+            }
+        };
+        Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+    }
+}
+
 impl Pane for FirewallsPane {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Firewalls, Scope::List]
@@ -251,6 +313,16 @@ impl Pane for FirewallsPane {
             Command::Back if self.table.filter().is_some() => self.table.set_filter(None),
             Command::Back => cx.go(PaneId::Servers),
             Command::Refresh => return vec![Effect::LoadFirewalls],
+            Command::NewFirewall => {
+                let mut form = Form::new(
+                    "New firewall",
+                    FormKind::NewFirewall,
+                    vec![Field::new("name", "", "unique in the project"), Field::new("labels", "", "optional: role=db,env=production")],
+                );
+                form.note = vec!["It starts with no rules and applies to nothing: add rules (a), write them (W), then apply it (A).".into()];
+                cx.open(Dialog::Form(form));
+                return vec![];
+            }
             _ => {}
         }
         let Some(f) = self.selected().cloned() else { return vec![] };
@@ -312,6 +384,38 @@ impl Pane for FirewallsPane {
                 vec![Field::new("target", "", "a server name, or a label selector like role=db,env=production")],
             ))),
             Command::WriteRules => self.write_rules(cx),
+            Command::RenameFirewall => cx.open(Dialog::Form(Form::new(
+                &format!("Rename firewall {}", f.name),
+                FormKind::RenameFirewall { firewall: f.id },
+                vec![Field::new("name", &f.name, "unique in the project")],
+            ))),
+            Command::DeleteFirewall if !f.applied_to.is_empty() => cx.say(
+                Level::Error,
+                format!(
+                    "firewall {} still applies to {} resource(s): Hetzner refuses to delete it (resource_in_use) until it applies to nothing",
+                    f.name,
+                    f.applied_to.len()
+                ),
+            ),
+            Command::DeleteFirewall => {
+                let mut lines = vec![format!("- firewall {} ({} rules, applied to nothing)", f.name, f.rules.len())];
+                lines.extend(f.rules.iter().map(|r| format!("-   {}", rule_line(r))));
+                let c = Confirm::new(
+                    &format!("Delete firewall {}", f.name),
+                    lines,
+                    &cx.world.context_name(),
+                    vec![Effect::Hz {
+                        to: PaneId::Firewalls,
+                        label: format!("delete firewall {}", f.name),
+                        ops: vec![HzOp::DeleteFirewall { firewall: f.id }],
+                        after: After::Firewalls,
+                    }],
+                )
+                .warn("There is no undo.")
+                .typed(&f.name);
+                self.open = None;
+                cx.open(Dialog::Confirm(c));
+            }
             Command::UndoRules => {
                 self.staged = None;
                 cx.say(Level::Info, "staged changes dropped");
@@ -361,6 +465,9 @@ impl Pane for FirewallsPane {
     fn submit(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         form.clear_errors();
         let kind = form.kind.clone();
+        if let FormKind::NewFirewall | FormKind::RenameFirewall { .. } = kind {
+            return self.submit_name(form, cx);
+        }
         let fid = match kind {
             FormKind::FirewallRule { firewall, .. }
             | FormKind::AllowMyIp { firewall }

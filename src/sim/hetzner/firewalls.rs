@@ -26,6 +26,95 @@ pub async fn list(State(s): S, Query(q): Q) -> Response {
     }
 }
 
+/// A firewall's name: 1 to 128 characters, unique in the project.
+fn name_of(w: &crate::sim::world::HetznerWorld, v: &Value, except: Option<i64>) -> Result<String, Response> {
+    let Some(name) = v.as_str() else { return Err(invalid_input("name", "is required and must be a string")) };
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(invalid_input("name", "must be 1 to 128 characters"));
+    }
+    if w.firewalls.iter().any(|f| f.name == name && Some(f.id) != except) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "uniqueness_error",
+            "firewall with the same name already exists",
+            json!({"fields": [{"name": "name"}]}),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// `POST /firewalls`: name, labels, rules; applying at creation is not simulated
+/// (refused rather than ignored).
+pub async fn create(State(s): S, Json(b): Json<Value>) -> Response {
+    let mut world = s.world();
+    let w = &mut world.hz;
+    let name = match name_of(w, &b["name"], None) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+        Ok(l) => l.unwrap_or_default(),
+        Err(m) => return invalid_input("labels", &m),
+    };
+    let mut rules = Vec::new();
+    for (i, r) in b["rules"].as_array().into_iter().flatten().enumerate() {
+        match rule_from(r, i) {
+            Ok(r) => rules.push(r),
+            Err(resp) => return resp,
+        }
+    }
+    if b["apply_to"].as_array().is_some_and(|a| !a.is_empty()) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported_error",
+            "the simulator does not apply a firewall at creation: apply it after",
+            Value::Null,
+        );
+    }
+    let id = w.firewalls.iter().map(|f| f.id).max().unwrap_or(910_000) + 1;
+    w.firewalls.push(crate::sim::world::SFirewall { id, name, labels, rules, servers: vec![], selectors: vec![] });
+    let fw = w.firewall_json(w.firewalls.last().expect("just pushed"));
+    created(json!({"firewall": fw, "actions": []}))
+}
+
+/// `PUT /firewalls/{id}`: a new name and/or labels (labels replaced whole).
+pub async fn update(State(s): S, Path(id): Path<String>, Json(b): Json<Value>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let mut world = s.world();
+    let w = &mut world.hz;
+    let Some(i) = w.firewalls.iter().position(|f| f.id == id) else { return not_found("firewall") };
+    let name = match b.get("name").filter(|n| !n.is_null()).map(|n| name_of(w, n, Some(id))).transpose() {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+        Ok(l) => l,
+        Err(m) => return invalid_input("labels", &m),
+    };
+    if let Some(n) = name {
+        w.firewalls[i].name = n;
+    }
+    if let Some(l) = labels {
+        w.firewalls[i].labels = l;
+    }
+    json_response(StatusCode::OK, &json!({"firewall": w.firewall_json(&w.firewalls[i])}))
+}
+
+/// `DELETE /firewalls/{id}`: refused while it applies to anything.
+pub async fn delete(State(s): S, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let mut world = s.world();
+    let w = &mut world.hz;
+    let Some(i) = w.firewalls.iter().position(|f| f.id == id) else { return not_found("firewall") };
+    if !w.firewalls[i].servers.is_empty() || !w.firewalls[i].selectors.is_empty() {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "resource_in_use", "firewall still applied to a resource", Value::Null);
+    }
+    w.firewalls.remove(i);
+    let mut r = axum::response::Response::new(axum::body::Body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
 pub async fn get(State(s): S, Path(id): Path<String>) -> Response {
     let w = s.world();
     match id.parse::<i64>().ok().and_then(|id| w.hz.firewalls.iter().find(|f| f.id == id)) {
