@@ -72,8 +72,9 @@ pub async fn create(State(s): S, Json(b): Json<Value>) -> Response {
         );
     }
     let id = w.firewalls.iter().map(|f| f.id).max().unwrap_or(910_000) + 1;
-    w.firewalls.push(crate::sim::world::SFirewall { id, name, labels, rules, servers: vec![], selectors: vec![] });
-    let fw = w.firewall_json(w.firewalls.last().expect("just pushed"));
+    let fresh = crate::sim::world::SFirewall { id, name, labels, rules, servers: vec![], selectors: vec![] };
+    let fw = w.firewall_json(&fresh);
+    w.firewalls.push(fresh);
     created(json!({"firewall": fw, "actions": []}))
 }
 
