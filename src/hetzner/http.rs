@@ -282,7 +282,12 @@ impl Client {
             let mut pages = futures::stream::iter(2..=last).map(|p| self.page::<T>(path, key, query, per_page, p)).buffered(width);
             while let Some(r) = pages.next().await {
                 let (items, meta) = r?;
+                let more = meta.page >= last && matches!(meta.next_page, Some(n) if n > last);
                 on_page(items, &meta);
+                if more {
+                    // The last page offers another: not asked for.
+                    return Err(Error::Decode(format!("{path}: the API announced {last} page(s) and kept going: stopped there")));
+                }
             }
             return Ok(());
         }
