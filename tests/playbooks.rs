@@ -88,6 +88,19 @@ async fn firewalls_are_created_renamed_and_deleted() {
 }
 
 #[tokio::test]
+async fn zones_are_created_protected_and_deleted() {
+    let (r, sim) = support::play("zone_lifecycle", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    assert_eq!(w.hz.zones.len(), 9);
+    assert!(!w.hz.zones.iter().any(|z| z.name == "new-site.example"));
+    let protected_refused = sim.exchanges().iter().filter(|e| e.method == "DELETE" && e.status == 423).count();
+    assert_eq!(protected_refused, 0, "the console did not send the delete of a protected zone");
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

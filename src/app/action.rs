@@ -82,6 +82,8 @@ pub enum After {
     Firewalls,
     Rrsets(String),
     Zones,
+    /// A zone was created: say how to delegate it once the list has it.
+    ZoneCreated(String),
     Envs(String),
     /// Domains changed: offer the deployment that brings them to the proxy.
     OfferRedeploy {

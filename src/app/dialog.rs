@@ -146,6 +146,7 @@ pub enum FormKind {
     ExportZone {
         zone: String,
     },
+    NewZone,
     ImportZone {
         zone: String,
     },

@@ -227,6 +227,28 @@ impl Client {
         Ok(r.action)
     }
 
+    /// A new primary zone; Hetzner adds its SOA and NS records.
+    pub async fn create_zone(&self, name: &str, ttl: u32) -> Result<(Zone, Action), Error> {
+        #[derive(serde::Deserialize)]
+        struct Created {
+            zone: Zone,
+            action: Action,
+        }
+        let r: Created = self.post("/zones", &json!({"name": name, "mode": "primary", "ttl": ttl})).await?;
+        Ok((r.zone, r.action))
+    }
+
+    pub async fn delete_zone(&self, zone: &str) -> Result<Action, Error> {
+        let r: OneAction = self.request(reqwest::Method::DELETE, &format!("/zones/{}", seg(zone)), &[], None).await?;
+        Ok(r.action)
+    }
+
+    /// Delete protection on or off.
+    pub async fn zone_protection(&self, zone: &str, delete: bool) -> Result<Action, Error> {
+        let r: OneAction = self.post(&format!("/zones/{}/actions/change_protection", seg(zone)), &json!({"delete": delete})).await?;
+        Ok(r.action)
+    }
+
     pub async fn export_zone(&self, zone: &str) -> Result<String, Error> {
         #[derive(serde::Deserialize)]
         struct R {

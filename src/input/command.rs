@@ -155,6 +155,9 @@ commands! {
     PointName => Dns, "point", "Point names (@, www, uat) at a server's addresses";
     ExportZone => Dns, "export_zone", "Export the zone to a BIND zone file";
     ImportZone => Dns, "import_zone", "Import a zone file (preview of what it replaces first)";
+    NewZone => Dns, "new_zone", "Create a zone (then delegate it at the registrar)";
+    DeleteZone => Dns, "delete_zone", "Delete the zone (type its name; protected zones are refused)";
+    ZoneProtection => Dns, "protect_zone", "Turn the zone's delete protection on or off";
     Deploy => Deployments, "deploy", "Deploy the application and follow the deployment";
     ForceDeploy => Deployments, "force_deploy", "Rebuild without the build cache and deploy";
     CancelDeployment => Deployments, "cancel_deployment", "Cancel the deployment being followed";
@@ -208,6 +211,9 @@ impl Command {
                 | Command::DeleteRecord
                 | Command::PointName
                 | Command::ImportZone
+                | Command::NewZone
+                | Command::DeleteZone
+                | Command::ZoneProtection
                 | Command::Deploy
                 | Command::ForceDeploy
                 | Command::CancelDeployment

@@ -66,6 +66,17 @@ pub enum HzOp {
         zone: String,
         ttl: u32,
     },
+    CreateZone {
+        zone: String,
+        ttl: u32,
+    },
+    DeleteZone {
+        zone: String,
+    },
+    ZoneProtection {
+        zone: String,
+        delete: bool,
+    },
     Import {
         zone: String,
         text: String,
@@ -101,6 +112,9 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::RrsetTtl { zone, name, rtype, ttl } => vec![c.rrset_ttl(zone, name, rtype, *ttl).await?],
         HzOp::DeleteRrset { zone, name, rtype } => vec![c.delete_rrset(zone, name, rtype).await?],
         HzOp::ZoneTtl { zone, ttl } => vec![c.zone_ttl(zone, *ttl).await?],
+        HzOp::CreateZone { zone, ttl } => vec![c.create_zone(zone, *ttl).await?.1],
+        HzOp::DeleteZone { zone } => vec![c.delete_zone(zone).await?],
+        HzOp::ZoneProtection { zone, delete } => vec![c.zone_protection(zone, *delete).await?],
         HzOp::Import { zone, text } => vec![c.import_zone(zone, text).await?],
     })
 }

@@ -1167,7 +1167,12 @@ impl HetznerWorld {
             "status": "ok", "record_count": z.rrsets.iter().map(|r| r.records.len()).sum::<usize>(),
             "authoritative_nameservers": {
                 "assigned": HETZNER_NS.iter().map(|n| n.trim_end_matches('.')).collect::<Vec<_>>(),
-                "delegated": if z.delegation == "valid" { HETZNER_NS.iter().map(|n| n.trim_end_matches('.').to_string()).collect::<Vec<_>>() } else { vec!["ns1.old-registrar.example".to_string(), "ns2.old-registrar.example".to_string()] },
+                "delegated": match z.delegation {
+                    "valid" => HETZNER_NS.iter().map(|n| n.trim_end_matches('.').to_string()).collect::<Vec<_>>(),
+                    // A zone created here: nobody has delegated it yet.
+                    "unknown" => vec![],
+                    _ => vec!["ns1.old-registrar.example".to_string(), "ns2.old-registrar.example".to_string()],
+                },
                 "delegation_last_check": "2026-11-21T06:00:00Z",
                 "delegation_status": z.delegation,
             },

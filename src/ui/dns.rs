@@ -39,6 +39,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     &[
                         (Command::Open, "records"),
                         (Command::Filter, "filter"),
+                        (Command::NewZone, "new"),
                         (Command::ExportZone, "export"),
                         (Command::ImportZone, "import"),
                         (Command::Help, "help"),
@@ -55,6 +56,27 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                 f.render_widget(Paragraph::new(msg), inner);
                 return;
             }
+            // A zone not (yet) delegated says what the registrar must be told.
+            let delegation = d.zones.selected().and_then(|z| {
+                let ns = z.authoritative_nameservers.as_ref()?;
+                (ns.delegation_status != "valid" && !ns.assigned.is_empty()).then(|| {
+                    let now = if ns.delegated.is_empty() { String::new() } else { format!(" (it names {})", ns.delegated.join(", ")) };
+                    format!(
+                        "{} delegation {}: at its registrar, set the nameservers to {}{now}",
+                        z.name,
+                        if ns.delegation_status.is_empty() { "unknown" } else { ns.delegation_status.as_str() },
+                        ns.assigned.join(", ")
+                    )
+                })
+            });
+            let inner = match delegation {
+                Some(text) if inner.height > 3 => {
+                    let [list, note] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
+                    f.render_widget(Paragraph::new(Span::styled(text, st.get(Slot::Warn))).wrap(Wrap { trim: true }), note);
+                    list
+                }
+                _ => inner,
+            };
             super::table::draw(f, inner, state, g, &d.zones, |z: &Zone, col| match col {
                 1 if z.status != "ok" => Some(Slot::Warn),
                 4 => Some(match z.authoritative_nameservers.as_ref().map(|n| n.delegation_status.as_str()) {

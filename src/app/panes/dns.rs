@@ -96,6 +96,8 @@ pub struct DnsPane {
     pub rrsets: Table<Rrset>,
     /// The RRSet shown whole (`name/TYPE`), over the zone's list.
     pub record: Option<String>,
+    /// A zone just created: its delegation is said when the list has it.
+    pub created: Option<String>,
 }
 
 #[derive(Debug)]
@@ -160,6 +162,44 @@ impl DnsPane {
             m.insert((r.name.clone(), r.rtype.clone()), (r.ttl, vals));
         }
         m
+    }
+
+    /// Deleting a zone, or its protection: what the zone list acts on.
+    fn zone_write(&mut self, cmd: Command, cx: &mut Cx) {
+        let Some(z) = self.current_zone().cloned() else {
+            cx.say(Level::Info, "no zone selected");
+            return;
+        };
+        let ctx = cx.world.context_name();
+        let hz = |label: String, op: HzOp| vec![Effect::Hz { to: PaneId::Dns, label, ops: vec![op], after: After::Zones }];
+        match cmd {
+            Command::DeleteZone if z.protection.delete => cx.say(
+                Level::Error,
+                format!("zone {} is delete-protected: turn the protection off first (? shows the key)", z.name),
+            ),
+            Command::DeleteZone => {
+                let c = Confirm::new(
+                    &format!("Delete zone {}", z.name),
+                    vec![format!("- zone {} ({} records)", z.name, z.record_count)],
+                    &ctx,
+                    hz(format!("delete zone {}", z.name), HzOp::DeleteZone { zone: z.name.clone() }),
+                )
+                .warn(format!("Every record goes with it: names under {} stop resolving as resolvers' caches expire. Export it first (E) to keep a copy.", z.name))
+                .typed(&z.name);
+                cx.open(Dialog::Confirm(c));
+            }
+            Command::ZoneProtection => {
+                let on = !z.protection.delete;
+                let c = Confirm::new(
+                    &format!("Delete protection of {}", z.name),
+                    vec![format!("~ zone {} delete protection {} -> {}", z.name, onoff(!on), onoff(on))],
+                    &ctx,
+                    hz(format!("{} delete protection of {}", if on { "turn on" } else { "turn off" }, z.name), HzOp::ZoneProtection { zone: z.name.clone(), delete: on }),
+                );
+                cx.open(Dialog::Confirm(c));
+            }
+            _ => {}
+        }
     }
 
     fn write(&mut self, cmd: Command, cx: &mut Cx) {
@@ -284,6 +324,41 @@ impl DnsPane {
         form.clear_errors();
         let ctx = cx.world.context_name();
         match form.kind.clone() {
+            FormKind::NewZone => {
+                let name = form.get("name").trim_end_matches('.').to_lowercase();
+                let labels: Vec<&str> = name.split('.').collect();
+                let label_ok = |l: &&str| {
+                    (1..=63).contains(&l.len())
+                        && l.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                };
+                if labels.len() < 2 || !labels.iter().all(label_ok) || name.len() > 253 {
+                    form.set_error("name", "a domain name like example.org");
+                } else if self.zones.items().iter().any(|z| z.name == name) {
+                    form.set_error("name", format!("{name} is a zone here already"));
+                }
+                let ttl = form.get("ttl").parse::<u32>().ok().filter(|t| *t >= 60);
+                if ttl.is_none() {
+                    form.set_error("ttl", "a number of seconds, at least 60");
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let ttl = ttl.unwrap_or(3600);
+                let c = Confirm::new(
+                    &format!("Create zone {name}"),
+                    vec![format!("+ zone {name} (TTL {ttl}; Hetzner adds its SOA and NS records)")],
+                    &ctx,
+                    vec![Effect::Hz {
+                        to: PaneId::Dns,
+                        label: format!("create zone {name}"),
+                        ops: vec![HzOp::CreateZone { zone: name.clone(), ttl }],
+                        after: After::ZoneCreated(name),
+                    }],
+                );
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
             FormKind::ExportZone { zone } => {
                 let path = form.get("file").to_string();
                 if path.is_empty() {
@@ -625,6 +700,18 @@ impl Pane for DnsPane {
             (Command::Back, None) => self.zones.set_filter(None),
             (Command::Refresh, Some(z)) => return vec![Effect::LoadRrsets { zone: z.clone() }],
             (Command::Refresh, None) => cx.load(Load::Zones),
+            (Command::NewZone, _) => {
+                let mut f = Form::new(
+                    "New zone",
+                    FormKind::NewZone,
+                    vec![Field::new("name", "", "the domain, e.g. example.org"), Field::new("ttl", "3600", "default TTL in seconds (at least 60)")],
+                );
+                f.note = vec!["Hetzner adds the SOA and NS records. The zone answers once the registrar points the domain at its nameservers: they are shown when it is created.".into()];
+                cx.open(Dialog::Form(f));
+            }
+            (Command::DeleteZone, Some(_)) => cx.say(Level::Info, "back to the zone list (Esc) to delete a zone"),
+            (Command::DeleteZone | Command::ZoneProtection, None) => self.zone_write(cmd, cx),
+            (Command::ZoneProtection, Some(_)) => self.zone_write(cmd, cx),
             (c, _) if c.scope() == Scope::Dns => self.write(c, cx),
             _ => {}
         }
@@ -655,6 +742,16 @@ impl Pane for DnsPane {
             Changed::Zones => {
                 self.zones.set_items(cx.world.zones.list.clone());
                 self.zones.scroll_to_cursor(cx.height);
+                if let Some(name) = self.created.take() {
+                    match self.zones.items().iter().find(|z| z.name == name).and_then(|z| z.authoritative_nameservers.clone()) {
+                        Some(ns) => {
+                            let _ = self.zones.select_name(0, &name);
+                            self.zones.scroll_to_cursor(cx.height);
+                            cx.say(Level::Ok, format!("zone {name} created: at its registrar, set the nameservers to {}", ns.assigned.join(", ")));
+                        }
+                        None => self.created = Some(name),
+                    }
+                }
                 if let Some(name) = self.wanted.take() {
                     return self.open_named(&name, cx);
                 }
@@ -677,6 +774,13 @@ impl Pane for DnsPane {
                 vec![Effect::LoadRrsets { zone: zone.clone() }]
             }
             After::Zones => {
+                cx.load(Load::Zones);
+                vec![]
+            }
+            After::ZoneCreated(zone) => {
+                if _ok {
+                    self.created = Some(zone.clone());
+                }
                 cx.load(Load::Zones);
                 vec![]
             }
@@ -762,6 +866,10 @@ fn ttl_of(form: &mut Form) -> Option<Option<u32>> {
             None
         }
     }
+}
+
+fn onoff(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
 }
 
 #[cfg(test)]

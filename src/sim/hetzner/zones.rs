@@ -32,6 +32,115 @@ pub(super) async fn list(State(s): S, Query(q): Q) -> Response {
     page_of("zones", items, page, per_page)
 }
 
+/// A zone name as Hetzner takes it: a lower-case domain of two labels or more.
+fn zone_name_ok(n: &str) -> bool {
+    let labels: Vec<&str> = n.split('.').collect();
+    n.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// `POST /zones`: a primary zone with the SOA and the three NS records Hetzner
+/// adds itself. (Secondary zones and zones created from a zone file or RRSets
+/// are not simulated: refused, not ignored.)
+pub(super) async fn create_zone(State(s): S, Json(b): Json<Value>) -> Response {
+    let Some(name) = b["name"].as_str() else { return invalid_input("name", "is required") };
+    if !zone_name_ok(name) {
+        return invalid_input("name", "must be a lower-case domain name of two labels or more");
+    }
+    match b["mode"].as_str() {
+        Some("primary") => {}
+        Some("secondary") => {
+            return error(StatusCode::UNPROCESSABLE_ENTITY, "unsupported_error", "the simulator serves primary zones only", Value::Null);
+        }
+        _ => return invalid_input("mode", "must be primary or secondary"),
+    }
+    if b.get("zonefile").is_some_and(|z| !z.is_null()) || b["rrsets"].as_array().is_some_and(|r| !r.is_empty()) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported_error",
+            "the simulator creates zones empty: import after",
+            Value::Null,
+        );
+    }
+    let ttl = match b.get("ttl").filter(|t| !t.is_null()) {
+        None => 3600,
+        Some(t) => match t.as_u64().filter(|t| (60..=2_147_483_647).contains(t)) {
+            Some(t) => t as u32,
+            None => return invalid_input("ttl", "a number, at least 60"),
+        },
+    };
+    if let Some(Err(m)) = b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels) {
+        return invalid_input("labels", &m);
+    }
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    if w.hz.zones.iter().any(|z| z.name == name) {
+        return error(
+            StatusCode::CONFLICT,
+            "uniqueness_error",
+            "zone with this name already exists",
+            json!({"fields": [{"name": "name"}]}),
+        );
+    }
+    let id = w.hz.zones.iter().map(|z| z.id).max().unwrap_or(0) + 1;
+    let ns = |t: &str, v: Vec<String>| crate::sim::world::SRrset {
+        name: "@".into(),
+        rtype: t.into(),
+        ttl: None,
+        records: v.into_iter().map(|v| (v, None)).collect(),
+        protected: false,
+    };
+    let mut z = crate::sim::world::SZone {
+        id,
+        name: name.to_string(),
+        ttl,
+        rrsets: vec![ns("NS", crate::sim::world::HETZNER_NS.iter().map(|n| n.to_string()).collect())],
+        delegation: "unknown",
+        protected: false,
+        serial: now.format("%Y%m%d01").to_string().parse().unwrap_or(1),
+    };
+    let soa = z.soa();
+    z.rrsets.insert(0, ns("SOA", vec![soa]));
+    let json = w.hz.zone_json(&z);
+    w.hz.zones.push(z);
+    let a = w.hz.start_action("create_zone", vec![(id, "zone")], 400, vec![], vec![]).json(now);
+    created(json!({"zone": json, "action": a}))
+}
+
+/// `DELETE /zones/{id_or_name}`: refused while protected.
+pub(super) async fn delete_zone(State(s): S, Path(key): Path<String>) -> Response {
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(zi) = idx(&w.hz, &key) else { return not_found("zone") };
+    if w.hz.zones[zi].protected {
+        return error(StatusCode::LOCKED, "protected", "zone is delete protected", Value::Null);
+    }
+    let z = w.hz.zones.remove(zi);
+    let a = w.hz.start_action("delete_zone", vec![(z.id, "zone")], 400, vec![], vec![]).json(now);
+    created(json!({"action": a}))
+}
+
+/// `POST /zones/{id_or_name}/actions/change_protection`.
+pub(super) async fn zone_protection(State(s): S, Path(key): Path<String>, Json(b): Json<Value>) -> Response {
+    let Some(on) = b["delete"].as_bool() else { return invalid_input("delete", "must be true or false") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(zi) = idx(&w.hz, &key) else { return not_found("zone") };
+    w.hz.zones[zi].protected = on;
+    let zid = w.hz.zones[zi].id;
+    let a = w.hz.start_action("change_protection", vec![(zid, "zone")], 300, vec![], vec![]).json(now);
+    created(json!({"action": a}))
+}
+
 pub(super) async fn get(State(s): S, Path(key): Path<String>) -> Response {
     let w = s.world();
     match find(&w.hz, &key) {
