@@ -101,6 +101,21 @@ async fn zones_are_created_protected_and_deleted() {
 }
 
 #[tokio::test]
+async fn a_server_is_renamed_labelled_protected_backed_up_and_named_back() {
+    let (r, sim) = support::play("server_changes", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let s = w.hz.servers.iter().find(|s| s.name == "web-uat-2").expect("renamed");
+    assert!(s.labels.contains(&("tier".into(), "edge".into())));
+    assert!(s.protect_delete && s.protect_rebuild);
+    assert!(s.backup_window.is_some());
+    assert_eq!(s.dns_ptr.as_deref(), Some("mail.example.com"));
+    assert!(!sim.exchanges().iter().any(|e| e.method == "DELETE"), "the protected server was not asked to go");
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

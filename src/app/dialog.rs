@@ -124,6 +124,15 @@ pub enum FormKind {
         firewall: i64,
     },
     NewFirewall,
+    RenameServer {
+        id: i64,
+    },
+    ServerLabels {
+        id: i64,
+    },
+    ServerPtr {
+        id: i64,
+    },
     RenameFirewall {
         firewall: i64,
     },

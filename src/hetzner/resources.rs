@@ -4,6 +4,7 @@ use super::error::Error;
 use super::http::{Client, PER_PAGE};
 use super::model::*;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[derive(serde::Deserialize)]
@@ -82,6 +83,37 @@ impl Client {
     /// `poweron`, `shutdown`, `reboot`, `poweroff` or `reset`.
     pub async fn server_action(&self, id: i64, verb: &str) -> Result<Action, Error> {
         let r: OneAction = self.request(reqwest::Method::POST, &format!("/servers/{id}/actions/{verb}"), &[], None).await?;
+        Ok(r.action)
+    }
+
+    /// A new name and/or labels (labels replace the whole set).
+    pub async fn update_server(&self, id: i64, name: Option<&str>, labels: Option<&BTreeMap<String, String>>) -> Result<(), Error> {
+        let mut body = serde_json::Map::new();
+        if let Some(n) = name {
+            body.insert("name".into(), json!(n));
+        }
+        if let Some(l) = labels {
+            body.insert("labels".into(), json!(l));
+        }
+        let _: Value = self.request(reqwest::Method::PUT, &format!("/servers/{id}"), &[], Some(&Value::Object(body))).await?;
+        Ok(())
+    }
+
+    /// Delete and rebuild protection together (Hetzner wants them the same).
+    pub async fn server_protection(&self, id: i64, on: bool) -> Result<Action, Error> {
+        let r: OneAction = self.post(&format!("/servers/{id}/actions/change_protection"), &json!({"delete": on, "rebuild": on})).await?;
+        Ok(r.action)
+    }
+
+    pub async fn server_backups(&self, id: i64, on: bool) -> Result<Action, Error> {
+        let verb = if on { "enable_backup" } else { "disable_backup" };
+        let r: OneAction = self.request(reqwest::Method::POST, &format!("/servers/{id}/actions/{verb}"), &[], None).await?;
+        Ok(r.action)
+    }
+
+    /// Reverse DNS of one of the server's addresses; `None` puts Hetzner's default back.
+    pub async fn server_dns_ptr(&self, id: i64, ip: &str, ptr: Option<&str>) -> Result<Action, Error> {
+        let r: OneAction = self.post(&format!("/servers/{id}/actions/change_dns_ptr"), &json!({"ip": ip, "dns_ptr": ptr})).await?;
         Ok(r.action)
     }
 

@@ -136,6 +136,7 @@ commands! {
     CancelRun => Logs, "cancel_run", "Cancel the running command";
     PowerMenu => Servers, "power", "Power on, shut down, reboot, power off or reset the server";
     DeleteServer => Servers, "delete", "Delete the server (type its name to confirm)";
+    ServerMenu => Servers, "change", "Change the server: rename, labels, protection, backups, reverse DNS";
     ShowFirewalls => Servers, "firewalls", "Firewalls of the project";
     AddRule => Firewalls, "add_rule", "Add a rule (staged until written)";
     EditRule => Firewalls, "edit_rule", "Edit the selected rule (staged)";
@@ -194,6 +195,7 @@ impl Command {
             self,
             Command::PowerMenu
                 | Command::DeleteServer
+                | Command::ServerMenu
                 | Command::ExecServer
                 | Command::AddRule
                 | Command::EditRule

@@ -17,6 +17,25 @@ pub enum HzOp {
     Delete {
         id: i64,
     },
+    /// A new name and/or labels.
+    UpdateServer {
+        id: i64,
+        name: Option<String>,
+        labels: Option<std::collections::BTreeMap<String, String>>,
+    },
+    ServerProtection {
+        id: i64,
+        on: bool,
+    },
+    ServerBackups {
+        id: i64,
+        on: bool,
+    },
+    ServerDnsPtr {
+        id: i64,
+        ip: String,
+        ptr: Option<String>,
+    },
     /// Replaces every rule of a firewall (the Firewalls pane, after a full preview).
     SetRules {
         firewall: i64,
@@ -96,6 +115,13 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
     Ok(match op {
         HzOp::Power { id, verb } => vec![c.server_action(*id, verb).await?],
         HzOp::Delete { id } => vec![c.delete_server(*id).await?],
+        HzOp::UpdateServer { id, name, labels } => {
+            c.update_server(*id, name.as_deref(), labels.as_ref()).await?;
+            vec![]
+        }
+        HzOp::ServerProtection { id, on } => vec![c.server_protection(*id, *on).await?],
+        HzOp::ServerBackups { id, on } => vec![c.server_backups(*id, *on).await?],
+        HzOp::ServerDnsPtr { id, ip, ptr } => vec![c.server_dns_ptr(*id, ip, ptr.as_deref()).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,
         HzOp::CreateFirewall { name, labels } => c.create_firewall(name, labels).await?.1,

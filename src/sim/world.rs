@@ -88,6 +88,8 @@ pub struct SServer {
     pub protect_delete: bool,
     pub protect_rebuild: bool,
     pub backup_window: Option<String>,
+    /// Reverse DNS of the IPv4 set by `change_dns_ptr` (`None`: Hetzner's default name).
+    pub dns_ptr: Option<String>,
     pub image: usize,
     pub firewalls: Vec<i64>,
     pub volumes: Vec<i64>,
@@ -313,6 +315,7 @@ impl HetznerWorld {
             protect_delete: protect,
             protect_rebuild: protect,
             backup_window: None,
+            dns_ptr: None,
             image: 0,
             firewalls: Vec::new(),
             volumes: Vec::new(),
@@ -373,7 +376,7 @@ impl HetznerWorld {
             "status": s.status,
             "created": s.created,
             "public_net": {
-                "ipv4": s.ipv4.as_ref().map(|ip| json!({"id": s.ipv4_id, "ip": ip, "blocked": false, "dns_ptr": format!("static.{}.clients.your-server.de", ip.split('.').rev().collect::<Vec<_>>().join("."))})),
+                "ipv4": s.ipv4.as_ref().map(|ip| json!({"id": s.ipv4_id, "ip": ip, "blocked": false, "dns_ptr": s.dns_ptr.clone().unwrap_or_else(|| format!("static.{}.clients.your-server.de", ip.split('.').rev().collect::<Vec<_>>().join(".")))})),
                 "ipv6": s.ipv6.as_ref().map(|ip| json!({"id": s.ipv6_id, "ip": ip, "blocked": false, "dns_ptr": []})),
                 "floating_ips": [],
                 "firewalls": s.firewalls.iter().map(|id| json!({"id": id, "status": "applied"})).collect::<Vec<_>>(),

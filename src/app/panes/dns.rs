@@ -192,7 +192,7 @@ impl DnsPane {
                 let on = !z.protection.delete;
                 let c = Confirm::new(
                     &format!("Delete protection of {}", z.name),
-                    vec![format!("~ zone {} delete protection {} -> {}", z.name, onoff(!on), onoff(on))],
+                    vec![format!("~ zone {} delete protection {} -> {}", z.name, super::onoff(!on), super::onoff(on))],
                     &ctx,
                     hz(format!("{} delete protection of {}", if on { "turn on" } else { "turn off" }, z.name), HzOp::ZoneProtection { zone: z.name.clone(), delete: on }),
                 );
@@ -866,10 +866,6 @@ fn ttl_of(form: &mut Form) -> Option<Option<u32>> {
             None
         }
     }
-}
-
-fn onoff(on: bool) -> &'static str {
-    if on { "on" } else { "off" }
 }
 
 #[cfg(test)]

@@ -199,6 +199,11 @@ impl PaneId {
     }
 }
 
+/// A switch's state in a preview line.
+pub(crate) fn onoff(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
 /// How far a sideways scroll of a log goes: a quarter of the view, at least 8 columns.
 pub(crate) fn side_step(width: u16) -> u16 {
     (width / 4).max(8)

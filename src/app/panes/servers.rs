@@ -2,10 +2,10 @@
 //! detail with its metrics, power actions and delete. The detail view and
 //! every confirmation are bound to a server id, never to a cursor position.
 
-use super::{Pane, PaneId, PaneInfo};
+use super::{Pane, PaneId, PaneInfo, onoff};
 use crate::app::action::{After, Effect, HzOp};
 use crate::app::cx::{Changed, Cx, Load};
-use crate::app::dialog::{Confirm, Dialog, Menu, MenuItem, Then};
+use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::prompt::{Prompt, PromptKind};
 use crate::app::state::Level;
 use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
@@ -204,10 +204,84 @@ impl ServersPane {
         cx.open(Dialog::Menu(Menu { title: format!("Power: {} ({})", s.name, s.status), items, cursor: 0 }));
     }
 
+    /// What can be changed on a server, each previewed before it is sent.
+    fn change_menu(&self, cx: &mut Cx) {
+        let Some(s) = self.target(cx).cloned() else { return };
+        let ctx = cx.world.context_name();
+        let confirm = |title: String, line: String, label: String, op: HzOp| {
+            Then::Dialog(Box::new(Dialog::Confirm(Confirm::new(
+                &title,
+                vec![line],
+                &ctx,
+                vec![Effect::Hz { to: PaneId::Servers, label, ops: vec![op], after: After::Servers }],
+            ))))
+        };
+        let form = |title: String, kind: FormKind, field: Field, note: &str| {
+            let mut f = Form::new(&title, kind, vec![field]);
+            if !note.is_empty() {
+                f.note = vec![note.to_string()];
+            }
+            Then::Dialog(Box::new(Dialog::Form(f)))
+        };
+        let protected = s.protection.delete;
+        let backups = s.backup_window.is_some();
+        let ptr = s.public_net.ipv4.as_ref().map(|i| i.dns_ptr.clone()).unwrap_or_default();
+        let mut items = vec![
+            MenuItem {
+                label: "Rename".into(),
+                detail: "a new host name, unique in the project".into(),
+                then: form(format!("Rename {}", s.name), FormKind::RenameServer { id: s.id }, Field::new("name", &s.name, "a host name"), ""),
+            },
+            MenuItem {
+                label: "Labels".into(),
+                detail: s.labels_text(),
+                then: form(
+                    format!("Labels of {}", s.name),
+                    FormKind::ServerLabels { id: s.id },
+                    Field::new("labels", &s.labels_text(), "k=v,k2=v2 (the whole set)"),
+                    "Firewalls and selectors that match labels follow the change.",
+                ),
+            },
+            MenuItem {
+                label: if protected { "Unprotect" } else { "Protect" }.into(),
+                detail: format!("delete and rebuild protection, now {}", if protected { "on" } else { "off" }),
+                then: confirm(
+                    format!("Protection of {}", s.name),
+                    format!("~ {} delete and rebuild protection {} -> {}", s.name, onoff(protected), onoff(!protected)),
+                    format!("{} {}", if protected { "unprotect" } else { "protect" }, s.name),
+                    HzOp::ServerProtection { id: s.id, on: !protected },
+                ),
+            },
+            MenuItem {
+                label: if backups { "Backups off" } else { "Backups on" }.into(),
+                detail: if backups { "stops the daily backups and deletes them".into() } else { "daily backups, 7 kept, +20% of the server's price".to_string() },
+                then: confirm(
+                    format!("Backups of {}", s.name),
+                    format!("~ {} backups {} -> {}", s.name, onoff(backups), onoff(!backups)),
+                    format!("backups {} for {}", onoff(!backups), s.name),
+                    HzOp::ServerBackups { id: s.id, on: !backups },
+                ),
+            },
+        ];
+        if let Some(ip) = s.ipv4() {
+            items.push(MenuItem {
+                label: "Reverse DNS".into(),
+                detail: format!("{ip} -> {ptr}"),
+                then: form(
+                    format!("Reverse DNS of {ip} ({})", s.name),
+                    FormKind::ServerPtr { id: s.id },
+                    Field::new("name", &ptr, "a host name; empty puts Hetzner's default back"),
+                    "Mail servers check that the address's name points back at it.",
+                ),
+            });
+        }
+        cx.open(Dialog::Menu(Menu { title: format!("Change: {}", s.name), items, cursor: 0 }));
+    }
+
     fn delete(&self, cx: &mut Cx) {
         let Some(s) = self.target(cx).cloned() else { return };
         if s.protection.delete {
-            cx.say(Level::Warn, format!("{} has delete protection: lift it in the Hetzner console before deleting", s.name));
+            cx.say(Level::Warn, format!("{} has delete protection: lift it first (the change menu, ? shows its key)", s.name));
             return;
         }
         let c = Confirm::new(
@@ -227,6 +301,84 @@ impl ServersPane {
         .warn("There is no undo.")
         .typed(&s.name);
         cx.open(Dialog::Confirm(c));
+    }
+}
+
+impl ServersPane {
+    /// A new name, labels or reverse DNS: checked, previewed, then sent.
+    fn submit_change(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        let id = match form.kind {
+            FormKind::RenameServer { id } | FormKind::ServerLabels { id } | FormKind::ServerPtr { id } => id,
+            _ => return Err(Box::new(form)),
+        };
+        let Some(s) = cx.world.server(id).cloned() else {
+            form.error = Some("that server is gone; reload (C-r)".into());
+            return Err(Box::new(form));
+        };
+        let host_ok = |n: &str| {
+            n.len() <= 253
+                && n.split('.').all(|l| {
+                    (1..=63).contains(&l.len()) && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') && !l.starts_with('-') && !l.ends_with('-')
+                })
+        };
+        let ctx = cx.world.context_name();
+        let (title, lines, label, op) = match form.kind {
+            FormKind::RenameServer { .. } => {
+                let name = form.get("name").to_string();
+                if !host_ok(&name) {
+                    form.set_error("name", "a host name: letters, digits and -, dots between");
+                } else if name == s.name {
+                    form.set_error("name", "that is its name already");
+                } else if cx.world.server_named(&name).is_some() {
+                    form.set_error("name", format!("{name} is another server's name"));
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let lines = vec![
+                    format!("~ server name {} -> {name}", s.name),
+                    "  ssh_config entries, runbook parameters and DNS records that name the old one do not follow.".into(),
+                ];
+                (format!("Rename {}", s.name), lines, format!("rename {}", s.name), HzOp::UpdateServer { id, name: Some(name), labels: None })
+            }
+            FormKind::ServerLabels { .. } => {
+                let labels = match crate::hetzner::label_selector::parse_labels(form.get("labels")) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        form.set_error("labels", e);
+                        return Err(Box::new(form));
+                    }
+                };
+                if labels == s.labels {
+                    form.set_error("labels", "these are its labels already");
+                    return Err(Box::new(form));
+                }
+                let show = |k: &String, v: &String| if v.is_empty() { k.clone() } else { format!("{k}={v}") };
+                let mut lines: Vec<String> =
+                    s.labels.iter().filter(|(k, v)| labels.get(*k) != Some(v)).map(|(k, v)| format!("- {}", show(k, v))).collect();
+                lines.extend(labels.iter().filter(|(k, v)| s.labels.get(*k) != Some(v)).map(|(k, v)| format!("+ {}", show(k, v))));
+                (format!("Labels of {}", s.name), lines, format!("labels of {}", s.name), HzOp::UpdateServer { id, name: None, labels: Some(labels) })
+            }
+            _ => {
+                let Some(ip) = s.ipv4().map(str::to_string) else {
+                    form.error = Some("the server has no IPv4".into());
+                    return Err(Box::new(form));
+                };
+                let name = form.get("name").trim_end_matches('.').to_string();
+                if !name.is_empty() && !host_ok(&name) {
+                    form.set_error("name", "a host name like mail.example.com (empty: Hetzner's default)");
+                    return Err(Box::new(form));
+                }
+                let old = s.public_net.ipv4.as_ref().map(|i| i.dns_ptr.clone()).unwrap_or_default();
+                let new = if name.is_empty() { "Hetzner's default".to_string() } else { name.clone() };
+                let lines = vec![format!("~ reverse DNS of {ip}: {old} -> {new}")];
+                let ptr = (!name.is_empty()).then_some(name);
+                (format!("Reverse DNS of {ip}"), lines, format!("reverse DNS of {}", s.name), HzOp::ServerDnsPtr { id, ip, ptr })
+            }
+        };
+        let c = Confirm::new(&title, lines, &ctx, vec![Effect::Hz { to: PaneId::Servers, label, ops: vec![op], after: After::Servers }]);
+        Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
     }
 }
 
@@ -297,6 +449,7 @@ impl Pane for ServersPane {
             }
             Command::PowerMenu => self.power_menu(cx),
             Command::DeleteServer => self.delete(cx),
+            Command::ServerMenu => self.change_menu(cx),
             Command::ShowFirewalls => cx.go(PaneId::Firewalls),
             Command::TailServer | Command::ExecServer => {
                 if let Some(s) = self.target(cx) {
@@ -356,6 +509,10 @@ impl Pane for ServersPane {
             cx.load(Load::Servers { quiet: true });
         }
         vec![]
+    }
+
+    fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        self.submit_change(form, cx)
     }
 
     fn focus(&mut self, id: &str, cx: &mut Cx) -> Vec<Effect> {

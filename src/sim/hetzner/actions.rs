@@ -3,6 +3,7 @@
 use super::{Params, S, created, error, invalid_input, not_found};
 use crate::sim::json_response;
 use crate::sim::world::Effect;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -48,6 +49,119 @@ pub(super) async fn get(State(s): S, Path(id): Path<String>) -> Response {
         Some(a) => json_response(StatusCode::OK, &json!({"action": a.json(now)})),
         None => not_found("action"),
     }
+}
+
+/// A host name as Hetzner takes it for server names and reverse DNS: labels of
+/// letters, digits and `-`, dots between, at most 253 characters.
+fn hostname_ok(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// `PUT /servers/{id}`: a new name (a unique host name) and/or labels.
+pub(super) async fn update(State(s): S, Path(id): Path<String>, Json(b): Json<Value>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let mut w = s.world();
+    let Some(i) = w.hz.servers.iter().position(|sv| sv.id == id) else { return not_found("server") };
+    let name = match b.get("name").filter(|n| !n.is_null()) {
+        None => None,
+        Some(n) => match n.as_str().filter(|n| hostname_ok(n)) {
+            None => return invalid_input("name", "must be a valid hostname"),
+            Some(n) if w.hz.servers.iter().any(|sv| sv.name == n && sv.id != id) => {
+                return error(
+                    StatusCode::CONFLICT,
+                    "uniqueness_error",
+                    "server name is already used",
+                    json!({"fields": [{"name": "name"}]}),
+                );
+            }
+            Some(n) => Some(n.to_string()),
+        },
+    };
+    let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+        Ok(l) => l,
+        Err(m) => return invalid_input("labels", &m),
+    };
+    if let Some(n) = name {
+        w.hz.servers[i].name = n;
+    }
+    if let Some(l) = labels {
+        w.hz.servers[i].labels = l;
+    }
+    let v = w.hz.server_json(&w.hz.servers[i]);
+    json_response(StatusCode::OK, &json!({"server": v}))
+}
+
+/// `POST /servers/{id}/actions/{verb}`: the power verbs (no body), and the
+/// changes that take one (protection, backups, reverse DNS).
+pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, String)>, body: axum::body::Bytes) -> Response {
+    if matches!(verb.as_str(), "poweron" | "poweroff" | "reboot" | "reset" | "shutdown") {
+        return power(State(s), Path((id, verb))).await;
+    }
+    let b: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null),
+        }
+    };
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(i) = w.hz.servers.iter().position(|sv| sv.id == id) else { return not_found("server") };
+    if w.hz.busy(id, now) {
+        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+    }
+    let command = match verb.as_str() {
+        "change_protection" => {
+            let (del, reb) = (b["delete"].as_bool(), b["rebuild"].as_bool());
+            if del.is_none() && reb.is_none() {
+                return invalid_input("delete", "delete or rebuild is required");
+            }
+            // Hetzner: the two must be the same.
+            let on = del.or(reb).unwrap_or(false);
+            if del.zip(reb).is_some_and(|(d, r)| d != r) {
+                return invalid_input("rebuild", "delete and rebuild protection must be the same");
+            }
+            w.hz.servers[i].protect_delete = on;
+            w.hz.servers[i].protect_rebuild = on;
+            "change_protection"
+        }
+        "enable_backup" => {
+            if w.hz.servers[i].backup_window.is_some() {
+                return error(StatusCode::CONFLICT, "conflict", "backups are already enabled", Value::Null);
+            }
+            w.hz.servers[i].backup_window = Some("22-02".into());
+            "enable_backup"
+        }
+        "disable_backup" => {
+            w.hz.servers[i].backup_window = None;
+            "disable_backup"
+        }
+        "change_dns_ptr" => {
+            let Some(ip) = b["ip"].as_str() else { return invalid_input("ip", "is required") };
+            if w.hz.servers[i].ipv4.as_deref() != Some(ip) {
+                return invalid_input("ip", "is not an address of this server");
+            }
+            match &b["dns_ptr"] {
+                Value::Null => w.hz.servers[i].dns_ptr = None,
+                Value::String(p) if hostname_ok(p) => w.hz.servers[i].dns_ptr = Some(p.clone()),
+                _ => return invalid_input("dns_ptr", "must be a valid hostname or null"),
+            }
+            "change_dns_ptr"
+        }
+        other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
+    };
+    let a = w.hz.start_action(command, vec![(id, "server")], 500, vec![], vec![]).json(now);
+    created(json!({"action": a}))
 }
 
 /// `POST /servers/{id}/actions/{verb}` for the power verbs.
