@@ -112,6 +112,7 @@ async fn a_server_is_renamed_labelled_protected_backed_up_and_named_back() {
     assert!(s.protect_delete && s.protect_rebuild);
     assert!(s.backup_window.is_some());
     assert_eq!(s.dns_ptr.as_deref(), Some("mail.example.com"));
+    assert_eq!(w.hz.snapshots.iter().map(|i| (i.server, i.description.as_str())).collect::<Vec<_>>(), [(s.id, "before the cut-over")]);
     assert!(!sim.exchanges().iter().any(|e| e.method == "DELETE"), "the protected server was not asked to go");
 }
 
@@ -688,6 +689,38 @@ async fn a_run_is_abandoned_by_typing_its_runbook_name() {
     )
     .await;
     ok(r);
+}
+
+const SNAPSHOT_RUNBOOK: &str = r#"
+name = "snap"
+title = "Snapshot {server}"
+[[params]]
+name = "server"
+label = "Hetzner server"
+kind = "server"
+[[steps]]
+id = "snap"
+title = "Snapshot {server}"
+[steps.api.snapshot]
+server = "{server}"
+description = "{server} before the move"
+"#;
+
+/// A runbook step takes a snapshot, follows it to the end and notes the image.
+#[tokio::test]
+async fn a_runbook_step_snapshots_a_server() {
+    let (r, sim) = play_with_runbooks(
+        "Set Mode write\nSim \"action-speed 0.1\"\nWaitFor \"8 servers loaded\"\nWaitIdle\nKey :\nType \"runbook snap\"\nKey <Enter>\n\
+         WaitFor \"Start: Snapshot\"\nType \"db-uat-1\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\nWaitIdle\n\
+         Assert /snapshot: image \\d+ \\(db-uat-1 before the move\\)/\n",
+        SimOptions::default(),
+        &[("snap", SNAPSHOT_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    let w = sim.shared.world();
+    let db = w.hz.servers.iter().find(|s| s.name == "db-uat-1").unwrap().id;
+    assert_eq!(w.hz.snapshots.iter().map(|i| (i.server, i.description.as_str())).collect::<Vec<_>>(), [(db, "db-uat-1 before the move")]);
 }
 
 #[tokio::test]

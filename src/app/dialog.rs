@@ -133,6 +133,9 @@ pub enum FormKind {
     ServerPtr {
         id: i64,
     },
+    Snapshot {
+        id: i64,
+    },
     RenameFirewall {
         firewall: i64,
     },

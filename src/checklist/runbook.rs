@@ -389,6 +389,13 @@ pub enum ApiAction {
     Backup {
         database: String,
     },
+    /// A snapshot of a Hetzner server's disk, followed until it is taken (the
+    /// image id goes to the notes): a way back before a destructive step.
+    Snapshot {
+        server: String,
+        #[serde(default)]
+        description: Option<String>,
+    },
     /// Adds a rule: `port`/tcp from the addresses of `server`.
     FirewallAllow {
         firewall: String,
@@ -439,6 +446,9 @@ impl ApiAction {
             ApiAction::Stop { app } => format!("Coolify {app}: stop (writes stop here)"),
             ApiAction::Start { app, .. } => format!("Coolify {app}: start and follow"),
             ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
+            ApiAction::Snapshot { server, description } => {
+                format!("Hetzner {server}: snapshot{}", description.as_ref().map(|d| format!(" \"{d}\"")).unwrap_or_default())
+            }
             ApiAction::FirewallAllow { firewall, port, server } => format!("firewall {firewall}: allow tcp/{port} from {server}"),
             ApiAction::FirewallRemove { firewall, port, server } => format!("firewall {firewall}: remove tcp/{port} from {server}"),
         }

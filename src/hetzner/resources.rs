@@ -117,6 +117,22 @@ impl Client {
         Ok(r.action)
     }
 
+    /// A snapshot of the server's disk: the new image's id, and the action that takes it.
+    pub async fn create_snapshot(&self, id: i64, description: &str) -> Result<(i64, Action), Error> {
+        #[derive(serde::Deserialize)]
+        struct Img {
+            id: i64,
+        }
+        #[derive(serde::Deserialize)]
+        struct Created {
+            image: Img,
+            action: Action,
+        }
+        let body = json!({"type": "snapshot", "description": description});
+        let r: Created = self.post(&format!("/servers/{id}/actions/create_image"), &body).await?;
+        Ok((r.image.id, r.action))
+    }
+
     pub async fn delete_server(&self, id: i64) -> Result<Action, Error> {
         let r: OneAction = self.request(reqwest::Method::DELETE, &format!("/servers/{id}"), &[], None).await?;
         Ok(r.action)

@@ -36,6 +36,10 @@ pub enum HzOp {
         ip: String,
         ptr: Option<String>,
     },
+    Snapshot {
+        id: i64,
+        description: String,
+    },
     /// Replaces every rule of a firewall (the Firewalls pane, after a full preview).
     SetRules {
         firewall: i64,
@@ -122,6 +126,7 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::ServerProtection { id, on } => vec![c.server_protection(*id, *on).await?],
         HzOp::ServerBackups { id, on } => vec![c.server_backups(*id, *on).await?],
         HzOp::ServerDnsPtr { id, ip, ptr } => vec![c.server_dns_ptr(*id, ip, ptr.as_deref()).await?],
+        HzOp::Snapshot { id, description } => vec![c.create_snapshot(*id, description).await?.1],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,
         HzOp::CreateFirewall { name, labels } => c.create_firewall(name, labels).await?.1,
@@ -257,6 +262,17 @@ pub(crate) async fn delete_rrset(c: &Client, zone: &str, name: &str, rtype: &str
     let Some(r) = find_rrset(c, zone, name, rtype).await? else { return Ok(None) };
     run(c, &HzOp::DeleteRrset { zone: zone.into(), name: name.into(), rtype: rtype.into() }, poll, |_| {}).await?;
     Ok(Some(r))
+}
+
+/// Snapshots the server named `name` and follows it to the end: the image id.
+pub(crate) async fn snapshot(c: &Client, name: &str, description: &str, poll: Duration) -> Result<i64, Error> {
+    let found: Vec<crate::hetzner::Server> = c.list_all("/servers", "servers", &[("name", name.to_string())]).await?;
+    let Some(s) = found.into_iter().find(|s| s.name == name) else {
+        return Err(Error::NotFound(format!("no server named {name}")));
+    };
+    let (image, action) = c.create_snapshot(s.id, description).await?;
+    follow(c, &[action], poll, |_| {}).await?;
+    Ok(image)
 }
 
 pub(crate) async fn firewall_by_name(c: &Client, name: &str) -> Result<Firewall, Error> {

@@ -1115,6 +1115,14 @@ async fn api<F: Fn(Action, bool)>(
                 notes.push(format!("downtime: {down} s (since step `{step}`)"));
             }
         }
+        ApiAction::Snapshot { server, description } => {
+            let c = hetzner()?;
+            let desc = description.clone().unwrap_or_else(|| format!("{server} before {} (cutover)", Utc::now().format("%Y-%m-%d %H:%M")));
+            out.line(&format!("snapshot of {server}: taking it (the server is locked meanwhile)"), false);
+            let image = hz::snapshot(&c, server, &desc, hpoll).await.map_err(|e| format!("{server}: {e}"))?;
+            out.line(&format!("snapshot of {server}: image {image}, \"{desc}\""), false);
+            notes.push(format!("snapshot: image {image} ({desc})"));
+        }
         ApiAction::Backup { database } => {
             let c = coolify()?;
             let uuid = ctx.databases.get(database).cloned().unwrap_or_else(|| database.clone());

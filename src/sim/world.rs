@@ -195,6 +195,19 @@ pub struct HetznerWorld {
     pub firewalls: Vec<SFirewall>,
     pub volumes: Vec<SVolume>,
     pub zones: Vec<SZone>,
+    /// Snapshots taken (`create_image`); system images are `images()`.
+    pub snapshots: Vec<SSnapshot>,
+}
+
+/// A snapshot of a server's disk.
+#[derive(Clone, Debug)]
+pub struct SSnapshot {
+    pub id: i64,
+    pub description: String,
+    pub server: i64,
+    pub created: String,
+    pub disk: f64,
+    pub labels: Vec<(String, String)>,
 }
 
 fn label(k: &str, v: &str) -> (String, String) {
@@ -216,6 +229,7 @@ impl HetznerWorld {
             firewalls: Vec::new(),
             volumes: Vec::new(),
             zones: Vec::new(),
+            snapshots: Vec::new(),
         }
     }
 
@@ -363,6 +377,35 @@ impl HetznerWorld {
         json!({
             "id": l.id, "name": l.name, "description": l.description, "country": l.country,
             "city": l.city, "latitude": l.lat, "longitude": l.lon, "network_zone": l.zone,
+        })
+    }
+
+    /// Every image: the system ones and the snapshots taken.
+    pub fn images_json(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = images()
+            .iter()
+            .map(|(id, name, desc, flavor, version)| {
+                json!({
+                    "id": id, "type": "system", "status": "available", "name": name, "description": desc,
+                    "image_size": null, "disk_size": 5, "created": "2024-04-25T13:26:04Z", "created_from": null,
+                    "bound_to": null, "os_flavor": flavor, "os_version": version, "rapid_deploy": true,
+                    "protection": {"delete": false}, "deprecated": null, "deleted": null, "labels": {}, "architecture": "x86",
+                })
+            })
+            .collect();
+        out.extend(self.snapshots.iter().map(|i| self.snapshot_json(i)));
+        out
+    }
+
+    pub fn snapshot_json(&self, i: &SSnapshot) -> Value {
+        let from = self.servers.iter().find(|s| s.id == i.server).map(|s| json!({"id": s.id, "name": s.name})).unwrap_or(Value::Null);
+        json!({
+            "id": i.id, "type": "snapshot", "status": "available", "name": null, "description": i.description,
+            "image_size": (i.disk * 0.3 * 10.0).round() / 10.0, "disk_size": i.disk, "created": i.created, "created_from": from,
+            "bound_to": null, "os_flavor": "ubuntu", "os_version": "24.04", "rapid_deploy": false,
+            "protection": {"delete": false}, "deprecated": null, "deleted": null,
+            "labels": i.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "architecture": "x86",
         })
     }
 

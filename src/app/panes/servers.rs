@@ -263,6 +263,17 @@ impl ServersPane {
                 ),
             },
         ];
+        let stamp = cx.now.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
+        items.push(MenuItem {
+            label: "Snapshot".into(),
+            detail: "an image of its disk, a way back before something destructive".into(),
+            then: form(
+                format!("Snapshot of {}", s.name),
+                FormKind::Snapshot { id: s.id },
+                Field::new("description", &format!("{} {stamp}", s.name), "what it is for"),
+                "Snapshots cost per GB and month until deleted. The server is locked while it is taken.",
+            ),
+        });
         if let Some(ip) = s.ipv4() {
             items.push(MenuItem {
                 label: "Reverse DNS".into(),
@@ -309,7 +320,7 @@ impl ServersPane {
     fn submit_change(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         form.clear_errors();
         let id = match form.kind {
-            FormKind::RenameServer { id } | FormKind::ServerLabels { id } | FormKind::ServerPtr { id } => id,
+            FormKind::RenameServer { id } | FormKind::ServerLabels { id } | FormKind::ServerPtr { id } | FormKind::Snapshot { id } => id,
             _ => return Err(Box::new(form)),
         };
         let Some(s) = cx.world.server(id).cloned() else {
@@ -359,6 +370,18 @@ impl ServersPane {
                     s.labels.iter().filter(|(k, v)| labels.get(*k) != Some(v)).map(|(k, v)| format!("- {}", show(k, v))).collect();
                 lines.extend(labels.iter().filter(|(k, v)| s.labels.get(*k) != Some(v)).map(|(k, v)| format!("+ {}", show(k, v))));
                 (format!("Labels of {}", s.name), lines, format!("labels of {}", s.name), HzOp::UpdateServer { id, name: None, labels: Some(labels) })
+            }
+            FormKind::Snapshot { .. } => {
+                let description = form.get("description").to_string();
+                if description.is_empty() {
+                    form.set_error("description", "say what it is for: you will pick it from a list later");
+                    return Err(Box::new(form));
+                }
+                let lines = vec![
+                    format!("+ snapshot of {} \"{description}\" ({:.0} GB disk)", s.name, s.server_type.disk),
+                    "  The server is locked (no other action) until it is taken.".into(),
+                ];
+                (format!("Snapshot of {}", s.name), lines, format!("snapshot of {}", s.name), HzOp::Snapshot { id, description })
             }
             _ => {
                 let Some(ip) = s.ipv4().map(str::to_string) else {

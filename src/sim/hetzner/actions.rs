@@ -158,10 +158,55 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
             }
             "change_dns_ptr"
         }
+        "create_image" => {
+            let kind = b["type"].as_str().unwrap_or("snapshot");
+            if kind != "snapshot" {
+                return invalid_input("type", "the simulator takes snapshots (backups come from the backup schedule)");
+            }
+            let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+                Ok(l) => l.unwrap_or_default(),
+                Err(m) => return invalid_input("labels", &m),
+            };
+            let image_id = 300_000_000 + w.hz.snapshots.len() as i64 + 1;
+            let disk = w.hz.types[w.hz.servers[i].type_idx].disk;
+            let snap = crate::sim::world::SSnapshot {
+                id: image_id,
+                description: b["description"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{}-{}", w.hz.servers[i].name, now.format("%Y%m%d%H%M%S"))),
+                server: id,
+                created: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                disk: disk.into(),
+                labels,
+            };
+            let image = w.hz.snapshot_json(&snap);
+            w.hz.snapshots.push(snap);
+            // A snapshot copies the disk: it takes a while, and the server is locked meanwhile.
+            let a = w.hz.start_action("create_image", vec![(id, "server"), (image_id, "image")], 3000, vec![], vec![]).json(now);
+            return created(json!({"image": image, "action": a}));
+        }
         other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
     };
     let a = w.hz.start_action(command, vec![(id, "server")], 500, vec![], vec![]).json(now);
     created(json!({"action": a}))
+}
+
+/// `GET /images`: system images and snapshots, with the documented filters.
+pub(super) async fn images(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let w = s.world();
+    let types = p.all("type");
+    let items: Vec<Value> =
+        w.hz.images_json().into_iter().filter(|i| types.is_empty() || i["type"].as_str().is_some_and(|t| types.contains(&t))).collect();
+    match super::filtered(&p, items, &["name", "label_selector", "status"], &["id", "name", "created"]) {
+        Ok(items) => super::page_of("images", items, page, per_page),
+        Err(r) => r,
+    }
 }
 
 /// `POST /servers/{id}/actions/{verb}` for the power verbs.

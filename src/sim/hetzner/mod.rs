@@ -51,6 +51,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/actions", get(actions::list))
         .route("/v1/actions/{id}", get(actions::get))
         .route("/v1/volumes", get(firewalls::volumes))
+        .route("/v1/images", get(actions::images))
         .route("/v1/firewalls", get(firewalls::list).post(firewalls::create))
         .route("/v1/firewalls/{id}", get(firewalls::get).put(firewalls::update).delete(firewalls::delete))
         .route("/v1/firewalls/{id}/actions/set_rules", post(firewalls::set_rules))
