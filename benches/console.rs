@@ -323,7 +323,7 @@ fn slow_link() {
 }
 
 /// 10,000 servers behind an 80 ms link (`cutover sim --latency 80ms`): the
-/// console's list walk (first page, then the rest 8 at a time) beside the hcloud
+/// console's list walk (first page, then the rest 16 at a time) beside the hcloud
 /// CLI's (one page after another), on the same simulator, 3 runs each.
 fn distant_lists() {
     let mut sim = std::process::Command::new(bin())
@@ -401,8 +401,19 @@ fn main() {
         return;
     }
     println!("cutover console figures (release build)");
-    in_process();
-    in_pty();
-    slow_link();
-    distant_lists();
+    // CUTOVER_BENCH=distant (or in_process, in_pty, slow_link) runs one part.
+    let only = std::env::var("CUTOVER_BENCH").ok();
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if run("in_process") {
+        in_process();
+    }
+    if run("in_pty") {
+        in_pty();
+    }
+    if run("slow_link") {
+        slow_link();
+    }
+    if run("distant") {
+        distant_lists();
+    }
 }

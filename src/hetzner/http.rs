@@ -64,7 +64,7 @@ pub const PER_PAGE: u32 = 50;
 /// No list is walked further than this many pages, announced or not.
 pub const MAX_PAGES: u64 = 1000;
 /// Pages of a list asked at once once the first names the last.
-pub const PAGES_AT_ONCE: usize = 8;
+pub const PAGES_AT_ONCE: usize = 16;
 /// Requests left in the hourly quota beyond a list's pages before they are
 /// asked at once (the console's other work needs some).
 pub const QUOTA_RESERVE: u64 = 50;
