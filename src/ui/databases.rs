@@ -30,6 +30,10 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     if attention > 0 {
         title.push(Span::styled(format!("{} {attention} without a recent good backup ", g.warn), st.get(Slot::Warn)));
     }
+    let local = t.items().iter().filter(|r| r.local_only).count();
+    if local > 0 {
+        title.push(Span::styled(format!("{local} backed up on their server only "), st.get(Slot::Warn)));
+    }
     if let Some(flt) = t.filter() {
         title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
     }

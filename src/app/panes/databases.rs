@@ -26,6 +26,8 @@ pub struct DbRow {
     pub backup: String,
     pub warn: bool,
     pub error: bool,
+    /// Backed up, but only on the server itself: a lost server takes them along.
+    pub local_only: bool,
 }
 
 const COLUMNS: &[Column] = &[
@@ -108,10 +110,12 @@ pub fn rows(world: &World) -> Vec<DbRow> {
                     None => String::new(),
                 },
                 backup: match (health, &b.error) {
+                    (Some(h), _) if local_only(b.by_db.get(&d.uuid)) => format!("{} [local]", h.summary(b.as_of)),
                     (Some(h), _) => h.summary(b.as_of),
                     (None, Some(_)) => "unknown (not loaded)".into(),
                     (None, None) => "…".into(),
                 },
+                local_only: local_only(b.by_db.get(&d.uuid)),
                 warn: health.is_some_and(Health::is_warning),
                 error: health.is_some_and(Health::is_error),
             }
@@ -327,6 +331,12 @@ impl Pane for DatabasesPane {
     fn relayout(&mut self, height: usize) {
         self.table.scroll_to_cursor(height);
     }
+}
+
+/// Every schedule that runs keeps its backups on the server only (no S3).
+fn local_only(schedules: Option<&Vec<crate::coolify::model::Backup>>) -> bool {
+    let on: Vec<_> = schedules.into_iter().flatten().filter(|b| b.enabled).collect();
+    !on.is_empty() && on.iter().all(|b| !b.save_s3)
 }
 
 #[cfg(test)]
