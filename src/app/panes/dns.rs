@@ -326,14 +326,7 @@ impl DnsPane {
         match form.kind.clone() {
             FormKind::NewZone => {
                 let name = form.get("name").trim_end_matches('.').to_lowercase();
-                let labels: Vec<&str> = name.split('.').collect();
-                let label_ok = |l: &&str| {
-                    (1..=63).contains(&l.len())
-                        && l.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-                        && !l.starts_with('-')
-                        && !l.ends_with('-')
-                };
-                if labels.len() < 2 || !labels.iter().all(label_ok) || name.len() > 253 {
+                if !crate::hetzner::validate::zone_name(&name) {
                     form.set_error("name", "a domain name like example.org");
                 } else if self.zones.items().iter().any(|z| z.name == name) {
                     form.set_error("name", format!("{name} is a zone here already"));

@@ -327,12 +327,7 @@ impl ServersPane {
             form.error = Some("that server is gone; reload (C-r)".into());
             return Err(Box::new(form));
         };
-        let host_ok = |n: &str| {
-            n.len() <= 253
-                && n.split('.').all(|l| {
-                    (1..=63).contains(&l.len()) && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') && !l.starts_with('-') && !l.ends_with('-')
-                })
-        };
+        let host_ok = crate::hetzner::validate::hostname;
         let ctx = cx.world.context_name();
         let (title, lines, label, op) = match form.kind {
             FormKind::RenameServer { .. } => {
