@@ -118,6 +118,27 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|_| ReadError::NotText)
 }
 
+/// The names on offer: the built-ins and the stem of each `*.toml` in
+/// `user_dir` (themes, keymaps), sorted, each once.
+pub fn names_with_user_files(builtins: &[&str], user_dir: Option<&Path>) -> Vec<String> {
+    let mut names: Vec<String> = builtins.iter().map(|n| n.to_string()).collect();
+    if let Some(dir) = user_dir
+        && let Ok(rd) = std::fs::read_dir(dir)
+    {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "toml")
+                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+                && !names.iter().any(|n| n == stem)
+            {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,21 +53,8 @@ impl Keymap {
     /// Every keymap on offer: the built-ins and each `*.toml` in `user_dir`,
     /// sorted by name. A file that does not load is an error naming it.
     pub fn load_all(user_dir: Option<&Path>) -> Result<Vec<Keymap>, SourceError> {
-        let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-        if let Some(dir) = user_dir
-            && let Ok(rd) = std::fs::read_dir(dir)
-        {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "toml")
-                    && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
-                    && !names.iter().any(|n| n == stem)
-                {
-                    names.push(stem.to_string());
-                }
-            }
-        }
-        names.sort();
+        let builtins: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        let names = crate::config::source::names_with_user_files(&builtins, user_dir);
         names.iter().map(|n| Keymap::load(n, user_dir)).collect()
     }
 

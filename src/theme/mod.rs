@@ -242,21 +242,8 @@ impl Theme {
 
     /// Every theme available: built-ins plus user files, in name order.
     pub fn load_all(user_dir: Option<&Path>) -> Result<Vec<Theme>, SourceError> {
-        let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-        if let Some(dir) = user_dir
-            && let Ok(rd) = std::fs::read_dir(dir)
-        {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "toml")
-                    && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
-                    && !names.iter().any(|n| n == stem)
-                {
-                    names.push(stem.to_string());
-                }
-            }
-        }
-        names.sort();
+        let builtins: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        let names = crate::config::source::names_with_user_files(&builtins, user_dir);
         names.iter().map(|n| Theme::load(n, user_dir)).collect()
     }
 

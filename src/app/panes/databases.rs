@@ -303,11 +303,7 @@ impl Pane for DatabasesPane {
         let name = args.trim();
         if !name.is_empty() {
             self.detail = None;
-            if self.table.total() == 0 {
-                cx.say(Level::Warn, format!("the databases are still loading: try `:db {name}` again in a moment"));
-            } else {
-                super::select_named(&mut self.table, 0, "database", name, cx);
-            }
+            super::select_named_or_wait(&mut self.table, 0, "database", "db", name, cx);
         }
         vec![]
     }

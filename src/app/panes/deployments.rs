@@ -894,11 +894,7 @@ impl Pane for DeploymentsPane {
         let name = args.trim();
         if !name.is_empty() {
             self.app = None;
-            if self.table.total() == 0 {
-                cx.say(Level::Warn, format!("the applications are still loading: try `:app {name}` again in a moment"));
-            } else {
-                super::select_named(&mut self.table, 1, "application", name, cx);
-            }
+            super::select_named_or_wait(&mut self.table, 1, "application", "app", name, cx);
         }
         vec![]
     }

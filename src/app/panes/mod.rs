@@ -209,6 +209,23 @@ pub(crate) fn side_step(width: u16) -> u16 {
     (width / 4).max(8)
 }
 
+/// `:word NAME` on a list that may still be loading: the cursor on the row
+/// called NAME, or why not. True when it was found.
+pub(crate) fn select_named_or_wait<T: super::table::Row>(
+    table: &mut super::table::Table<T>,
+    col: usize,
+    what: &str,
+    word: &str,
+    name: &str,
+    cx: &mut Cx,
+) -> bool {
+    if table.total() == 0 {
+        cx.say(super::state::Level::Warn, format!("the {what}s are still loading: try `:{word} {name}` again in a moment"));
+        return false;
+    }
+    select_named(table, col, what, name, cx)
+}
+
 /// `:pane NAME`: the cursor on the row whose column `col` is NAME, or an
 /// error naming the closest ones. True when it was found.
 pub(crate) fn select_named<T: super::table::Row>(
