@@ -242,9 +242,13 @@ impl Command {
         match self {
             PowerMenu => "power actions are disabled",
             DeleteServer => "deleting is disabled",
+            ServerMenu => "changing servers is disabled",
             ExecServer => "running commands is disabled (start without --readonly)",
-            AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules => "firewall changes are disabled",
-            AddRecord | EditRecord | RecordTtl | DeleteRecord | PointName | ImportZone => "DNS changes are disabled",
+            AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules | NewFirewall | RenameFirewall
+            | DeleteFirewall => "firewall changes are disabled",
+            AddRecord | EditRecord | RecordTtl | DeleteRecord | PointName | ImportZone | NewZone | DeleteZone | ZoneProtection => {
+                "DNS changes are disabled"
+            }
             Deploy | ForceDeploy => "deploying is disabled",
             CancelDeployment => "cancelling is disabled",
             AppMenu => "starting and stopping is disabled",
