@@ -117,6 +117,22 @@ async fn a_server_is_renamed_labelled_protected_backed_up_and_named_back() {
 }
 
 #[tokio::test]
+async fn scheduled_tasks_are_listed_added_and_changed() {
+    let (r, sim) = support::play("tasks", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    let tasks: Vec<(&str, &str, &str)> = app.tasks.iter().map(|t| (t.name.as_str(), t.command.as_str(), t.frequency.as_str())).collect();
+    assert_eq!(
+        tasks,
+        [("nightly-pr-copy", "python manage.py copy_from_production --anonymise", "0 3 * * *")],
+        "one task, changed in place"
+    );
+}
+
+#[tokio::test]
 async fn navigate() {
     let (r, _sim, dir) = support::play_tmp("navigate", SimOptions::default()).await;
     if let Err(f) = r {

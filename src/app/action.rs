@@ -85,6 +85,8 @@ pub enum After {
     /// A zone was created: say how to delegate it once the list has it.
     ZoneCreated(String),
     Envs(String),
+    /// The application's scheduled tasks changed.
+    Tasks(String),
     /// Domains changed: offer the deployment that brings them to the proxy.
     OfferRedeploy {
         app: String,
@@ -188,6 +190,9 @@ pub enum Effect {
     LoadHistory {
         app: String,
     },
+    LoadTasks {
+        app: String,
+    },
     /// Coolify calls in order; stops at the first failure and says what was done.
     Cf {
         to: PaneId,
@@ -283,6 +288,7 @@ impl Effect {
             Effect::CancelDeployment { .. } => "cancelling the deployment",
             Effect::LoadEnvs { .. } => "loading variables",
             Effect::LoadHistory { .. } => "loading deployments",
+            Effect::LoadTasks { .. } => "loading scheduled tasks",
             Effect::Cf { .. } => "waiting for Coolify",
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",

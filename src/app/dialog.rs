@@ -175,6 +175,9 @@ pub enum FormKind {
     EnvBulk {
         app: String,
     },
+    AddTask {
+        app: String,
+    },
     ExportInventory,
     StartRun {
         runbook: String,

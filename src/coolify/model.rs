@@ -301,3 +301,19 @@ pub struct Execution {
     #[serde(default)]
     pub created_at: String,
 }
+
+/// A command Coolify runs in an application's container on a schedule.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct ScheduledTask {
+    #[serde(default)]
+    pub uuid: String,
+    pub name: String,
+    #[serde(default)]
+    pub command: String,
+    #[serde(default)]
+    pub frequency: String,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub container: Option<String>,
+}

@@ -121,6 +121,11 @@ impl Client {
         self.get(&format!("/applications/{app}/scheduled-tasks")).await
     }
 
+    /// The application's scheduled tasks, typed.
+    pub async fn tasks(&self, app: &str) -> Result<Vec<super::model::ScheduledTask>, Error> {
+        self.get(&format!("/applications/{app}/scheduled-tasks")).await
+    }
+
     /// Creates the scheduled task `name`, or updates it when the application
     /// has one by that name; returns whether it was created.
     pub async fn put_scheduled_task(&self, app: &str, name: &str, command: &str, frequency: &str) -> Result<bool, Error> {

@@ -167,6 +167,8 @@ commands! {
     ShowOverview => Deployments, "overview", "The application's overview and followed deployment";
     ShowEnvs => Deployments, "variables", "The application's environment variables";
     ShowHistory => Deployments, "history", "Recent deployments (Enter follows one)";
+    ShowTasks => Deployments, "tasks", "The application's scheduled tasks";
+    AddTask => Deployments, "add_task", "Add a scheduled task (or change the one of that name)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
     LogLeft => Deployments, "log_left", "Scroll the deployment log's long lines left";
@@ -225,6 +227,7 @@ impl Command {
                 | Command::EditEnv
                 | Command::DeleteEnv
                 | Command::BulkEnv
+                | Command::AddTask
                 | Command::BackupNow
                 | Command::DbMenu
                 | Command::RunStep
@@ -254,6 +257,7 @@ impl Command {
             AppMenu => "starting and stopping is disabled",
             EditDomains => "editing domains is disabled",
             AddEnv | EditEnv | DeleteEnv | BulkEnv => "changing environment variables is disabled",
+            AddTask => "changing scheduled tasks is disabled",
             BackupNow | DbMenu => "database actions are disabled",
             RunStep | SkipStep | MarkStep | AbandonRun => "checklist runs are disabled (viewing and reports work)",
             _ => "changes are disabled",

@@ -54,6 +54,13 @@ pub enum CfOp {
         name: String,
         verb: String,
     },
+    /// A scheduled task created, or updated by name.
+    PutTask {
+        app: String,
+        name: String,
+        command: String,
+        frequency: String,
+    },
 }
 
 /// One poll of a deployment: its status and the entries new since the last.
@@ -213,6 +220,13 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
                 }
             }
         },
+        CfOp::PutTask { app, name, command, frequency } => {
+            if c.put_scheduled_task(app, name, command, frequency).await? {
+                format!("created task {name}")
+            } else {
+                format!("updated task {name}")
+            }
+        }
         CfOp::DbAction { db, name, verb } => {
             let m = c.db_action(db, verb).await?;
             if m.is_empty() { format!("{verb} {name}: requested") } else { m }

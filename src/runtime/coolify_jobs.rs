@@ -51,6 +51,10 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let result = c.app_deployments(&app, 0, 10).await.map_err(|e| e.to_string());
             send(Action::from(deployments::Msg::History { app, result }), true);
         }
+        Effect::LoadTasks { app } => {
+            let result = c.tasks(&app).await.map_err(|e| e.to_string());
+            send(Action::from(deployments::Msg::Tasks { app, result }), true);
+        }
         Effect::Cf { to, label, ops, after } => {
             let result = cf::run_all(&c, &label, &ops, poll, |f| send(follow_action(f), false)).await;
             send(Action::OpDone { to, label, result, after }, true);
@@ -76,6 +80,7 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         }
         Effect::LoadEnvs { app } => Action::from(deployments::Msg::Envs { app, result: Err(e.to_string()) }),
         Effect::LoadHistory { app } => Action::from(deployments::Msg::History { app, result: Err(e.to_string()) }),
+        Effect::LoadTasks { app } => Action::from(deployments::Msg::Tasks { app, result: Err(e.to_string()) }),
         Effect::Cf { to, label, after, .. } => Action::OpDone { to, label, result: Err(e), after },
         Effect::TriggerBackup { db, .. } => Action::from(databases::Msg::BackupDone { db, result: Err(e) }),
         Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),

@@ -426,6 +426,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::CancelDeployment { .. }
         | Effect::LoadEnvs { .. }
         | Effect::LoadHistory { .. }
+        | Effect::LoadTasks { .. }
         | Effect::Cf { .. }
         | Effect::LoadBackups
         | Effect::TriggerBackup { .. }

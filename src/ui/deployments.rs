@@ -129,6 +129,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (Command::RevealValues, "reveal"),
         ],
         Tab::History => &[(Command::Open, "follow"), (Command::Deploy, "deploy")],
+        Tab::Tasks => &[(Command::AddTask, "add or change"), (Command::Deploy, "deploy")],
     };
     let b = block(
         state,
@@ -152,6 +153,8 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             tab(Tab::Envs, "Variables", Command::ShowEnvs),
             Span::raw(" "),
             tab(Tab::History, "History", Command::ShowHistory),
+            Span::raw(" "),
+            tab(Tab::Tasks, "Tasks", Command::ShowTasks),
         ])),
         tabs,
     );
@@ -159,6 +162,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::Overview => overview(f, body, state, a, g),
         Tab::Envs => envs(f, body, state, a, g),
         Tab::History => history(f, body, state, a, g),
+        Tab::Tasks => tasks(f, body, state, a, g),
     }
 }
 
@@ -353,6 +357,42 @@ fn envs(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
             Span::styled(crate::logs::sanitize::sanitize(value.as_bytes()), style),
         ]));
     }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The application's scheduled tasks: name, when, on or off, what.
+fn tasks(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
+    let st = &state.styles;
+    let d = &state.panes.deployments;
+    let Some((_, list)) = d.tasks.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Loading scheduled tasks...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if list.is_empty() {
+        let k = state.keymap.hint(Command::AddTask).unwrap_or_default();
+        f.render_widget(Paragraph::new(Span::styled(format!("No scheduled tasks. {k} adds one."), st.get(Slot::Muted))), area);
+        return;
+    }
+    let nw = list.iter().map(|t| t.name.chars().count()).max().unwrap_or(8).clamp(8, 30);
+    let h = area.height as usize;
+    let off = d.task_cursor.pos.saturating_sub(h.saturating_sub(1));
+    let lines: Vec<Line> = list
+        .iter()
+        .enumerate()
+        .skip(off)
+        .take(h)
+        .map(|(i, t)| {
+            let sel = i == d.task_cursor.pos;
+            let style = if sel { st.get(Slot::Selection) } else { st.get(Slot::Text) };
+            Line::from(vec![
+                Span::styled(if sel { format!("{} ", g.cursor) } else { "  ".into() }, style),
+                Span::styled(format!("{:<nw$}  ", t.name), style),
+                Span::styled(format!("{:<14}", t.frequency), st.get(Slot::Info)),
+                Span::styled(if t.enabled { "on   " } else { "off  " }, st.get(if t.enabled { Slot::Ok } else { Slot::Warn })),
+                Span::styled(crate::logs::sanitize::sanitize(t.command.as_bytes()), st.get(Slot::Muted)),
+            ])
+        })
+        .collect();
     f.render_widget(Paragraph::new(lines), area);
 }
 

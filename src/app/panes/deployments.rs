@@ -9,7 +9,7 @@ use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem,
 use crate::app::state::Level;
 use crate::app::table::{Align, Column, Cursor, Filter, Row, SortKey, Table, cursor_delta, move_cursor};
 use crate::coolify::env::{check_database_url, env_key_ok};
-use crate::coolify::model::{Application, DeployStatus, Deployment, EnvVar, Inventory};
+use crate::coolify::model::{Application, DeployStatus, Deployment, EnvVar, Inventory, ScheduledTask};
 use crate::coolify::redact::{mask_value, unmask};
 use crate::input::{Command, Scope};
 use std::borrow::Cow;
@@ -20,6 +20,7 @@ pub enum Tab {
     Overview,
     Envs,
     History,
+    Tasks,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +172,9 @@ pub struct DeploymentsPane {
     pub env_cursor: Cursor,
     pub history: Option<(String, Vec<Deployment>)>,
     pub hist_cursor: Cursor,
+    /// The open application's scheduled tasks.
+    pub tasks: Option<(String, Vec<ScheduledTask>)>,
+    pub task_cursor: Cursor,
     pub follow: Option<Follow>,
     /// Long lines of the deployment log wrap instead of being cut.
     pub log_wrap: bool,
@@ -186,6 +190,7 @@ pub struct DeploymentsPane {
 pub enum Msg {
     Envs { app: String, result: Result<Vec<EnvVar>, String> },
     History { app: String, result: Result<Vec<Deployment>, String> },
+    Tasks { app: String, result: Result<Vec<ScheduledTask>, String> },
     /// A deployment is being followed (a new one, or one picked from history).
     DeployFollow { app: String, deployment: String, note: Option<String> },
     /// One poll of a followed deployment: its status and the log entries new
@@ -215,6 +220,13 @@ impl PaneInfo for DeploymentsPane {
                     self.envs = Some((app, v));
                 }
                 Err(e) => cx.say(Level::Error, format!("variables: {e}")),
+            },
+            Msg::Tasks { app, result } => match result {
+                Ok(v) => {
+                    self.task_cursor.clamp(v.len());
+                    self.tasks = Some((app, v));
+                }
+                Err(e) => cx.say(Level::Error, format!("scheduled tasks: {e}")),
             },
             Msg::History { app, result } => match result {
                 Ok(v) => {
@@ -323,6 +335,7 @@ impl DeploymentsPane {
         self.env_detail = false;
         match tab {
             Tab::Envs => vec![Effect::LoadEnvs { app }],
+            Tab::Tasks => vec![Effect::LoadTasks { app }],
             _ => vec![Effect::LoadHistory { app }],
         }
     }
@@ -610,6 +623,37 @@ impl DeploymentsPane {
                 }
                 Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
             }
+            FormKind::AddTask { app } => {
+                let (name, command, frequency) = (form.get("name").to_string(), form.get("command").to_string(), form.get("frequency").to_string());
+                if name.is_empty() {
+                    form.set_error("name", "a name, to find it again");
+                }
+                if command.is_empty() {
+                    form.set_error("command", "what to run");
+                }
+                let cron = crate::coolify::schedule::cron_of(&frequency);
+                if frequency.is_empty() || <croner::Cron as std::str::FromStr>::from_str(&cron).is_err() {
+                    form.set_error("frequency", "a cron expression like 0 3 * * *, or hourly, daily, weekly, monthly");
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let app_name = cx.world.app(&app).map(|a| a.name.clone()).unwrap_or_default();
+                let exists = self.tasks.as_ref().is_some_and(|(a, v)| *a == app && v.iter().any(|t| t.name == name));
+                let line = if exists { format!("~ task {name}: {command} ({frequency})") } else { format!("+ task {name}: {command} ({frequency})") };
+                let c = Confirm::new(
+                    &format!("Scheduled task of {app_name}"),
+                    vec![line, "  It runs in the application's container, with its environment.".into()],
+                    &ctx,
+                    vec![Effect::Cf {
+                        to: PaneId::Deployments,
+                        label: format!("task {name} of {app_name}"),
+                        ops: vec![CfOp::PutTask { app: app.clone(), name, command, frequency }],
+                        after: After::Tasks(app),
+                    }],
+                );
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
             FormKind::EnvAdd { app } => {
                 let key = form.get("key").to_string();
                 let value = form.get("value").to_string();
@@ -802,6 +846,10 @@ impl Pane for DeploymentsPane {
                     let n = self.history.as_ref().map(|e| e.1.len()).unwrap_or(0);
                     self.hist_cursor.navigate(c, n, h);
                 }
+                Tab::Tasks => {
+                    let n = self.tasks.as_ref().map(|e| e.1.len()).unwrap_or(0);
+                    self.task_cursor.navigate(c, n, h);
+                }
                 // Scrolling the followed log: up moves away from the tail.
                 Tab::Overview => {
                     if let Some(f) = &mut self.follow {
@@ -828,13 +876,18 @@ impl Pane for DeploymentsPane {
                 cx.load(Load::CoolifyVersion);
                 cx.load(Load::CoolifyFresh);
                 if let Some(app) = open {
-                    return vec![if self.tab == Tab::Envs { Effect::LoadEnvs { app } } else { Effect::LoadHistory { app } }];
+                    return vec![match self.tab {
+                        Tab::Envs => Effect::LoadEnvs { app },
+                        Tab::Tasks => Effect::LoadTasks { app },
+                        _ => Effect::LoadHistory { app },
+                    }];
                 }
             }
-            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory) => {
+            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks) => {
                 let tab = match cmd {
                     Command::ShowEnvs => Tab::Envs,
                     Command::ShowHistory => Tab::History,
+                    Command::ShowTasks => Tab::Tasks,
                     _ => Tab::Overview,
                 };
                 match self.selected_app(cx).map(|a| a.uuid.clone()) {
@@ -843,6 +896,22 @@ impl Pane for DeploymentsPane {
                 }
             }
             (_, Command::ShowInventory) => cx.go(PaneId::Versions),
+            (_, Command::AddTask) => match self.selected_app(cx).map(|a| (a.uuid.clone(), a.name.clone())) {
+                Some((app, name)) => {
+                    let mut f = Form::new(
+                        &format!("Scheduled task of {name}"),
+                        FormKind::AddTask { app },
+                        vec![
+                            Field::new("name", "", "a name; one that exists is changed"),
+                            Field::new("command", "", "runs in the application's container"),
+                            Field::new("frequency", "0 3 * * *", "cron (minute hour day month weekday) or hourly, daily, weekly..."),
+                        ],
+                    );
+                    f.note = vec!["e.g. a nightly copy of production into the preview database (`_pr`), at 03:00.".into()];
+                    cx.open(Dialog::Form(f));
+                }
+                None => cx.say(Level::Info, "select an application first"),
+            },
             (_, Command::RevealValues) => {
                 self.reveal = !self.reveal;
                 let withheld = self.envs.as_ref().is_some_and(|(_, v)| v.iter().any(|e| e.value.is_none() && !e.is_shown_once));
@@ -874,6 +943,10 @@ impl Pane for DeploymentsPane {
     fn on_op_done(&mut self, after: &After, ok: bool, cx: &mut Cx) -> Vec<Effect> {
         match after {
             After::Envs(app) => vec![Effect::LoadEnvs { app: app.clone() }],
+            After::Tasks(app) => {
+                self.tab = Tab::Tasks;
+                vec![Effect::LoadTasks { app: app.clone() }]
+            }
             After::OfferRedeploy { app, name } => {
                 if ok {
                     self.offer_redeploy(app, name, cx);
