@@ -90,8 +90,13 @@ pub fn load(opts: &UiOptions, env: &EnvFn) -> Result<Loaded> {
     };
     let keymap_name = opts.keymap.clone().or_else(|| config.keymap.clone()).unwrap_or_else(|| "default".into());
     let keymap_dir = dir.as_ref().map(|d| d.join("keymaps"));
-    let keymap = Keymap::load(&keymap_name, keymap_dir.as_deref())?;
+    // Every keymap is read once; the chosen one is among them (a name that is
+    // none of them gets `load`'s error, naming where it looked).
     let keymaps = Keymap::load_all(keymap_dir.as_deref())?;
+    let keymap = match keymaps.iter().find(|k| k.name == keymap_name) {
+        Some(k) => k.clone(),
+        None => Keymap::load(&keymap_name, keymap_dir.as_deref())?,
+    };
     let themes = Theme::load_all(dir.as_ref().map(|d| d.join("themes")).as_deref())?;
 
     let explicit_colors = opts.colors.clone().or_else(|| env("CUTOVER_COLORS")).or_else(|| config.colors.clone()).filter(|c| c != "auto");

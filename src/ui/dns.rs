@@ -69,8 +69,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     )
                 })
             });
+            // The note takes two rows of the list: only while the cursor's row
+            // stays in what is left (the table's scroll knows the full height).
+            let cursor_fits = d.zones.cursor < d.zones.offset + (inner.height as usize).saturating_sub(3);
             let inner = match delegation {
-                Some(text) if inner.height > 3 => {
+                Some(text) if inner.height > 3 && cursor_fits => {
                     let [list, note] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
                     f.render_widget(Paragraph::new(Span::styled(text, st.get(Slot::Warn))).wrap(Wrap { trim: true }), note);
                     list
