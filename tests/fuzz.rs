@@ -191,7 +191,7 @@ fn journal_replay() {
     let events = [
         cutover::checklist::start(rb, "r1", &values, Default::default(), at),
         Event::StepStarted { step: 0, at },
-        Event::StepFinished { step: 0, at, outcome: Outcome::Done, output: vec!["out".into()], notes: vec![] },
+        Event::StepFinished { step: 0, at, outcome: Outcome::Done, output: vec!["out".into()], notes: vec![], found: Default::default() },
         Event::StepsInserted { after: 0, steps: rb.steps[..2].to_vec() },
         Event::StepStarted { step: 1, at },
         Event::Resolved { step: 1, at, outcome: Outcome::Failed { message: "m".into(), retryable: true }, how: "h".into() },

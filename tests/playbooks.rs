@@ -695,7 +695,7 @@ app = "{app}"
 #[tokio::test]
 async fn a_run_is_abandoned_by_typing_its_runbook_name() {
     let (r, _sim) = play_with_runbooks(
-        "Set Mode write\nWaitFor \"8 servers loaded\"\nWaitIdle\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nWaitIdle\nKey 6\nWaitFor \"Redeploy <app>\"\nKey G\n\
          Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
          WaitFor \"run \"\nKey A\nWaitFor \"Abandon Redeploy shop-production\"\nAssert \"Type redeploy to confirm\"\n\
          Type \"redeplo\"\nKey <Enter>\nAssert \"type `redeploy` exactly to confirm\"\nType \"y\"\nKey <Enter>\nWaitIdle\nKey <Esc>\n\
@@ -742,7 +742,7 @@ async fn a_runbook_step_snapshots_a_server() {
 #[tokio::test]
 async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
     let (r, sim) = play_with_runbooks(
-        "Set Mode write\nSim \"deploy-speed 20\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy {app}\"\nKey G\n\
+        "Set Mode write\nSim \"deploy-speed 20\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy <app>\"\nKey G\n\
          Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\n\
          WaitFor \"step 1: Deploy shop-production: running\"\nAssert \"<C-c> cancel\"\nAssert! \"x run next\"\nWaitFor \"[queued]\"\nKey <C-c>\nWaitIdle 30s\n\
          Assert /failed: cancelled by the operator: deployment \\S+ is cancelled-by-user/\n",
@@ -916,6 +916,22 @@ async fn rehearse_refreshing_a_preview_database_on_the_simulated_world() {
     assert_eq!(task.frequency, "0 3 * * *");
     assert!(!task.command.contains("postgres://"), "no URL, no password in the task: {}", task.command);
     assert!(app.envs.iter().any(|e| e.key == "PR_COPY_TARGET_URL" && e.value.ends_with("/shop_pr")));
+}
+
+#[tokio::test]
+async fn restore_drills_find_the_backup_that_restores_and_the_one_that_does_not() {
+    let (r, sim) = support::play("restore_drill", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    // Both scratch databases were dropped; the live ones are untouched.
+    let w = sim.shared.world();
+    for name in ["shop-uat-db", "hockey-uat-db"] {
+        let d = w.cf.databases.iter().find(|d| d.name == name).unwrap();
+        let dbs = &w.pg.servers[&d.uuid].dbs;
+        assert!(!dbs.contains_key("cutover_drill"), "{name}: the scratch database is gone");
+        assert!(dbs[&d.db_name].tables["public.store_order"].rows > 0, "{name}: the live database is untouched");
+    }
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub enum Changed {
     Coolify,
     Zones,
     Backups,
+    /// A restore drill ran (or the drills were read at start).
+    Drills,
     /// Another Hetzner context: everything from the old one is gone.
     Context,
 }

@@ -101,6 +101,8 @@ pub struct World {
     pub coolify_load_error: Option<String>,
     pub zones: Zones,
     pub backups: Backups,
+    /// The last restore drill of each database, by the name its run was given.
+    pub drills: std::collections::BTreeMap<String, crate::checklist::drill::Drill>,
     /// The operator's public IP as seen from here, if known (SSH_CONNECTION).
     pub my_ip: Option<String>,
     /// Who runs cutover (`$USER`), for the run reports.
@@ -133,6 +135,13 @@ pub enum WorldMsg {
     Backups {
         at: DateTime<Utc>,
         result: Result<Vec<(String, Vec<Backup>)>, String>,
+    },
+    /// The last drill of each database, read from the journals at start.
+    Drills(std::collections::BTreeMap<String, crate::checklist::drill::Drill>),
+    /// A drill's run moved on (a step finished).
+    Drill {
+        database: String,
+        drill: crate::checklist::drill::Drill,
     },
     /// Time passed with nothing else happening: what is computed from the
     /// time (backup health and its ages) is computed again as of `at`.
@@ -433,6 +442,16 @@ impl World {
                     }
                 }
                 Some(Changed::Backups)
+            }
+            WorldMsg::Drills(all) => {
+                self.drills = all;
+                Some(Changed::Drills)
+            }
+            WorldMsg::Drill { database, drill } => {
+                if self.drills.get(&database).is_none_or(|d| d.started <= drill.started) {
+                    self.drills.insert(database, drill);
+                }
+                Some(Changed::Drills)
             }
             WorldMsg::ApiWait { api, waiting } => {
                 match waiting {

@@ -47,6 +47,9 @@ pub enum Event {
         /// What the step found or replaced (an old value, a row count).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         notes: Vec<String>,
+        /// Values later steps use as placeholders (the backup file a step found).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        found: BTreeMap<String, String>,
     },
     /// Steps a step added after itself (a migration's lint and migrate steps).
     StepsInserted {
@@ -201,7 +204,15 @@ mod tests {
         let j = Journal::create(dir.path(), "r1").unwrap();
         let at = Utc::now();
         j.append(&Event::StepStarted { step: 0, at }).unwrap();
-        j.append(&Event::StepFinished { step: 0, at, outcome: Outcome::Done, output: vec![], notes: vec!["n".into()] }).unwrap();
+        j.append(&Event::StepFinished {
+            step: 0,
+            at,
+            outcome: Outcome::Done,
+            output: vec![],
+            notes: vec!["n".into()],
+            found: BTreeMap::new(),
+        })
+        .unwrap();
         // A crash in the middle of the next write.
         std::fs::OpenOptions::new().append(true).open(&j.path).unwrap().write_all(b"{\"event\":\"step_sta").unwrap();
         let r = j.read().unwrap();

@@ -2,6 +2,7 @@
 //! append-only journal, and the checks of parameters when a run starts. The
 //! steps are executed by `runtime::checklist_jobs`; the pane is `app::checklist`.
 
+pub mod drill;
 pub mod journal;
 pub mod libpq;
 pub mod run;

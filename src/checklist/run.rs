@@ -89,6 +89,8 @@ pub struct Run {
     pub started: DateTime<Utc>,
     pub finished: Option<DateTime<Utc>>,
     pub abandoned: Option<String>,
+    /// Values steps found for later steps (`backup_file`), the last one kept.
+    pub found: BTreeMap<String, String>,
 }
 
 impl Run {
@@ -121,6 +123,7 @@ impl Run {
             started: *at,
             finished: None,
             abandoned: None,
+            found: BTreeMap::new(),
         };
         for e in &events[1..] {
             run.apply(e);
@@ -147,7 +150,8 @@ impl Run {
                     s.finished = None;
                 }
             }
-            Event::StepFinished { step, at, outcome, output, notes } => {
+            Event::StepFinished { step, at, outcome, output, notes, found } => {
+                self.found.extend(found.iter().map(|(k, v)| (k.clone(), v.clone())));
                 if let Some(s) = self.steps.get_mut(*step) {
                     if let Outcome::Failed { message, .. } = outcome {
                         s.history.push(format!("attempt {}: failed at {}: {message}", s.attempts.max(1), at.format("%H:%M:%S")));
@@ -253,6 +257,7 @@ impl Run {
         s.push_str("\n## Steps\n");
         // Rendered with the journaled values: secrets stay masked.
         let mut params = self.params.clone();
+        params.extend(self.found.iter().map(|(k, v)| (k.clone(), v.clone())));
         params.insert("run".into(), self.id.clone());
         for (i, st) in self.steps.iter().enumerate() {
             let step = super::runbook::render_step(&st.step, &params);
@@ -340,7 +345,7 @@ mod tests {
         let ev = vec![
             started(),
             Event::StepStarted { step: 0, at },
-            Event::StepFinished { step: 0, at, outcome: Outcome::Done, output: vec![], notes: vec![] },
+            Event::StepFinished { step: 0, at, outcome: Outcome::Done, output: vec![], notes: vec![], found: BTreeMap::new() },
             Event::StepStarted { step: 1, at },
         ];
         let run = Run::replay("j".into(), &ev).unwrap();

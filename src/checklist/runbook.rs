@@ -389,6 +389,11 @@ pub enum ApiAction {
     Backup {
         database: String,
     },
+    /// Finds the newest successful backup of a Coolify database: its file
+    /// becomes `{backup_file}` for the steps after it, its time `{backup_taken}`.
+    LatestBackup {
+        database: String,
+    },
     /// A snapshot of a Hetzner server's disk, followed until it is taken (the
     /// image id goes to the notes): a way back before a destructive step.
     Snapshot {
@@ -446,6 +451,7 @@ impl ApiAction {
             ApiAction::Stop { app } => format!("Coolify {app}: stop (writes stop here)"),
             ApiAction::Start { app, .. } => format!("Coolify {app}: start and follow"),
             ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
+            ApiAction::LatestBackup { database } => format!("Coolify {database}: find the newest successful backup"),
             ApiAction::Snapshot { server, description } => {
                 format!("Hetzner {server}: snapshot{}", description.as_ref().map(|d| format!(" \"{d}\"")).unwrap_or_default())
             }
@@ -513,6 +519,11 @@ pub enum Check {
         /// table (a source still written to differs in the tables it writes).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         only: String,
+        /// How far (percent of the source's rows) a table's count may be from
+        /// the source's: a backup of a live database is behind by the rows
+        /// written since. Empty: exactly equal.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tolerance: String,
     },
     Command {
         host: String,
@@ -552,6 +563,9 @@ impl Check {
                 "DNS {name} {rtype} = {} on every authoritative server",
                 server.as_ref().map(|s| format!("the addresses of {s}")).unwrap_or_else(|| values.join(" "))
             ),
+            Check::RowCounts { source_host, target_host, tolerance, .. } if !tolerance.trim().is_empty() => {
+                format!("row counts within {} % on {source_host} and {target_host}", tolerance.trim().trim_end_matches('%').trim())
+            }
             Check::RowCounts { source_host, target_host, .. } => format!("row counts equal on {source_host} and {target_host}"),
             Check::Command { host, command, .. } => format!("on {host}: {command}"),
             Check::Migrated(at) => format!("on {}: manage.py migrate --check", at.host),
@@ -663,6 +677,16 @@ impl Django {
 /// Parameters every runbook has without declaring them.
 pub const BUILTIN_PARAMS: &[&str] = &["run"];
 
+impl ApiAction {
+    /// The placeholders this action fills for the steps after it.
+    pub fn outputs(&self) -> &'static [&'static str] {
+        match self {
+            ApiAction::LatestBackup { .. } => &["backup_file", "backup_taken"],
+            _ => &[],
+        }
+    }
+}
+
 impl Runbook {
     /// Parses and checks a runbook file's text.
     pub fn parse(path: &Path, text: &str) -> Result<Runbook, SourceError> {
@@ -772,12 +796,20 @@ impl Runbook {
                 }
             })
             .collect();
+        let found: Vec<&str> = rb.steps.iter().filter_map(|s| s.api.as_ref()).flat_map(ApiAction::outputs).copied().collect();
         for (start, name) in placeholders(&code) {
-            if !names.contains(&name.as_str()) && !BUILTIN_PARAMS.contains(&name.as_str()) {
+            if !names.contains(&name.as_str()) && !BUILTIN_PARAMS.contains(&name.as_str()) && !found.contains(&name.as_str()) {
                 return Err(SourceError::at_offset(path, text, start, format!("`{{{name}}}` is not a parameter of this runbook")));
             }
         }
         Ok(rb)
+    }
+
+    /// The title before a run fills it in: `Restore drill of {database}`
+    /// reads `Restore drill of <database>`.
+    pub fn plain_title(&self) -> String {
+        let names: BTreeMap<String, String> = placeholders(&self.title).into_iter().map(|(_, n)| (n.clone(), format!("<{n}>"))).collect();
+        render(&self.title, &names)
     }
 
     pub fn param(&self, name: &str) -> Option<&Param> {
@@ -916,6 +948,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("move-database.toml", include_str!("runbooks/move-database.toml")),
     ("django-migrate.toml", include_str!("runbooks/django-migrate.toml")),
     ("refresh-preview-db.toml", include_str!("runbooks/refresh-preview-db.toml")),
+    ("restore-drill.toml", include_str!("runbooks/restore-drill.toml")),
 ];
 
 /// Built-in runbooks, then the user's (`dir/*.toml`); a user runbook with a
@@ -962,7 +995,7 @@ mod tests {
         let (all, errors) = load_all(None);
         assert!(errors.is_empty(), "{errors:?}");
         let names: Vec<&str> = all.iter().map(|(r, _)| r.name.as_str()).collect();
-        assert_eq!(names, ["move-site", "move-database", "django-migrate", "refresh-preview-db"]);
+        assert_eq!(names, ["move-site", "move-database", "django-migrate", "refresh-preview-db", "restore-drill"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::jobs::{Services, env_of, resolve_target};
 use crate::app::Action;
 use crate::app::action::{Effect, ExecContext};
 use crate::app::panes::checklist;
+use crate::app::world::WorldMsg;
 use crate::checklist::runbook::{self, ApiAction, Check, DjangoAction, DjangoAt, Kind, Progress, Step};
 use crate::checklist::{Event, Journal, Outcome, Run};
 use crate::coolify::redact::{mask_value, redact};
@@ -45,6 +46,8 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
                     }
                 }
             }
+            // Drills are runs: the Databases pane shows the last of each database.
+            send(Action::from(WorldMsg::Drills(crate::checklist::drill::latest(&runs))), false);
             send(Action::from(checklist::Msg::Loaded { runbooks, errors, runs }), true);
         }
         Effect::StartRun { event } => {
@@ -53,6 +56,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
         }
         Effect::Journal { journal, event } => {
             let result = Journal::open(&journal).append(&event).map(|_| event).map_err(|e| format!("journal {}: {e}", journal.display()));
+            drill_moved(&journal, send);
             send(Action::from(checklist::Msg::Event { journal, result }), true);
         }
         Effect::ExecStep { journal, index, template, step, ctx, settle } => {
@@ -65,9 +69,20 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
                 exec_step(sv, &j, index, &template, &step, &ctx, rx, send).await
             };
             super::jobs::lock(&sv.step_cancels).remove(&journal);
+            drill_moved(&journal, send);
             send(Action::from(checklist::Msg::Event { journal, result: r }), true);
         }
         _ => {}
+    }
+}
+
+/// A drill's journal moved on: the world hears how the drill stands now.
+fn drill_moved(journal: &Path, send: &impl Fn(Action, bool)) {
+    let Ok(r) = Journal::open(journal).read() else { return };
+    if let Ok(run) = Run::replay(journal.to_path_buf(), &r.events)
+        && let Some((database, drill)) = crate::checklist::drill::Drill::of(&run)
+    {
+        send(Action::from(WorldMsg::Drill { database, drill }), false);
     }
 }
 
@@ -84,6 +99,8 @@ fn start(sv: &Services, event: &Event) -> Result<Run, String> {
 struct Produced {
     notes: Vec<String>,
     insert: Vec<Step>,
+    /// Values for later steps' placeholders.
+    found: std::collections::BTreeMap<String, String>,
 }
 
 /// Collects output: live to the console in batches, the tail for the journal.
@@ -162,9 +179,11 @@ async fn exec_step(
         .await
         .unwrap_or_else(|p| Err(Failure::new(format!("internal error: {p}"), true)));
     let tail = out.done();
-    let (outcome, notes, insert) = match r {
-        Ok(p) => (Outcome::Done, p.notes, p.insert),
-        Err(Failure { message, retryable }) => (Outcome::Failed { message: redact(&message, &ctx.secrets), retryable }, vec![], vec![]),
+    let (outcome, notes, insert, found) = match r {
+        Ok(p) => (Outcome::Done, p.notes, p.insert, p.found),
+        Err(Failure { message, retryable }) => {
+            (Outcome::Failed { message: redact(&message, &ctx.secrets), retryable }, vec![], vec![], Default::default())
+        }
     };
     if !insert.is_empty() {
         let ev = Event::StepsInserted { after: index, steps: insert };
@@ -172,7 +191,7 @@ async fn exec_step(
         send(Action::from(checklist::Msg::Event { journal: j.path.clone(), result: Ok(ev) }), false);
     }
     let notes = notes.iter().map(|n| redact(n, &ctx.secrets)).collect();
-    let fin = Event::StepFinished { step: index, at: Utc::now(), outcome, output: tail, notes };
+    let fin = Event::StepFinished { step: index, at: Utc::now(), outcome, output: tail, notes, found };
     j.append(&fin).map_err(|e| format!("journal {}: {e}", j.path.display()))?;
     Ok(fin)
 }
@@ -247,6 +266,7 @@ async fn execute<F: Fn(Action, bool)>(
             let mut kept: Vec<String> = Vec::new();
             let stdin = s.stdin.as_deref().filter(|f| !f.is_empty());
             let (command, input) = placed_with(&s.command, &ctx.pgpass, &place, stdin);
+            let began = tokio::time::Instant::now();
             let (exit, _) = stream_raw(&session, &command, input.as_deref(), &mut cancel, timeout, |l| match l {
                 Some((l, err)) => {
                     if let Some(p) = progress.line(l) {
@@ -264,6 +284,10 @@ async fn execute<F: Fn(Action, bool)>(
             match exit {
                 Exit::Code(c) if c == s.exit => {
                     let mut notes: Vec<String> = progress.note().into_iter().collect();
+                    // How long a restore takes is the recovery time a drill measures.
+                    if s.progress == Some(Progress::PgRestore) {
+                        notes.push(format!("restore took {:.1} s", began.elapsed().as_secs_f64()));
+                    }
                     notes.extend(kept);
                     Ok(Produced { notes, ..Default::default() })
                 }
@@ -354,7 +378,7 @@ async fn execute<F: Fn(Action, bool)>(
                     } else {
                         format!("{} pending: {}", pending.len(), pending.iter().map(|m| m.label()).collect::<Vec<_>>().join(", "))
                     };
-                    Ok(Produced { notes: vec![note], insert })
+                    Ok(Produced { notes: vec![note], insert, ..Default::default() })
                 }
                 DjangoAction::Lint => {
                     let m = d.migration.clone().unwrap_or_default();
@@ -410,7 +434,7 @@ async fn execute<F: Fn(Action, bool)>(
                         });
                         notes.push("acknowledge the findings to go on".into());
                     }
-                    Ok(Produced { notes, insert })
+                    Ok(Produced { notes, insert, ..Default::default() })
                 }
                 DjangoAction::Migrate => {
                     let m = d.migration.clone().unwrap_or_default();
@@ -807,7 +831,15 @@ async fn run_check<F: Fn(Action, bool)>(
                 None => Err(Failure::new(format!("no migration {migration} in the project"), false)),
             }
         }
-        Check::RowCounts { source_host, source_url, target_host, target_url, checksum, only } => {
+        Check::RowCounts { source_host, source_url, target_host, target_url, checksum, only, tolerance } => {
+            let percent = match tolerance.trim().trim_end_matches('%').trim() {
+                "" => 0.0,
+                t => t
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .ok_or_else(|| Failure::new(format!("tolerance `{tolerance}` is not a percentage from 0 to 100"), false))?,
+            };
             let src = connect(sv, ctx, source_host).await?;
             let dst = if target_host == source_host { None } else { Some(connect(sv, ctx, target_host).await?) };
             let dst_ref = dst.as_ref().unwrap_or(&src);
@@ -827,7 +859,7 @@ async fn run_check<F: Fn(Action, bool)>(
             for (t, n) in &a {
                 out.line(&format!("{t}: {n} / {}", b.get(t).map(|m| m.to_string()).unwrap_or_else(|| "missing".into())), false);
             }
-            let diff = rows::compare(&a, &b);
+            let diff = rows::compare_within(&a, &b, percent);
             if !diff.is_empty() {
                 for d in &diff {
                     out.line(d, true);
@@ -847,7 +879,12 @@ async fn run_check<F: Fn(Action, bool)>(
                     return Err(Failure::new(format!("the rows of {t} differ (checksums {x} and {y})"), true));
                 }
             }
-            out.line(&format!("{} tables, row counts equal", a.len()), false);
+            if percent > 0.0 {
+                let off = a.iter().filter(|(t, n)| b.get(*t) != Some(n)).count();
+                out.line(&format!("{} tables, row counts within {percent} % ({off} not equal)", a.len()), false);
+            } else {
+                out.line(&format!("{} tables, row counts equal", a.len()), false);
+            }
             Ok(())
         }
     }
@@ -1130,6 +1167,18 @@ async fn api<F: Fn(Action, bool)>(
             out.line(&format!("backup of {database}: {r}"), false);
             notes.push(format!("backup: {r}"));
         }
+        ApiAction::LatestBackup { database } => {
+            let c = coolify()?;
+            let uuid = ctx.databases.get(database).cloned().unwrap_or_else(|| database.clone());
+            let configs = c.backups(&uuid).await.map_err(|e| format!("{database}: {e}"))?;
+            let b = latest_backup(database, &configs, Utc::now())?;
+            out.line(&format!("{database}: {}", b.note), false);
+            notes.push(format!("backup: {}", b.note));
+            let mut found = std::collections::BTreeMap::new();
+            found.insert("backup_file".to_string(), b.file);
+            found.insert("backup_taken".to_string(), b.taken);
+            return Ok(Produced { notes, found, ..Default::default() });
+        }
         ApiAction::FirewallAllow { firewall, port, server } | ApiAction::FirewallRemove { firewall, port, server } => {
             let c = hetzner()?;
             let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
@@ -1155,6 +1204,43 @@ async fn api<F: Fn(Action, bool)>(
         }
     }
     Ok(Produced { notes, ..Default::default() })
+}
+
+/// The newest successful backup among a database's schedules.
+struct FoundBackup {
+    file: String,
+    taken: String,
+    note: String,
+}
+
+fn latest_backup(database: &str, configs: &[crate::coolify::model::Backup], now: chrono::DateTime<Utc>) -> Result<FoundBackup, String> {
+    if configs.is_empty() {
+        return Err(format!("{database} has no backup schedule: there is no backup to restore"));
+    }
+    let stamp = |e: &crate::coolify::model::Execution| crate::coolify::schedule::parse_time(&e.created_at);
+    let all: Vec<(&crate::coolify::model::Backup, &crate::coolify::model::Execution)> =
+        configs.iter().flat_map(|b| b.executions.iter().map(move |e| (b, e))).collect();
+    let best = all
+        .iter()
+        .filter(|(_, e)| e.status == "success" && e.filename.as_deref().is_some_and(|f| !f.is_empty()))
+        .filter_map(|(b, e)| stamp(e).map(|t| (t, *b, *e)))
+        .max_by_key(|(t, _, _)| *t);
+    let Some((at, b, e)) = best else {
+        let last = all.iter().filter_map(|(_, e)| stamp(e).map(|t| (t, *e))).max_by_key(|(t, _)| *t);
+        return Err(match last {
+            Some((_, e)) if e.status == "failed" => {
+                format!("{database} has no successful backup; the last one failed: {}", e.message.as_deref().unwrap_or("").trim())
+            }
+            Some((_, e)) => format!("{database} has no successful backup (the last one is {})", e.status),
+            None => format!("{database} has never been backed up"),
+        });
+    };
+    let file = e.filename.clone().unwrap_or_default();
+    let age = crate::coolify::schedule::age(now - at);
+    let size = e.size.map(crate::coolify::schedule::bytes).unwrap_or_else(|| "size unknown".into());
+    let where_ = if b.save_s3 { "local copy, also sent to S3" } else { "local only" };
+    let note = format!("{file} ({size}, taken {} UTC, {age} ago; {where_})", at.format("%Y-%m-%d %H:%M:%S"));
+    Ok(FoundBackup { file, taken: at.to_rfc3339(), note })
 }
 
 /// The TTL a `dns_ttl` step recorded (`old TTL 3600 s`).

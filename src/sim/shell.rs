@@ -399,7 +399,7 @@ impl Sh<'_> {
                 self.err(format!("pg_dump: dumping contents of table \"{t}\""));
             }
         }
-        let dump = Dump { db: data, version };
+        let dump = Dump { db: data, version, truncated: false };
         match file {
             Some(f) => {
                 self.shared.world().pg.files.insert(f.to_string(), dump);
@@ -437,12 +437,19 @@ impl Sh<'_> {
             self.err(format!("pg_restore: error: could not execute query: ERROR:  relation \"{t}\" already exists"));
             return (1, Data::None);
         }
-        *target = Db { tables: dump.db.tables.clone(), migrations: dump.db.migrations.clone() };
+        // A file cut short restores the tables before the cut, then fails.
+        let keep = if dump.truncated { dump.db.tables.len() / 2 } else { dump.db.tables.len() };
+        let tables: BTreeMap<String, Table> = dump.db.tables.iter().take(keep).map(|(k, v)| (k.clone(), v.clone())).collect();
+        *target = Db { tables: tables.clone(), migrations: dump.db.migrations.clone() };
         drop(w);
         if a.contains(&"-v") {
-            for t in dump.db.tables.keys() {
+            for t in tables.keys() {
                 self.err(format!("pg_restore: processing data for table \"{t}\""));
             }
+        }
+        if dump.truncated {
+            self.err("pg_restore: error: could not read from input file: end of file");
+            return (1, Data::None);
         }
         (0, Data::None)
     }

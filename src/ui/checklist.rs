@@ -95,7 +95,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             }
             Row::Runbook(i) => {
                 let (rb, src) = &c.runbooks[*i];
-                ("Runbooks: start", format!("{}  ({}, {} steps, {src})", rb.title, rb.name, rb.steps.len()), Slot::Text)
+                ("Runbooks: start", format!("{}  ({}, {} steps, {src})", rb.plain_title(), rb.name, rb.steps.len()), Slot::Text)
             }
         };
         if head != section {

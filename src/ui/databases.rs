@@ -32,7 +32,15 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     }
     let local = t.items().iter().filter(|r| r.local_only).count();
     if local > 0 {
-        title.push(Span::styled(format!("{local} backed up on their server only "), st.get(Slot::Warn)));
+        title.push(Span::styled(format!("{local} local only "), st.get(Slot::Warn)));
+    }
+    let never = t.items().iter().filter(|r| r.never_drilled).count();
+    if never > 0 {
+        title.push(Span::styled(format!("{never} never restored "), st.get(Slot::Warn)));
+    }
+    let failed = t.items().iter().filter(|r| r.drill_failed).count();
+    if failed > 0 {
+        title.push(Span::styled(format!("{} {failed} drill failed ", g.warn), st.get(Slot::Error)));
     }
     if let Some(flt) = t.filter() {
         title.push(Span::styled(format!("/{} ({} shown) ", flt.source, t.len()), st.get(Slot::Highlight)));
@@ -68,6 +76,10 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         2 if r.warn => Some(Slot::Warn),
         2 if r.backup == "…" => Some(Slot::Muted),
         2 => Some(Slot::Ok),
+        7 if r.drill_failed => Some(Slot::Error),
+        7 if r.never_drilled => Some(Slot::Warn),
+        7 if r.drill.starts_with("unfinished") => Some(Slot::Muted),
+        7 => Some(Slot::Ok),
         _ => None,
     });
 }
@@ -98,8 +110,26 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         // The password never reaches the screen.
         lines.push(kv(state, "internal URL", redact(url, &[]), Slot::Text));
     }
-    lines.push(Line::raw(""));
     let now = state.world.backups.as_of;
+    // A backup is trusted once it has been restored.
+    match state.world.drills.get(&row.name).or_else(|| state.world.drills.get(&row.uuid)) {
+        None => lines.push(kv(state, "restore drill", "never: no backup of it has been restored (runbook restore-drill)".into(), Slot::Warn)),
+        Some(d) => {
+            let slot = match d.result {
+                crate::checklist::drill::Result::Passed => Slot::Ok,
+                crate::checklist::drill::Result::Failed(_) => Slot::Error,
+                crate::checklist::drill::Result::Unfinished => Slot::Muted,
+            };
+            lines.push(kv(state, "restore drill", format!("{} (run {})", d.summary(now.max(d.started)), d.run), slot));
+            if let crate::checklist::drill::Result::Failed(m) = &d.result {
+                lines.push(kv(state, "", redact(m, &[]), Slot::Error));
+            }
+            if let Some(t) = d.backup_taken {
+                lines.push(kv(state, "", format!("the backup it restored was taken {}", t.format("%Y-%m-%d %H:%M UTC")), Slot::Muted));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
     match state.world.backups.by_db.get(&row.uuid) {
         None => lines.push(Line::from(Span::styled("Backups not loaded yet.", st.get(Slot::Muted)))),
         Some(list) if list.is_empty() => lines.push(Line::from(Span::styled(

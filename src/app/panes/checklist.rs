@@ -124,6 +124,7 @@ impl ChecklistPane {
     /// Full parameter values of a run: the journal's, with what was typed this session.
     pub fn params(&self, run: &Run) -> BTreeMap<String, String> {
         let mut p = run.params.clone();
+        p.extend(run.found.iter().map(|(k, v)| (k.clone(), v.clone())));
         if let Some(v) = self.values.get(&run.id) {
             p.extend(v.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
@@ -134,6 +135,7 @@ impl ChecklistPane {
     /// Parameters as the journal has them (secrets masked), for the screen.
     pub fn shown_params(run: &Run) -> BTreeMap<String, String> {
         let mut p = run.params.clone();
+        p.extend(run.found.iter().map(|(k, v)| (k.clone(), v.clone())));
         p.insert("run".into(), run.id.clone());
         p
     }
@@ -219,7 +221,10 @@ impl ChecklistPane {
                     return Err(Box::new(form));
                 }
                 let at = cx.now;
-                let id = crate::checklist::run_id(&rb.name, at);
+                // Two runs of a runbook started in the same second get their own journals.
+                let base = crate::checklist::run_id(&rb.name, at);
+                let taken = |id: &str| self.runs.iter().any(|r| r.id == id);
+                let id = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|id| !taken(id)).unwrap_or(base);
                 let mut contexts = BTreeMap::new();
                 contexts.insert("hetzner context".to_string(), cx.world.context_name());
                 contexts.insert("coolify instance".to_string(), cx.world.contexts.coolify.clone().unwrap_or_else(|| "none".into()));
@@ -469,7 +474,7 @@ impl ChecklistPane {
         let journal = run.journal.clone();
         let finish = |outcome: Outcome, notes: Vec<String>| Effect::Journal {
             journal: journal.clone(),
-            event: Event::StepFinished { step: i, at: cx.now, outcome, output: vec![], notes },
+            event: Event::StepFinished { step: i, at: cx.now, outcome, output: vec![], notes, found: BTreeMap::new() },
         };
         match cmd {
             Command::SkipStep => {
@@ -895,7 +900,7 @@ fn start_form(rb: &Runbook) -> Form {
             );
         }
     }
-    let mut f = Form::new(&format!("Start: {}", rb.title), FormKind::StartRun { runbook: rb.name.clone() }, fields);
+    let mut f = Form::new(&format!("Start: {}", rb.plain_title()), FormKind::StartRun { runbook: rb.name.clone() }, fields);
     let about = rb.description.split_whitespace().collect::<Vec<_>>().join(" ");
     if !about.is_empty() {
         f.note.push(about);

@@ -28,16 +28,22 @@ pub struct DbRow {
     pub error: bool,
     /// Backed up, but only on the server itself: a lost server takes them along.
     pub local_only: bool,
+    /// The last restore drill (`never` when none).
+    pub drill: String,
+    pub drill_failed: bool,
+    /// No backup of it has ever been restored by a drill.
+    pub never_drilled: bool,
 }
 
 const COLUMNS: &[Column] = &[
     Column { title: "NAME", width: 20, align: Align::Left, priority: 0 },
     Column { title: "STATUS", width: 15, align: Align::Left, priority: 0 },
     Column { title: "BACKUP", width: 28, align: Align::Left, priority: 0 },
-    Column { title: "SCHEDULE", width: 10, align: Align::Left, priority: 1 },
+    Column { title: "SCHEDULE", width: 10, align: Align::Left, priority: 2 },
     Column { title: "PROJECT/ENV", width: 22, align: Align::Left, priority: 2 },
     Column { title: "IMAGE", width: 18, align: Align::Left, priority: 3 },
     Column { title: "PUBLIC", width: 6, align: Align::Right, priority: 2 },
+    Column { title: "LAST DRILL", width: 26, align: Align::Left, priority: 1 },
 ];
 
 impl Row for DbRow {
@@ -53,6 +59,7 @@ impl Row for DbRow {
             4 => &self.group,
             5 => &self.image,
             6 => &self.port,
+            7 => &self.drill,
             _ => "",
         })
     }
@@ -76,7 +83,7 @@ impl Row for DbRow {
         }
     }
     fn haystack(&self) -> String {
-        format!("{} {} {} {} {} {} {}", self.name, self.kind, self.status, self.backup, self.schedule, self.group, self.image)
+        format!("{} {} {} {} {} {} {} {}", self.name, self.kind, self.status, self.backup, self.schedule, self.group, self.image, self.drill)
     }
     fn id(&self) -> String {
         self.uuid.clone()
@@ -96,7 +103,11 @@ pub fn rows(world: &World) -> Vec<DbRow> {
         .iter()
         .map(|d| {
             let health = b.health.get(&d.uuid);
+            let drill = world.drills.get(&d.name).or_else(|| world.drills.get(&d.uuid));
             DbRow {
+                drill: drill.map(|x| x.summary(b.as_of.max(x.started))).unwrap_or_else(|| "never".into()),
+                drill_failed: drill.is_some_and(|x| matches!(x.result, crate::checklist::drill::Result::Failed(_))),
+                never_drilled: drill.is_none(),
                 uuid: d.uuid.clone(),
                 name: d.name.clone(),
                 group: inv.env_of(d.environment_id).map(|(p, e)| format!("{p}/{e}")).unwrap_or_default(),
@@ -275,7 +286,7 @@ impl Pane for DatabasesPane {
 
     fn on_world(&mut self, what: Changed, cx: &mut Cx) -> Vec<Effect> {
         match what {
-            Changed::Coolify => self.rebuild(cx),
+            Changed::Coolify | Changed::Drills => self.rebuild(cx),
             Changed::Backups => {
                 self.rebuild(cx);
                 let warn = cx.world.backups.health.values().filter(|h| h.is_warning()).count();

@@ -10,18 +10,28 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-/// Executions still running finish after their time.
-pub(super) fn tick(w: &mut crate::sim::world::CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
-    for d in &mut w.databases {
+/// Executions still running finish after their time, their file written on
+/// the database's server (the data as it is then).
+pub(super) fn tick(w: &mut crate::sim::World, now: chrono::DateTime<chrono::Utc>) {
+    let speed = w.cf.speed;
+    for d in &mut w.cf.databases {
         for b in &mut d.backups {
             for e in &mut b.executions {
                 if e.status == "running"
                     && let Ok(started) = chrono::DateTime::parse_from_rfc3339(&e.created_at)
-                    && now - started.with_timezone(&chrono::Utc) > chrono::Duration::milliseconds((2500.0 * w.speed) as i64)
+                    && now - started.with_timezone(&chrono::Utc) > chrono::Duration::milliseconds((2500.0 * speed) as i64)
                 {
+                    let server = w.pg.servers.get(&d.uuid);
+                    let Some((db, version)) = server.and_then(|s| s.dbs.get(&d.db_name).map(|db| (db.clone(), s.version))) else {
+                        e.status = "failed".into();
+                        e.message = format!("pg_dump: error: database \"{}\" does not exist", d.db_name);
+                        continue;
+                    };
+                    let dump = crate::sim::pg::Dump { db, version, truncated: false };
                     e.status = "success".into();
-                    e.size = 48_213_557;
+                    e.size = crate::sim::pg::dump_size(&dump) as i64;
                     e.message = String::new();
+                    w.pg.files.insert(e.filename.clone(), dump);
                 }
             }
         }
@@ -47,7 +57,7 @@ pub(super) async fn backups(State(s): S, Path(uuid): Path<String>) -> Response {
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.sync(now);
-    tick(&mut w.cf, now);
+    tick(&mut w, now);
     match w.cf.databases.iter().find(|d| d.uuid == uuid) {
         Some(d) => json_response(StatusCode::OK, &Value::Array(d.backups.iter().map(backup_json).collect())),
         None => message(StatusCode::NOT_FOUND, "Database not found."),
@@ -58,7 +68,7 @@ pub(super) async fn executions(State(s): S, Path((uuid, backup)): Path<(String, 
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.sync(now);
-    tick(&mut w.cf, now);
+    tick(&mut w, now);
     let Some(b) = w.cf.databases.iter().find(|d| d.uuid == uuid).and_then(|d| d.backups.iter().find(|b| b.uuid == backup)) else {
         return message(StatusCode::NOT_FOUND, "Backup configuration not found.");
     };

@@ -319,7 +319,7 @@ async fn databases(State(s): S) -> Response {
     let sens = sensitive(&s);
     let mut w = s.world();
     w.sync(chrono::Utc::now());
-    databases::tick(&mut w.cf, chrono::Utc::now());
+    databases::tick(&mut w, chrono::Utc::now());
     json_response(StatusCode::OK, &Value::Array(w.cf.databases.iter().map(|d| db_json(&w.cf, d, sens)).collect()))
 }
 
@@ -327,7 +327,7 @@ async fn database(State(s): S, Path(uuid): Path<String>) -> Response {
     let sens = sensitive(&s);
     let mut w = s.world();
     w.sync(chrono::Utc::now());
-    databases::tick(&mut w.cf, chrono::Utc::now());
+    databases::tick(&mut w, chrono::Utc::now());
     match w.cf.databases.iter().find(|d| d.uuid == uuid) {
         Some(d) => json_response(StatusCode::OK, &db_json(&w.cf, d, sens)),
         None => message(StatusCode::NOT_FOUND, "Database not found."),
