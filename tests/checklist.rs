@@ -659,3 +659,176 @@ Assert "every step done"
     assert!(report.contains("lock timeout"));
     assert!(w.sshd.log().contains("Accepted publickey for root"), "everything went through the real sshd");
 }
+
+/// The restore drill as playbooks press it: fills the start form, then runs
+/// the find, file, create and restore steps.
+fn drill_playbook(live: &str, admin: &str, scratch: &str, dir: &Path) -> String {
+    format!(
+        r#"Set Mode write
+WaitFor "servers loaded"
+WaitIdle
+Key :
+Type "runbook restore-drill"
+Key <Enter>
+WaitFor "Start: Restore drill of <database>"
+Type "shop-uat-db"
+Key <Tab>
+Type "drill-host"
+Key <Tab>
+Type "{live}"
+Key <Tab> <Tab> <Tab>
+Type "{admin}"
+Key <Tab>
+Type "{scratch}"
+Key <Tab> <Tab>
+Type "store_customer"
+Key <Tab> <C-u>
+Type "{dir}"
+Key <Enter>
+WaitFor "Preview: "
+Key y
+WaitFor /run \S+-restore-drill(-\d+)? started: 6 steps/
+Key x
+WaitIdle
+Assert "step 1: Find the newest successful backup of shop-uat-db: done"
+Key x
+WaitIdle
+Assert "step 2: The backup file is on drill-host: done"
+Key x
+WaitIdle
+Assert "step 3: Create the scratch database cutover_drill: done"
+Key x
+WaitIdle
+"#,
+        dir = dir.display()
+    )
+}
+
+/// Tier 4 for restore drills: Coolify's backup is a real `pg_dump` custom
+/// archive of a real PostgreSQL database; the drill restores it into a scratch
+/// database on another real PostgreSQL server over a real sshd, compares the
+/// counts with the live database (written to since) and drops the scratch.
+/// Then the file is cut short, as a full disk leaves it: the drill says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_drill_restores_a_real_backup_and_catches_a_corrupted_one() {
+    use cutover::checklist::drill::{Drill, Result as DrillResult};
+    let w = World::new().await;
+    let live = Pg::start();
+    let drill = Pg::start();
+    live.sql("postgres", "CREATE DATABASE shop");
+    live.sql("shop", "CREATE TABLE store_customer (id serial PRIMARY KEY, name text NOT NULL)");
+    live.sql("shop", "INSERT INTO store_customer (name) SELECT 'customer ' || g FROM generate_series(1, 1000) g");
+    live.sql("shop", "CREATE TABLE store_order (id bigserial PRIMARY KEY, customer_id int REFERENCES store_customer, total numeric)");
+    live.sql("shop", "INSERT INTO store_order (customer_id, total) SELECT (g % 1000) + 1, g % 97 FROM generate_series(1, 100000) g");
+    // Coolify's backup job: pg_dump --format=custom --no-acl --no-owner, kept
+    // in its directory on the database's server.
+    let dir = w.home.join("coolify-backups");
+    let at = chrono::Utc::now() - chrono::Duration::hours(3);
+    let file = dir.join(format!("databases/acme-0/shop-uat-db-x/pg-dump-shop-{}.dmp", at.timestamp()));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let out = Command::new("pg_dump")
+        .args(["--format=custom", "--no-acl", "--no-owner", "-d", &live.url("shop"), "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    Command::new("chmod").args(["-R", "755"]).arg(w.home.as_path()).status().unwrap();
+    let size = std::fs::metadata(&file).unwrap().len();
+    // Coolify lists it as the newest successful execution of the schedule.
+    {
+        let mut world = w.sim.shared.world();
+        let db = world.cf.databases.iter_mut().find(|d| d.name == "shop-uat-db").unwrap();
+        db.backups[0].executions.insert(
+            0,
+            cutover::sim::world::CExecution {
+                uuid: "drill-execution".into(),
+                filename: file.display().to_string(),
+                size: size as i64,
+                status: "success".into(),
+                message: String::new(),
+                created_at: at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            },
+        );
+    }
+    // The live database is written to after the backup: 0.2 % more orders.
+    live.sql("shop", "INSERT INTO store_order (customer_id, total) SELECT 1, 5 FROM generate_series(1, 200)");
+    let (live_url, admin, scratch) = (live.url("shop"), drill.url("postgres"), drill.url("cutover_drill"));
+
+    // 1. The backup restores; its counts are within 1 % of the live ones.
+    let pass = format!(
+        r#"{}Assert "step 4: Restore the backup into cutover_drill: the recovery time: done"
+Key x
+WaitIdle
+Assert "step 5: Row counts match the live database (within 1 %): done"
+Key x
+WaitFor "Type drop to confirm"
+Type "drop"
+Key <Enter>
+WaitIdle
+Assert "6 of 6 settled FINISHED"
+Key 4
+WaitFor /shop-uat-db .* passed \d+s ago, restore \d/
+"#,
+        drill_playbook(&live_url, &admin, &scratch, &dir)
+    );
+    let c = w.cutover("drill-pass", &pass);
+    w.finish("drill-pass", c);
+    let runs = |w: &World| {
+        let mut r: Vec<Run> = w.runs().into_iter().filter(|r| r.runbook == "restore-drill").collect();
+        r.sort_by_key(|r| r.started);
+        r
+    };
+    let first = runs(&w).pop().unwrap();
+    let (db, d) = Drill::of(&first).unwrap();
+    assert_eq!((db.as_str(), &d.result), ("shop-uat-db", &DrillResult::Passed));
+    assert!(d.restore.is_some_and(|t| t > std::time::Duration::ZERO), "the recovery time is kept");
+    let note = |r: &Run, id: &str| r.steps.iter().find(|s| s.step.id == id).unwrap().notes.join("\n");
+    assert!(note(&first, "find").contains(&file.display().to_string()), "{}", note(&first, "find"));
+    assert!(note(&first, "present").contains(&format!("backup file: {size} bytes, sha256 ")), "{}", note(&first, "present"));
+    assert!(note(&first, "restore").contains("restore took"), "{}", note(&first, "restore"));
+    let counts = first.steps.iter().find(|s| s.step.id == "row-counts").unwrap().output.join("\n");
+    assert!(counts.contains("public.store_order: 100200 / 100000"), "{counts}");
+    assert!(counts.contains("row counts within 1 % (1 not equal)"), "{counts}");
+    assert_eq!(drill.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'cutover_drill'"), "0", "the scratch is dropped");
+    assert_eq!(live.sql("shop", "SELECT count(*) FROM store_order"), "100200", "the live database is untouched");
+
+    // 2. The same file cut short, as a full disk leaves it: Coolify still says
+    // success; the restore fails and the drill says so. The scratch database
+    // is dropped all the same.
+    let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    f.set_len(size / 2).unwrap();
+    drop(f);
+    let fail = format!(
+        r#"{}Assert "step 4: Restore the backup into cutover_drill: the recovery time: exit status 1"
+Key S
+WaitFor "Skip: Restore the backup"
+Key y
+WaitIdle
+Key S
+WaitFor "Skip: Row counts match"
+Key y
+WaitIdle
+Key x
+WaitFor "Type drop to confirm"
+Type "drop"
+Key <Enter>
+WaitIdle
+Assert "6 of 6 settled FINISHED"
+Key 4
+WaitFor "1 drill failed"
+Assert /shop-uat-db .* FAILED \d+s ago/
+"#,
+        drill_playbook(&live_url, &admin, &scratch, &dir)
+    );
+    let c = w.cutover("drill-fail", &fail);
+    w.finish("drill-fail", c);
+    let all = runs(&w);
+    assert_eq!(all.len(), 2);
+    let second = &all[1];
+    let (_, d) = Drill::of(second).unwrap();
+    assert!(matches!(&d.result, DrillResult::Failed(m) if m.starts_with("the restore failed")), "{:?}", d.result);
+    let restore = second.steps.iter().find(|s| s.step.id == "restore").unwrap();
+    assert!(restore.output.iter().any(|l| l.starts_with("pg_restore: error:")), "pg_restore said why: {:?}", restore.output);
+    assert_eq!(drill.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'cutover_drill'"), "0");
+    assert!(w.sshd.log().contains("Accepted publickey for root"), "the drill went through the real sshd");
+}

@@ -145,6 +145,7 @@ impl Run {
                         s.history.push(format!("attempt {}: interrupted (cutover stopped while it ran)", s.attempts));
                     }
                     s.state = StepState::Running;
+                    s.output.clear();
                     s.attempts += 1;
                     s.started = Some(*at);
                     s.finished = None;
@@ -158,7 +159,10 @@ impl Run {
                     }
                     s.state = state_of(outcome);
                     s.finished = Some(*at);
-                    s.output = output.clone();
+                    // A skip or a mark says nothing: the last attempt's output stays.
+                    if !output.is_empty() {
+                        s.output = output.clone();
+                    }
                     s.notes.extend(notes.iter().cloned());
                 }
             }
@@ -373,5 +377,30 @@ mod tests {
         let ids: Vec<&str> = run.steps.iter().map(|s| s.step.id.as_str()).collect();
         assert_eq!(ids, ["a", "a2", "b", "c"]);
         assert_eq!(run.steps[1].state, StepState::Unknown);
+    }
+
+    #[test]
+    fn skipping_a_failed_step_keeps_what_it_said_and_a_new_attempt_starts_afresh() {
+        let at = Utc::now();
+        let failed = Outcome::Failed { message: "exit status 1".into(), retryable: true };
+        let said = vec!["pg_restore: error: could not read from input file: end of file".to_string()];
+        let mut ev = vec![
+            started(),
+            Event::StepStarted { step: 0, at },
+            Event::StepFinished { step: 0, at, outcome: failed, output: said.clone(), notes: vec![], found: BTreeMap::new() },
+            Event::StepFinished {
+                step: 0,
+                at,
+                outcome: Outcome::Skipped { reason: "the restore failed".into() },
+                output: vec![],
+                notes: vec![],
+                found: BTreeMap::new(),
+            },
+        ];
+        let run = Run::replay("j".into(), &ev).unwrap();
+        assert_eq!(run.steps[0].output, said, "the failure's output is in the report after the skip");
+        ev.push(Event::StepStarted { step: 0, at });
+        let run = Run::replay("j".into(), &ev).unwrap();
+        assert!(run.steps[0].output.is_empty(), "a new attempt has its own output");
     }
 }
