@@ -589,8 +589,8 @@ Key <Enter>
 WaitIdle
 Key <Esc>
 WaitFor "Refresh a preview database from another"
-Key G
-Key k k
+Key :
+Type "runbook refresh-preview-db"
 Key <Enter>
 WaitFor "Start: Refresh a preview database from another"
 Type "new-db"

@@ -148,6 +148,17 @@ async fn filter_and_sort() {
 }
 
 #[tokio::test]
+async fn fleet_checks_find_what_needs_a_look_and_a_server_that_went_down() {
+    let (r, sim) = support::play("fleet", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    // The checks read; they never write.
+    let writes: Vec<String> = sim.exchanges().iter().filter(|e| e.method != "GET").map(|e| format!("{} {}", e.method, e.path)).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }
@@ -777,7 +788,7 @@ command = "sleep 600"
 #[tokio::test]
 async fn ctrl_c_kills_a_running_ssh_step_on_the_server() {
     let (r, sim) = play_with_runbooks(
-        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Slow command on {host}\"\nKey G\n\
+        "Set Mode write\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Slow command on <host>\"\nKey G\n\
          Assert /▶ Slow command/\nKey <Enter>\nWaitFor \"Start: Slow command\"\nType \"web-prod-1\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\nKey x\n\
          WaitFor \"can't be established\"\nType \"yes\"\nKey <Enter>\n\
          WaitFor \"step 1: Sleep on web-prod-1: running\"\nAssert \"<C-c> cancel\"\nKey <C-c>\nWaitIdle 30s\n\

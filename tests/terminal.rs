@@ -321,7 +321,7 @@ fn a_crashed_demo_offers_its_unfinished_rehearsal_and_leaves_no_temp_dir() {
     let mut p = demo(&[], &env, 120, 40);
     p.send(b"6");
     p.wait_for("Refresh a preview database from another", T);
-    p.send(b"G\r");
+    p.send(b":runbook refresh-preview-db\r");
     p.wait_for("Start: Refresh a preview database from another", T);
     p.send(b"db-uat-1\t\t\tshop\tpostgres://shop@192.0.2.11:5432/shop\tshop_pr\t\tpostgres://postgres@192.0.2.11:5432/shop_pr\r");
     p.wait_for("Preview: Refresh a preview database from another", T);

@@ -103,6 +103,15 @@ pub struct ProbeTarget {
     pub host: Option<HostRef>,
 }
 
+/// A site the fleet checks look at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetTarget {
+    /// The application's uuid.
+    pub app: String,
+    pub domain: String,
+    pub url: String,
+}
+
 /// Work for the runtime: each is spawned as a background job (busy counter +1)
 /// whose final action is applied before the counter goes back down.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +218,10 @@ pub enum Effect {
     Probe {
         targets: Vec<ProbeTarget>,
     },
+    /// Checks every site: HTTP, TLS, DNS and where DATABASE_URL points.
+    CheckFleet {
+        sites: Vec<FleetTarget>,
+    },
     LoadChecklist,
     /// Creates the run's journal with its first event.
     StartRun {
@@ -292,6 +305,7 @@ impl Effect {
             Effect::Cf { .. } => "waiting for Coolify",
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
+            Effect::CheckFleet { .. } => "checking sites",
             Effect::LoadChecklist => "loading runbooks",
             Effect::StartRun { .. } => "starting the run",
             Effect::Journal { .. } => "writing the journal",

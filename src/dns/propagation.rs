@@ -104,6 +104,11 @@ fn norm(v: &str) -> String {
     v.trim().trim_end_matches('.').to_lowercase()
 }
 
+/// Two answers name different records (order and case aside).
+pub(crate) fn differs(a: &[String], b: &[String]) -> bool {
+    !same_set(a, b)
+}
+
 fn same_set(a: &[String], b: &[String]) -> bool {
     let mut x: Vec<String> = a.iter().map(|v| norm(v)).collect();
     let mut y: Vec<String> = b.iter().map(|v| norm(v)).collect();

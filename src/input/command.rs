@@ -170,6 +170,7 @@ commands! {
     ShowTasks => Deployments, "tasks", "The application's scheduled tasks";
     AddTask => Deployments, "add_task", "Add a scheduled task (or change the one of that name)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
+    ShowFleet => Deployments, "fleet", "Check every site: HTTP, TLS, DNS, database, backups, last drill";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
     LogLeft => Deployments, "log_left", "Scroll the deployment log's long lines left";
     LogRight => Deployments, "log_right", "Scroll the deployment log's long lines right";

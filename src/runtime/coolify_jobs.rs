@@ -5,8 +5,8 @@
 use super::jobs::{Services, resolve_target};
 use crate::app::Action;
 use crate::app::PaneId;
-use crate::app::action::{After, Effect, ProbeTarget};
-use crate::app::panes::{databases, deployments, versions};
+use crate::app::action::{After, Effect, FleetTarget, ProbeTarget};
+use crate::app::panes::{databases, deployments, fleet, versions};
 use crate::app::world::WorldMsg;
 use crate::coolify::model::{Database, DeployStatus};
 use crate::coolify::{self, Client};
@@ -68,6 +68,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             send(Action::from(databases::Msg::BackupDone { db, result }), true);
         }
         Effect::Probe { targets } => probe(&c, sv, targets, send).await,
+        Effect::CheckFleet { sites } => check_fleet(&c, sv, sites, send).await,
         other => send(fail(other, crate::ops::Error::Refused("not a Coolify job".into())), true),
     }
 }
@@ -197,4 +198,85 @@ async fn probe_app(s: &Session, uuid: &str) -> Result<Vec<(String, String)>, Str
 /// Output lines made safe for the screen, one by one.
 fn clean_lines(b: &[u8]) -> Vec<String> {
     b.split(|&c| c == b'\n').map(sanitize).collect()
+}
+
+/// Sites checked at once (each is a GET, a few DNS questions and one API call).
+const FLEET_AT_ONCE: usize = 8;
+
+/// Checks every site, several at a time; each result goes to the pane as it comes.
+async fn check_fleet(c: &Client, sv: &Services, sites: Vec<FleetTarget>, send: &impl Fn(Action, bool)) {
+    use futures::StreamExt;
+    let n = sites.len();
+    let mut results = futures::stream::iter(sites.into_iter().map(|t| async move {
+        let found = check_site(c, sv, &t).await;
+        (t.app, found)
+    }))
+    .buffer_unordered(FLEET_AT_ONCE);
+    while let Some((app, found)) = results.next().await {
+        send(Action::from(fleet::Msg::Checked { app, found }), false);
+    }
+    send(Action::from(fleet::Msg::Done { sites: n }), true);
+}
+
+async fn check_site(c: &Client, sv: &Services, t: &FleetTarget) -> fleet::Found {
+    let now = chrono::Utc::now();
+    let web = crate::verify::web::get(&t.url, None, &sv.web, false);
+    let dns = crate::dns::propagation::check(&t.domain, "A", &[], &sv.dns);
+    let envs = c.envs(&t.app);
+    let (web, dns, envs) = tokio::join!(web, dns, envs);
+    let (http, tls_days) = match web {
+        Ok(r) => (Some(Ok(r.status)), r.cert.map(|c| c.days_left(now))),
+        Err(e) => (Some(Err(e)), None),
+    };
+    let dns = Some(dns.map(|p| {
+        let first = |a: &[crate::dns::propagation::Answer]| a.iter().find(|x| x.error.is_none()).map(|x| x.values.clone());
+        let auth = first(&p.authoritative).unwrap_or_default();
+        let public = first(&p.public);
+        let shown = if auth.is_empty() { "no A record".to_string() } else { format!("A {}", auth.join(" ")) };
+        match public {
+            Some(v) if !v.is_empty() && crate::dns::propagation::differs(&v, &auth) => format!("{shown} (resolvers: {})", v.join(" ")),
+            _ => shown,
+        }
+    }));
+    let db_host = Some(match envs {
+        Ok(list) => match list.iter().find(|e| e.key == "DATABASE_URL" && !e.is_preview) {
+            Some(e) => match e.value.as_deref() {
+                Some(v) => database_host(v),
+                None => Err("its value is hidden (the token needs read:sensitive)".into()),
+            },
+            // A site without a database (a static page, a worker).
+            None => Ok(String::new()),
+        },
+        Err(e) => Err(e.to_string()),
+    });
+    fleet::Found { http, tls_days, dns, db_host }
+}
+
+/// `host:port/db` of a database URL: never the user or the password.
+fn database_host(url: &str) -> Result<String, String> {
+    let (_, rest) = url.split_once("://").ok_or("not a URL")?;
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, p),
+        _ => (hostport, "5432"),
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    let db = path.split('?').next().unwrap_or("");
+    Ok(format!("{host}:{port}/{db}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_host;
+
+    #[test]
+    fn a_database_url_is_shown_without_its_credentials() {
+        assert_eq!(database_host("postgres://shop:s3cret@abc123:5432/shop").unwrap(), "abc123:5432/shop");
+        assert_eq!(database_host("postgresql://u@[2001:db8::1]:6432/x?sslmode=require").unwrap(), "[2001:db8::1]:6432/x");
+        assert_eq!(database_host("postgres://old-db.example.net/blog").unwrap(), "old-db.example.net:5432/blog");
+        assert!(database_host("sqlite:db.sqlite3").is_err());
+    }
 }

@@ -430,7 +430,8 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::Cf { .. }
         | Effect::LoadBackups
         | Effect::TriggerBackup { .. }
-        | Effect::Probe { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
+        | Effect::Probe { .. }
+        | Effect::CheckFleet { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         e @ (Effect::LoadChecklist | Effect::StartRun { .. } | Effect::Journal { .. } | Effect::ExecStep { .. }) => {
             super::checklist_jobs::run(e, &sv, &send).await
         }

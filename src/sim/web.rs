@@ -87,17 +87,21 @@ impl ResolvesServerCert for Certs {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         let name = hello.server_name().unwrap_or("localhost").to_ascii_lowercase();
         let Some(idx) = self.server else { return self.mint.issue(&name) };
-        let ready = {
+        let (ready, held) = {
             let w = self.shared.world();
             let url = format!("https://{name}");
             let live = w.cf.apps.iter().any(|a| a.server == idx && a.live_domains.contains(&url));
+            let held = w.cf.apps.iter().any(|a| a.server == idx && a.live_domains.contains(&url) && a.certified_at_start.contains(&url));
             let ip = w.cf.servers.get(idx).and_then(|s| w.hz.servers.iter().find(|h| h.name == s.hetzner)).and_then(|h| h.ipv4.clone());
-            live && ip.is_some() && super::dns::resolve_a(&w.hz, &name) == ip
+            (live && ip.is_some() && super::dns::resolve_a(&w.hz, &name) == ip, held)
         };
         let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
         if !ready {
             since.remove(&name);
             return Some(self.fallback.clone());
+        }
+        if held {
+            return self.mint.issue(&name);
         }
         let t = *since.entry(name.clone()).or_insert_with(std::time::Instant::now);
         if t.elapsed() >= ACME_DELAY { self.mint.issue(&name) } else { Some(self.fallback.clone()) }

@@ -552,6 +552,10 @@ pub struct CApp {
     /// What the running containers and the proxy know: the domains and
     /// ALLOWED_HOSTS as of the last finished deployment.
     pub live_domains: Vec<String>,
+    /// Domains its proxy already held certificates for when the world began
+    /// (a site live for months has one): served at once while they stay live
+    /// and point here; any other domain waits for ACME.
+    pub certified_at_start: Vec<String>,
     pub live_allowed_hosts: Option<String>,
     /// Documented settings set by PATCH that the world does not act on: kept
     /// and shown back, as Coolify stores them.
@@ -801,9 +805,11 @@ impl CoolifyWorld {
                     compose_domains,
                     live_domains: Vec::new(),
                     live_allowed_hosts: None,
+                    certified_at_start: Vec::new(),
                 });
                 if let Some(a) = w.apps.last_mut() {
                     a.go_live();
+                    a.certified_at_start = a.live_domains.clone();
                 }
             }
             w.projects.push(project);

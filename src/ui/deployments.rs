@@ -71,6 +71,7 @@ fn list(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             (Command::ShowEnvs, "variables"),
             (Command::ShowHistory, "history"),
             (Command::ShowInventory, "versions"),
+            (Command::ShowFleet, "fleet"),
             (Command::Help, "help"),
         ],
     );

@@ -896,6 +896,7 @@ impl Pane for DeploymentsPane {
                 }
             }
             (_, Command::ShowInventory) => cx.go(PaneId::Versions),
+            (_, Command::ShowFleet) => cx.go(PaneId::Fleet),
             (_, Command::AddTask) => match self.selected_app(cx).map(|a| (a.uuid.clone(), a.name.clone())) {
                 Some((app, name)) => {
                     let mut f = Form::new(

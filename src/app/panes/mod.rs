@@ -109,6 +109,7 @@ macro_rules! for_each_pane {
             Checklist checklist ChecklistPane;
             Firewalls firewalls FirewallsPane;
             Versions versions VersionsPane;
+            Fleet fleet FleetPane;
         }
     };
 }
