@@ -416,4 +416,131 @@ fn main() {
     if run("distant") {
         distant_lists();
     }
+    if run("campaign") {
+        campaign();
+    }
+}
+
+/// A runbook of 24 steps for the campaign figures.
+fn bench_runbook() -> cutover::checklist::Runbook {
+    let mut t = String::from("name = \"bench\"\ntitle = \"Bench {app}\"\n[[params]]\nname = \"app\"\nlabel = \"App\"\nkind = \"app\"\n");
+    for i in 0..24 {
+        t.push_str(&format!("[[steps]]\nid = \"s{i}\"\ntitle = \"Step {i} of {{app}}\"\n"));
+    }
+    cutover::checklist::Runbook::parse(std::path::Path::new("bench.toml"), &t).unwrap()
+}
+
+/// Writes the journals of a campaign of `sites` by 4 stages: three stages
+/// done, the fourth open at its 12th step. Returns the campaign and the event count.
+fn bench_journals(dir: &std::path::Path, sites: usize) -> (cutover::checklist::campaign::Campaign, usize) {
+    use cutover::checklist::campaign::{Campaign, Part};
+    use cutover::checklist::{Event, Journal, Outcome};
+    let rb = bench_runbook();
+    let mut c = String::from("name = \"bench\"\nparallel = 50\n");
+    for (i, s) in ["dev", "uat", "staging", "production"].iter().enumerate() {
+        c.push_str(&format!("[[stages]]\nname = \"{s}\"\nrunbooks = [\"bench\"]\n"));
+        if i > 0 {
+            c.push_str(&format!("after = \"{}\"\n", ["dev", "uat", "staging"][i - 1]));
+        }
+    }
+    for n in 0..sites {
+        c.push_str(&format!("[[sites]]\nname = \"site-{n:02}\"\n[sites.params]\napp = \"app-{n:02}\"\n"));
+    }
+    let campaign = Campaign::parse(std::path::Path::new("bench.toml"), &c, std::slice::from_ref(&rb)).unwrap();
+    let t0 = chrono::Utc::now() - chrono::Duration::days(1);
+    let mut events = 0;
+    for n in 0..sites {
+        for (k, stage) in ["dev", "uat", "staging", "production"].iter().enumerate() {
+            let id = format!("run-{n:02}-{stage}");
+            let j = Journal::create(dir, &id).unwrap();
+            let at = t0 + chrono::Duration::minutes((n * 4 + k) as i64);
+            let mut ev = cutover::checklist::start(&rb, &id, &campaign.values(&format!("site-{n:02}"), stage), Default::default(), at);
+            if let Event::Started { part, .. } = &mut ev {
+                *part = Some(Box::new(Part { campaign: "bench".into(), site: format!("site-{n:02}"), stage: stage.to_string() }));
+            }
+            let mut all = vec![ev];
+            let steps = if k < 3 { 24 } else { 12 };
+            for s in 0..steps {
+                all.push(Event::StepStarted { step: s, at });
+                all.push(Event::StepFinished {
+                    step: s,
+                    at,
+                    outcome: Outcome::Done,
+                    output: vec!["ok".into()],
+                    notes: vec![],
+                    found: Default::default(),
+                });
+            }
+            if k < 3 {
+                all.push(Event::Finished { at });
+            }
+            events += all.len();
+            // One write: the figure is the replay's, not the fsyncs'.
+            let text: String = all.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+            std::fs::write(&j.path, text).unwrap();
+        }
+    }
+    (campaign, events)
+}
+
+/// Campaign figures: the board of 50 sites by 4 stages (update and draw),
+/// and a campaign's journals replayed from disk (10,000 events).
+fn campaign() {
+    use cutover::checklist::{Journal, Run};
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _) = bench_journals(dir.path(), 50);
+    let runs: Vec<Run> = cutover::checklist::journal::list(dir.path())
+        .into_iter()
+        .map(|p| Run::replay(p.clone(), &Journal::open(&p).read().unwrap().events).unwrap())
+        .collect();
+    let (w, h) = (200, 50);
+    let mut st = state_with(0, w, h);
+    st.panes.checklist.runbooks = vec![(bench_runbook(), "bench".into())];
+    st.panes.checklist.runs = runs;
+    st.panes.checklist.board = cutover::app::panes::checklist::Board { campaign: c.name.clone(), ..Default::default() };
+    st.panes.checklist.campaigns = vec![c];
+    st.panes.checklist.view = cutover::app::panes::checklist::View::Board;
+    st.panes.checklist.loaded = true;
+    update(&mut st, Action::Key(parse_key("6").unwrap()), chrono::Utc::now());
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+    let keys = ["j", "l", "j", "h"].map(|k| parse_key(k).unwrap());
+    let mut times = Vec::new();
+    for i in 0..2000 {
+        let t = Instant::now();
+        update(&mut st, Action::Key(keys[i % 4]), chrono::Utc::now());
+        term.draw(|f| cutover::ui::draw(f, &st)).unwrap();
+        times.push(t.elapsed());
+    }
+    let screen: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("Campaign bench") && screen.contains("site-"), "the board is drawn");
+    let (p50, p99, max) = stats(times);
+    println!(
+        "campaign board, 50 sites x 4 stages (200 runs), 200x50, update+draw | p50 {} | p99 {} | max {} | target < 2 ms",
+        us(p50),
+        us(p99),
+        us(max)
+    );
+
+    // Replay: every journal of a campaign read from disk and folded into runs, then the board.
+    let dir = tempfile::tempdir().unwrap();
+    let (c, events) = bench_journals(dir.path(), 58);
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let runs: Vec<Run> = cutover::checklist::journal::list(dir.path())
+            .into_iter()
+            .map(|p| Run::replay(p.clone(), &Journal::open(&p).read().unwrap().events).unwrap())
+            .collect();
+        let b = cutover::checklist::campaign::board(&c, &runs);
+        times.push(t.elapsed());
+        assert_eq!(b.len(), 58);
+    }
+    let (p50, _, max) = stats(times);
+    println!(
+        "campaign journals replayed, {events} events in {} runs, read+replay+board | median {} | max {} | target < 50 ms",
+        58 * 4,
+        us(p50),
+        us(max)
+    );
 }

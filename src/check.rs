@@ -1,4 +1,4 @@
-//! `cutover check FILE...`: reads runbooks, themes, keymaps, playbooks and the
+//! `cutover check FILE...`: reads runbooks, campaigns, themes, keymaps, playbooks and the
 //! config file exactly as the console would, without starting it, so operators
 //! can check their own files in CI. Errors name the file, line and column.
 
@@ -14,6 +14,7 @@ use std::path::Path;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
     Runbook,
+    Campaign,
     Theme,
     Keymap,
     Playbook,
@@ -30,6 +31,7 @@ impl Kind {
         let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
         match parent {
             "runbooks" => return Kind::Runbook,
+            "campaigns" => return Kind::Campaign,
             "themes" => return Kind::Theme,
             "keymaps" => return Kind::Keymap,
             _ => {}
@@ -40,6 +42,8 @@ impl Kind {
         let has = |header: &str| text.lines().any(|l| l.trim_start().starts_with(header));
         if has("[[steps]]") {
             Kind::Runbook
+        } else if has("[[stages]]") || has("[[sites]]") {
+            Kind::Campaign
         } else if has("[styles]") || has("[palette]") {
             Kind::Theme
         } else if has("[global]") || has("[list]") {
@@ -52,6 +56,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Runbook => "runbook",
+            Kind::Campaign => "campaign",
             Kind::Theme => "theme",
             Kind::Keymap => "keymap",
             Kind::Playbook => "playbook",
@@ -78,6 +83,15 @@ pub fn check(path: &Path, kind: Option<Kind>) -> Result<String, SourceError> {
         Kind::Runbook => {
             let rb = Runbook::parse(path, &text)?;
             format!("runbook `{}` ({}): {} parameters, {} steps", rb.name, rb.title, rb.params.len(), rb.steps.len())
+        }
+        Kind::Campaign => {
+            // Against the runbooks the console would offer: the built-in ones
+            // and those in the `runbooks/` folder beside `campaigns/`.
+            let own = dir.parent().map(|d| d.join("runbooks")).or_else(|| crate::config::config_dir().map(|d| d.join("runbooks")));
+            let (books, _) = crate::checklist::runbook::load_all(own.as_deref());
+            let books: Vec<Runbook> = books.into_iter().map(|(r, _)| r).collect();
+            let c = crate::checklist::campaign::Campaign::parse(path, &text, &books)?;
+            format!("campaign `{}`: {} sites by {} stages", c.name, c.sites.len(), c.stages.len())
         }
         Kind::Theme => {
             named("theme")?;
@@ -109,6 +123,8 @@ mod tests {
     fn guesses_the_kind() {
         assert_eq!(Kind::guess(Path::new("a/x.play"), ""), Kind::Playbook);
         assert_eq!(Kind::guess(Path::new("runbooks/x.toml"), ""), Kind::Runbook);
+        assert_eq!(Kind::guess(Path::new("campaigns/x.toml"), ""), Kind::Campaign);
+        assert_eq!(Kind::guess(Path::new("x.toml"), "name = \"c\"\n[[stages]]\n"), Kind::Campaign);
         assert_eq!(Kind::guess(Path::new("x.toml"), "name = \"x\"\n[[steps]]\n"), Kind::Runbook);
         assert_eq!(Kind::guess(Path::new("x.toml"), "[styles]\n"), Kind::Theme);
         assert_eq!(Kind::guess(Path::new("x.toml"), "[global]\nquit = [\"q\"]\n"), Kind::Keymap);

@@ -43,6 +43,7 @@ pub fn services(state: &mut State, sim: &crate::sim::Sim) -> Result<Services> {
         runs_dir: Some(dir.join("runs")),
         scratch: Some(std::sync::Arc::new(scratch)),
         runbooks_dir: config::config_dir().map(|d| d.join("runbooks")),
+        campaigns_dir: config::config_dir().map(|d| d.join("campaigns")),
         // Every simulated server's address leads to its simulated proxy; the
         // simulated name server is authoritative for every zone.
         web: crate::verify::web::WebSettings {

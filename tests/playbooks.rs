@@ -957,3 +957,190 @@ async fn rehearse_django_migrations_on_the_simulated_world() {
     let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
     assert_eq!(app.pre_deployment_command.as_deref(), Some("python manage.py migrate --noinput"));
 }
+
+/// A redeploy as a campaign runs it at each site: announce, deploy, check.
+const REDEPLOY: &str = r#"name = "redeploy-check"
+title = "Redeploy {app} and check it"
+[[params]]
+name = "app"
+label = "Application"
+kind = "app"
+[[params]]
+name = "site"
+label = "Site URL"
+kind = "url"
+[[params]]
+name = "web"
+label = "Its server"
+kind = "server"
+[[params]]
+name = "owner"
+label = "Who is told"
+[[steps]]
+id = "announce"
+title = "Tell {owner} that {app} is redeployed"
+[[steps]]
+id = "deploy"
+title = "Deploy {app}"
+[steps.api.deploy]
+app = "{app}"
+[[steps]]
+id = "check"
+title = "{site} answers"
+[steps.verify.http]
+url = "{site}"
+"#;
+
+/// The nine demo sites by two stages; production comes after uat and takes
+/// what it does not say (the owner) from the site's finished uat run.
+fn nine_sites() -> String {
+    let sites = [
+        ("shop", "example.com"),
+        ("tatis", "doestatis.example"),
+        ("hockey", "ahl-stats.example"),
+        ("recipes", "recipes.example"),
+        ("bookclub", "bookclub.example"),
+        ("datasette", "data.example"),
+        ("talks", "talks.example"),
+        ("menus", "menus.example"),
+        ("status", "status.example"),
+    ];
+    let mut t = String::from(
+        "name = \"hetzner\"\ntitle = \"Nine sites to Hetzner\"\nparallel = 2\n\n[[stages]]\nname = \"uat\"\nrunbooks = [\"redeploy-check\"]\n\n\
+         [[stages]]\nname = \"production\"\nrunbooks = [\"redeploy-check\"]\nafter = \"uat\"\n",
+    );
+    for (slug, domain) in sites {
+        t.push_str(&format!(
+            "\n[[sites]]\nname = \"{slug}\"\n[sites.stages.uat]\napp = \"{slug}-uat\"\nsite = \"https://uat.{domain}/\"\nweb = \"web-uat-1\"\nowner = \"{slug}@example.net\"\n\
+             [sites.stages.production]\napp = \"{slug}-production\"\nsite = \"https://{domain}/\"\nweb = \"web-prod-1\"\n"
+        ));
+    }
+    t
+}
+
+/// Starts the run of the board's cell under the cursor and runs it to the end.
+fn run_cell(site: &str, stage: &str) -> String {
+    format!(
+        "Key <Enter>\nWaitFor \"{site} / {stage}: Start: Redeploy <app>\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
+         WaitFor /run \\S+-redeploy-check(-\\d+)? started: 3 steps/\nKey x\nWaitFor \"Done: Tell\"\nKey y\nWaitIdle\nKey x\nWaitIdle\nKey x\nWaitIdle\n\
+         Assert \"3 of 3 settled FINISHED\"\nKey <Esc>\nKey :\nType \"campaign hetzner\"\nKey <Enter>\n"
+    )
+}
+
+/// Runs a playbook against `sim` with the operator's runbooks and campaigns
+/// in `config` and the runs journaled in `runs` (kept between sessions: a
+/// second session is the console started again after the first one died).
+async fn play_session(
+    text: &str,
+    sim: &std::sync::Arc<cutover::sim::Sim>,
+    config: &std::path::Path,
+    runs: &std::path::Path,
+) -> Result<String, cutover::playbook::Failure> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.play");
+    std::fs::write(&path, text).unwrap();
+    let pb = cutover::playbook::Playbook::load(&path).unwrap();
+    let mut st = support::state();
+    let mut sv = cutover::demo::services(&mut st, sim).unwrap();
+    sv.runbooks_dir = Some(config.join("runbooks"));
+    sv.campaigns_dir = Some(config.join("campaigns"));
+    sv.runs_dir = Some(runs.to_path_buf());
+    let opts = cutover::playbook::InProcess {
+        size: (120, 40),
+        snapshots: dir.path().join("snapshots"),
+        timeout: std::time::Duration::from_secs(15),
+        hooks: Some(std::sync::Arc::new(support::SimHooks(sim.clone()))),
+    };
+    cutover::playbook::run_in_process(&pb, st, sv, opts).await
+}
+
+#[tokio::test]
+async fn a_campaign_of_nine_sites_by_two_stages_with_a_lock_a_failure_and_a_crash() {
+    let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions { record: true, ..SimOptions::default() }).await.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (config, runs) = (dir.path().join("config"), dir.path().join("runs"));
+    std::fs::create_dir_all(config.join("runbooks")).unwrap();
+    std::fs::create_dir_all(config.join("campaigns")).unwrap();
+    std::fs::write(config.join("runbooks/redeploy-check.toml"), REDEPLOY).unwrap();
+    std::fs::write(config.join("campaigns/hetzner.toml"), nine_sites()).unwrap();
+    let open_board = "Key :\nType \"campaign hetzner\"\nKey <Enter>\nWaitFor \"Campaign hetzner\"\n";
+    let start = format!(
+        "Set Mode write\nSim \"deploy-speed 0.05\"\nWaitFor \"8 servers loaded\"\nKey 2\nWaitFor \"Coolify resources (26)\"\n{open_board}"
+    );
+    // Session 1: shop's uat run, tatis's uat run started (and the console dies
+    // with it open), hockey's uat refused while tatis holds web-uat-1.
+    let mut s1 = start.clone();
+    s1.push_str("Assert \"Nine sites to Hetzner: 0 of 18 done, 0 of 2 open at once\"\n");
+    s1.push_str("Assert /shop\\s+pending 0\\/1\\s+pending 0\\/1/\n");
+    // Production waits for uat.
+    s1.push_str("Key l <Enter>\nAssert \"shop/production comes after uat, which is not done for shop\"\nKey h\n");
+    s1.push_str(&run_cell("shop", "uat"));
+    s1.push_str("Assert /shop\\s+done 1\\/1 \\S+\\s+pending 0\\/1/\n");
+    s1.push_str(
+        "Key j <Enter>\nWaitFor \"tatis / uat: Start\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor /started: 3 steps/\nKey x\nWaitFor \"Done: Tell\"\nKey y\nWaitIdle\n\
+         Assert \"step 1: Tell tatis@example.net that tatis-uat is redeployed: done\"\nKey <Esc>\n",
+    );
+    s1.push_str(open_board);
+    s1.push_str("Assert /tatis\\s+waiting 0\\/1/\nKey j <Enter>\nWaitFor \"hockey / uat: Start\"\nKey <Enter>\n");
+    s1.push_str("Assert \"not now: host:web-uat-1 is held by tatis/uat\"\nKey <Esc>\n");
+    if let Err(f) = play_session(&s1, &sim, &config, &runs).await {
+        panic!("{f}");
+    }
+    // Session 2: the console again. The open run is on the board and resumes
+    // where it stopped; then every other site, one uat deploy failing and
+    // retried; then production, promoted from uat.
+    let mut s2 = start.replace(
+        "WaitFor \"8 servers loaded\"",
+        "WaitFor \"unfinished run: Redeploy tatis-uat and check it at step 2 of 3: Deploy tatis-uat\"\nWaitFor \"Servers (8)\"",
+    );
+    s2.push_str("Assert /tatis\\s+waiting 0\\/1/\nKey j <Enter>\nWaitFor \"Redeploy tatis-uat and check it 1 of 3 settled\"\n");
+    s2.push_str("Key x\nWaitIdle\nKey x\nWaitIdle\nAssert \"3 of 3 settled FINISHED\"\nKey <Esc>\n");
+    s2.push_str(open_board);
+    let sites = ["shop", "tatis", "hockey", "recipes", "bookclub", "datasette", "talks", "menus", "status"];
+    for (i, site) in sites.iter().enumerate().skip(2) {
+        s2.push_str(&format!("Key g{}\n", " j".repeat(i)));
+        if *site == "talks" {
+            // The demo's talks-uat deploy fails (a requirement pip cannot
+            // find): midway, the run waits, failed, on the board; Enter opens
+            // it and the deploy is run again.
+            s2.push_str(
+                "Key <Enter>\nWaitFor \"talks / uat: Start\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
+                 WaitFor /started: 3 steps/\nKey x\nWaitFor \"Done: Tell\"\nKey y\nWaitIdle\nKey x\nWaitIdle\nAssert /\\[FAILED\\]\\s+2\\. Deploy talks-uat/\nKey <Esc>\n",
+            );
+            s2.push_str(open_board);
+            s2.push_str("Assert /talks\\s+FAILED 0\\/1/\nKey <Enter>\nWaitFor \"Redeploy talks-uat and check it 1 of 3 settled\"\n");
+            s2.push_str("Key x\nWaitIdle\nKey x\nWaitIdle\nAssert \"3 of 3 settled FINISHED\"\nKey <Esc>\n");
+            s2.push_str(open_board);
+        } else {
+            s2.push_str(&run_cell(site, "uat"));
+        }
+    }
+    s2.push_str("Assert \"9 of 18 done\"\n");
+    for (i, site) in sites.iter().enumerate() {
+        s2.push_str(&format!("Key g{} l\n", " j".repeat(i)));
+        if i == 0 {
+            // Promotion: what production does not say comes from uat; what differs is shown.
+            s2.push_str("Key <Enter>\nWaitFor \"shop / production: Start\"\nAssert \"owner = shop@example.net (as in uat)\"\n");
+            s2.push_str("Assert \"app: shop-uat in uat, shop-production here\"\nKey <Esc>\n");
+        }
+        s2.push_str(&run_cell(site, "production"));
+    }
+    s2.push_str("Assert \"18 of 18 done\"\nKey E <C-u>\n");
+    let report = dir.path().join("campaign.md");
+    s2.push_str(&format!("Type \"{}\"\nKey <Enter>\nWaitIdle\n", report.display()));
+    if let Err(f) = play_session(&s2, &sim, &config, &runs).await {
+        panic!("{f}");
+    }
+    support::openapi::check_exchanges(&sim.exchanges());
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("# Campaign hetzner: Nine sites to Hetzner"), "{md}");
+    assert!(md.contains("18 of 18 done"), "{md}");
+    for site in sites {
+        assert!(md.contains(&format!("| {site} | done (1/1)")), "{site} in the table: {md}");
+        assert!(md.contains(&format!("## Redeploy {site}-production and check it")), "{site}'s production run: {md}");
+    }
+    assert!(md.contains("attempt 1: failed"), "the failed deploy is in the report: {md}");
+    // Every deploy the campaign made, once per run (the failed one twice).
+    let deploys = sim.exchanges().iter().filter(|e| e.method == "POST" && e.path == "/api/v1/deploy").count();
+    assert_eq!(deploys, 19);
+}

@@ -181,12 +181,17 @@ pub enum FormKind {
     ExportInventory,
     StartRun {
         runbook: String,
+        /// The campaign, site and stage the run is part of.
+        part: Option<crate::checklist::campaign::Part>,
     },
     RunSecrets {
         journal: std::path::PathBuf,
     },
     ExportReport {
         journal: std::path::PathBuf,
+    },
+    ExportCampaign {
+        campaign: String,
     },
     /// Run a step although a step it requires was not done: the reason is journaled.
     OverrideStep {
@@ -242,6 +247,13 @@ impl Form {
     /// The value of the field with this key ("" when there is none).
     pub fn get(&self, key: &str) -> &str {
         self.fields.iter().find(|f| f.key == key).map(|f| f.value()).unwrap_or("")
+    }
+
+    /// Puts a value in the field with this key (cursor at its end).
+    pub fn set(&mut self, key: &str, value: &str) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+            f.input = Prompt::new(f.input.kind, value);
+        }
     }
 
     pub fn set_error(&mut self, key: &str, msg: impl Into<String>) {

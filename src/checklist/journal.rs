@@ -32,6 +32,9 @@ pub enum Event {
         /// domains (shown beside its title in the list of runs).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         subject: String,
+        /// The campaign, site and stage it is part of.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        part: Option<Box<super::campaign::Part>>,
     },
     StepStarted {
         step: usize,

@@ -2,6 +2,7 @@
 //! append-only journal, and the checks of parameters when a run starts. The
 //! steps are executed by `runtime::checklist_jobs`; the pane is `app::checklist`.
 
+pub mod campaign;
 pub mod drill;
 pub mod journal;
 pub mod libpq;
@@ -85,6 +86,7 @@ pub fn start(rb: &Runbook, id: &str, values: &BTreeMap<String, String>, contexts
         steps: rb.steps.clone(),
         not_applicable,
         at,
+        part: None,
     }
 }
 

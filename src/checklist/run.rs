@@ -91,13 +91,15 @@ pub struct Run {
     pub abandoned: Option<String>,
     /// Values steps found for later steps (`backup_file`), the last one kept.
     pub found: BTreeMap<String, String>,
+    /// The campaign, site and stage it is part of.
+    pub part: Option<super::campaign::Part>,
 }
 
 impl Run {
     /// Rebuilds a run from its journal. A step still running at the end was
     /// interrupted: its outcome is unknown.
     pub fn replay(journal: PathBuf, events: &[Event]) -> Result<Run, String> {
-        let Some(Event::Started { id, runbook, title, params, contexts, steps, not_applicable, at, subject }) = events.first() else {
+        let Some(Event::Started { id, runbook, title, params, contexts, steps, not_applicable, at, subject, part }) = events.first() else {
             return Err(format!("{}: does not start with a `started` event", journal.display()));
         };
         let mut run = Run {
@@ -124,6 +126,7 @@ impl Run {
             finished: None,
             abandoned: None,
             found: BTreeMap::new(),
+            part: part.as_deref().cloned(),
         };
         for e in &events[1..] {
             run.apply(e);
@@ -340,6 +343,7 @@ mod tests {
             not_applicable: vec![2],
             at: Utc::now(),
             subject: String::new(),
+            part: None,
         }
     }
 

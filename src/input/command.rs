@@ -189,6 +189,8 @@ commands! {
     CancelStep => Checklist, "cancel_step", "Cancel the running step";
     ExportReport => Checklist, "export_report", "Export the run as a markdown report";
     AbandonRun => Checklist, "abandon_run", "Abandon the run (its journal stays)";
+    CellLeft => Checklist, "cell_left", "Campaign board: the stage to the left";
+    CellRight => Checklist, "cell_right", "Campaign board: the stage to the right";
 }
 
 impl Command {

@@ -48,11 +48,14 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             }
             // Drills are runs: the Databases pane shows the last of each database.
             send(Action::from(WorldMsg::Drills(crate::checklist::drill::latest(&runs))), false);
-            send(Action::from(checklist::Msg::Loaded { runbooks, errors, runs }), true);
+            let books: Vec<runbook::Runbook> = runbooks.iter().map(|(r, _)| r.clone()).collect();
+            let (campaigns, cerrs) = crate::checklist::campaign::load_all(sv.campaigns_dir.as_deref(), &books);
+            errors.extend(cerrs.iter().map(|e| e.to_string()));
+            send(Action::from(checklist::Msg::Loaded { runbooks, campaigns, errors, runs }), true);
         }
         Effect::StartRun { event } => {
             let r = start(sv, &event);
-            send(Action::from(checklist::Msg::Created(r)), true);
+            send(Action::from(checklist::Msg::Created(r.map(Box::new))), true);
         }
         Effect::Journal { journal, event } => {
             let result = Journal::open(&journal).append(&event).map(|_| event).map_err(|e| format!("journal {}: {e}", journal.display()));

@@ -213,7 +213,7 @@ async fn check_fleet(c: &Client, sv: &Services, sites: Vec<FleetTarget>, send: &
     }))
     .buffer_unordered(FLEET_AT_ONCE);
     while let Some((app, found)) = results.next().await {
-        send(Action::from(fleet::Msg::Checked { app, found }), false);
+        send(Action::from(fleet::Msg::Checked { app, found: Box::new(found) }), false);
     }
     send(Action::from(fleet::Msg::Done { sites: n }), true);
 }

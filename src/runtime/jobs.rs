@@ -50,6 +50,8 @@ pub struct Services {
     /// Where checklist runs are journaled, and users' runbooks.
     pub runs_dir: Option<std::path::PathBuf>,
     pub runbooks_dir: Option<std::path::PathBuf>,
+    /// Users' campaigns (`*.toml`).
+    pub campaigns_dir: Option<std::path::PathBuf>,
     /// A directory of this run only (the demo's known_hosts), removed when
     /// the last copy of the services goes.
     pub scratch: Option<Arc<tempfile::TempDir>>,

@@ -179,6 +179,7 @@ pub fn live_services(loaded: &mut Loaded, opts: &UiOptions, env: &EnvFn) -> Resu
     }
     sv.runs_dir = crate::checklist::journal::default_dir();
     sv.runbooks_dir = config::config_dir().map(|d| d.join("runbooks"));
+    sv.campaigns_dir = config::config_dir().map(|d| d.join("campaigns"));
     sv.dns = crate::dns::propagation::DnsSettings::internet();
     Ok(sv)
 }

@@ -5,6 +5,7 @@ use super::chrome::hints;
 use super::glyphs::Glyphs;
 use crate::app::State;
 use crate::app::panes::checklist::{Row, View, shown_step, shown_text};
+use crate::checklist::campaign::{self, Campaign, CellState};
 use crate::checklist::runbook::Kind;
 use crate::checklist::{Run, StepState};
 use crate::input::Command;
@@ -22,7 +23,105 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             Some(r) => run(f, area, state, g, r),
             None => list(f, area, state, g),
         },
+        View::Board => match state.panes.checklist.campaign() {
+            Some(c) => board(f, area, state, g, c),
+            None => list(f, area, state, g),
+        },
     }
+}
+
+fn cell_slot(s: CellState) -> Slot {
+    match s {
+        CellState::Done => Slot::Ok,
+        CellState::Failed => Slot::Error,
+        CellState::Unknown | CellState::Waiting => Slot::Warn,
+        CellState::Running => Slot::Pending,
+        CellState::Pending => Slot::Muted,
+    }
+}
+
+/// A cell in a few words, readable without colour.
+pub fn cell_text(c: &campaign::Cell, now: chrono::DateTime<chrono::Utc>) -> String {
+    let word = match c.state {
+        CellState::Done => "done",
+        CellState::Running => "running",
+        CellState::Waiting => "waiting",
+        CellState::Failed => "FAILED",
+        CellState::Unknown => "UNKNOWN",
+        CellState::Pending => "pending",
+    };
+    let d = c.duration(now).map(|d| format!(" {}", campaign::human(d))).unwrap_or_default();
+    format!("{word} {}/{}{d}", c.finished, c.of)
+}
+
+/// Sites by stages; Enter opens the cell's run or starts its next runbook.
+fn board(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, c: &Campaign) {
+    let st = &state.styles;
+    let p = &state.panes.checklist;
+    let cells = campaign::board(c, &p.runs);
+    let now = state.now;
+    let done = cells.iter().flatten().filter(|x| x.state == CellState::Done).count();
+    let open = p.runs.iter().filter(|r| r.is_open() && r.part.as_ref().is_some_and(|x| x.campaign == c.name)).count();
+    let title = vec![
+        Span::styled(format!(" Campaign {} ", c.name), st.get(Slot::Title)),
+        Span::styled(format!("{}{} of {} done, {open} of {} open at once ", if c.title.is_empty() { String::new() } else { format!("{}: ", c.title) }, done, cells.len() * c.stages.len(), c.parallel), st.get(Slot::Muted)),
+    ];
+    let b = Block::bordered().border_set(g.border).border_style(st.get(Slot::Focus)).title(Line::from(title)).title_bottom(hints(
+        state,
+        &[(Command::Open, "open / start"), (Command::CellRight, "stage"), (Command::ExportReport, "report"), (Command::Back, "back")],
+    ));
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [grid, foot] = Layout::vertical([Constraint::Min(2), Constraint::Length(3)]).areas(inner);
+    let name_w = c.sites.iter().map(|s| s.name.chars().count()).max().unwrap_or(4).clamp(4, 24);
+    let w = (grid.width as usize).saturating_sub(name_w + 2);
+    let col_w = (w / c.stages.len().max(1)).max(8);
+    let pad = |s: &str, n: usize| {
+        let t: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{t:<n$}")
+    };
+    let mut lines = vec![Line::from(
+        std::iter::once(Span::styled(format!("  {}", pad("SITE", name_w)), st.get(Slot::TableHeader)))
+            .chain(c.stages.iter().map(|s| Span::styled(pad(&s.name.to_uppercase(), col_w), st.get(Slot::TableHeader))))
+            .collect::<Vec<_>>(),
+    )];
+    let rows = (grid.height as usize).saturating_sub(1);
+    let offset = p.board.cursor.offset.min(cells.len().saturating_sub(rows));
+    let offset = if p.board.cursor.pos >= offset + rows { p.board.cursor.pos + 1 - rows } else { offset.min(p.board.cursor.pos) };
+    for (i, (site, row)) in c.sites.iter().zip(&cells).enumerate().skip(offset).take(rows) {
+        let here = i == p.board.cursor.pos;
+        let mut spans = vec![Span::styled(
+            format!("{}{}", if here { format!("{} ", g.cursor) } else { "  ".into() }, pad(&site.name, name_w)),
+            st.get(Slot::Text),
+        )];
+        for (k, cell) in row.iter().enumerate() {
+            let mut style = st.get(cell_slot(cell.state));
+            if here && k == p.board.col {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            spans.push(Span::styled(pad(&cell_text(cell, now), col_w), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), grid);
+    // The cell under the cursor, in words.
+    let mut about = Vec::new();
+    if let (Some(site), Some(stage), Some(cell)) =
+        (c.sites.get(p.board.cursor.pos), c.stages.get(p.board.col), cells.get(p.board.cursor.pos).and_then(|r| r.get(p.board.col)))
+    {
+        about.push(Line::from(vec![
+            Span::styled(format!("{} / {}: ", site.name, stage.name), st.get(Slot::Title)),
+            Span::styled(format!("{} ({} of {} runbooks: {})", cell.state.label(), cell.finished, cell.of, stage.runbooks.join(" then ")), st.get(cell_slot(cell.state))),
+        ]));
+        let next = match (&cell.blocked, &cell.run) {
+            (Some(b), _) => format!("waits: it comes {b}"),
+            (None, Some(id)) if cell.state != CellState::Done => format!("run {id}: Enter opens it"),
+            (None, Some(id)) => format!("last run {id}"),
+            (None, None) => "Enter starts its first runbook".into(),
+        };
+        about.push(Line::from(Span::styled(next, st.get(Slot::Muted))));
+    }
+    f.render_widget(Paragraph::new(about).wrap(Wrap { trim: true }), foot);
 }
 
 fn state_slot(s: &StepState) -> Slot {

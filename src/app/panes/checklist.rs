@@ -10,6 +10,7 @@ use crate::app::completion::Source;
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
 use crate::app::table::Cursor;
+use crate::checklist::campaign::{self, Campaign, Part};
 use crate::checklist::runbook::{Kind, ParamKind, Runbook, Step, render, render_step};
 use crate::checklist::{Event, Outcome, Run, StepState};
 use crate::input::{Command, Scope};
@@ -22,6 +23,18 @@ pub enum View {
     #[default]
     List,
     Run,
+    /// A campaign's board (`board`).
+    Board,
+}
+
+/// The campaign shown on the board, and the cell the cursor is on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Board {
+    pub campaign: String,
+    /// Over the sites.
+    pub cursor: Cursor,
+    /// The stage.
+    pub col: usize,
 }
 
 /// The list: open runs first (to resume), then runbooks, then finished runs.
@@ -57,13 +70,15 @@ pub struct ChecklistPane {
     pub running: HashMap<PathBuf, usize>,
     /// Parameter values as typed, by run id: in memory only (the journal masks secrets).
     pub values: HashMap<String, BTreeMap<String, String>>,
+    pub campaigns: Vec<Campaign>,
+    pub board: Board,
 }
 
 #[derive(Debug)]
 pub enum Msg {
     /// The runbooks on offer and the runs found in the journal directory.
-    Loaded { runbooks: Vec<(Runbook, String)>, errors: Vec<String>, runs: Vec<Run> },
-    Created(Result<Run, String>),
+    Loaded { runbooks: Vec<(Runbook, String)>, campaigns: Vec<Campaign>, errors: Vec<String>, runs: Vec<Run> },
+    Created(Result<Box<Run>, String>),
     /// An event written to a run's journal (a job wrote it before sending this).
     Event { journal: PathBuf, result: Result<Event, String> },
     /// Live output of the step that runs (not journaled; its tail is, at the end).
@@ -74,16 +89,17 @@ pub enum Msg {
 
 impl PaneInfo for ChecklistPane {
     const TITLE: &'static str = "Checklist";
-    const NAMES: &'static [&'static str] = &["checklist", "cl", "runbooks", "runbook", "rb"];
+    const NAMES: &'static [&'static str] = &["checklist", "cl", "runbooks", "runbook", "rb", "campaign", "campaigns"];
     type Msg = Msg;
 
     fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
         match msg {
-            Msg::Loaded { runbooks, errors, runs } => {
+            Msg::Loaded { runbooks, campaigns, errors, runs } => {
+                self.campaigns = campaigns;
                 self.on_loaded(runbooks, errors, runs, cx);
                 vec![]
             }
-            Msg::Created(r) => self.on_created(r, cx),
+            Msg::Created(r) => self.on_created(r.map(|b| *b), cx),
             Msg::Event { journal, result } => self.on_event(journal, result, cx),
             Msg::Output { journal, lines } => {
                 let live = self.live.entry(journal).or_default();
@@ -196,7 +212,7 @@ impl ChecklistPane {
     fn submit_form(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         form.clear_errors();
         match form.kind.clone() {
-            FormKind::StartRun { runbook } => {
+            FormKind::StartRun { runbook, part } => {
                 let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == runbook).map(|(r, _)| r.clone()) else {
                     form.error = Some("the runbook is gone: refresh (C-r)".into());
                     return Err(Box::new(form));
@@ -214,6 +230,17 @@ impl ChecklistPane {
                     values.insert(p.name.clone(), v);
                 }
                 preflight(&rb, &values, &mut form, cx);
+                // In a campaign, the engine's locks: the limit of open runs and
+                // the resources open runs hold.
+                if let Some(pt) = &part
+                    && let Some(c) = self.campaigns.iter().find(|c| c.name == pt.campaign)
+                {
+                    let books: Vec<Runbook> = self.runbooks.iter().map(|(r, _)| r.clone()).collect();
+                    if let Err(e) = campaign::may_start(c, &self.runs, &books, &rb, &values) {
+                        form.error = Some(format!("not now: {e}"));
+                        return Err(Box::new(form));
+                    }
+                }
                 if form.has_errors() {
                     if form.error.is_none() {
                         form.error = Some("the run cannot start: see the fields marked".into());
@@ -231,7 +258,10 @@ impl ChecklistPane {
                 if let Some(u) = &cx.world.operator {
                     contexts.insert("operator".to_string(), u.clone());
                 }
-                let event = crate::checklist::start(&rb, &id, &values, contexts, at);
+                let mut event = crate::checklist::start(&rb, &id, &values, contexts, at);
+                if let Event::Started { part: p, .. } = &mut event {
+                    *p = part.clone().map(Box::new);
+                }
                 // The preview: what will run, in order, with this run's values
                 // (secrets masked); nothing runs until each step is started.
                 let Event::Started { title, params, not_applicable, .. } = &event else { return Err(Box::new(form)) };
@@ -289,6 +319,17 @@ impl ChecklistPane {
                 cx.say(Level::Warn, format!("override of step {} journaled: press x to run it", index + 1));
                 Ok(Then::Effects(vec![Effect::Journal { journal, event }]))
             }
+            FormKind::ExportCampaign { campaign } => {
+                let path = form.get("file").to_string();
+                let Some(c) = self.campaigns.iter().find(|c| c.name == campaign) else { return Err(Box::new(form)) };
+                if path.is_empty() {
+                    form.set_error("file", "a file name");
+                    return Err(Box::new(form));
+                }
+                let contents = campaign::report(c, &self.runs, cx.now);
+                let lines = contents.lines().count();
+                Ok(Then::Effects(vec![Effect::WriteFile { path, contents, lines }]))
+            }
             FormKind::ExportReport { journal } => {
                 let path = form.get("file").to_string();
                 if path.is_empty() {
@@ -302,6 +343,101 @@ impl ChecklistPane {
             }
             _ => Err(Box::new(form)),
         }
+    }
+
+    /// `:campaign [NAME]`: the board of that campaign (the only one, when one).
+    fn show_board(&mut self, name: &str, cx: &mut Cx) {
+        let names: Vec<String> = self.campaigns.iter().map(|c| c.name.clone()).collect();
+        let pick = if name.is_empty() && names.len() == 1 { names[0].clone() } else { name.to_string() };
+        if !names.contains(&pick) {
+            if names.is_empty() {
+                let dir = "$XDG_CONFIG_HOME/cutover/campaigns/";
+                cx.say(Level::Warn, format!("no campaigns: write one in {dir} (see the README), then C-r"));
+            } else if pick.is_empty() {
+                cx.say(Level::Info, format!("campaigns: {} (`:campaign NAME`)", names.join(", ")));
+            } else {
+                cx.say(Level::Error, format!("no campaign named `{pick}` (campaigns: {})", names.join(", ")));
+            }
+            return;
+        }
+        if self.board.campaign != pick {
+            self.board = Board { campaign: pick, ..Board::default() };
+        }
+        self.view = View::Board;
+    }
+
+    pub fn campaign(&self) -> Option<&Campaign> {
+        self.campaigns.iter().find(|c| c.name == self.board.campaign)
+    }
+
+    /// The cell under the cursor, with its site and stage.
+    fn cell(&self) -> Option<campaign::Cell> {
+        let c = self.campaign()?;
+        campaign::board(c, &self.runs).get(self.board.cursor.pos)?.get(self.board.col).cloned()
+    }
+
+    fn board_key(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
+        let Some(c) = self.campaign().cloned() else {
+            self.view = View::List;
+            return vec![];
+        };
+        if self.board.cursor.navigate(cmd, c.sites.len(), cx.height.saturating_sub(2).max(3)) {
+            return vec![];
+        }
+        match cmd {
+            Command::Back => self.view = View::List,
+            Command::CellLeft => self.board.col = self.board.col.saturating_sub(1),
+            Command::CellRight => self.board.col = (self.board.col + 1).min(c.stages.len().saturating_sub(1)),
+            Command::Refresh => {
+                self.loaded = true;
+                return vec![Effect::LoadChecklist];
+            }
+            Command::ExportReport => {
+                let f = Form::new(
+                    "Export the campaign as a report",
+                    FormKind::ExportCampaign { campaign: c.name.clone() },
+                    vec![Field::new("file", &format!("cutover-campaign-{}.md", c.name), "markdown")],
+                );
+                cx.open(Dialog::Form(f));
+            }
+            Command::Open | Command::RunStep => {
+                let (Some(site), Some(stage)) = (c.sites.get(self.board.cursor.pos), c.stages.get(self.board.col)) else { return vec![] };
+                let cell = self.cell();
+                // An open run: resume it.
+                if let Some(id) = cell.as_ref().and_then(|x| x.run.clone())
+                    && let Some(r) = self.runs.iter().find(|r| r.id == id && r.is_open())
+                {
+                    let j = r.journal.clone();
+                    return self.open_run(j, cx);
+                }
+                match campaign::next_runbook(&c, &self.runs, &site.name, &stage.name) {
+                    Ok(rb_name) => {
+                        let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == rb_name).map(|(r, _)| r.clone()) else {
+                            cx.say(Level::Error, format!("no runbook `{rb_name}`"));
+                            return vec![];
+                        };
+                        let (values, said) = campaign::promote(&c, &self.runs, &rb, &site.name, &stage.name);
+                        let mut f = start_form(&rb);
+                        f.title = format!("{} / {}: {}", site.name, stage.name, f.title);
+                        for (k, v) in &values {
+                            f.set(k, v);
+                            // A name that must be typed twice comes from the campaign file: typed there.
+                            f.set(&confirm_field(k), v);
+                        }
+                        f.kind = FormKind::StartRun { runbook: rb.name.clone(), part: Some(Part { campaign: c.name.clone(), site: site.name.clone(), stage: stage.name.clone() }) };
+                        if !said.is_empty() {
+                            f.note.push(format!("Promoted from the finished run of {}:", stage.after.clone().unwrap_or_default()));
+                            f.note.extend(said.into_iter().map(|l| format!("  {l}")));
+                        }
+                        cx.open(Dialog::Form(f));
+                        cx.ensure(Load::Zones);
+                    }
+                    Err(e) => cx.say(Level::Info, e),
+                }
+            }
+            _ => {}
+        }
+        vec![]
     }
 
     fn open_run(&mut self, journal: PathBuf, cx: &mut Cx) -> Vec<Effect> {
@@ -738,6 +874,7 @@ impl Pane for ChecklistPane {
         match self.view {
             View::List => self.list_key(cmd, cx),
             View::Run => self.run_key(cmd, cx),
+            View::Board => self.board_key(cmd, cx),
         }
     }
 
@@ -751,8 +888,12 @@ impl Pane for ChecklistPane {
     }
 
     /// `:runbook NAME` opens the form that starts it.
-    fn on_line(&mut self, _word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
+    fn on_line(&mut self, word: &str, args: &str, cx: &mut Cx) -> Vec<Effect> {
         let name = args.trim();
+        if word.starts_with("campaign") {
+            self.show_board(name, cx);
+            return vec![];
+        }
         if name.is_empty() {
             return vec![];
         }
@@ -789,6 +930,13 @@ impl Pane for ChecklistPane {
                 matches!(self.rows().get(self.cursor.pos), Some(Row::Runbook(_))).then_some(REFUSED)
             }
             (View::Run, Command::RunStep | Command::SkipStep | Command::MarkStep | Command::AbandonRun) => Some(REFUSED),
+            // Opening a cell with no open run starts one.
+            (View::Board, Command::Open | Command::RunStep) => {
+                let cell = self.cell();
+                cell.is_none_or(|c| c.state != campaign::CellState::Running && c.state != campaign::CellState::Waiting
+                    && c.state != campaign::CellState::Failed && c.state != campaign::CellState::Unknown)
+                    .then_some(REFUSED)
+            }
             _ => None,
         }
     }
@@ -900,7 +1048,7 @@ fn start_form(rb: &Runbook) -> Form {
             );
         }
     }
-    let mut f = Form::new(&format!("Start: {}", rb.plain_title()), FormKind::StartRun { runbook: rb.name.clone() }, fields);
+    let mut f = Form::new(&format!("Start: {}", rb.plain_title()), FormKind::StartRun { runbook: rb.name.clone(), part: None }, fields);
     let about = rb.description.split_whitespace().collect::<Vec<_>>().join(" ");
     if !about.is_empty() {
         f.note.push(about);
@@ -985,7 +1133,7 @@ mod tests {
         }
         let mut p = ChecklistPane::default();
         assert_eq!(p.on_show(&mut t.cx()), [Effect::LoadChecklist]);
-        p.on_msg(Msg::Loaded { runbooks: runbooks.into_iter().map(|(r, s)| (r, s.to_string())).collect(), errors: vec![], runs }, &mut t.cx());
+        p.on_msg(Msg::Loaded { runbooks: runbooks.into_iter().map(|(r, s)| (r, s.to_string())).collect(), campaigns: vec![], errors: vec![], runs }, &mut t.cx());
         p
     }
 
@@ -1072,7 +1220,7 @@ mod tests {
         assert_eq!(run.steps[0].state, StepState::Unknown);
         let mut p = ChecklistPane::default();
         p.on_show(&mut t.cx());
-        p.on_msg(Msg::Loaded { runbooks: vec![(rb, "drop.toml".into())], errors: vec![], runs: vec![run] }, &mut t.cx());
+        p.on_msg(Msg::Loaded { runbooks: vec![(rb, "drop.toml".into())], campaigns: vec![], errors: vec![], runs: vec![run] }, &mut t.cx());
         p.on_command(Command::Open, &mut t.cx());
         assert_eq!(p.view, View::Run);
         let fx = p.on_command(Command::RunStep, &mut t.cx());

@@ -109,7 +109,7 @@ pub struct FleetPane {
 
 #[derive(Debug)]
 pub enum Msg {
-    Checked { app: String, found: Found },
+    Checked { app: String, found: Box<Found> },
     Done { sites: usize },
 }
 
@@ -122,7 +122,7 @@ impl PaneInfo for FleetPane {
     fn on_msg(&mut self, msg: Msg, cx: &mut Cx) -> Vec<Effect> {
         match msg {
             Msg::Checked { app, found } => {
-                self.checks.insert(app, Check::Done(found));
+                self.checks.insert(app, Check::Done(*found));
                 self.rebuild(cx);
             }
             Msg::Done { sites } => {
@@ -393,14 +393,14 @@ mod tests {
             dns: Some(Ok("A 203.0.113.5".into())),
             db_host: Some(Ok("dbuuid1:5432/shop".into())),
         };
-        p.on_msg(Msg::Checked { app: "a1".into(), found: ok }, &mut t.cx());
+        p.on_msg(Msg::Checked { app: "a1".into(), found: Box::new(ok) }, &mut t.cx());
         let bad = Found {
             http: Some(Err("connection refused".into())),
             tls_days: Some(3),
             dns: Some(Ok("A 198.51.100.7 (resolvers: 203.0.113.9)".into())),
             db_host: Some(Ok("old-db.example.net:5432/blog".into())),
         };
-        p.on_msg(Msg::Checked { app: "a2".into(), found: bad }, &mut t.cx());
+        p.on_msg(Msg::Checked { app: "a2".into(), found: Box::new(bad) }, &mut t.cx());
         p.on_msg(Msg::Done { sites: 2 }, &mut t.cx());
         assert_eq!(t.said().last().map(String::as_str), Some("2 site(s) checked: 2 need a look (Enter on a row says why)"));
         let shop = p.table.items().iter().find(|r| r.site == "shop").unwrap();
