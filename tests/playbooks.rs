@@ -159,6 +159,11 @@ async fn fleet_checks_find_what_needs_a_look_and_a_server_that_went_down() {
 }
 
 #[tokio::test]
+async fn a_campaign_is_drafted_from_the_applications_shown() {
+    support::play_ok("campaign_draft").await;
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -223,6 +223,12 @@ pub enum Effect {
         sites: Vec<FleetTarget>,
     },
     LoadChecklist,
+    /// Writes a new campaign file (checked first; never over another), then
+    /// reloads runbooks, campaigns and runs.
+    SaveCampaign {
+        name: String,
+        text: String,
+    },
     /// Creates the run's journal with its first event.
     StartRun {
         event: Event,
@@ -290,6 +296,7 @@ impl Effect {
             Effect::CancelRun { .. } => "cancelling",
             Effect::Answer { .. } => "answering",
             Effect::WriteFile { .. } => "saving",
+            Effect::SaveCampaign { .. } => "saving the campaign",
             Effect::LoadMetrics { .. } => "loading metrics",
             Effect::LoadFirewalls => "loading firewalls",
             Effect::LoadRrsets { .. } => "loading records",

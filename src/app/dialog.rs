@@ -193,6 +193,7 @@ pub enum FormKind {
     ExportCampaign {
         campaign: String,
     },
+    NewCampaign,
     /// Run a step although a step it requires was not done: the reason is journaled.
     OverrideStep {
         journal: std::path::PathBuf,

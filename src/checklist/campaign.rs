@@ -404,6 +404,76 @@ pub fn report(c: &Campaign, runs: &[Run], now: DateTime<Utc>) -> String {
     s
 }
 
+/// An application a new campaign is drafted from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DraftApp {
+    /// Its Coolify project: the site.
+    pub project: String,
+    /// Its environment: the stage.
+    pub environment: String,
+    pub app: String,
+    /// Its first domain (host), if any.
+    pub domain: Option<String>,
+    /// The DNS zone holding that domain, if the console knows it.
+    pub zone: Option<String>,
+}
+
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A campaign file drafted from applications: their projects are the sites,
+/// their environments the stages (production last, each after the one before),
+/// each stage running `runbooks`; what they share once in `[shared]`; per
+/// site and stage the application, its domain, zone, record and URL.
+pub fn draft(name: &str, runbooks: &[String], parallel: usize, shared: &BTreeMap<String, String>, apps: &[DraftApp]) -> String {
+    let mut envs: Vec<String> = apps.iter().map(|a| a.environment.clone()).collect();
+    envs.sort_by_key(|e| (e == "production", e.clone()));
+    envs.dedup();
+    let list = runbooks.iter().map(|r| toml_str(r)).collect::<Vec<_>>().join(", ");
+    let mut t = format!("# Drafted by cutover from {} application(s): check it, then `:campaign {name}`.\n", apps.len());
+    t.push_str(&format!("name = {}\nparallel = {parallel}\n", toml_str(name)));
+    if !shared.is_empty() {
+        t.push_str("\n[shared]\n");
+        for (k, v) in shared {
+            t.push_str(&format!("{k} = {}\n", toml_str(v)));
+        }
+    }
+    for (i, e) in envs.iter().enumerate() {
+        t.push_str(&format!("\n[[stages]]\nname = {}\nrunbooks = [{list}]\n", toml_str(e)));
+        if i > 0 {
+            t.push_str(&format!("after = {}\n", toml_str(&envs[i - 1])));
+        }
+    }
+    let mut projects: Vec<&str> = apps.iter().map(|a| a.project.as_str()).collect();
+    projects.sort();
+    projects.dedup();
+    for p in projects {
+        t.push_str(&format!("\n[[sites]]\nname = {}\n", toml_str(p)));
+        for a in apps.iter().filter(|a| a.project == p) {
+            t.push_str(&format!("[sites.stages.{}]\napp = {}\n", toml_str(&a.environment), toml_str(&a.app)));
+            if let Some(d) = &a.domain {
+                t.push_str(&format!("domain = {}\nsite = {}\n", toml_str(d), toml_str(&format!("https://{d}/"))));
+                if let Some(z) = &a.zone {
+                    let record = d.strip_suffix(z.as_str()).map(|r| r.trim_end_matches('.')).filter(|r| !r.is_empty()).unwrap_or("@");
+                    t.push_str(&format!("zone = {}\nrecord = {}\n", toml_str(z), toml_str(record)));
+                }
+            }
+        }
+    }
+    t
+}
+
 /// `14m`, `2h05m`, `45s`.
 pub fn human(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);
@@ -486,6 +556,35 @@ mod tests {
             events.push(Event::Finished { at: end });
         }
         Run::replay(format!("/runs/{id}.jsonl").into(), &events).unwrap()
+    }
+
+    #[test]
+    fn a_draft_from_applications_is_a_campaign_the_console_reads() {
+        let app = |p: &str, e: &str, a: &str, d: Option<&str>| DraftApp {
+            project: p.into(),
+            environment: e.into(),
+            app: a.into(),
+            domain: d.map(str::to_string),
+            zone: d.map(|d| d.trim_start_matches("uat.").to_string()),
+        };
+        let apps = [
+            app("Shop", "production", "shop-production", Some("example.com")),
+            app("Shop", "uat", "shop-uat", Some("uat.example.com")),
+            app("Blog \"B\"", "uat", "blog-uat", None),
+        ];
+        let shared: BTreeMap<String, String> = [("owner".to_string(), "ops".to_string())].into();
+        let t = draft("spring", &["move".into()], 2, &shared, &apps);
+        let c = Campaign::parse(Path::new("spring.toml"), &t, &[rb()]).unwrap_or_else(|e| panic!("{e}\n{t}"));
+        let stages: Vec<(&str, Option<&str>)> = c.stages.iter().map(|s| (s.name.as_str(), s.after.as_deref())).collect();
+        assert_eq!(stages, [("uat", None), ("production", Some("uat"))], "production last, after uat");
+        assert_eq!(c.sites.len(), 2);
+        let v = c.values("Shop", "uat");
+        assert_eq!(
+            (v["app"].as_str(), v["zone"].as_str(), v["record"].as_str(), v["site"].as_str()),
+            ("shop-uat", "example.com", "uat", "https://uat.example.com/")
+        );
+        assert_eq!(c.values("Shop", "production")["record"], "@");
+        assert_eq!(c.values("Blog \"B\"", "uat")["owner"], "ops");
     }
 
     #[test]

@@ -171,6 +171,7 @@ commands! {
     AddTask => Deployments, "add_task", "Add a scheduled task (or change the one of that name)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
     ShowFleet => Deployments, "fleet", "Check every site: HTTP, TLS, DNS, database, backups, last drill";
+    NewCampaign => Deployments, "new_campaign", "Draft a campaign from the applications shown (filter first)";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
     LogLeft => Deployments, "log_left", "Scroll the deployment log's long lines left";
     LogRight => Deployments, "log_right", "Scroll the deployment log's long lines right";

@@ -28,30 +28,11 @@ const TAIL: usize = 200;
 
 pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
     match effect {
-        Effect::LoadChecklist => {
-            let (runbooks, errs) = runbook::load_all(sv.runbooks_dir.as_deref());
-            let mut errors: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-            let mut runs = Vec::new();
-            if let Some(dir) = &sv.runs_dir {
-                for path in crate::checklist::journal::list(dir) {
-                    match Journal::open(&path).read() {
-                        Ok(r) => {
-                            errors.extend(r.skipped);
-                            match Run::replay(path.clone(), &r.events) {
-                                Ok(run) => runs.push(run),
-                                Err(e) => errors.push(e),
-                            }
-                        }
-                        Err(e) => errors.push(e),
-                    }
-                }
-            }
-            // Drills are runs: the Databases pane shows the last of each database.
-            send(Action::from(WorldMsg::Drills(crate::checklist::drill::latest(&runs))), false);
-            let books: Vec<runbook::Runbook> = runbooks.iter().map(|(r, _)| r.clone()).collect();
-            let (campaigns, cerrs) = crate::checklist::campaign::load_all(sv.campaigns_dir.as_deref(), &books);
-            errors.extend(cerrs.iter().map(|e| e.to_string()));
-            send(Action::from(checklist::Msg::Loaded { runbooks, campaigns, errors, runs }), true);
+        Effect::LoadChecklist => load_checklist(sv, send),
+        Effect::SaveCampaign { name, text } => {
+            let r = save_campaign(sv, &name, &text);
+            send(Action::Saved(r), false);
+            load_checklist(sv, send);
         }
         Effect::StartRun { event } => {
             let r = start(sv, &event);
@@ -87,6 +68,47 @@ fn drill_moved(journal: &Path, send: &impl Fn(Action, bool)) {
     {
         send(Action::from(WorldMsg::Drill { database, drill }), false);
     }
+}
+
+/// Runbooks, campaigns and runs, read from their folders.
+fn load_checklist(sv: &Services, send: &impl Fn(Action, bool)) {
+    let (runbooks, errs) = runbook::load_all(sv.runbooks_dir.as_deref());
+    let mut errors: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    let mut runs = Vec::new();
+    if let Some(dir) = &sv.runs_dir {
+        for path in crate::checklist::journal::list(dir) {
+            match Journal::open(&path).read() {
+                Ok(r) => {
+                    errors.extend(r.skipped);
+                    match Run::replay(path.clone(), &r.events) {
+                        Ok(run) => runs.push(run),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    // Drills are runs: the Databases pane shows the last of each database.
+    send(Action::from(WorldMsg::Drills(crate::checklist::drill::latest(&runs))), false);
+    let books: Vec<runbook::Runbook> = runbooks.iter().map(|(r, _)| r.clone()).collect();
+    let (campaigns, cerrs) = crate::checklist::campaign::load_all(sv.campaigns_dir.as_deref(), &books);
+    errors.extend(cerrs.iter().map(|e| e.to_string()));
+    send(Action::from(checklist::Msg::Loaded { runbooks, campaigns, errors, runs }), true);
+}
+
+/// A drafted campaign, checked as the console reads campaigns, then written
+/// to the campaigns folder (never over a file that is there).
+fn save_campaign(sv: &Services, name: &str, text: &str) -> Result<String, String> {
+    let dir = sv.campaigns_dir.clone().ok_or("no folder for campaigns (set XDG_CONFIG_HOME or HOME)")?;
+    let path = dir.join(format!("{name}.toml"));
+    let (books, _) = runbook::load_all(sv.runbooks_dir.as_deref());
+    let books: Vec<runbook::Runbook> = books.into_iter().map(|(r, _)| r).collect();
+    crate::checklist::campaign::Campaign::parse(&path, text, &books).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(format!("campaign {name} saved to {}: `:campaign {name}` shows its board", path.display()))
 }
 
 fn start(sv: &Services, event: &Event) -> Result<Run, String> {

@@ -434,9 +434,11 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::TriggerBackup { .. }
         | Effect::Probe { .. }
         | Effect::CheckFleet { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
-        e @ (Effect::LoadChecklist | Effect::StartRun { .. } | Effect::Journal { .. } | Effect::ExecStep { .. }) => {
-            super::checklist_jobs::run(e, &sv, &send).await
-        }
+        e @ (Effect::LoadChecklist
+        | Effect::SaveCampaign { .. }
+        | Effect::StartRun { .. }
+        | Effect::Journal { .. }
+        | Effect::ExecStep { .. }) => super::checklist_jobs::run(e, &sv, &send).await,
         Effect::Panic => panic!("debug-job-panic requested from command mode"),
         // Handled by the runtime without a job.
         Effect::Suspend

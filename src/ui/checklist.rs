@@ -74,14 +74,14 @@ fn board(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, c: &Campaign) {
     f.render_widget(b, area);
     let [grid, foot] = Layout::vertical([Constraint::Min(2), Constraint::Length(3)]).areas(inner);
     let name_w = c.sites.iter().map(|s| s.name.chars().count()).max().unwrap_or(4).clamp(4, 24);
-    let w = (grid.width as usize).saturating_sub(name_w + 2);
+    let w = (grid.width as usize).saturating_sub(name_w + 3);
     let col_w = (w / c.stages.len().max(1)).max(8);
     let pad = |s: &str, n: usize| {
         let t: String = s.chars().take(n.saturating_sub(1)).collect();
         format!("{t:<n$}")
     };
     let mut lines = vec![Line::from(
-        std::iter::once(Span::styled(format!("  {}", pad("SITE", name_w)), st.get(Slot::TableHeader)))
+        std::iter::once(Span::styled(format!("  {}", pad("SITE", name_w + 1)), st.get(Slot::TableHeader)))
             .chain(c.stages.iter().map(|s| Span::styled(pad(&s.name.to_uppercase(), col_w), st.get(Slot::TableHeader))))
             .collect::<Vec<_>>(),
     )];
@@ -91,7 +91,7 @@ fn board(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, c: &Campaign) {
     for (i, (site, row)) in c.sites.iter().zip(&cells).enumerate().skip(offset).take(rows) {
         let here = i == p.board.cursor.pos;
         let mut spans = vec![Span::styled(
-            format!("{}{}", if here { format!("{} ", g.cursor) } else { "  ".into() }, pad(&site.name, name_w)),
+            format!("{}{}", if here { format!("{} ", g.cursor) } else { "  ".into() }, pad(&site.name, name_w + 1)),
             st.get(Slot::Text),
         )];
         for (k, cell) in row.iter().enumerate() {

@@ -71,7 +71,7 @@ async fn play_in(path: &Path, opts: SimOptions, snapshots: &Path) -> (Result<Str
     // Never the developer's own runbooks: only the built-in ones.
     let own = tempfile::tempdir().expect("temp dir");
     services.runbooks_dir = Some(own.path().to_path_buf());
-    services.campaigns_dir = Some(own.path().to_path_buf());
+    services.campaigns_dir = Some(own.path().join("campaigns"));
     let snapshots = snapshots.to_path_buf();
     let r = cutover::playbook::run_in_process(
         &pb,

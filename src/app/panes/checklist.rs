@@ -1138,6 +1138,31 @@ mod tests {
     }
 
     #[test]
+    fn the_campaign_board_opens_by_name_and_starting_from_it_is_a_write() {
+        let mut t = TestCx::new();
+        let mut p = loaded(&mut t, false);
+        p.on_line("campaign", "", &mut t.cx());
+        assert!(t.said().last().is_some_and(|m| m.starts_with("no campaigns: write one in")), "{:?}", t.said());
+        let books: Vec<Runbook> = p.runbooks.iter().map(|(r, _)| r.clone()).collect();
+        let c = Campaign::parse(
+            std::path::Path::new("c.toml"),
+            "name = \"c\"\n[[stages]]\nname = \"uat\"\nrunbooks = [\"move-site\"]\n[[sites]]\nname = \"shop\"\n[sites.params]\napp = \"shop-uat\"\n",
+            &books,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        p.campaigns = vec![c];
+        p.on_line("campaign", "", &mut t.cx());
+        assert_eq!(p.view, View::Board, "the only campaign opens without its name");
+        assert_eq!(p.writes(Command::Open), Some(REFUSED), "a cell with no open run starts one");
+        p.on_command(Command::Open, &mut t.cx());
+        let Some(Dialog::Form(f)) = &t.out.dialog else { panic!("the start form") };
+        assert_eq!(f.get("app"), "shop-uat", "filled from the campaign");
+        assert!(matches!(&f.kind, FormKind::StartRun { part: Some(pt), .. } if pt.site == "shop" && pt.stage == "uat"));
+        p.on_command(Command::Back, &mut t.cx());
+        assert_eq!(p.view, View::List);
+    }
+
+    #[test]
     fn an_unfinished_run_is_a_notice_until_it_is_opened() {
         let mut t = TestCx::new();
         let mut p = loaded(&mut t, true);

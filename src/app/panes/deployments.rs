@@ -184,6 +184,8 @@ pub struct DeploymentsPane {
     pub log_line: Option<usize>,
     /// The selected variable shown whole.
     pub env_detail: bool,
+    /// The applications a campaign is being drafted from.
+    pub draft: Vec<crate::checklist::campaign::DraftApp>,
 }
 
 #[derive(Debug)]
@@ -559,10 +561,103 @@ impl DeploymentsPane {
         vec![]
     }
 
+    /// A campaign drafted from the applications shown: their projects are the
+    /// sites, their environments the stages; asked once: the runbooks, the limit
+    /// and what every run shares.
+    fn new_campaign(&mut self, cx: &mut Cx) {
+        let Some(inv) = &cx.world.coolify else { return };
+        let zones: Vec<String> = cx.world.zones.list.iter().map(|z| z.name.clone()).collect();
+        let t = &self.table;
+        self.draft = (0..t.len())
+            .filter_map(|i| t.row(i))
+            .filter(|r| r.kind == Kind::App)
+            .filter_map(|r| {
+                let a = inv.applications.iter().find(|a| a.uuid == r.uuid)?;
+                let (project, environment) = inv.env_of(a.environment_id)?;
+                let domain = a
+                    .domains()
+                    .into_iter()
+                    .chain(a.compose_domains().into_iter().map(|(_, d)| d))
+                    .find(|d| !d.is_empty())
+                    .map(|d| d.split_once("://").map_or(d.as_str(), |(_, h)| h).split(['/', ':']).next().unwrap_or("").to_string())
+                    .filter(|d| !d.is_empty());
+                // The zone: the longest zone name the domain ends with.
+                let zone = domain.as_ref().and_then(|d| {
+                    zones.iter().filter(|z| d == *z || d.ends_with(&format!(".{z}"))).max_by_key(|z| z.len()).cloned()
+                });
+                Some(crate::checklist::campaign::DraftApp {
+                    project: project.to_string(),
+                    environment: environment.to_string(),
+                    app: a.name.clone(),
+                    domain,
+                    zone,
+                })
+            })
+            .collect();
+        if self.draft.is_empty() {
+            cx.say(Level::Info, "no application is shown: filter the list (/) to the ones to move, then M");
+            return;
+        }
+        let mut sites: Vec<&str> = self.draft.iter().map(|d| d.project.as_str()).collect();
+        sites.sort();
+        sites.dedup();
+        let mut f = Form::new(
+            "Draft a campaign",
+            FormKind::NewCampaign,
+            vec![
+                Field::new("name", &format!("move-{}", cx.now.format("%Y%m%d")), "letters, digits, - and _: the file's name"),
+                Field::new("runbooks", "move-database, move-site", "each stage runs these, in order"),
+                Field::new("parallel", "1", "runs open at once"),
+                Field::new("shared", "", "what every run shares: key=value, key=value (e.g. new_server=web-prod-1)"),
+            ],
+        );
+        f.note = vec![format!(
+            "{} applications of {} sites ({}); their environments are the stages, production last.",
+            self.draft.len(),
+            sites.len(),
+            sites.join(", ")
+        )];
+        cx.ensure(Load::Zones);
+        cx.open(Dialog::Form(f));
+    }
+
     fn submit_form(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         form.clear_errors();
         let ctx = cx.world.coolify_name();
         match form.kind.clone() {
+            FormKind::NewCampaign => {
+                let name = form.get("name").trim().to_string();
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    form.set_error("name", "letters, digits, - and _ only");
+                }
+                let runbooks: Vec<String> = form.get("runbooks").split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+                if runbooks.is_empty() {
+                    form.set_error("runbooks", "at least one runbook");
+                }
+                let parallel = form.get("parallel").trim().parse::<usize>().ok().filter(|n| (1..=50).contains(n));
+                if parallel.is_none() {
+                    form.set_error("parallel", "a number from 1 to 50");
+                }
+                let mut shared = std::collections::BTreeMap::new();
+                let given = form.get("shared").to_string();
+                for kv in given.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    match kv.split_once('=') {
+                        Some((k, v)) if !k.trim().is_empty() && k.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                            shared.insert(k.trim().to_string(), v.trim().to_string());
+                        }
+                        _ => form.set_error("shared", format!("`{kv}` is not key=value")),
+                    }
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let text = crate::checklist::campaign::draft(&name, &runbooks, parallel.unwrap_or(1), &shared, &self.draft);
+                let mut lines = vec![format!("+ campaigns/{name}.toml")];
+                lines.extend(text.lines().map(|l| format!("  {l}")));
+                let c = Confirm::new(&format!("Save campaign {name}"), lines, &ctx, vec![Effect::SaveCampaign { name, text }])
+                    .warn("Nothing runs: the board starts each run when you say.");
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
             FormKind::Domains { app } => {
                 let Some(a) = cx.world.app(&app).cloned() else {
                     form.error = Some("the application is gone: refresh (C-r)".into());
@@ -897,6 +992,7 @@ impl Pane for DeploymentsPane {
             }
             (_, Command::ShowInventory) => cx.go(PaneId::Versions),
             (_, Command::ShowFleet) => cx.go(PaneId::Fleet),
+            (None, Command::NewCampaign) => self.new_campaign(cx),
             (_, Command::AddTask) => match self.selected_app(cx).map(|a| (a.uuid.clone(), a.name.clone())) {
                 Some((app, name)) => {
                     let mut f = Form::new(
