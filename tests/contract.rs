@@ -559,3 +559,47 @@ async fn an_inventory_reload_reuses_what_cannot_have_changed() {
     assert!(sim.exchanges()[before..].iter().any(|e| e.path.ends_with("/resources")));
     assert_eq!(again, first);
 }
+
+#[tokio::test]
+async fn servers_and_ssh_keys_are_created_as_hetzner_creates_them() {
+    let sim = Sim::start(SimOptions { record: true, ..fast_sim_opts() }).await.expect("sim");
+    let c = hz_client(&sim);
+    let keys = c.ssh_keys().await.unwrap();
+    assert!(keys.iter().all(|k| k.fingerprint.split(':').count() == 16), "MD5 fingerprints: {keys:?}");
+    // A key: a real OpenSSH public key, once; the same key again is a uniqueness error.
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnWQW3UPlV3vM4s1B8lhnNb0jkbjN2G0lVnDv8o3tqL operator@jumpbox";
+    let k = c.create_ssh_key("operator", key).await.unwrap();
+    assert_eq!(c.ssh_keys().await.unwrap().len(), keys.len() + 1);
+    let code = |e: hetzner::Error| match e {
+        hetzner::Error::Api(a) => (a.status, a.code.clone()),
+        other => panic!("{other}"),
+    };
+    assert_eq!(code(c.create_ssh_key("again", key).await.unwrap_err()), (409, "uniqueness_error".into()));
+    assert_eq!(code(c.create_ssh_key("bad", "ssh-ed25519 bm90IGEga2V5").await.unwrap_err()), (422, "invalid_input".into()));
+    // A server: followed until it runs; with a key, no root password.
+    let req = |name: &str, t: &str, keys: Vec<String>| hetzner::model::NewServer {
+        name: name.into(),
+        server_type: t.into(),
+        image: "debian-12".into(),
+        location: "hel1".into(),
+        ssh_keys: keys,
+        start_after_create: true,
+        ..Default::default()
+    };
+    let (s, actions, pw) = c.create_server(&req("app-1", "cax21", vec![k.name.clone()])).await.unwrap();
+    assert_eq!((s.status.as_str(), pw), ("initializing", None));
+    assert_eq!(actions.iter().map(|a| a.command.as_str()).collect::<Vec<_>>(), ["create_server", "start_server"]);
+    c.wait_actions(&actions.iter().map(|a| a.id).collect::<Vec<_>>(), std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(c.server(s.id).await.unwrap().status, "running");
+    let (_, _, pw) = c.create_server(&req("app-2", "cx23", vec![])).await.unwrap();
+    assert!(pw.is_some_and(|p| p.len() >= 16), "no key: a root password, once");
+    // Refusals: the name taken, a type no longer sold, a key that is not there, too much cloud-init.
+    assert_eq!(code(c.create_server(&req("app-1", "cx23", vec![])).await.unwrap_err()), (409, "uniqueness_error".into()));
+    assert_eq!(code(c.create_server(&req("app-3", "cpx11", vec![])).await.unwrap_err()), (412, "resource_unavailable".into()));
+    assert_eq!(code(c.create_server(&req("app-3", "cx23", vec!["nobody".into()])).await.unwrap_err()), (422, "invalid_input".into()));
+    let mut big = req("app-3", "cx23", vec![]);
+    big.user_data = Some("#cloud-config\n".to_string() + &"x".repeat(33 * 1024));
+    assert_eq!(code(c.create_server(&big).await.unwrap_err()), (422, "invalid_input".into()));
+    assert_eq!(code(c.create_server(&req("bad_name!", "cx23", vec![])).await.unwrap_err()), (422, "invalid_input".into()));
+    check_all(&sim.exchanges());
+}

@@ -164,6 +164,32 @@ async fn a_campaign_is_drafted_from_the_applications_shown() {
 }
 
 #[tokio::test]
+async fn servers_are_created_with_keys_firewalls_labels_and_cloud_init() {
+    let (r, sim) = support::play("new_server", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let ex = sim.exchanges();
+    let creates: Vec<_> = ex.iter().filter(|e| e.method == "POST" && e.path == "/v1/servers").collect();
+    assert_eq!(creates.len(), 2, "the deprecated type and the taken name were refused before sending");
+    let b = creates[0].request_body.clone().unwrap();
+    assert_eq!(
+        (b["server_type"].as_str(), b["location"].as_str(), b["image"].as_str()),
+        (Some("cpx22"), Some("nbg1"), Some("ubuntu-24.04"))
+    );
+    assert_eq!(b["ssh_keys"], serde_json::json!(["ops-laptop", "ci-deploy"]));
+    assert!(b["firewalls"][0]["firewall"].is_i64(), "{b}");
+    assert!(b["user_data"].as_str().is_some_and(|u| u.starts_with("#cloud-config") && u.contains("fail2ban")), "{b}");
+    let w = sim.shared.world();
+    let fw = w.hz.firewalls.iter().find(|f| f.name == "web").unwrap();
+    let s = w.hz.servers.iter().find(|s| s.name == "web-prod-3").unwrap();
+    assert!(fw.servers.contains(&s.id), "the firewall applies from the start");
+    // The root password was on screen once; it is in no request the console sent.
+    let second = creates[1].request_body.clone().unwrap();
+    assert_eq!(second["ssh_keys"], serde_json::json!([]));
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

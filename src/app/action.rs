@@ -218,6 +218,14 @@ pub enum Effect {
     Probe {
         targets: Vec<ProbeTarget>,
     },
+    /// What a new server can be: types with prices, images, locations, keys, firewalls.
+    LoadServerChoices,
+    /// Creates a server, follows it until it runs; the cloud-init file (if
+    /// any) is read here, bounded. The root password goes to the Servers pane once.
+    CreateServer {
+        req: Box<crate::hetzner::model::NewServer>,
+        user_data_file: Option<String>,
+    },
     /// Checks every site: HTTP, TLS, DNS and where DATABASE_URL points.
     CheckFleet {
         sites: Vec<FleetTarget>,
@@ -313,6 +321,8 @@ impl Effect {
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
             Effect::CheckFleet { .. } => "checking sites",
+            Effect::LoadServerChoices => "loading server types",
+            Effect::CreateServer { .. } => "creating the server",
             Effect::LoadChecklist => "loading runbooks",
             Effect::StartRun { .. } => "starting the run",
             Effect::Journal { .. } => "writing the journal",
@@ -349,6 +359,7 @@ impl Effect {
             | Effect::TriggerBackup { .. }
             | Effect::Run { .. }
             | Effect::StartRun { .. }
+            | Effect::CreateServer { .. }
             | Effect::Journal { .. } => true,
             Effect::ExecStep { settle, .. } => !settle,
             _ => false,

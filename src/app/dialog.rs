@@ -194,6 +194,7 @@ pub enum FormKind {
         campaign: String,
     },
     NewCampaign,
+    NewServer,
     /// Run a step although a step it requires was not done: the reason is journaled.
     OverrideStep {
         journal: std::path::PathBuf,

@@ -406,3 +406,44 @@ pub struct RecordValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
+
+/// A public key the project holds (`GET /ssh_keys`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct SshKey {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub fingerprint: String,
+    #[serde(default)]
+    pub public_key: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What `POST /servers` takes.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct NewServer {
+    pub name: String,
+    pub server_type: String,
+    pub image: String,
+    pub location: String,
+    /// Names of the project's SSH keys.
+    pub ssh_keys: Vec<String>,
+    /// Firewall ids, applied to the public interface from the start.
+    #[serde(serialize_with = "firewall_refs")]
+    pub firewalls: Vec<i64>,
+    pub labels: BTreeMap<String, String>,
+    /// cloud-init; omitted when empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    pub start_after_create: bool,
+}
+
+fn firewall_refs<S: serde::Serializer>(ids: &[i64], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(ids.len()))?;
+    for id in ids {
+        seq.serialize_element(&serde_json::json!({ "firewall": id }))?;
+    }
+    seq.end()
+}

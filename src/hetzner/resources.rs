@@ -178,6 +178,51 @@ impl Client {
         Ok(r.actions)
     }
 
+    pub async fn server_types(&self) -> Result<Vec<ServerType>, Error> {
+        self.list_all("/server_types", "server_types", &[]).await
+    }
+
+    pub async fn locations(&self) -> Result<Vec<Location>, Error> {
+        self.list_all("/locations", "locations", &[]).await
+    }
+
+    /// The operating systems a server can be created from.
+    pub async fn system_images(&self) -> Result<Vec<Image>, Error> {
+        self.list_all("/images", "images", &[("type", "system".to_string())]).await
+    }
+
+    pub async fn ssh_keys(&self) -> Result<Vec<SshKey>, Error> {
+        self.list_all("/ssh_keys", "ssh_keys", &[]).await
+    }
+
+    pub async fn create_ssh_key(&self, name: &str, public_key: &str) -> Result<SshKey, Error> {
+        #[derive(serde::Deserialize)]
+        struct Created {
+            ssh_key: SshKey,
+        }
+        let r: Created = self.post("/ssh_keys", &json!({"name": name, "public_key": public_key})).await?;
+        Ok(r.ssh_key)
+    }
+
+    /// Creates a server: the server, the actions to follow (creation, then the
+    /// power-on), and the root password Hetzner sets when no key was given.
+    pub async fn create_server(&self, req: &NewServer) -> Result<(Server, Vec<Action>, Option<String>), Error> {
+        #[derive(serde::Deserialize)]
+        struct Created {
+            server: Server,
+            action: Action,
+            #[serde(default)]
+            next_actions: Vec<Action>,
+            #[serde(default)]
+            root_password: Option<String>,
+        }
+        let body = serde_json::to_value(req).map_err(|e| Error::Decode(e.to_string()))?;
+        let r: Created = self.post("/servers", &body).await?;
+        let mut actions = vec![r.action];
+        actions.extend(r.next_actions);
+        Ok((r.server, actions, r.root_password))
+    }
+
     /// A new firewall with no rules, applied to nothing (its rules and where it
     /// applies are set after, each with its preview).
     pub async fn create_firewall(

@@ -137,6 +137,7 @@ commands! {
     PowerMenu => Servers, "power", "Power on, shut down, reboot, power off or reset the server";
     DeleteServer => Servers, "delete", "Delete the server (type its name to confirm)";
     ServerMenu => Servers, "change", "Change the server: rename, labels, protection, backups, reverse DNS";
+    NewServer => Servers, "new_server", "Create a server: type (with its price), image, location, keys, firewalls, cloud-init";
     ShowFirewalls => Servers, "firewalls", "Firewalls of the project";
     AddRule => Firewalls, "add_rule", "Add a rule (staged until written)";
     EditRule => Firewalls, "edit_rule", "Edit the selected rule (staged)";
@@ -202,6 +203,7 @@ impl Command {
             Command::PowerMenu
                 | Command::DeleteServer
                 | Command::ServerMenu
+                | Command::NewServer
                 | Command::ExecServer
                 | Command::AddRule
                 | Command::EditRule
@@ -250,6 +252,7 @@ impl Command {
             PowerMenu => "power actions are disabled",
             DeleteServer => "deleting is disabled",
             ServerMenu => "changing servers is disabled",
+            NewServer => "creating servers is disabled",
             ExecServer => "running commands is disabled (start without --readonly)",
             AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules | NewFirewall | RenameFirewall
             | DeleteFirewall => "firewall changes are disabled",

@@ -386,6 +386,21 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(dns::Msg::Rrsets { zone, result }), true);
         }
+        Effect::LoadServerChoices => {
+            let r = match sv.hetzner() {
+                Some(c) => server_choices(&c).await.map(Box::new).map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::from(servers::Msg::Choices(r)), true);
+        }
+        Effect::CreateServer { req, user_data_file } => {
+            let label = format!("create {}", req.name);
+            let result = match sv.hetzner() {
+                Some(c) => create_server(&c, *req, user_data_file, sv.hetzner_poll(), &send).await,
+                None => Err(crate::ops::Error::Hetzner(hetzner::Error::NoToken(sv.hetzner_context.clone()))),
+            };
+            send(Action::OpDone { to: crate::app::panes::PaneId::Servers, label, result, after: crate::app::action::After::Servers }, true);
+        }
         Effect::Hz { to, label, ops, after } => {
             let result = match sv.hetzner() {
                 Some(c) => run_ops(&c, &label, &ops, &after, sv.hetzner_poll(), &send).await,
@@ -557,6 +572,45 @@ async fn run_ops(
         return Ok(format!("{name} is off"));
     }
     Ok(format!("{label}: done"))
+}
+
+/// What the new-server form offers, as the API lists it now.
+async fn server_choices(c: &hetzner::Client) -> Result<servers::Choices, hetzner::Error> {
+    let (types, images, locations, keys, firewalls) =
+        tokio::try_join!(c.server_types(), c.system_images(), c.locations(), c.ssh_keys(), c.firewalls())?;
+    Ok(servers::Choices {
+        types,
+        images: images.into_iter().filter_map(|i| i.name).collect(),
+        locations: locations.into_iter().map(|l| l.name).collect(),
+        keys: keys.into_iter().map(|k| k.name).collect(),
+        firewalls: firewalls.into_iter().map(|f| (f.id, f.name)).collect(),
+    })
+}
+
+/// The most cloud-init user data Hetzner takes.
+const MAX_USER_DATA: u64 = 32 * 1024;
+
+/// Creates a server and follows it until it runs; its root password (if
+/// Hetzner set one) goes to the Servers pane, and nowhere else.
+async fn create_server(
+    c: &hetzner::Client,
+    mut req: hetzner::model::NewServer,
+    user_data_file: Option<String>,
+    poll: Duration,
+    send: &impl Fn(Action, bool),
+) -> Result<String, crate::ops::Error> {
+    if let Some(f) = user_data_file {
+        let path = expand(&f);
+        let text = crate::config::source::read_bounded(&path, MAX_USER_DATA)
+            .map_err(|e| crate::ops::Error::Refused(format!("cloud-init {}: {e}", path.display())))?;
+        req.user_data = Some(text);
+    }
+    let (server, actions, root_password) = c.create_server(&req).await?;
+    let label = format!("create {}", server.name);
+    crate::ops::hetzner::follow(c, &actions, poll, |p| send(Action::Progress { label: label.clone(), percent: p }, false)).await?;
+    send(Action::from(servers::Msg::Created { name: server.name.clone(), root_password }), false);
+    let ip = server.ipv4().map(|ip| format!(" at {ip}")).unwrap_or_default();
+    Ok(format!("{} created and running{ip}", server.name))
 }
 
 /// Makes another Hetzner context the active one (`:ctx NAME`).

@@ -197,6 +197,41 @@ pub struct HetznerWorld {
     pub zones: Vec<SZone>,
     /// Snapshots taken (`create_image`); system images are `images()`.
     pub snapshots: Vec<SSnapshot>,
+    pub ssh_keys: Vec<SSshKey>,
+}
+
+/// An ed25519 public key of the project, its bytes made from `seed`.
+fn demo_key(id: i64, name: &str, seed: u8) -> SSshKey {
+    let mut blob = Vec::new();
+    blob.extend_from_slice(&11u32.to_be_bytes());
+    blob.extend_from_slice(b"ssh-ed25519");
+    blob.extend_from_slice(&32u32.to_be_bytes());
+    blob.extend((0..32u8).map(|b| b.wrapping_mul(7).wrapping_add(seed.wrapping_mul(31))));
+    let public_key = format!("ssh-ed25519 {} {name}", data_encoding::BASE64.encode(&blob));
+    let fingerprint = crate::sim::hetzner::servers::fingerprint(&public_key).unwrap_or_default();
+    SSshKey { id, name: name.to_string(), public_key, fingerprint, labels: vec![], created: "2025-03-01T09:00:00Z".into() }
+}
+
+/// A public key the project holds, for new servers.
+#[derive(Clone, Debug)]
+pub struct SSshKey {
+    pub id: i64,
+    pub name: String,
+    pub public_key: String,
+    /// MD5 of the key's blob, colon-separated hex (as Hetzner shows it).
+    pub fingerprint: String,
+    pub labels: Vec<(String, String)>,
+    pub created: String,
+}
+
+impl SSshKey {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id, "name": self.name, "fingerprint": self.fingerprint, "public_key": self.public_key,
+            "labels": self.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "created": self.created,
+        })
+    }
 }
 
 /// A snapshot of a server's disk.
@@ -230,6 +265,11 @@ impl HetznerWorld {
             volumes: Vec::new(),
             zones: Vec::new(),
             snapshots: Vec::new(),
+            ssh_keys: ["ops-laptop", "ci-deploy"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| demo_key(first_id - 100 + i as i64, n, i as u8))
+                .collect(),
         }
     }
 

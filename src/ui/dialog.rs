@@ -127,12 +127,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     Span::styled(" to confirm: ", st.get(Slot::Text)),
                     Span::styled(c.input.text.clone(), st.get(Slot::Prompt)),
                 ])),
+                // Nothing to confirm: a notice that waits to be read.
+                None if c.on_yes.is_empty() => lines.push(Line::from(Span::styled("<Enter> or <Esc> closes it", st.get(Slot::Text)))),
                 None => lines.push(Line::from(Span::styled("y to go ahead, n or <Esc> to cancel", st.get(Slot::Text)))),
             }
             if let Some(e) = &c.error {
                 lines.push(Line::from(Span::styled(e.clone(), st.get(Slot::Error))));
             }
-            (c.title.clone(), lines, " <Enter> confirm  <Esc> cancel ", c.require.is_some())
+            let keys = if c.on_yes.is_empty() && c.require.is_none() { " <Enter>/<Esc> close " } else { " <Enter> confirm  <Esc> cancel " };
+            (c.title.clone(), lines, keys, c.require.is_some())
         }
     };
     // Wrapped here, cell by cell, so the row count is exact and the line that

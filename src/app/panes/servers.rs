@@ -97,11 +97,42 @@ pub struct ServersPane {
     pub metrics: Option<(i64, Metrics)>,
     /// The row the cursor was on before a reload started, until it is back.
     keep: Option<String>,
+    /// What the last new-server form offered.
+    pub choices: Option<Choices>,
 }
 
 #[derive(Debug)]
 pub enum Msg {
     Metrics { id: i64, result: Result<Metrics, String> },
+    /// What a new server can be (for its form).
+    Choices(Result<Box<Choices>, String>),
+    /// A server was created and runs: its root password, when Hetzner set one.
+    Created { name: String, root_password: Option<String> },
+}
+
+/// What a new server can be made of, as the API lists it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Choices {
+    pub types: Vec<crate::hetzner::model::ServerType>,
+    pub images: Vec<String>,
+    pub locations: Vec<String>,
+    pub keys: Vec<String>,
+    pub firewalls: Vec<(i64, String)>,
+}
+
+/// A type as the form offers it: name, size, monthly price in `location`,
+/// and whether it can still be ordered.
+pub fn type_choice(t: &crate::hetzner::model::ServerType, location: &str) -> String {
+    let price = t
+        .prices
+        .iter()
+        .find(|p| p.location == location)
+        .or(t.prices.first())
+        .and_then(|p| p.price_monthly.gross.parse::<f64>().ok())
+        .map(|g| format!(" €{g:.2}/month"))
+        .unwrap_or_default();
+    let gone = if t.deprecation_in(location).is_some() { " DEPRECATED" } else { "" };
+    format!("{} {} vCPU {} GB {} GB{price}{gone}", t.name, t.cores, t.memory, t.disk)
 }
 
 impl PaneInfo for ServersPane {
@@ -115,6 +146,28 @@ impl PaneInfo for ServersPane {
                 Ok(m) => self.metrics = Some((id, m)),
                 Err(e) => cx.say(Level::Error, format!("metrics: {e}")),
             },
+            Msg::Choices(Ok(c)) => {
+                self.new_server_form(&c, cx);
+                self.choices = Some(*c);
+            }
+            Msg::Choices(Err(e)) => cx.say(Level::Error, format!("new server: {e}")),
+            Msg::Created { name, root_password } => {
+                if let Some(pw) = root_password {
+                    // Shown once, here; never in a message, the journal or a file.
+                    let c = Confirm::new(
+                        &format!("{name}: root password"),
+                        vec![
+                            format!("  {pw}"),
+                            String::new(),
+                            "  Hetzner set it because no SSH key was given. cutover does not keep it:".into(),
+                            "  store it now, or add a key and disable password logins.".into(),
+                        ],
+                        &cx.world.context_name(),
+                        vec![],
+                    );
+                    cx.open(Dialog::Confirm(c));
+                }
+            }
         }
         vec![]
     }
@@ -202,6 +255,121 @@ impl ServersPane {
             _ => std::iter::once(on()).chain(running()).collect(),
         };
         cx.open(Dialog::Menu(Menu { title: format!("Power: {} ({})", s.name, s.status), items, cursor: 0 }));
+    }
+
+    /// The form of a new server, from what the API offers.
+    fn new_server_form(&self, c: &Choices, cx: &mut Cx) {
+        let loc = c.locations.first().cloned().unwrap_or_default();
+        let mut types: Vec<&crate::hetzner::model::ServerType> = c.types.iter().collect();
+        // Orderable first, then by price.
+        types.sort_by_key(|t| (t.deprecation_in(&loc).is_some(), t.prices.first().and_then(|p| p.price_monthly.gross.parse::<f64>().ok()).map(|g| (g * 100.0) as i64)));
+        let type_names: Vec<String> = types.iter().map(|t| type_choice(t, &loc)).collect();
+        let fields = vec![
+            Field::new("name", "", "a host name, unique in the project"),
+            Field::choice(
+                "type",
+                &type_names.iter().map(String::as_str).collect::<Vec<_>>(),
+                "",
+                "<Left>/<Right>: monthly price in the first location; DEPRECATED ones cannot be ordered",
+            ),
+            Field::choice("image", &c.images.iter().map(String::as_str).collect::<Vec<_>>(), "ubuntu-24.04", "<Left>/<Right>"),
+            Field::choice("location", &c.locations.iter().map(String::as_str).collect::<Vec<_>>(), "", "<Left>/<Right>"),
+            Field::new("ssh_keys", &c.keys.join(", "), &format!("names, comma separated (the project has: {}); none: a root password is shown once", if c.keys.is_empty() { "none".into() } else { c.keys.join(", ") })),
+            Field::new("firewalls", "", &format!("names, comma separated ({})", if c.firewalls.is_empty() { "none yet".into() } else { c.firewalls.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ") })),
+            Field::new("labels", "", "key=value, key=value"),
+            Field::new("cloud_init", "", "a local file of cloud-init user data (at most 32 KiB), or empty"),
+        ];
+        let mut f = Form::new("New server", FormKind::NewServer, fields);
+        f.note = vec![format!("Hetzner context {}. Nothing is created before the preview.", cx.world.context_name())];
+        cx.open(Dialog::Form(f));
+    }
+
+    fn submit_new(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        let Some(c) = self.choices.clone() else { return Err(Box::new(form)) };
+        let name = form.get("name").trim().to_string();
+        if !crate::hetzner::validate::hostname(&name) {
+            form.set_error("name", "a host name: letters, digits and -, dots between");
+        } else if cx.world.server_named(&name).is_some() {
+            form.set_error("name", format!("{name} exists in the project"));
+        }
+        let location = form.get("location").to_string();
+        let type_name = form.get("type").split_whitespace().next().unwrap_or("").to_string();
+        let t = c.types.iter().find(|t| t.name == type_name);
+        match t {
+            None => form.set_error("type", "choose a type"),
+            Some(t) if t.deprecation_in(&location).is_some() => {
+                form.set_error("type", format!("{type_name} is deprecated: Hetzner no longer sells it in {location}"))
+            }
+            Some(t) if t.locations.iter().any(|l| l.name == location && l.available == Some(false)) => {
+                form.set_error("type", format!("{type_name} is not available in {location} now"))
+            }
+            _ => {}
+        }
+        let split = |k: &str| form.get(k).split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        let keys = split("ssh_keys");
+        let fw_names = split("firewalls");
+        for k in &keys {
+            if !c.keys.contains(k) {
+                form.set_error("ssh_keys", format!("no SSH key named {k} in the project"));
+            }
+        }
+        let mut firewalls = Vec::new();
+        for n in &fw_names {
+            match c.firewalls.iter().find(|(_, f)| f == n) {
+                Some((id, _)) => firewalls.push(*id),
+                None => form.set_error("firewalls", format!("no firewall named {n}")),
+            }
+        }
+        let labels = match crate::hetzner::label_selector::parse_labels(form.get("labels")) {
+            Ok(l) => l,
+            Err(e) => {
+                form.set_error("labels", e);
+                Default::default()
+            }
+        };
+        if form.has_errors() {
+            return Err(Box::new(form));
+        }
+        let image = form.get("image").to_string();
+        let file = form.get("cloud_init").trim().to_string();
+        let price = t.map(|t| type_choice(t, &location)).unwrap_or_default();
+        let mut lines = vec![
+            format!("+ server {name}: {price}"),
+            format!("  image {image}, location {location}"),
+            match keys.is_empty() {
+                true => "  no SSH key: Hetzner sets a root password, shown once when it runs".into(),
+                false => format!("  SSH keys: {}", keys.join(", ")),
+            },
+        ];
+        if !fw_names.is_empty() {
+            lines.push(format!("  firewalls from the start: {}", fw_names.join(", ")));
+        }
+        if !labels.is_empty() {
+            lines.push(format!("  labels: {}", labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")));
+        }
+        if !file.is_empty() {
+            lines.push(format!("  cloud-init from {file}"));
+        }
+        let req = crate::hetzner::model::NewServer {
+            name: name.clone(),
+            server_type: type_name,
+            image,
+            location,
+            ssh_keys: keys,
+            firewalls,
+            labels,
+            user_data: None,
+            start_after_create: true,
+        };
+        let c = Confirm::new(
+            &format!("Create {name}"),
+            lines,
+            &cx.world.context_name(),
+            vec![Effect::CreateServer { req: Box::new(req), user_data_file: (!file.is_empty()).then_some(file) }],
+        )
+        .warn("It is billed from now on.");
+        Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
     }
 
     /// What can be changed on a server, each previewed before it is sent.
@@ -468,6 +636,7 @@ impl Pane for ServersPane {
             Command::PowerMenu => self.power_menu(cx),
             Command::DeleteServer => self.delete(cx),
             Command::ServerMenu => self.change_menu(cx),
+            Command::NewServer => return vec![Effect::LoadServerChoices],
             Command::ShowFirewalls => cx.go(PaneId::Firewalls),
             Command::TailServer | Command::ExecServer => {
                 if let Some(s) = self.target(cx) {
@@ -530,6 +699,9 @@ impl Pane for ServersPane {
     }
 
     fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        if form.kind == FormKind::NewServer {
+            return self.submit_new(form, cx);
+        }
         self.submit_change(form, cx)
     }
 

@@ -53,7 +53,7 @@ pub(super) async fn get(State(s): S, Path(id): Path<String>) -> Response {
 
 /// A host name as Hetzner takes it for server names and reverse DNS: labels of
 /// letters, digits and `-`, dots between, at most 253 characters.
-fn hostname_ok(n: &str) -> bool {
+pub(super) fn hostname_ok(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 253
         && n.split('.').all(|l| {

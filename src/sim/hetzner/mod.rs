@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod firewalls;
+pub mod servers;
 mod zonefile_import;
 mod zones;
 
@@ -43,7 +44,8 @@ pub fn not_found(what: &str) -> Response {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/v1/servers", get(list_servers))
+        .route("/v1/servers", get(list_servers).post(servers::create_server))
+        .route("/v1/ssh_keys", get(servers::list_keys).post(servers::create_key))
         .route("/v1/servers/actions", get(actions::list_servers_actions))
         .route("/v1/servers/{id}", get(get_server).put(actions::update).delete(actions::delete))
         .route("/v1/servers/{id}/actions/{verb}", post(actions::server_action))

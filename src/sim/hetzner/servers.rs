@@ -1,0 +1,235 @@
+//! Creating servers (`POST /servers`) and the SSH keys they are given
+//! (`/ssh_keys`), checked as Hetzner checks them: a unique host name, a type
+//! and image that exist, a type that can still be ordered in the location,
+//! keys and firewalls that exist, cloud-init of at most 32 KiB. A server
+//! without keys gets a root password, once, in the answer.
+
+use super::{Params, S, created, error, invalid_input, json_response, page_of};
+use crate::sim::world::{SServer, SSshKey};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+type Q = Query<Vec<(String, String)>>;
+
+pub(super) async fn list_keys(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let w = s.world();
+    let mut items: Vec<Value> = w.hz.ssh_keys.iter().map(SSshKey::json).collect();
+    if let Some(fp) = p.get("fingerprint") {
+        items.retain(|k| k["fingerprint"].as_str() == Some(fp));
+    }
+    match super::filtered(&p, items, &["name", "label_selector"], &["id", "name"]) {
+        Ok(items) => page_of("ssh_keys", items, page, per_page),
+        Err(r) => r,
+    }
+}
+
+/// `TYPE BASE64 [comment]` with a blob that names the same type: its MD5
+/// fingerprint as Hetzner shows it (`aa:bb:...`).
+pub fn fingerprint(public_key: &str) -> Option<String> {
+    let mut parts = public_key.split_whitespace();
+    let kind = parts.next()?;
+    let known =
+        ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com"];
+    if !known.contains(&kind) {
+        return None;
+    }
+    let blob = data_encoding::BASE64.decode(parts.next()?.as_bytes()).ok()?;
+    let n = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
+    if blob.get(4..4 + n)? != kind.as_bytes() {
+        return None;
+    }
+    let d = md5::compute(&blob);
+    Some(d.0.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+}
+
+pub(super) async fn create_key(State(s): S, Json(b): Json<Value>) -> Response {
+    let Some(name) = b["name"].as_str().filter(|n| !n.trim().is_empty()) else { return invalid_input("name", "is required") };
+    let Some(key) = b["public_key"].as_str() else { return invalid_input("public_key", "is required") };
+    let Some(fp) = fingerprint(key) else { return invalid_input("public_key", "invalid public key") };
+    let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+        Ok(l) => l.unwrap_or_default(),
+        Err(m) => return invalid_input("labels", &m),
+    };
+    let mut w = s.world();
+    if w.hz.ssh_keys.iter().any(|k| k.fingerprint == fp) {
+        return error(
+            StatusCode::CONFLICT,
+            "uniqueness_error",
+            "SSH key with the same fingerprint already exists",
+            json!({"fields": [{"name": "public_key"}]}),
+        );
+    }
+    if w.hz.ssh_keys.iter().any(|k| k.name == name) {
+        return error(
+            StatusCode::CONFLICT,
+            "uniqueness_error",
+            "SSH key with the same name already exists",
+            json!({"fields": [{"name": "name"}]}),
+        );
+    }
+    w.hz.next_id += 1;
+    let k = SSshKey {
+        id: w.hz.next_id,
+        name: name.to_string(),
+        public_key: key.trim().to_string(),
+        fingerprint: fp,
+        labels,
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let v = k.json();
+    w.hz.ssh_keys.push(k);
+    created(json!({"ssh_key": v}))
+}
+
+/// `id` or name, as the API takes references.
+fn by_ref<'a, T>(v: &Value, items: &'a [T], id: impl Fn(&T) -> i64, name: impl Fn(&T) -> &str) -> Option<&'a T> {
+    match v {
+        Value::Number(n) => n.as_i64().and_then(|i| items.iter().find(|x| id(x) == i)),
+        Value::String(s) => {
+            items.iter().find(|x| name(x) == s).or_else(|| s.parse::<i64>().ok().and_then(|i| items.iter().find(|x| id(x) == i)))
+        }
+        _ => None,
+    }
+}
+
+const MAX_USER_DATA: usize = 32 * 1024;
+
+pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response {
+    let Some(name) = b["name"].as_str() else { return invalid_input("name", "is required") };
+    if !super::actions::hostname_ok(name) {
+        return invalid_input("name", "must be a valid hostname");
+    }
+    if b["server_type"].is_null() {
+        return invalid_input("server_type", "is required");
+    }
+    if b["image"].is_null() {
+        return invalid_input("image", "is required");
+    }
+    if b["user_data"].as_str().is_some_and(|u| u.len() > MAX_USER_DATA) {
+        return invalid_input("user_data", "is too long (maximum is 32 KiB)");
+    }
+    let labels = match b.get("labels").filter(|l| !l.is_null()).map(crate::sim::rules::labels).transpose() {
+        Ok(l) => l.unwrap_or_default(),
+        Err(m) => return invalid_input("labels", &m),
+    };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let hz = &mut w.hz;
+    if hz.servers.iter().any(|sv| sv.name == name) {
+        return error(StatusCode::CONFLICT, "uniqueness_error", "server name is already used", json!({"fields": [{"name": "name"}]}));
+    }
+    let types: Vec<(i64, String)> = hz.types.iter().map(|t| (t.id, t.name.to_string())).collect();
+    let Some(type_idx) = by_ref(&b["server_type"], &types, |t| t.0, |t| &t.1).and_then(|t| types.iter().position(|x| x == t)) else {
+        return invalid_input("server_type", "server type not found");
+    };
+    let imgs = crate::sim::world::images();
+    let Some(image) = (match &b["image"] {
+        Value::Number(n) => n.as_i64().and_then(|i| imgs.iter().position(|x| x.0 == i)),
+        Value::String(s) => imgs.iter().position(|x| x.1 == s || s.parse::<i64>().ok() == Some(x.0)),
+        _ => None,
+    }) else {
+        return invalid_input("image", "image not found");
+    };
+    let locs: Vec<(i64, String)> = hz.locations.iter().map(|l| (l.id, l.name.to_string())).collect();
+    let loc_idx = match &b["location"] {
+        Value::Null => 0,
+        v => match by_ref(v, &locs, |l| l.0, |l| &l.1).and_then(|l| locs.iter().position(|x| x == l)) {
+            Some(i) => i,
+            None => return invalid_input("location", "location not found"),
+        },
+    };
+    let t = &hz.types[type_idx];
+    // A deprecated type past its end of sale is not for order any more.
+    if t.deprecated {
+        return error(
+            StatusCode::PRECONDITION_FAILED,
+            "resource_unavailable",
+            &format!("server type {} is not available in location {} (deprecated)", t.name, locs[loc_idx].1),
+            Value::Null,
+        );
+    }
+    let mut key_ids = Vec::new();
+    for k in b["ssh_keys"].as_array().cloned().unwrap_or_default() {
+        match by_ref(&k, &hz.ssh_keys, |x| x.id, |x| &x.name) {
+            Some(x) => key_ids.push(x.id),
+            None => return invalid_input("ssh_keys", &format!("ssh key {k} not found")),
+        }
+    }
+    let mut fw_ids = Vec::new();
+    for f in b["firewalls"].as_array().cloned().unwrap_or_default() {
+        let Some(id) = f["firewall"].as_i64() else { return invalid_input("firewalls", "each item needs a firewall id") };
+        if !hz.firewalls.iter().any(|x| x.id == id) {
+            return invalid_input("firewalls", &format!("firewall {id} not found"));
+        }
+        fw_ids.push(id);
+    }
+    if b["networks"].as_array().is_some_and(|n| !n.is_empty()) {
+        return invalid_input("networks", "network not found");
+    }
+    // Addresses from the project's pool: the next free ones.
+    let used: Vec<String> = hz.servers.iter().filter_map(|sv| sv.ipv4.clone()).collect();
+    let Some(ipv4) = (20..250).map(|n| format!("198.51.100.{n}")).find(|ip| !used.contains(ip)) else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "resource_limit_exceeded",
+            "primary ip limit exceeded",
+            json!({"limits": [{"name": "primary_ip_limit"}]}),
+        );
+    };
+    hz.next_id += 1;
+    let id = hz.next_id;
+    let start = b["start_after_create"].as_bool().unwrap_or(true);
+    let server = SServer {
+        id,
+        name: name.to_string(),
+        status: "initializing".into(),
+        created: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        type_idx,
+        loc_idx,
+        ipv6: Some(format!("2001:db8:1a00:{:x}::1", id % 0xffff)),
+        ipv4: Some(ipv4),
+        ipv4_id: 60_000 + id,
+        ipv6_id: 70_000 + id,
+        labels,
+        protect_delete: false,
+        protect_rebuild: false,
+        backup_window: None,
+        dns_ptr: None,
+        image,
+        firewalls: fw_ids.clone(),
+        volumes: vec![],
+    };
+    let v = hz.server_json(&server);
+    hz.servers.push(server);
+    for f in &fw_ids {
+        if let Some(fw) = hz.firewalls.iter_mut().find(|x| x.id == *f)
+            && !fw.servers.contains(&id)
+        {
+            fw.servers.push(id);
+        }
+    }
+    let status = if start { "running" } else { "off" };
+    let create = hz
+        .start_action(
+            "create_server",
+            vec![(id, "server")],
+            4000,
+            vec![crate::sim::world::Effect::ServerStatus { id, status: status.into() }],
+            vec![],
+        )
+        .json(now);
+    let next: Vec<Value> =
+        if start { vec![hz.start_action("start_server", vec![(id, "server")], 4000, vec![], vec![]).json(now)] } else { vec![] };
+    // A root password only when no key lets anyone in.
+    let password = key_ids.is_empty().then(|| w.rng.hex(24));
+    json_response(StatusCode::CREATED, &json!({"server": v, "action": create, "next_actions": next, "root_password": password}))
+}
