@@ -591,8 +591,9 @@ async fn servers_and_ssh_keys_are_created_as_hetzner_creates_them() {
     assert_eq!(actions.iter().map(|a| a.command.as_str()).collect::<Vec<_>>(), ["create_server", "start_server"]);
     c.wait_actions(&actions.iter().map(|a| a.id).collect::<Vec<_>>(), std::time::Duration::from_millis(20), |_| {}).await.unwrap();
     assert_eq!(c.server(s.id).await.unwrap().status, "running");
-    let (_, _, pw) = c.create_server(&req("app-2", "cx23", vec![])).await.unwrap();
+    let (_, a2, pw) = c.create_server(&req("app-2", "cx23", vec![])).await.unwrap();
     assert!(pw.is_some_and(|p| p.len() >= 16), "no key: a root password, once");
+    c.wait_actions(&a2.iter().map(|a| a.id).collect::<Vec<_>>(), std::time::Duration::from_millis(20), |_| {}).await.unwrap();
     // Refusals: the name taken, a type no longer sold, a key that is not there, too much cloud-init.
     assert_eq!(code(c.create_server(&req("app-1", "cx23", vec![])).await.unwrap_err()), (409, "uniqueness_error".into()));
     assert_eq!(code(c.create_server(&req("app-3", "cpx11", vec![])).await.unwrap_err()), (412, "resource_unavailable".into()));
@@ -601,5 +602,31 @@ async fn servers_and_ssh_keys_are_created_as_hetzner_creates_them() {
     big.user_data = Some("#cloud-config\n".to_string() + &"x".repeat(33 * 1024));
     assert_eq!(code(c.create_server(&big).await.unwrap_err()), (422, "invalid_input".into()));
     assert_eq!(code(c.create_server(&req("bad_name!", "cx23", vec![])).await.unwrap_err()), (422, "invalid_input".into()));
+    // A type change wants the server off, the same architecture and no smaller disk.
+    assert_eq!(code(c.change_type(s.id, "cax11", true).await.unwrap_err()), (422, "server_not_stopped".into()));
+    let off = c.server_action(s.id, "poweroff").await.unwrap();
+    c.wait_actions(&[off.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(code(c.change_type(s.id, "cpx32", true).await.unwrap_err()), (422, "invalid_server_type".into()), "arm to x86");
+    assert_eq!(code(c.change_type(s.id, "cax11", true).await.unwrap_err()), (422, "invalid_server_type".into()), "80 GB to 40 GB");
+    // app-2 (cx23, 40 GB) up to cpx22 with its disk kept, and back down again.
+    let s2 = c.servers_all().await.unwrap().into_iter().find(|x| x.name == "app-2").unwrap();
+    let off = c.server_action(s2.id, "poweroff").await.unwrap();
+    c.wait_actions(&[off.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let a = c.change_type(s2.id, "cpx22", false).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let up = c.server(s2.id).await.unwrap();
+    assert_eq!((up.server_type.name.as_str(), up.primary_disk_size, up.status.as_str()), ("cpx22", 40.0, "running"), "the disk kept");
+    let off = c.server_action(s2.id, "poweroff").await.unwrap();
+    c.wait_actions(&[off.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let a = c.change_type(s2.id, "cx23", true).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(c.server(s2.id).await.unwrap().server_type.name, "cx23", "back down: its disk was kept");
+    // A rebuild: protected servers refuse it; a server created with a key gets no password.
+    let (a, pw) = c.rebuild(s.id, "ubuntu-24.04").await.unwrap();
+    assert_eq!(pw, None);
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let p = c.server_protection(s.id, true).await.unwrap();
+    c.wait_actions(&[p.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(code(c.rebuild(s.id, "debian-12").await.unwrap_err()), (423, "protected".into()));
     check_all(&sim.exchanges());
 }

@@ -190,6 +190,18 @@ async fn servers_are_created_with_keys_firewalls_labels_and_cloud_init() {
 }
 
 #[tokio::test]
+async fn a_server_changes_type_only_when_off_and_a_rebuild_is_typed() {
+    let (r, sim) = support::play("server_type", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let ex = sim.exchanges();
+    let posts: Vec<String> =
+        ex.iter().filter(|e| e.method == "POST").map(|e| e.path.rsplit('/').next().unwrap_or("").to_string()).collect();
+    assert_eq!(posts, ["change_type", "rebuild"], "the running server's change was refused before sending");
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -103,6 +103,14 @@ pub struct ProbeTarget {
     pub host: Option<HostRef>,
 }
 
+/// What the server choices are loaded for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChoicesFor {
+    NewServer,
+    ChangeType(i64),
+    Rebuild(i64),
+}
+
 /// A site the fleet checks look at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FleetTarget {
@@ -218,8 +226,17 @@ pub enum Effect {
     Probe {
         targets: Vec<ProbeTarget>,
     },
-    /// What a new server can be: types with prices, images, locations, keys, firewalls.
-    LoadServerChoices,
+    /// What a server can be: types with prices, images, locations, keys, firewalls.
+    LoadServerChoices {
+        purpose: ChoicesFor,
+    },
+    /// Overwrites a server's disk with an image, followed until it runs again;
+    /// a root password (no keys) goes to the Servers pane once.
+    RebuildServer {
+        id: i64,
+        name: String,
+        image: String,
+    },
     /// Creates a server, follows it until it runs; the cloud-init file (if
     /// any) is read here, bounded. The root password goes to the Servers pane once.
     CreateServer {
@@ -321,7 +338,8 @@ impl Effect {
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
             Effect::CheckFleet { .. } => "checking sites",
-            Effect::LoadServerChoices => "loading server types",
+            Effect::LoadServerChoices { .. } => "loading server types",
+            Effect::RebuildServer { .. } => "rebuilding the server",
             Effect::CreateServer { .. } => "creating the server",
             Effect::LoadChecklist => "loading runbooks",
             Effect::StartRun { .. } => "starting the run",
@@ -360,6 +378,7 @@ impl Effect {
             | Effect::Run { .. }
             | Effect::StartRun { .. }
             | Effect::CreateServer { .. }
+            | Effect::RebuildServer { .. }
             | Effect::Journal { .. } => true,
             Effect::ExecStep { settle, .. } => !settle,
             _ => false,

@@ -195,6 +195,12 @@ pub enum FormKind {
     },
     NewCampaign,
     NewServer,
+    ChangeType {
+        id: i64,
+    },
+    Rebuild {
+        id: i64,
+    },
     /// Run a step although a step it requires was not done: the reason is journaled.
     OverrideStep {
         journal: std::path::PathBuf,

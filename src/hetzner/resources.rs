@@ -178,6 +178,26 @@ impl Client {
         Ok(r.actions)
     }
 
+    /// A new type for a server that is off (`upgrade_disk` false keeps the disk, so the type can go back down).
+    pub async fn change_type(&self, id: i64, server_type: &str, upgrade_disk: bool) -> Result<Action, Error> {
+        let r: OneAction = self
+            .post(&format!("/servers/{id}/actions/change_type"), &json!({"server_type": server_type, "upgrade_disk": upgrade_disk}))
+            .await?;
+        Ok(r.action)
+    }
+
+    /// Overwrites a server's disk with an image; the root password Hetzner sets when the server has no keys.
+    pub async fn rebuild(&self, id: i64, image: &str) -> Result<(Action, Option<String>), Error> {
+        #[derive(serde::Deserialize)]
+        struct Rebuilt {
+            action: Action,
+            #[serde(default)]
+            root_password: Option<String>,
+        }
+        let r: Rebuilt = self.post(&format!("/servers/{id}/actions/rebuild"), &json!({"image": image})).await?;
+        Ok((r.action, r.root_password))
+    }
+
     pub async fn server_types(&self) -> Result<Vec<ServerType>, Error> {
         self.list_all("/server_types", "server_types", &[]).await
     }

@@ -40,6 +40,12 @@ pub enum HzOp {
         id: i64,
         description: String,
     },
+    /// A server that is off gets another type (and starts again).
+    ChangeType {
+        id: i64,
+        server_type: String,
+        upgrade_disk: bool,
+    },
     /// Replaces every rule of a firewall (the Firewalls pane, after a full preview).
     SetRules {
         firewall: i64,
@@ -127,6 +133,7 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::ServerBackups { id, on } => vec![c.server_backups(*id, *on).await?],
         HzOp::ServerDnsPtr { id, ip, ptr } => vec![c.server_dns_ptr(*id, ip, ptr.as_deref()).await?],
         HzOp::Snapshot { id, description } => vec![c.create_snapshot(*id, description).await?.1],
+        HzOp::ChangeType { id, server_type, upgrade_disk } => vec![c.change_type(*id, server_type, *upgrade_disk).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,
         HzOp::CreateFirewall { name, labels } => c.create_firewall(name, labels).await?.1,

@@ -386,12 +386,20 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(dns::Msg::Rrsets { zone, result }), true);
         }
-        Effect::LoadServerChoices => {
-            let r = match sv.hetzner() {
+        Effect::LoadServerChoices { purpose } => {
+            let result = match sv.hetzner() {
                 Some(c) => server_choices(&c).await.map(Box::new).map_err(|e| e.to_string()),
                 None => Err(sv.no_hetzner()),
             };
-            send(Action::from(servers::Msg::Choices(r)), true);
+            send(Action::from(servers::Msg::Choices { purpose, result }), true);
+        }
+        Effect::RebuildServer { id, name, image } => {
+            let label = format!("rebuild {name}");
+            let result = match sv.hetzner() {
+                Some(c) => rebuild_server(&c, id, &name, &image, sv.hetzner_poll(), &send).await,
+                None => Err(crate::ops::Error::Hetzner(hetzner::Error::NoToken(sv.hetzner_context.clone()))),
+            };
+            send(Action::OpDone { to: crate::app::panes::PaneId::Servers, label, result, after: crate::app::action::After::Servers }, true);
         }
         Effect::CreateServer { req, user_data_file } => {
             let label = format!("create {}", req.name);
@@ -608,9 +616,25 @@ async fn create_server(
     let (server, actions, root_password) = c.create_server(&req).await?;
     let label = format!("create {}", server.name);
     crate::ops::hetzner::follow(c, &actions, poll, |p| send(Action::Progress { label: label.clone(), percent: p }, false)).await?;
-    send(Action::from(servers::Msg::Created { name: server.name.clone(), root_password }), false);
+    send(Action::from(servers::Msg::RootPassword { name: server.name.clone(), root_password }), false);
     let ip = server.ipv4().map(|ip| format!(" at {ip}")).unwrap_or_default();
     Ok(format!("{} created and running{ip}", server.name))
+}
+
+/// Rebuilds a server from an image and follows it until it runs again.
+async fn rebuild_server(
+    c: &hetzner::Client,
+    id: i64,
+    name: &str,
+    image: &str,
+    poll: Duration,
+    send: &impl Fn(Action, bool),
+) -> Result<String, crate::ops::Error> {
+    let (action, root_password) = c.rebuild(id, image).await?;
+    let label = format!("rebuild {name}");
+    crate::ops::hetzner::follow(c, &[action], poll, |p| send(Action::Progress { label: label.clone(), percent: p }, false)).await?;
+    send(Action::from(servers::Msg::RootPassword { name: name.to_string(), root_password }), false);
+    Ok(format!("{name} rebuilt from {image} and running"))
 }
 
 /// Makes another Hetzner context the active one (`:ctx NAME`).

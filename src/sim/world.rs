@@ -93,6 +93,10 @@ pub struct SServer {
     pub image: usize,
     pub firewalls: Vec<i64>,
     pub volumes: Vec<i64>,
+    /// The disk when a type change kept it (`upgrade_disk: false`); else the type's.
+    pub disk_gb: Option<u32>,
+    /// Created with SSH keys (no root password on a rebuild).
+    pub has_keys: bool,
 }
 
 pub const VAT: &str = "19.00";
@@ -368,6 +372,8 @@ impl HetznerWorld {
             labels,
             protect_delete: protect,
             protect_rebuild: protect,
+            disk_gb: None,
+            has_keys: true,
             backup_window: None,
             dns_ptr: None,
             image: 0,
@@ -485,7 +491,7 @@ impl HetznerWorld {
             "labels": s.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
             "volumes": s.volumes,
             "load_balancers": [],
-            "primary_disk_size": t.disk,
+            "primary_disk_size": s.disk_gb.unwrap_or(t.disk),
             "placement_group": null,
         })
     }

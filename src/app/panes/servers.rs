@@ -3,7 +3,7 @@
 //! every confirmation are bound to a server id, never to a cursor position.
 
 use super::{Pane, PaneId, PaneInfo, onoff};
-use crate::app::action::{After, Effect, HzOp};
+use crate::app::action::{After, ChoicesFor, Effect, HzOp};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::prompt::{Prompt, PromptKind};
@@ -45,7 +45,7 @@ impl Row for Server {
             2 => Cow::Borrowed(&self.server_type.name),
             3 => Cow::Owned(format!("{}", self.server_type.cores)),
             4 => Cow::Owned(fmt_gb(self.server_type.memory)),
-            5 => Cow::Owned(fmt_gb(self.server_type.disk)),
+            5 => Cow::Owned(fmt_gb(self.primary_disk_size)),
             6 => Cow::Borrowed(&self.location.name),
             7 => Cow::Borrowed(self.ipv4().unwrap_or("-")),
             8 => Cow::Borrowed(self.ipv6().unwrap_or("-")),
@@ -58,7 +58,7 @@ impl Row for Server {
         match col {
             3 => SortKey::Num(self.server_type.cores),
             4 => SortKey::Num(self.server_type.memory),
-            5 => SortKey::Num(self.server_type.disk),
+            5 => SortKey::Num(self.primary_disk_size),
             7 => SortKey::Num(ipv4_num(self.ipv4()) as f64),
             c => SortKey::Text(self.cell(c)),
         }
@@ -104,10 +104,10 @@ pub struct ServersPane {
 #[derive(Debug)]
 pub enum Msg {
     Metrics { id: i64, result: Result<Metrics, String> },
-    /// What a new server can be (for its form).
-    Choices(Result<Box<Choices>, String>),
-    /// A server was created and runs: its root password, when Hetzner set one.
-    Created { name: String, root_password: Option<String> },
+    /// What a server can be (for the form asked for).
+    Choices { purpose: ChoicesFor, result: Result<Box<Choices>, String> },
+    /// A server was created or rebuilt and runs: its root password, when Hetzner set one.
+    RootPassword { name: String, root_password: Option<String> },
 }
 
 /// What a new server can be made of, as the API lists it.
@@ -146,12 +146,16 @@ impl PaneInfo for ServersPane {
                 Ok(m) => self.metrics = Some((id, m)),
                 Err(e) => cx.say(Level::Error, format!("metrics: {e}")),
             },
-            Msg::Choices(Ok(c)) => {
-                self.new_server_form(&c, cx);
+            Msg::Choices { purpose, result: Ok(c) } => {
+                match purpose {
+                    ChoicesFor::NewServer => self.new_server_form(&c, cx),
+                    ChoicesFor::ChangeType(id) => self.change_type_form(id, &c, cx),
+                    ChoicesFor::Rebuild(id) => self.rebuild_form(id, &c, cx),
+                }
                 self.choices = Some(*c);
             }
-            Msg::Choices(Err(e)) => cx.say(Level::Error, format!("new server: {e}")),
-            Msg::Created { name, root_password } => {
+            Msg::Choices { result: Err(e), .. } => cx.say(Level::Error, format!("server types: {e}")),
+            Msg::RootPassword { name, root_password } => {
                 if let Some(pw) = root_password {
                     // Shown once, here; never in a message, the journal or a file.
                     let c = Confirm::new(
@@ -282,6 +286,109 @@ impl ServersPane {
         let mut f = Form::new("New server", FormKind::NewServer, fields);
         f.note = vec![format!("Hetzner context {}. Nothing is created before the preview.", cx.world.context_name())];
         cx.open(Dialog::Form(f));
+    }
+
+    /// Another type for a server: the types of its architecture, with prices.
+    fn change_type_form(&self, id: i64, c: &Choices, cx: &mut Cx) {
+        let Some(s) = cx.world.server(id).cloned() else { return };
+        let loc = s.location.name.clone();
+        let mut types: Vec<&crate::hetzner::model::ServerType> =
+            c.types.iter().filter(|t| t.architecture == s.server_type.architecture && t.name != s.server_type.name).collect();
+        types.sort_by_key(|t| t.prices.iter().find(|p| p.location == loc).and_then(|p| p.price_monthly.gross.parse::<f64>().ok()).map(|g| (g * 100.0) as i64));
+        let names: Vec<String> = types.iter().map(|t| type_choice(t, &loc)).collect();
+        let mut f = Form::new(
+            &format!("Change the type of {}", s.name),
+            FormKind::ChangeType { id },
+            vec![
+                Field::choice("type", &names.iter().map(String::as_str).collect::<Vec<_>>(), "", "<Left>/<Right>: the monthly price in its location"),
+                Field::choice("disk", &["keep", "upgrade"], "keep", "keep: the type can go back down later; upgrade: the bigger disk, for good"),
+            ],
+        );
+        let now = c.types.iter().find(|t| t.name == s.server_type.name).map(|t| type_choice(t, &loc)).unwrap_or_else(|| s.server_type.name.clone());
+        f.note = vec![format!("Now: {now}."), "The server must be off; the disk is copied, then it starts again.".into()];
+        cx.open(Dialog::Form(f));
+    }
+
+    fn rebuild_form(&self, id: i64, c: &Choices, cx: &mut Cx) {
+        let Some(s) = cx.world.server(id).cloned() else { return };
+        let mut f = Form::new(
+            &format!("Rebuild {}", s.name),
+            FormKind::Rebuild { id },
+            vec![Field::choice("image", &c.images.iter().map(String::as_str).collect::<Vec<_>>(), "ubuntu-24.04", "<Left>/<Right>")],
+        );
+        f.note = vec![
+            format!("Every file on {} is lost: its disk is overwritten with the image.", s.name),
+            "A snapshot first (m, Snapshot) is the way back.".into(),
+        ];
+        cx.open(Dialog::Form(f));
+    }
+
+    fn submit_type_or_rebuild(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        let ctx = cx.world.context_name();
+        match form.kind.clone() {
+            FormKind::ChangeType { id } => {
+                let Some(s) = cx.world.server(id).cloned() else { return Err(Box::new(form)) };
+                let c = self.choices.clone().unwrap_or_default();
+                let name = form.get("type").split_whitespace().next().unwrap_or("").to_string();
+                let loc = s.location.name.clone();
+                let Some(t) = c.types.iter().find(|t| t.name == name) else {
+                    form.set_error("type", "choose a type");
+                    return Err(Box::new(form));
+                };
+                if s.status != "off" {
+                    form.error = Some(format!("{} is {}: power it off first (p), then change its type", s.name, s.status));
+                    return Err(Box::new(form));
+                }
+                if t.deprecation_in(&loc).is_some() {
+                    form.set_error("type", format!("{name} is deprecated: Hetzner no longer sells it"));
+                }
+                if t.disk < s.primary_disk_size as f64 {
+                    form.set_error("type", format!("{name} has a {} GB disk; {} has {} GB, and disks cannot shrink", t.disk, s.name, s.primary_disk_size));
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let upgrade = form.get("disk") == "upgrade";
+                let before = c.types.iter().find(|x| x.name == s.server_type.name).map(|x| type_choice(x, &loc)).unwrap_or_default();
+                let lines = vec![
+                    format!("~ {}: {before}", s.name),
+                    format!("  -> {}", type_choice(t, &loc)),
+                    format!("  disk: {}", if upgrade { "upgraded (the type cannot go back down)" } else { "kept (the type can go back down)" }),
+                ];
+                let c = Confirm::new(
+                    &format!("Change the type of {}", s.name),
+                    lines,
+                    &ctx,
+                    vec![Effect::Hz {
+                        to: PaneId::Servers,
+                        label: format!("change {} to {name}", s.name),
+                        ops: vec![HzOp::ChangeType { id, server_type: name.clone(), upgrade_disk: upgrade }],
+                        after: After::Servers,
+                    }],
+                )
+                .warn("The server starts again when the copy is done; the price changes with it.");
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
+            FormKind::Rebuild { id } => {
+                let Some(s) = cx.world.server(id).cloned() else { return Err(Box::new(form)) };
+                if s.protection.rebuild {
+                    form.error = Some(format!("{} is protected against rebuilds: unprotect it first (m)", s.name));
+                    return Err(Box::new(form));
+                }
+                let image = form.get("image").to_string();
+                let c = Confirm::new(
+                    &format!("Rebuild {}", s.name),
+                    vec![format!("- every file on {} ({})", s.name, s.ipv4().unwrap_or("")), format!("+ a fresh {image}")],
+                    &ctx,
+                    vec![Effect::RebuildServer { id, name: s.name.clone(), image }],
+                )
+                .warn("Destroys all data on the server's disk.")
+                .typed(&s.name);
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
+            _ => Err(Box::new(form)),
+        }
     }
 
     fn submit_new(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
@@ -454,6 +561,16 @@ impl ServersPane {
                 ),
             });
         }
+        items.push(MenuItem {
+            label: "Change type".into(),
+            detail: format!("now {} (the server must be off)", s.server_type.name),
+            then: Then::Effects(vec![Effect::LoadServerChoices { purpose: ChoicesFor::ChangeType(s.id) }]),
+        });
+        items.push(MenuItem {
+            label: "Rebuild".into(),
+            detail: "overwrite its disk with a fresh image: every file on it is lost".into(),
+            then: Then::Effects(vec![Effect::LoadServerChoices { purpose: ChoicesFor::Rebuild(s.id) }]),
+        });
         cx.open(Dialog::Menu(Menu { title: format!("Change: {}", s.name), items, cursor: 0 }));
     }
 
@@ -636,7 +753,7 @@ impl Pane for ServersPane {
             Command::PowerMenu => self.power_menu(cx),
             Command::DeleteServer => self.delete(cx),
             Command::ServerMenu => self.change_menu(cx),
-            Command::NewServer => return vec![Effect::LoadServerChoices],
+            Command::NewServer => return vec![Effect::LoadServerChoices { purpose: ChoicesFor::NewServer }],
             Command::ShowFirewalls => cx.go(PaneId::Firewalls),
             Command::TailServer | Command::ExecServer => {
                 if let Some(s) = self.target(cx) {
@@ -701,6 +818,9 @@ impl Pane for ServersPane {
     fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         if form.kind == FormKind::NewServer {
             return self.submit_new(form, cx);
+        }
+        if matches!(form.kind, FormKind::ChangeType { .. } | FormKind::Rebuild { .. }) {
+            return self.submit_type_or_rebuild(form, cx);
         }
         self.submit_change(form, cx)
     }

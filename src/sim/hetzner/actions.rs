@@ -186,6 +186,66 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
             let a = w.hz.start_action("create_image", vec![(id, "server"), (image_id, "image")], 3000, vec![], vec![]).json(now);
             return created(json!({"image": image, "action": a}));
         }
+        "change_type" => {
+            let (Some(t), Some(upgrade)) = (b["server_type"].as_str(), b["upgrade_disk"].as_bool()) else {
+                return invalid_input("server_type", "server_type and upgrade_disk are required");
+            };
+            let sv = &w.hz.servers[i];
+            if sv.status != "off" {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "server_not_stopped",
+                    "server must be stopped before changing its type",
+                    Value::Null,
+                );
+            }
+            let Some(ti) = w.hz.types.iter().position(|x| x.name == t || t.parse::<i64>().ok() == Some(x.id)) else {
+                return invalid_input("server_type", "server type not found");
+            };
+            let (old, new) = (&w.hz.types[sv.type_idx], &w.hz.types[ti]);
+            let disk = sv.disk_gb.unwrap_or(old.disk);
+            let why = if new.deprecated {
+                Some("the server type is deprecated")
+            } else if new.arch != old.arch {
+                Some("the server type has another architecture")
+            } else if new.disk < disk {
+                Some("the server type's disk is smaller than the server's: disks cannot shrink")
+            } else {
+                None
+            };
+            if let Some(m) = why {
+                return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_server_type", m, Value::Null);
+            }
+            let disk_gb = if upgrade { None } else { Some(disk) };
+            w.hz.servers[i].type_idx = ti;
+            w.hz.servers[i].disk_gb = disk_gb;
+            // The disk is copied, then the server starts again.
+            let on = vec![crate::sim::world::Effect::ServerStatus { id, status: "running".into() }];
+            let a = w.hz.start_action("change_server_type", vec![(id, "server")], 3000, on, vec![]).json(now);
+            return created(json!({"action": a}));
+        }
+        "rebuild" => {
+            let imgs = crate::sim::world::images();
+            let image = match &b["image"] {
+                Value::String(x) => imgs.iter().position(|m| m.1 == x || x.parse::<i64>().ok() == Some(m.0)),
+                Value::Number(n) => imgs.iter().position(|m| n.as_i64() == Some(m.0)),
+                _ => return invalid_input("image", "is required"),
+            };
+            let Some(image) = image else { return invalid_input("image", "image not found") };
+            if b["user_data"].as_str().is_some_and(|u| u.len() > 32 * 1024) {
+                return invalid_input("user_data", "is too long (maximum is 32 KiB)");
+            }
+            if w.hz.servers[i].protect_rebuild {
+                return error(StatusCode::LOCKED, "protected", "server is protected against rebuilds", Value::Null);
+            }
+            w.hz.servers[i].image = image;
+            w.hz.servers[i].status = "rebuilding".into();
+            let keys = w.hz.servers[i].has_keys;
+            let on = vec![crate::sim::world::Effect::ServerStatus { id, status: "running".into() }];
+            let a = w.hz.start_action("rebuild_server", vec![(id, "server")], 3000, on, vec![]).json(now);
+            let password = (!keys).then(|| w.rng.hex(24));
+            return created(json!({"action": a, "root_password": password}));
+        }
         other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
     };
     let a = w.hz.start_action(command, vec![(id, "server")], 500, vec![], vec![]).json(now);

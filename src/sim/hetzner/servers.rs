@@ -207,6 +207,8 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
         image,
         firewalls: fw_ids.clone(),
         volumes: vec![],
+        disk_gb: None,
+        has_keys: !key_ids.is_empty(),
     };
     let v = hz.server_json(&server);
     hz.servers.push(server);
