@@ -343,7 +343,7 @@ impl ServersPane {
                 if t.deprecation_in(&loc).is_some() {
                     form.set_error("type", format!("{name} is deprecated: Hetzner no longer sells it"));
                 }
-                if t.disk < s.primary_disk_size as f64 {
+                if t.disk < s.primary_disk_size {
                     form.set_error("type", format!("{name} has a {} GB disk; {} has {} GB, and disks cannot shrink", t.disk, s.name, s.primary_disk_size));
                 }
                 if form.has_errors() {
