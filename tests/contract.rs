@@ -630,3 +630,43 @@ async fn servers_and_ssh_keys_are_created_as_hetzner_creates_them() {
     assert_eq!(code(c.rebuild(s.id, "debian-12").await.unwrap_err()), (423, "protected".into()));
     check_all(&sim.exchanges());
 }
+
+#[tokio::test]
+async fn coolify_databases_and_backup_schedules_are_created_as_coolify_creates_them() {
+    let sim = recording_sim().await;
+    let c = cf_client(&sim);
+    let inv = c.inventory().await.unwrap();
+    let p = inv.projects.iter().find(|p| p.name == "Book Club").unwrap();
+    let env = p.environments.iter().find(|e| e.name == "uat").unwrap();
+    let server = inv.servers.iter().find(|s| s.name == "db-uat-1").unwrap();
+    let status = |e: coolify::Error| match e {
+        coolify::Error::Api { status, message, errors } => {
+            (status, format!("{message} {}", errors.map(|x| x.to_string()).unwrap_or_default()))
+        }
+        other => panic!("{other}"),
+    };
+    let base = serde_json::json!({"server_uuid": server.uuid, "project_uuid": p.uuid, "environment_name": "uat", "environment_uuid": env.uuid,
+        "name": "bookclub-uat-db", "postgres_db": "bookclub", "instant_deploy": true});
+    // Refusals first: a field Coolify does not take, a public database without a port, a project that is not there.
+    let mut bad = base.clone();
+    bad["colour"] = serde_json::json!("blue");
+    assert_eq!(status(c.create_postgres(&bad).await.unwrap_err()).0, 422);
+    let mut public = base.clone();
+    public["is_public"] = serde_json::json!(true);
+    assert!(status(c.create_postgres(&public).await.unwrap_err()).1.contains("The public port field is required"));
+    let mut gone = base.clone();
+    gone["project_uuid"] = serde_json::json!("nope");
+    assert_eq!(status(c.create_postgres(&gone).await.unwrap_err()), (404, "Project not found. ".into()));
+    let uuid = c.create_postgres(&base).await.unwrap();
+    let again = c.inventory().await.unwrap();
+    assert!(again.databases.iter().any(|d| d.uuid == uuid && d.name == "bookclub-uat-db"));
+    // A schedule: a frequency Coolify reads, an S3 destination that exists.
+    assert_eq!(status(c.create_backup(&uuid, &serde_json::json!({"frequency": "twice a day"})).await.unwrap_err()).0, 422);
+    let e = status(c.create_backup(&uuid, &serde_json::json!({"frequency": "daily", "save_s3": true})).await.unwrap_err());
+    assert!(e.1.contains("s3 storage uuid field is required"), "{e:?}");
+    let s3 = c.s3_storages().await.unwrap();
+    let b =
+        c.create_backup(&uuid, &serde_json::json!({"frequency": "0 2 * * *", "save_s3": true, "s3_storage_uuid": s3[0].0})).await.unwrap();
+    assert!(c.backups(&uuid).await.unwrap().iter().any(|x| x.uuid == b && x.save_s3));
+    check_all(&sim.exchanges());
+}

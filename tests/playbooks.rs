@@ -202,6 +202,22 @@ async fn a_server_changes_type_only_when_off_and_a_rebuild_is_typed() {
 }
 
 #[tokio::test]
+async fn a_postgres_database_is_created_and_backed_up_to_s3() {
+    let (r, sim) = support::play("new_database", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let d = w.cf.databases.iter().find(|d| d.name == "bookclub-production-db").expect("created");
+    assert_eq!((d.db_name.as_str(), d.user.as_str(), d.public_port), ("bookclub", "bookclub", None));
+    let b = &d.backups[0];
+    assert!(b.save_s3 && b.retention_local == 7 && b.retention_s3 == 7, "{b:?}");
+    assert_eq!(b.executions.iter().filter(|e| e.status == "success").count(), 1, "the first backup ran");
+    // The local-only schedule was previewed, and not sent.
+    assert_eq!(sim.exchanges().iter().filter(|e| e.method == "POST" && e.path.ends_with("/backups")).count(), 1);
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -243,6 +243,10 @@ pub enum Effect {
         req: Box<crate::hetzner::model::NewServer>,
         user_data_file: Option<String>,
     },
+    /// Coolify's S3 destinations, for a backup schedule of `db`.
+    LoadS3 {
+        db: String,
+    },
     /// Checks every site: HTTP, TLS, DNS and where DATABASE_URL points.
     CheckFleet {
         sites: Vec<FleetTarget>,
@@ -338,6 +342,7 @@ impl Effect {
             Effect::TriggerBackup { .. } => "backing up",
             Effect::Probe { .. } => "probing versions",
             Effect::CheckFleet { .. } => "checking sites",
+            Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServerChoices { .. } => "loading server types",
             Effect::RebuildServer { .. } => "rebuilding the server",
             Effect::CreateServer { .. } => "creating the server",

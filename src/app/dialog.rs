@@ -195,6 +195,10 @@ pub enum FormKind {
     },
     NewCampaign,
     NewServer,
+    NewDatabase,
+    BackupSchedule {
+        db: String,
+    },
     ChangeType {
         id: i64,
     },

@@ -84,6 +84,8 @@ pub struct Project {
 pub struct Environment {
     pub id: i64,
     pub name: String,
+    #[serde(default)]
+    pub uuid: String,
 }
 
 /// What is deployed where.

@@ -83,6 +83,29 @@ impl Client {
         Ok(v["message"].as_str().unwrap_or("").to_string())
     }
 
+    /// Where backups can go: `(uuid, name, bucket, usable)`.
+    pub async fn s3_storages(&self) -> Result<Vec<(String, String, String, bool)>, Error> {
+        let v: Vec<Value> = self.get("/s3-storages").await?;
+        Ok(v.iter()
+            .map(|x| {
+                let s = |k: &str| x[k].as_str().unwrap_or("").to_string();
+                (s("uuid"), s("name"), s("bucket"), x["is_usable"].as_bool().unwrap_or(false))
+            })
+            .collect())
+    }
+
+    /// A standalone PostgreSQL (`body` as `POST /databases/postgresql` takes it): its uuid.
+    pub async fn create_postgres(&self, body: &Value) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, "/databases/postgresql", &[], Some(body)).await?;
+        Ok(v["uuid"].as_str().unwrap_or("").to_string())
+    }
+
+    /// A backup schedule of a database (`body` as `POST /databases/{uuid}/backups` takes it).
+    pub async fn create_backup(&self, db: &str, body: &Value) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, &format!("/databases/{db}/backups"), &[], Some(body)).await?;
+        Ok(v["uuid"].as_str().unwrap_or("").to_string())
+    }
+
     pub async fn envs(&self, app: &str) -> Result<Vec<EnvVar>, Error> {
         self.get(&format!("/applications/{app}/envs")).await
     }

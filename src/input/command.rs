@@ -184,6 +184,8 @@ commands! {
     ExportInventory => Versions, "export", "Export the inventory as JSON or CSV";
     BackupNow => Databases, "backup_now", "Run the database's scheduled backup now and follow it";
     DbMenu => Databases, "db_power", "Start, stop or restart the database";
+    NewDatabase => Databases, "new_database", "Create a PostgreSQL database in a project's environment on a server";
+    BackupSchedule => Databases, "backup_schedule", "Add a backup schedule to the database: local or to S3";
     RunStep => Checklist, "run_step", "Run (or confirm) the next step";
     SkipStep => Checklist, "skip_step", "Skip the next step";
     VerifyStep => Checklist, "verify_step", "Check a step whose outcome is unknown";
@@ -204,6 +206,8 @@ impl Command {
                 | Command::DeleteServer
                 | Command::ServerMenu
                 | Command::NewServer
+                | Command::NewDatabase
+                | Command::BackupSchedule
                 | Command::ExecServer
                 | Command::AddRule
                 | Command::EditRule
@@ -253,6 +257,7 @@ impl Command {
             DeleteServer => "deleting is disabled",
             ServerMenu => "changing servers is disabled",
             NewServer => "creating servers is disabled",
+            NewDatabase | BackupSchedule => "database changes are disabled",
             ExecServer => "running commands is disabled (start without --readonly)",
             AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules | NewFirewall | RenameFirewall
             | DeleteFirewall => "firewall changes are disabled",

@@ -54,6 +54,17 @@ pub enum CfOp {
         name: String,
         verb: String,
     },
+    /// A standalone PostgreSQL database (`POST /databases/postgresql`).
+    CreatePostgres {
+        name: String,
+        body: serde_json::Value,
+    },
+    /// A backup schedule of a database.
+    CreateBackup {
+        db: String,
+        name: String,
+        body: serde_json::Value,
+    },
     /// A scheduled task created, or updated by name.
     PutTask {
         app: String,
@@ -227,6 +238,21 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
                 format!("updated task {name}")
             }
         }
+        CfOp::CreatePostgres { name, body } => {
+            let uuid = c.create_postgres(body).await?;
+            format!("created database {name} ({uuid})")
+        }
+        CfOp::CreateBackup { db, name, body } => {
+            let uuid = c.create_backup(db, body).await?;
+            let freq = body["frequency"].as_str().unwrap_or("");
+            if body["backup_now"].as_bool() == Some(true) {
+                // The first backup is followed to its end, as `b` follows one.
+                let first = follow_execution(c, db, &uuid, &[], poll).await?;
+                format!("{freq}; first backup {first}")
+            } else {
+                format!("{freq} ({name})")
+            }
+        }
         CfOp::DbAction { db, name, verb } => {
             let m = c.db_action(db, verb).await?;
             if m.is_empty() { format!("{verb} {name}: requested") } else { m }
@@ -381,10 +407,15 @@ pub(crate) async fn backup_now(c: &Client, db: &str, schedule: Option<&str>, pol
     };
     let before: Vec<String> = c.executions(db, &backup).await?.into_iter().map(|e| e.uuid).collect();
     c.trigger_backup(db, &backup).await?;
+    follow_execution(c, db, &backup, &before, poll).await
+}
+
+/// Follows the first execution of a schedule not in `before` to its end.
+async fn follow_execution(c: &Client, db: &str, backup: &str, before: &[String], poll: Duration) -> Result<String, Error> {
     let started = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(poll).await;
-        let now = c.executions(db, &backup).await?;
+        let now = c.executions(db, backup).await?;
         match now.iter().find(|e| !before.contains(&e.uuid)) {
             Some(e) if e.status == "running" => {}
             Some(e) if e.status == "success" => {

@@ -69,6 +69,10 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
         }
         Effect::Probe { targets } => probe(&c, sv, targets, send).await,
         Effect::CheckFleet { sites } => check_fleet(&c, sv, sites, send).await,
+        Effect::LoadS3 { db } => {
+            let result = c.s3_storages().await.map_err(|e| e.to_string());
+            send(Action::from(databases::Msg::S3 { db, result }), true);
+        }
         other => send(fail(other, crate::ops::Error::Refused("not a Coolify job".into())), true),
     }
 }
@@ -84,6 +88,7 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         Effect::LoadTasks { app } => Action::from(deployments::Msg::Tasks { app, result: Err(e.to_string()) }),
         Effect::Cf { to, label, after, .. } => Action::OpDone { to, label, result: Err(e), after },
         Effect::TriggerBackup { db, .. } => Action::from(databases::Msg::BackupDone { db, result: Err(e) }),
+        Effect::LoadS3 { db } => Action::from(databases::Msg::S3 { db, result: Err(e.to_string()) }),
         Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),
         _ => Action::OpDone { to: PaneId::Deployments, label: "Coolify".into(), result: Err(e), after: After::Inventory },
     }

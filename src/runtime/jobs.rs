@@ -456,7 +456,8 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::LoadBackups
         | Effect::TriggerBackup { .. }
         | Effect::Probe { .. }
-        | Effect::CheckFleet { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
+        | Effect::CheckFleet { .. }
+        | Effect::LoadS3 { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         e @ (Effect::LoadChecklist
         | Effect::SaveCampaign { .. }
         | Effect::StartRun { .. }

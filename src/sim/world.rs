@@ -694,6 +694,19 @@ pub struct CoolifyWorld {
     /// (they come back with it, as containers with a restart policy do).
     pub power_stopped: Vec<String>,
     pub next_id: i64,
+    /// S3 destinations for backups (`/s3-storages`).
+    pub s3: Vec<CS3>,
+}
+
+/// An S3 destination Coolify can send backups to.
+#[derive(Clone, Debug)]
+pub struct CS3 {
+    pub uuid: String,
+    pub name: String,
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub is_usable: bool,
 }
 
 impl CoolifyWorld {
@@ -717,6 +730,14 @@ impl CoolifyWorld {
             deployments: Vec::new(),
             power_stopped: Vec::new(),
             next_id: 1,
+            s3: vec![CS3 {
+                uuid: rng.cuid(),
+                name: "hetzner-fsn1".into(),
+                endpoint: "https://fsn1.your-objectstorage.com".into(),
+                bucket: "acme-backups".into(),
+                region: "fsn1".into(),
+                is_usable: true,
+            }],
         };
         for (si, site) in sites().iter().enumerate() {
             let pid = w.fresh_id();

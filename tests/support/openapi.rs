@@ -231,6 +231,13 @@ pub const COOLIFY_KNOWN: &[Divergence] = &[
     d("POST", "/deploy", 403, "403 without the deploy ability"),
     d("GET", "/applications", 429, "Laravel's throttle answers 429 with Retry-After on any route; undocumented"),
     d("GET", "/deploy", 405, "405 on GET since v4.2.0 (state-changing routes)"),
+    d("POST", "/databases/postgresql", 404, "404 {message: Project not found.} (and Server, Environment); undocumented"),
+    d(
+        "POST",
+        "/databases/postgresql",
+        201,
+        "201 {uuid, internal_db_url}; the document says 200 \"Database updated\" (DatabasesController)",
+    ),
     d("GET", "/applications/{uuid}/start", 405, "405 on GET since v4.2.0 (state-changing routes)"),
 ];
 

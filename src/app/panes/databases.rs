@@ -4,7 +4,7 @@
 use super::{Pane, PaneId, PaneInfo};
 use crate::app::action::{After, CfOp, Effect};
 use crate::app::cx::{Changed, Cx, Load};
-use crate::app::dialog::{Confirm, Dialog, Menu, MenuItem, Then};
+use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
 use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
 use crate::app::world::World;
@@ -142,11 +142,15 @@ pub struct DatabasesPane {
     pub detail_scroll: u16,
     /// The backup warning was given (once; later reloads leave the status line alone).
     warned: bool,
+    /// Coolify's S3 destinations, as last loaded `(uuid, name, bucket, usable)`.
+    pub s3: Vec<(String, String, String, bool)>,
 }
 
 #[derive(Debug)]
 pub enum Msg {
     BackupDone { db: String, result: Result<String, crate::ops::Error> },
+    /// Coolify's S3 destinations `(uuid, name, bucket, usable)`, for a schedule of `db`.
+    S3 { db: String, result: Result<Vec<(String, String, String, bool)>, String> },
 }
 
 impl PaneInfo for DatabasesPane {
@@ -164,6 +168,11 @@ impl PaneInfo for DatabasesPane {
                 }
                 cx.load(Load::Backups);
             }
+            Msg::S3 { db, result: Ok(list) } => {
+                self.s3 = list;
+                self.schedule_form(&db, cx);
+            }
+            Msg::S3 { result: Err(e), .. } => cx.say(Level::Error, format!("S3 destinations: {e}")),
         }
         vec![]
     }
@@ -209,6 +218,180 @@ impl DatabasesPane {
             vec![Effect::TriggerBackup { db: row.uuid.clone(), backup: b.uuid.clone() }],
         );
         cx.open(Dialog::Confirm(c));
+    }
+
+    /// A new PostgreSQL: where (project/environment, server), its name, image and database.
+    fn new_database_form(&self, cx: &mut Cx) {
+        let Some(inv) = &cx.world.coolify else { return };
+        let places: Vec<String> = inv.projects.iter().flat_map(|p| p.environments.iter().map(move |e| format!("{}/{}", p.name, e.name))).collect();
+        let servers: Vec<String> = inv.servers.iter().map(|s| s.name.clone()).collect();
+        if places.is_empty() || servers.is_empty() {
+            cx.say(Level::Warn, "Coolify has no project or no server to put a database in");
+            return;
+        }
+        let mut f = Form::new(
+            "New PostgreSQL database",
+            FormKind::NewDatabase,
+            vec![
+                Field::choice("where", &places.iter().map(String::as_str).collect::<Vec<_>>(), "", "project/environment"),
+                Field::choice("server", &servers.iter().map(String::as_str).collect::<Vec<_>>(), "", "the Coolify server it runs on"),
+                Field::new("name", "", "as Coolify lists it, e.g. shop-production-db"),
+                Field::choice("image", &["postgres:17-alpine", "postgres:16-alpine", "postgres:15-alpine"], "postgres:17-alpine", "the major version"),
+                Field::new("database", "postgres", "the database created in it"),
+                Field::new("user", "postgres", ""),
+                Field::new("public_port", "", "empty: reachable on Coolify's network only (the safe default)"),
+            ],
+        );
+        f.note = vec!["Coolify sets its password; cutover never shows it. It starts at once; add a backup schedule next (B).".into()];
+        cx.open(Dialog::Form(f));
+    }
+
+    /// A backup schedule: how often, where (local only, or an S3 destination), how many kept.
+    fn schedule_form(&self, db: &str, cx: &mut Cx) {
+        let Some(row) = self.table.items().iter().find(|r| r.uuid == db).cloned() else { return };
+        let mut dests: Vec<String> = self.s3.iter().filter(|s| s.3).map(|s| format!("S3 {} ({})", s.1, s.2)).collect();
+        dests.push("local only".into());
+        let mut f = Form::new(
+            &format!("Backup schedule of {}", row.name),
+            FormKind::BackupSchedule { db: db.to_string() },
+            vec![
+                Field::new("frequency", "0 2 * * *", "cron, or hourly, daily, weekly, monthly"),
+                Field::choice("to", &dests.iter().map(String::as_str).collect::<Vec<_>>(), "", "local only: a lost server takes its backups along"),
+                Field::new("keep", "7", "how many kept (on the server, and on S3)"),
+                Field::choice("now", &["yes", "no"], "yes", "run the first backup at once"),
+            ],
+        );
+        if self.s3.iter().all(|s| !s.3) {
+            f.note = vec!["Coolify has no usable S3 destination: add one in Coolify (S3 Storages) for off-server copies.".into()];
+        }
+        cx.open(Dialog::Form(f));
+    }
+
+    fn submit_form(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        form.clear_errors();
+        let ctx = cx.world.coolify_name();
+        match form.kind.clone() {
+            FormKind::NewDatabase => {
+                let Some(inv) = cx.world.coolify.clone() else { return Err(Box::new(form)) };
+                let (project, env) = form.get("where").split_once('/').map(|(p, e)| (p.to_string(), e.to_string())).unwrap_or_default();
+                let Some(p) = inv.projects.iter().find(|x| x.name == project) else {
+                    form.set_error("where", "choose a project/environment");
+                    return Err(Box::new(form));
+                };
+                let Some(server) = inv.servers.iter().find(|s| s.name == form.get("server")) else {
+                    form.set_error("server", "choose a server");
+                    return Err(Box::new(form));
+                };
+                let name = form.get("name").trim().to_string();
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    form.set_error("name", "letters, digits, - and _");
+                } else if inv.db_by_name(&name).is_some() {
+                    form.set_error("name", format!("Coolify has a database named {name}"));
+                }
+                let ident = |s: &str| !s.is_empty() && s.len() <= 63 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                for k in ["database", "user"] {
+                    if !ident(form.get(k)) {
+                        form.set_error(k, "lower-case letters, digits and _ (at most 63)");
+                    }
+                }
+                let port = form.get("public_port").trim().to_string();
+                let port: Option<u16> = match port.as_str() {
+                    "" => None,
+                    p => match p.parse::<u16>().ok().filter(|p| *p >= 1024) {
+                        Some(p) => Some(p),
+                        None => {
+                            form.set_error("public_port", "a port from 1024 to 65535, or empty");
+                            None
+                        }
+                    },
+                };
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                // Both: Coolify takes either, its document wants both.
+                let env_uuid = p.environments.iter().find(|e| e.name == env).map(|e| e.uuid.clone()).unwrap_or_default();
+                let mut body = serde_json::json!({
+                    "server_uuid": server.uuid, "project_uuid": p.uuid, "environment_name": env, "environment_uuid": env_uuid, "name": name,
+                    "image": form.get("image"), "postgres_db": form.get("database"), "postgres_user": form.get("user"),
+                    "instant_deploy": true,
+                });
+                if let Some(pt) = port {
+                    body["is_public"] = serde_json::json!(true);
+                    body["public_port"] = serde_json::json!(pt);
+                }
+                let mut lines = vec![
+                    format!("+ PostgreSQL {name} ({}) in {project}/{env} on {}", form.get("image"), server.name),
+                    format!("  database {}, user {}, password set by Coolify", form.get("database"), form.get("user")),
+                ];
+                lines.push(match port {
+                    Some(pt) => format!("  public on {}:{pt}: open to the internet unless a firewall closes it", server.ip),
+                    None => "  not public: applications reach it on Coolify's network".into(),
+                });
+                let c = Confirm::new(
+                    &format!("Create {name}"),
+                    lines,
+                    &ctx,
+                    vec![Effect::Cf {
+                        to: PaneId::Databases,
+                        label: format!("create {name}"),
+                        ops: vec![CfOp::CreatePostgres { name: name.clone(), body }],
+                        after: After::Databases,
+                    }],
+                );
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
+            FormKind::BackupSchedule { db } => {
+                let name = self.table.items().iter().find(|r| r.uuid == db).map(|r| r.name.clone()).unwrap_or_else(|| db.clone());
+                let freq = form.get("frequency").trim().to_string();
+                let cron = crate::coolify::schedule::cron_of(&freq);
+                if freq.is_empty() || <croner::Cron as std::str::FromStr>::from_str(&cron).is_err() {
+                    form.set_error("frequency", "a cron expression (0 2 * * *) or hourly, daily, weekly, monthly, yearly");
+                }
+                let keep = form.get("keep").trim().parse::<i64>().ok().filter(|n| (1..=1000).contains(n));
+                if keep.is_none() {
+                    form.set_error("keep", "a number from 1 to 1000");
+                }
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let to = form.get("to").to_string();
+                let s3 = self.s3.iter().find(|s| to == format!("S3 {} ({})", s.1, s.2)).cloned();
+                let now = form.get("now") == "yes";
+                let keep = keep.unwrap_or(7);
+                let mut body = serde_json::json!({"frequency": freq, "enabled": true, "backup_now": now, "database_backup_retention_amount_locally": keep});
+                if let Some(s) = &s3 {
+                    body["save_s3"] = serde_json::json!(true);
+                    body["s3_storage_uuid"] = serde_json::json!(s.0);
+                    body["database_backup_retention_amount_s3"] = serde_json::json!(keep);
+                }
+                let mut lines = vec![
+                    format!("+ backups of {name}: {freq}, {keep} kept"),
+                    match &s3 {
+                        Some(s) => format!("  on the server and on S3 {} (bucket {})", s.1, s.2),
+                        None => "  on the database's server only".into(),
+                    },
+                ];
+                if now {
+                    lines.push("  the first one runs now".into());
+                }
+                let mut c = Confirm::new(
+                    &format!("Backup schedule of {name}"),
+                    lines,
+                    &ctx,
+                    vec![Effect::Cf {
+                        to: PaneId::Databases,
+                        label: format!("schedule backups of {name}"),
+                        ops: vec![CfOp::CreateBackup { db: db.clone(), name: name.clone(), body }],
+                        after: After::Databases,
+                    }],
+                );
+                if s3.is_none() {
+                    c = c.warn("Local only: a lost server takes its backups along.");
+                }
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
+            _ => Err(Box::new(form)),
+        }
     }
 
     fn power_menu(&self, row: &DbRow, cx: &mut Cx) {
@@ -274,9 +457,19 @@ impl Pane for DatabasesPane {
                     self.power_menu(&row, cx);
                 }
             }
+            Command::NewDatabase => self.new_database_form(cx),
+            Command::BackupSchedule => {
+                if let Some(row) = self.selected() {
+                    return vec![Effect::LoadS3 { db: row.uuid.clone() }];
+                }
+            }
             _ => {}
         }
         vec![]
+    }
+
+    fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
+        self.submit_form(form, cx)
     }
 
     fn on_show(&mut self, cx: &mut Cx) -> Vec<Effect> {
