@@ -218,6 +218,18 @@ async fn a_postgres_database_is_created_and_backed_up_to_s3() {
 }
 
 #[tokio::test]
+async fn ssh_keys_are_listed_and_added_from_a_public_key_file() {
+    let (r, sim) = support::play("ssh_keys", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let k = w.hz.ssh_keys.iter().find(|k| k.name == "operator").expect("added");
+    assert!(k.public_key.ends_with("operator@jumpbox"), "the file's key, comment and all");
+    assert_eq!(w.hz.ssh_keys.len(), 3);
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -230,6 +230,13 @@ pub enum Effect {
     LoadServerChoices {
         purpose: ChoicesFor,
     },
+    LoadSshKeys,
+    /// Adds a public key to the project: `key` is the key, or a local `.pub`
+    /// file (a path), read here, bounded.
+    AddSshKey {
+        name: String,
+        key: String,
+    },
     /// Overwrites a server's disk with an image, followed until it runs again;
     /// a root password (no keys) goes to the Servers pane once.
     RebuildServer {
@@ -345,6 +352,8 @@ impl Effect {
             Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServerChoices { .. } => "loading server types",
             Effect::RebuildServer { .. } => "rebuilding the server",
+            Effect::LoadSshKeys => "loading SSH keys",
+            Effect::AddSshKey { .. } => "adding the SSH key",
             Effect::CreateServer { .. } => "creating the server",
             Effect::LoadChecklist => "loading runbooks",
             Effect::StartRun { .. } => "starting the run",
@@ -384,6 +393,7 @@ impl Effect {
             | Effect::StartRun { .. }
             | Effect::CreateServer { .. }
             | Effect::RebuildServer { .. }
+            | Effect::AddSshKey { .. }
             | Effect::Journal { .. } => true,
             Effect::ExecStep { settle, .. } => !settle,
             _ => false,

@@ -195,6 +195,7 @@ pub enum FormKind {
     },
     NewCampaign,
     NewServer,
+    AddSshKey,
     NewDatabase,
     BackupSchedule {
         db: String,

@@ -138,6 +138,7 @@ commands! {
     DeleteServer => Servers, "delete", "Delete the server (type its name to confirm)";
     ServerMenu => Servers, "change", "Change the server: rename, labels, protection, backups, reverse DNS";
     NewServer => Servers, "new_server", "Create a server: type (with its price), image, location, keys, firewalls, cloud-init";
+    SshKeys => Servers, "ssh_keys", "The project's SSH keys (for new servers); add one";
     ShowFirewalls => Servers, "firewalls", "Firewalls of the project";
     AddRule => Firewalls, "add_rule", "Add a rule (staged until written)";
     EditRule => Firewalls, "edit_rule", "Edit the selected rule (staged)";

@@ -393,6 +393,21 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(servers::Msg::Choices { purpose, result }), true);
         }
+        Effect::LoadSshKeys => {
+            let result = match sv.hetzner() {
+                Some(c) => c.ssh_keys().await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::from(servers::Msg::Keys(result)), true);
+        }
+        Effect::AddSshKey { name, key } => {
+            let label = format!("add SSH key {name}");
+            let result = match sv.hetzner() {
+                Some(c) => add_ssh_key(&c, &name, &key).await,
+                None => Err(crate::ops::Error::Hetzner(hetzner::Error::NoToken(sv.hetzner_context.clone()))),
+            };
+            send(Action::OpDone { to: crate::app::panes::PaneId::Servers, label, result, after: crate::app::action::After::Servers }, true);
+        }
         Effect::RebuildServer { id, name, image } => {
             let label = format!("rebuild {name}");
             let result = match sv.hetzner() {
@@ -620,6 +635,27 @@ async fn create_server(
     send(Action::from(servers::Msg::RootPassword { name: server.name.clone(), root_password }), false);
     let ip = server.ipv4().map(|ip| format!(" at {ip}")).unwrap_or_default();
     Ok(format!("{} created and running{ip}", server.name))
+}
+
+/// The most a public key file may hold (an RSA 16384 key is under 3 KiB).
+const MAX_PUBLIC_KEY: u64 = 16 * 1024;
+
+/// Adds a public key, given as text or as a path to a `.pub` file.
+async fn add_ssh_key(c: &hetzner::Client, name: &str, key: &str) -> Result<String, crate::ops::Error> {
+    let key = key.trim();
+    let text = if key.starts_with('/') || key.starts_with('~') || key.ends_with(".pub") {
+        let path = expand(key);
+        crate::config::source::read_bounded(&path, MAX_PUBLIC_KEY)
+            .map_err(|e| crate::ops::Error::Refused(format!("{}: {e}", path.display())))?
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .unwrap_or("")
+            .to_string()
+    } else {
+        key.to_string()
+    };
+    let k = c.create_ssh_key(name, text.trim()).await?;
+    Ok(format!("SSH key {} added ({})", k.name, k.fingerprint))
 }
 
 /// Rebuilds a server from an image and follows it until it runs again.

@@ -106,6 +106,8 @@ pub enum Msg {
     Metrics { id: i64, result: Result<Metrics, String> },
     /// What a server can be (for the form asked for).
     Choices { purpose: ChoicesFor, result: Result<Box<Choices>, String> },
+    /// The project's SSH keys.
+    Keys(Result<Vec<crate::hetzner::model::SshKey>, String>),
     /// A server was created or rebuilt and runs: its root password, when Hetzner set one.
     RootPassword { name: String, root_password: Option<String> },
 }
@@ -155,6 +157,26 @@ impl PaneInfo for ServersPane {
                 self.choices = Some(*c);
             }
             Msg::Choices { result: Err(e), .. } => cx.say(Level::Error, format!("server types: {e}")),
+            Msg::Keys(Ok(keys)) => {
+                let mut items = vec![MenuItem {
+                    label: "Add a key".into(),
+                    detail: "a public key, pasted or from a .pub file".into(),
+                    then: Then::Dialog(Box::new(Dialog::Form(Form::new(
+                        "Add an SSH key",
+                        FormKind::AddSshKey,
+                        vec![
+                            Field::new("name", "", "how the project calls it, e.g. ops-laptop"),
+                            Field::new("key", "", "ssh-ed25519 AAAA... (paste), or a file: ~/.ssh/id_ed25519.pub"),
+                        ],
+                    )))),
+                }];
+                for k in &keys {
+                    let shown = Confirm::new(&format!("SSH key {}", k.name), vec![format!("  {}", k.public_key), format!("  MD5 {}", k.fingerprint)], &cx.world.context_name(), vec![]);
+                    items.push(MenuItem { label: k.name.clone(), detail: k.fingerprint.clone(), then: Then::Dialog(Box::new(Dialog::Confirm(shown))) });
+                }
+                cx.open(Dialog::Menu(Menu { title: format!("SSH keys of the project ({})", keys.len()), items, cursor: 0 }));
+            }
+            Msg::Keys(Err(e)) => cx.say(Level::Error, format!("SSH keys: {e}")),
             Msg::RootPassword { name, root_password } => {
                 if let Some(pw) = root_password {
                     // Shown once, here; never in a message, the journal or a file.
@@ -754,6 +776,7 @@ impl Pane for ServersPane {
             Command::DeleteServer => self.delete(cx),
             Command::ServerMenu => self.change_menu(cx),
             Command::NewServer => return vec![Effect::LoadServerChoices { purpose: ChoicesFor::NewServer }],
+            Command::SshKeys => return vec![Effect::LoadSshKeys],
             Command::ShowFirewalls => cx.go(PaneId::Firewalls),
             Command::TailServer | Command::ExecServer => {
                 if let Some(s) = self.target(cx) {
@@ -818,6 +841,26 @@ impl Pane for ServersPane {
     fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         if form.kind == FormKind::NewServer {
             return self.submit_new(form, cx);
+        }
+        if form.kind == FormKind::AddSshKey {
+            let mut form = form;
+            form.clear_errors();
+            let name = form.get("name").trim().to_string();
+            let key = form.get("key").trim().to_string();
+            if name.is_empty() {
+                form.set_error("name", "a name");
+            }
+            let file = key.starts_with('/') || key.starts_with('~') || key.ends_with(".pub");
+            let kinds = ["ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com "];
+            if !file && !kinds.iter().any(|k| key.starts_with(k)) {
+                form.set_error("key", "a public key (ssh-ed25519 AAAA...) or a .pub file; never the private key");
+            }
+            if form.has_errors() {
+                return Err(Box::new(form));
+            }
+            let shown = if file { format!("from {key}") } else { key.chars().take(40).collect::<String>() + "..." };
+            let c = Confirm::new(&format!("Add SSH key {name}"), vec![format!("+ SSH key {name}: {shown}")], &cx.world.context_name(), vec![Effect::AddSshKey { name, key }]);
+            return Ok(Then::Dialog(Box::new(Dialog::Confirm(c))));
         }
         if matches!(form.kind, FormKind::ChangeType { .. } | FormKind::Rebuild { .. }) {
             return self.submit_type_or_rebuild(form, cx);
