@@ -230,6 +230,17 @@ async fn ssh_keys_are_listed_and_added_from_a_public_key_file() {
 }
 
 #[tokio::test]
+async fn services_are_listed_with_their_parts_logs_variables_and_power() {
+    let (r, sim) = support::play("services", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let posts: Vec<String> = sim.exchanges().iter().filter(|e| e.method == "POST").map(|e| e.path.clone()).collect();
+    assert_eq!(posts.len(), 2, "start, then the typed stop: {posts:?}");
+    assert!(posts[0].ends_with("/start") && posts[1].ends_with("/stop"));
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -250,6 +250,17 @@ pub enum Effect {
         req: Box<crate::hetzner::model::NewServer>,
         user_data_file: Option<String>,
     },
+    /// Coolify's services with their parts.
+    LoadServices,
+    /// The last lines of a service part's log, through the API.
+    ServiceLogs {
+        service: String,
+        part: String,
+    },
+    /// A service's variables.
+    ServiceEnvs {
+        service: String,
+    },
     /// Coolify's S3 destinations, for a backup schedule of `db`.
     LoadS3 {
         db: String,
@@ -350,6 +361,9 @@ impl Effect {
             Effect::Probe { .. } => "probing versions",
             Effect::CheckFleet { .. } => "checking sites",
             Effect::LoadS3 { .. } => "loading S3 destinations",
+            Effect::LoadServices => "loading services",
+            Effect::ServiceLogs { .. } => "reading a service's log",
+            Effect::ServiceEnvs { .. } => "loading a service's variables",
             Effect::LoadServerChoices { .. } => "loading server types",
             Effect::RebuildServer { .. } => "rebuilding the server",
             Effect::LoadSshKeys => "loading SSH keys",

@@ -319,3 +319,32 @@ pub struct ScheduledTask {
     #[serde(default)]
     pub container: Option<String>,
 }
+
+/// A Coolify service: a compose stack of applications and databases.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Service {
+    pub uuid: String,
+    pub name: String,
+    #[serde(default)]
+    pub environment_id: Option<i64>,
+    #[serde(default)]
+    pub service_type: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub applications: Vec<ServicePart>,
+    #[serde(default)]
+    pub databases: Vec<ServicePart>,
+}
+
+/// An application or database inside a service.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ServicePart {
+    pub name: String,
+    #[serde(default)]
+    pub fqdn: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub status: String,
+}

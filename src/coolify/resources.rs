@@ -83,6 +83,40 @@ impl Client {
         Ok(v["message"].as_str().unwrap_or("").to_string())
     }
 
+    /// Every service with its applications and databases (one call for the
+    /// list, one per service for its parts: the list has none).
+    pub async fn services(&self) -> Result<Vec<Service>, Error> {
+        let list: Vec<Service> = self.get("/services").await?;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            out.push(self.get(&format!("/services/{}", s.uuid)).await?);
+        }
+        Ok(out)
+    }
+
+    /// `start`, `stop` or `restart` a service: Coolify's message.
+    pub async fn service_action(&self, service: &str, verb: &str) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, &format!("/services/{service}/{verb}"), &[], None).await?;
+        Ok(v["message"].as_str().unwrap_or("").to_string())
+    }
+
+    pub async fn service_envs(&self, service: &str) -> Result<Vec<EnvVar>, Error> {
+        self.get(&format!("/services/{service}/envs")).await
+    }
+
+    /// The last `lines` of one part's container log.
+    pub async fn service_logs(&self, service: &str, part: &str, lines: usize) -> Result<String, Error> {
+        let v: Value = self
+            .request(
+                Method::GET,
+                &format!("/services/{service}/logs"),
+                &[("sub_service_name", part.to_string()), ("lines", lines.to_string())],
+                None,
+            )
+            .await?;
+        Ok(v["logs"].as_str().unwrap_or("").to_string())
+    }
+
     /// Where backups can go: `(uuid, name, bucket, usable)`.
     pub async fn s3_storages(&self) -> Result<Vec<(String, String, String, bool)>, Error> {
         let v: Vec<Value> = self.get("/s3-storages").await?;

@@ -54,6 +54,12 @@ pub enum CfOp {
         name: String,
         verb: String,
     },
+    /// `start`, `stop` or `restart` a service.
+    ServiceAction {
+        service: String,
+        name: String,
+        verb: String,
+    },
     /// A standalone PostgreSQL database (`POST /databases/postgresql`).
     CreatePostgres {
         name: String,
@@ -237,6 +243,10 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
             } else {
                 format!("updated task {name}")
             }
+        }
+        CfOp::ServiceAction { service, name, verb } => {
+            let m = c.service_action(service, verb).await?;
+            if m.is_empty() { format!("{verb} {name}: requested") } else { m }
         }
         CfOp::CreatePostgres { name, body } => {
             let uuid = c.create_postgres(body).await?;

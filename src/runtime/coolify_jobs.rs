@@ -6,7 +6,7 @@ use super::jobs::{Services, resolve_target};
 use crate::app::Action;
 use crate::app::PaneId;
 use crate::app::action::{After, Effect, FleetTarget, ProbeTarget};
-use crate::app::panes::{databases, deployments, fleet, versions};
+use crate::app::panes::{databases, deployments, fleet, services, versions};
 use crate::app::world::WorldMsg;
 use crate::coolify::model::{Database, DeployStatus};
 use crate::coolify::{self, Client};
@@ -73,6 +73,23 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let result = c.s3_storages().await.map_err(|e| e.to_string());
             send(Action::from(databases::Msg::S3 { db, result }), true);
         }
+        Effect::LoadServices => {
+            let result = c.services().await.map_err(|e| e.to_string());
+            send(Action::from(services::Msg::Loaded(result)), true);
+        }
+        Effect::ServiceLogs { service, part } => {
+            // Remote bytes: escape sequences neutralised before they reach the screen.
+            let result = c
+                .service_logs(&service, &part, 200)
+                .await
+                .map(|t| t.lines().map(|l| crate::logs::sanitize::sanitize(l.as_bytes())).collect())
+                .map_err(|e| e.to_string());
+            send(Action::from(services::Msg::Logs { service, part, result }), true);
+        }
+        Effect::ServiceEnvs { service } => {
+            let result = c.service_envs(&service).await.map_err(|e| e.to_string());
+            send(Action::from(services::Msg::Envs { service, result }), true);
+        }
         other => send(fail(other, crate::ops::Error::Refused("not a Coolify job".into())), true),
     }
 }
@@ -89,6 +106,9 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         Effect::Cf { to, label, after, .. } => Action::OpDone { to, label, result: Err(e), after },
         Effect::TriggerBackup { db, .. } => Action::from(databases::Msg::BackupDone { db, result: Err(e) }),
         Effect::LoadS3 { db } => Action::from(databases::Msg::S3 { db, result: Err(e.to_string()) }),
+        Effect::LoadServices => Action::from(services::Msg::Loaded(Err(e.to_string()))),
+        Effect::ServiceLogs { service, part } => Action::from(services::Msg::Logs { service, part, result: Err(e.to_string()) }),
+        Effect::ServiceEnvs { service } => Action::from(services::Msg::Envs { service, result: Err(e.to_string()) }),
         Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),
         _ => Action::OpDone { to: PaneId::Deployments, label: "Coolify".into(), result: Err(e), after: After::Inventory },
     }

@@ -472,7 +472,10 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::TriggerBackup { .. }
         | Effect::Probe { .. }
         | Effect::CheckFleet { .. }
-        | Effect::LoadS3 { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
+        | Effect::LoadS3 { .. }
+        | Effect::LoadServices
+        | Effect::ServiceLogs { .. }
+        | Effect::ServiceEnvs { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         e @ (Effect::LoadChecklist
         | Effect::SaveCampaign { .. }
         | Effect::StartRun { .. }

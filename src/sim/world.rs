@@ -696,6 +696,25 @@ pub struct CoolifyWorld {
     pub next_id: i64,
     /// S3 destinations for backups (`/s3-storages`).
     pub s3: Vec<CS3>,
+    /// One-click and compose services (`/services`).
+    pub services: Vec<CService>,
+}
+
+/// A Coolify service: a compose stack of applications and databases.
+#[derive(Clone, Debug)]
+pub struct CService {
+    pub uuid: String,
+    pub id: i64,
+    pub name: String,
+    pub service_type: String,
+    pub env_id: i64,
+    pub server: usize,
+    pub status: String,
+    /// (name, fqdn or "", image)
+    pub apps: Vec<(String, String, String)>,
+    /// (name, image)
+    pub dbs: Vec<(String, String)>,
+    pub envs: Vec<CEnvVar>,
 }
 
 /// An S3 destination Coolify can send backups to.
@@ -738,6 +757,7 @@ impl CoolifyWorld {
                 region: "fsn1".into(),
                 is_usable: true,
             }],
+            services: Vec::new(),
         };
         for (si, site) in sites().iter().enumerate() {
             let pid = w.fresh_id();
@@ -881,6 +901,56 @@ impl CoolifyWorld {
             }
             w.projects.push(project);
         }
+        // Two services: analytics beside the shop, a status checker that is stopped.
+        // Their own random stream: the rest of the world stays as it was.
+        let rng = &mut Rng::new(0x5e41_1ce5);
+        let env_of = |w: &CoolifyWorld, project: &str, env: &str| {
+            w.projects.iter().find(|p| p.name == project).and_then(|p| p.envs.iter().find(|e| e.name == env)).map(|e| e.id).unwrap_or(0)
+        };
+        let var = |rng: &mut Rng, key: &str, value: String| CEnvVar {
+            uuid: rng.cuid(),
+            key: key.into(),
+            value,
+            is_preview: false,
+            is_buildtime: false,
+            is_runtime: true,
+            is_shown_once: false,
+            is_literal: false,
+            is_multiline: false,
+        };
+        let (pg_pw, secret) = (rng.hex(24), rng.hex(64));
+        let analytics = CService {
+            uuid: rng.cuid(),
+            id: 1,
+            name: "analytics".into(),
+            service_type: "plausible".into(),
+            env_id: env_of(&w, "Shop", "production"),
+            server: 0,
+            status: "running:healthy".into(),
+            apps: vec![("plausible".into(), "https://stats.example.com".into(), "ghcr.io/plausible/community-edition:v2.1".into())],
+            dbs: vec![
+                ("plausible-db".into(), "postgres:16-alpine".into()),
+                ("plausible-events-db".into(), "clickhouse/clickhouse-server:24.3".into()),
+            ],
+            envs: vec![
+                var(rng, "SERVICE_FQDN_PLAUSIBLE", "https://stats.example.com".into()),
+                var(rng, "SERVICE_PASSWORD_POSTGRES", pg_pw),
+                var(rng, "SECRET_KEY_BASE", secret),
+            ],
+        };
+        let uptime = CService {
+            uuid: rng.cuid(),
+            id: 2,
+            name: "uptime".into(),
+            service_type: "uptime-kuma".into(),
+            env_id: env_of(&w, "Status Page", "production"),
+            server: 1,
+            status: "exited".into(),
+            apps: vec![("uptime-kuma".into(), "https://uptime.status.example".into(), "louislam/uptime-kuma:1".into())],
+            dbs: vec![],
+            envs: vec![var(rng, "SERVICE_FQDN_UPTIMEKUMA", "https://uptime.status.example".into())],
+        };
+        w.services = vec![analytics, uptime];
         // Past deployments: three per application, one of them failed.
         let now = chrono::Utc::now();
         let all_sites = sites();

@@ -231,6 +231,8 @@ pub const COOLIFY_KNOWN: &[Divergence] = &[
     d("POST", "/deploy", 403, "403 without the deploy ability"),
     d("GET", "/applications", 429, "Laravel's throttle answers 429 with Retry-After on any route; undocumented"),
     d("GET", "/deploy", 405, "405 on GET since v4.2.0 (state-changing routes)"),
+    d("GET", "/services", 200, "nullable columns (description, deleted_at) are null where the document says string"),
+    d("GET", "/services/{uuid}", 200, "nullable columns null; `applications[]` and `databases[]` with their status (PR #3011)"),
     d("POST", "/databases/postgresql", 404, "404 {message: Project not found.} (and Server, Environment); undocumented"),
     d(
         "POST",

@@ -110,6 +110,7 @@ macro_rules! for_each_pane {
             Firewalls firewalls FirewallsPane;
             Versions versions VersionsPane;
             Fleet fleet FleetPane;
+            Services services ServicesPane;
         }
     };
 }

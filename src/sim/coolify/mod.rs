@@ -5,6 +5,7 @@
 mod databases;
 pub(crate) mod deploy;
 mod envs;
+mod services;
 pub mod tasks;
 
 use super::world::{CApp, CDatabase, CoolifyWorld};
@@ -70,6 +71,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/databases/{uuid}/{verb}", post(databases::db_action).get(deploy::post_required_verb))
         .route("/api/v1/databases", get(databases))
         .route("/api/v1/databases/{uuid}", get(database))
+        .route("/api/v1/services", get(services::list))
+        .route("/api/v1/services/{uuid}", get(services::get))
+        .route("/api/v1/services/{uuid}/envs", get(services::envs))
+        .route("/api/v1/services/{uuid}/logs", get(services::logs))
+        .route("/api/v1/services/{uuid}/{verb}", post(services::action).get(deploy::post_required_verb))
         .route("/api/v1/servers", get(servers))
         .route("/api/v1/servers/{uuid}", get(server))
         .route("/api/v1/servers/{uuid}/resources", get(server_resources))
