@@ -241,6 +241,20 @@ async fn services_are_listed_with_their_parts_logs_variables_and_power() {
 }
 
 #[tokio::test]
+async fn a_volume_is_attached_grown_and_detached() {
+    let (r, sim) = support::play("volumes", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let acts: Vec<String> =
+        sim.exchanges().iter().filter(|e| e.method == "POST").map(|e| e.path.rsplit('/').next().unwrap_or("").to_string()).collect();
+    assert_eq!(acts, ["attach", "resize", "detach"], "the smaller size was refused before sending");
+    let w = sim.shared.world();
+    let v = w.hz.volumes.iter().find(|v| v.name == "old-uploads").unwrap();
+    assert_eq!((v.size, v.server), (50, None));
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -196,6 +196,12 @@ pub enum FormKind {
     NewCampaign,
     NewServer,
     AddSshKey,
+    VolumeAttach {
+        id: i64,
+    },
+    VolumeResize {
+        id: i64,
+    },
     NewDatabase,
     BackupSchedule {
         db: String,

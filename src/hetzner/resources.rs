@@ -198,6 +198,18 @@ impl Client {
         Ok((r.action, r.root_password))
     }
 
+    /// `attach` (to `server`), `detach`, or `resize` (to `size` GB) a volume.
+    pub async fn volume_action(&self, id: i64, verb: &str, server: Option<i64>, size: Option<i64>) -> Result<Action, Error> {
+        // `detach` takes no body at all.
+        let body = match verb {
+            "attach" => Some(json!({"server": server, "automount": false})),
+            "resize" => Some(json!({"size": size})),
+            _ => None,
+        };
+        let r: OneAction = self.request(reqwest::Method::POST, &format!("/volumes/{id}/actions/{verb}"), &[], body.as_ref()).await?;
+        Ok(r.action)
+    }
+
     pub async fn server_types(&self) -> Result<Vec<ServerType>, Error> {
         self.list_all("/server_types", "server_types", &[]).await
     }

@@ -40,6 +40,13 @@ pub enum HzOp {
         id: i64,
         description: String,
     },
+    /// `attach` (to `server`), `detach` or `resize` (to `size` GB).
+    Volume {
+        id: i64,
+        verb: String,
+        server: Option<i64>,
+        size: Option<i64>,
+    },
     /// A server that is off gets another type (and starts again).
     ChangeType {
         id: i64,
@@ -133,6 +140,7 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::ServerBackups { id, on } => vec![c.server_backups(*id, *on).await?],
         HzOp::ServerDnsPtr { id, ip, ptr } => vec![c.server_dns_ptr(*id, ip, ptr.as_deref()).await?],
         HzOp::Snapshot { id, description } => vec![c.create_snapshot(*id, description).await?.1],
+        HzOp::Volume { id, verb, server, size } => vec![c.volume_action(*id, verb, *server, *size).await?],
         HzOp::ChangeType { id, server_type, upgrade_disk } => vec![c.change_type(*id, server_type, *upgrade_disk).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,

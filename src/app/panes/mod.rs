@@ -111,6 +111,7 @@ macro_rules! for_each_pane {
             Versions versions VersionsPane;
             Fleet fleet FleetPane;
             Services services ServicesPane;
+            Volumes volumes VolumesPane;
         }
     };
 }

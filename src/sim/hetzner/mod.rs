@@ -53,6 +53,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/actions", get(actions::list))
         .route("/v1/actions/{id}", get(actions::get))
         .route("/v1/volumes", get(firewalls::volumes))
+        .route("/v1/volumes/{id}/actions/{verb}", post(servers::volume_action))
         .route("/v1/images", get(actions::images))
         .route("/v1/firewalls", get(firewalls::list).post(firewalls::create))
         .route("/v1/firewalls/{id}", get(firewalls::get).put(firewalls::update).delete(firewalls::delete))

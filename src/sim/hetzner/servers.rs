@@ -235,3 +235,80 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
     let password = key_ids.is_empty().then(|| w.rng.hex(24));
     json_response(StatusCode::CREATED, &json!({"server": v, "action": create, "next_actions": next, "root_password": password}))
 }
+
+/// `POST /volumes/{id}/actions/{attach|detach|resize}`: a volume follows its
+/// server's location; it is attached to one server at a time; it only grows.
+pub(super) async fn volume_action(
+    State(s): S,
+    axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let b: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null),
+        }
+    };
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(i) = w.hz.volumes.iter().position(|v| v.id == id) else { return super::not_found("volume") };
+    if w.hz.busy(id, now) {
+        return error(StatusCode::LOCKED, "locked", "volume is locked: another action is running", Value::Null);
+    }
+    let mut res = vec![(id, "volume")];
+    let command = match verb.as_str() {
+        "attach" => {
+            let Some(server) = b["server"].as_i64() else { return invalid_input("server", "is required") };
+            let Some(sv) = w.hz.servers.iter().find(|x| x.id == server) else { return invalid_input("server", "server not found") };
+            if w.hz.volumes[i].server.is_some() {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "volume_already_attached",
+                    "volume is already attached to a server",
+                    Value::Null,
+                );
+            }
+            if sv.loc_idx != w.hz.volumes[i].loc_idx {
+                return invalid_input("server", "server and volume must be in the same location");
+            }
+            if w.hz.busy(server, now) {
+                return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+            }
+            w.hz.volumes[i].server = Some(server);
+            if let Some(sv) = w.hz.servers.iter_mut().find(|x| x.id == server) {
+                sv.volumes.push(id);
+            }
+            res.push((server, "server"));
+            "attach_volume"
+        }
+        "detach" => {
+            let Some(server) = w.hz.volumes[i].server.take() else {
+                return error(StatusCode::UNPROCESSABLE_ENTITY, "volume_not_attached", "volume is not attached to a server", Value::Null);
+            };
+            if let Some(sv) = w.hz.servers.iter_mut().find(|x| x.id == server) {
+                sv.volumes.retain(|v| *v != id);
+            }
+            res.push((server, "server"));
+            "detach_volume"
+        }
+        "resize" => {
+            let Some(size) = b["size"].as_f64() else { return invalid_input("size", "is required") };
+            let now_size = w.hz.volumes[i].size as f64;
+            if size <= now_size {
+                return invalid_input("size", "must be greater than the current size (volumes cannot shrink)");
+            }
+            if size > 10240.0 {
+                return invalid_input("size", "must be at most 10240 GB");
+            }
+            w.hz.volumes[i].size = size.ceil() as i64;
+            "resize_volume"
+        }
+        other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
+    };
+    let a = w.hz.start_action(command, res, 1500, vec![], vec![]).json(now);
+    created(json!({"action": a}))
+}
