@@ -489,15 +489,11 @@ pub fn load_all(dir: Option<&Path>, runbooks: &[Runbook]) -> (Vec<Campaign>, Vec
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let Some(dir) = dir else { return (out, errors) };
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
-        .unwrap_or_default();
-    files.sort();
-    for path in files {
-        let text = match crate::config::source::read_bounded(&path, crate::config::source::MAX_CONFIG) {
+    for (path, text) in crate::config::source::toml_files(dir) {
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
-                errors.push(e.at(&path));
+                errors.push(e);
                 continue;
             }
         };

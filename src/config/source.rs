@@ -120,6 +120,22 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<String, ReadError> {
 
 /// The names on offer: the built-ins and the stem of each `*.toml` in
 /// `user_dir` (themes, keymaps), sorted, each once.
+/// The `*.toml` files of a folder in name order, each read (bounded) or the
+/// error saying why not: runbooks and campaigns are read so.
+pub fn toml_files(dir: &Path) -> Vec<(std::path::PathBuf, Result<String, SourceError>)> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = read_bounded(&path, MAX_CONFIG).map_err(|e| e.at(&path));
+            (path, text)
+        })
+        .collect()
+}
+
 pub fn names_with_user_files(builtins: &[&str], user_dir: Option<&Path>) -> Vec<String> {
     let mut names: Vec<String> = builtins.iter().map(|n| n.to_string()).collect();
     if let Some(dir) = user_dir

@@ -104,13 +104,9 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
     if matches!(verb.as_str(), "poweron" | "poweroff" | "reboot" | "reset" | "shutdown") {
         return power(State(s), Path((id, verb))).await;
     }
-    let b: Value = if body.is_empty() {
-        Value::Null
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null),
-        }
+    let b = match super::json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();

@@ -34,6 +34,14 @@ pub fn invalid_input(field: &str, msg: &str) -> Response {
     )
 }
 
+/// An action's optional JSON body: nothing is null; anything else must parse.
+pub fn json_body(body: &[u8]) -> Result<Value, Response> {
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null))
+}
+
 pub fn created(v: Value) -> Response {
     json_response(StatusCode::CREATED, &v)
 }

@@ -243,13 +243,9 @@ pub(super) async fn volume_action(
     axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    let b: Value = if body.is_empty() {
-        Value::Null
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null),
-        }
+    let b = match super::json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
