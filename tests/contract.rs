@@ -670,3 +670,60 @@ async fn coolify_databases_and_backup_schedules_are_created_as_coolify_creates_t
     assert!(c.backups(&uuid).await.unwrap().iter().any(|x| x.uuid == b && x.save_s3));
     check_all(&sim.exchanges());
 }
+
+#[tokio::test]
+async fn applications_are_created_and_nixpacks_refuses_a_python_it_lacks() {
+    let sim = recording_sim().await;
+    sim.control("deploy-speed 0.05").unwrap();
+    let c = cf_client(&sim);
+    let inv = c.inventory().await.unwrap();
+    let p = inv.projects.iter().find(|p| p.name == "Talks").unwrap();
+    let env = p.environments.iter().find(|e| e.name == "production").unwrap();
+    let server = inv.servers.iter().find(|s| s.name == "web-prod-1").unwrap();
+    let body = |name: &str, domains: &str| {
+        serde_json::json!({"project_uuid": p.uuid, "server_uuid": server.uuid, "environment_name": "production", "environment_uuid": env.uuid,
+            "git_repository": "https://github.com/acme/talks-v2", "git_branch": "main", "build_pack": "nixpacks", "ports_exposes": "8000",
+            "name": name, "domains": domains})
+    };
+    // A domain another application serves: 409, as Coolify answers.
+    match c.create_public_app(&body("talks-v2", "https://talks.example")).await.unwrap_err() {
+        coolify::Error::Api { status, message, .. } => assert_eq!((status, message.starts_with("Domain conflicts detected")), (409, true)),
+        other => panic!("{other}"),
+    }
+    let uuid = c.create_public_app(&body("talks-v2", "https://v2.talks.example")).await.unwrap();
+    // Python 3.14 asked of Nixpacks: the build fails at setup, and says why.
+    c.create_env(&uuid, "NIXPACKS_PYTHON_VERSION", "3.14", true).await.unwrap();
+    let http = reqwest::Client::new();
+    let r: serde_json::Value = http
+        .post(format!("{}/api/v1/deploy?uuid={uuid}", sim.coolify_url()))
+        .bearer_auth(sim.shared.coolify_token.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dep = r["deployments"][0]["deployment_uuid"].as_str().unwrap().to_string();
+    let mut status = String::new();
+    let mut logs = String::new();
+    for _ in 0..200 {
+        let d: serde_json::Value = http
+            .get(format!("{}/api/v1/deployments/{dep}", sim.coolify_url()))
+            .bearer_auth(sim.shared.coolify_token.clone())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status = d["status"].as_str().unwrap_or("").to_string();
+        logs = d["logs"].as_str().unwrap_or("").to_string();
+        if status == "failed" || status == "finished" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, "failed");
+    assert!(logs.contains("Nixpacks' nixpkgs has Python up to 3.13"), "{logs}");
+    check_all(&sim.exchanges());
+}

@@ -255,6 +255,19 @@ async fn a_volume_is_attached_grown_and_detached() {
 }
 
 #[tokio::test]
+async fn an_application_is_created_with_a_python_nixpacks_provides() {
+    let (r, sim) = support::play("new_app", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let a = w.cf.apps.iter().find(|a| a.name == "menus-v2").expect("created");
+    assert_eq!((a.build_pack.as_str(), a.fqdn.as_str(), a.status.as_str()), ("nixpacks", "https://v2.menus.example", "exited"));
+    let py = a.envs.iter().find(|e| e.key == "NIXPACKS_PYTHON_VERSION").expect("set");
+    assert!(py.value == "3.13" && py.is_buildtime, "{py:?}");
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -194,6 +194,7 @@ pub enum FormKind {
         campaign: String,
     },
     NewCampaign,
+    NewApp,
     NewServer,
     AddSshKey,
     VolumeAttach {

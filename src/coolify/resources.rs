@@ -128,6 +128,12 @@ impl Client {
             .collect())
     }
 
+    /// An application from a public Git repository (`POST /applications/public`): its uuid.
+    pub async fn create_public_app(&self, body: &Value) -> Result<String, Error> {
+        let v: Value = self.request(Method::POST, "/applications/public", &[], Some(body)).await?;
+        Ok(v["uuid"].as_str().unwrap_or("").to_string())
+    }
+
     /// A standalone PostgreSQL (`body` as `POST /databases/postgresql` takes it): its uuid.
     pub async fn create_postgres(&self, body: &Value) -> Result<String, Error> {
         let v: Value = self.request(Method::POST, "/databases/postgresql", &[], Some(body)).await?;

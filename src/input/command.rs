@@ -173,6 +173,7 @@ commands! {
     AddTask => Deployments, "add_task", "Add a scheduled task (or change the one of that name)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
     ShowFleet => Deployments, "fleet", "Check every site: HTTP, TLS, DNS, database, backups, last drill";
+    NewApp => Deployments, "new_app", "Create an application from a Git repository (build pack, port, domain)";
     NewCampaign => Deployments, "new_campaign", "Draft a campaign from the applications shown (filter first)";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
     LogLeft => Deployments, "log_left", "Scroll the deployment log's long lines left";
@@ -208,6 +209,7 @@ impl Command {
                 | Command::ServerMenu
                 | Command::NewServer
                 | Command::NewDatabase
+                | Command::NewApp
                 | Command::BackupSchedule
                 | Command::ExecServer
                 | Command::AddRule
@@ -259,6 +261,7 @@ impl Command {
             ServerMenu => "changing servers is disabled",
             NewServer => "creating servers is disabled",
             NewDatabase | BackupSchedule => "database changes are disabled",
+            NewApp => "creating applications is disabled",
             ExecServer => "running commands is disabled (start without --readonly)",
             AddRule | EditRule | RemoveRule | AllowMyIp | DbFromServer | ApplyFirewall | WriteRules | NewFirewall | RenameFirewall
             | DeleteFirewall => "firewall changes are disabled",

@@ -54,6 +54,12 @@ pub enum CfOp {
         name: String,
         verb: String,
     },
+    /// An application from a public repository; for Nixpacks, the Python it asks for.
+    CreateApp {
+        name: String,
+        body: serde_json::Value,
+        python: Option<String>,
+    },
     /// `start`, `stop` or `restart` a service.
     ServiceAction {
         service: String,
@@ -243,6 +249,14 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
             } else {
                 format!("updated task {name}")
             }
+        }
+        CfOp::CreateApp { name, body, python } => {
+            let uuid = c.create_public_app(body).await?;
+            if let Some(v) = python {
+                // Nixpacks reads it at build time.
+                c.create_env(&uuid, "NIXPACKS_PYTHON_VERSION", v, true).await?;
+            }
+            format!("created {name} ({uuid}); deploy it when its variables are in")
         }
         CfOp::ServiceAction { service, name, verb } => {
             let m = c.service_action(service, verb).await?;

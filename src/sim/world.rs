@@ -1453,6 +1453,28 @@ impl DeployRun {
     }
 }
 
+/// The newest Python Nixpacks provides (its nixpkgs): the field notes hit it.
+pub const NIXPACKS_MAX_PYTHON: (u32, u32) = (3, 13);
+
+/// The Python a Nixpacks build asks for: NIXPACKS_PYTHON_VERSION, else the site's.
+pub fn nixpacks_python(app: &CApp, site: &Site) -> String {
+    app.envs
+        .iter()
+        .find(|e| e.key == "NIXPACKS_PYTHON_VERSION" && !e.is_preview)
+        .map(|e| e.value.clone())
+        .unwrap_or_else(|| site.python.to_string())
+}
+
+/// A Nixpacks build asking for a newer Python than Nixpacks has fails at setup.
+pub fn nixpacks_python_too_new(app: &CApp, site: &Site) -> bool {
+    if app.build_pack != "nixpacks" {
+        return false;
+    }
+    let v = nixpacks_python(app, site);
+    let mut it = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0)) > NIXPACKS_MAX_PYTHON
+}
+
 /// A realistic build log for a Django app, failing at `pip install` when `fails`.
 pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fails: bool, rng: &mut Rng) -> Vec<LogEntry> {
     let mut t = 0i64;
@@ -1479,10 +1501,23 @@ pub fn build_log(app: &CApp, site: &Site, server: &str, db_url: Option<&str>, fa
         );
     }
     add(200, "Building docker image started.".into(), false, false, None);
+    if nixpacks_python_too_new(app, site) {
+        let py = nixpacks_python(app, site);
+        add(250, "╔═════════ Nixpacks v1.39.0 ═════════╗".into(), false, false, None);
+        add(
+            300,
+            format!("error: attribute 'python{}' missing: Nixpacks' nixpkgs has Python up to 3.13", py.replace('.', "")),
+            true,
+            false,
+            None,
+        );
+        add(100, "Deployment failed. Removing the new version of your application.".into(), true, false, None);
+        return v;
+    }
     let steps: Vec<String> = match app.build_pack.as_str() {
         "nixpacks" => vec![
             "╔═════════ Nixpacks v1.39.0 ═════════╗".into(),
-            format!("║ setup      │ python{}, postgresql_16.dev, gcc ║", site.python.replace('.', "")),
+            format!("║ setup      │ python{}, postgresql_16.dev, gcc ║", nixpacks_python(app, site).replace('.', "")),
             "║ install    │ python -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install -r requirements.txt ║".into(),
             "║ start      │ gunicorn config.wsgi --bind 0.0.0.0:8000 ║".into(),
         ],

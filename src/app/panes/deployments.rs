@@ -621,10 +621,113 @@ impl DeploymentsPane {
         cx.open(Dialog::Form(f));
     }
 
+    /// A new application from a public Git repository.
+    fn new_app_form(&mut self, cx: &mut Cx) {
+        let Some(inv) = &cx.world.coolify else { return };
+        let places: Vec<String> = inv.projects.iter().flat_map(|p| p.environments.iter().map(move |e| format!("{}/{}", p.name, e.name))).collect();
+        let servers: Vec<String> = inv.servers.iter().map(|s| s.name.clone()).collect();
+        fn s(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let mut f = Form::new(
+            "New application",
+            FormKind::NewApp,
+            vec![
+                Field::choice("where", &s(&places), "", "project/environment"),
+                Field::choice("server", &s(&servers), "", "the Coolify server it runs on"),
+                Field::new("repository", "https://github.com/", "a public Git repository"),
+                Field::new("branch", "main", ""),
+                Field::choice("build_pack", &["nixpacks", "dockerfile", "dockercompose", "railpack", "static"], "nixpacks", "how Coolify builds it"),
+                Field::new("python", "3.12", "with nixpacks: NIXPACKS_PYTHON_VERSION (Nixpacks has up to 3.13)"),
+                Field::new("port", "8000", "the port the app listens on"),
+                Field::new("name", "", "as Coolify lists it, e.g. shop-production"),
+                Field::new("domain", "", "https://example.com (empty: none yet)"),
+            ],
+        );
+        f.note = vec!["Created stopped: add its variables (DATABASE_URL, ALLOWED_HOSTS...), then deploy.".into()];
+        cx.open(Dialog::Form(f));
+    }
+
     fn submit_form(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {
         form.clear_errors();
         let ctx = cx.world.coolify_name();
         match form.kind.clone() {
+            FormKind::NewApp => {
+                let Some(inv) = cx.world.coolify.clone() else { return Err(Box::new(form)) };
+                let (project, env) = form.get("where").split_once('/').map(|(p, e)| (p.to_string(), e.to_string())).unwrap_or_default();
+                let p = inv.projects.iter().find(|x| x.name == project).cloned();
+                let server = inv.servers.iter().find(|s| s.name == form.get("server")).cloned();
+                let repo = form.get("repository").trim().to_string();
+                if !(repo.starts_with("https://") && repo.trim_end_matches('/').matches('/').count() >= 4 || repo.starts_with("git@")) {
+                    form.set_error("repository", "https://host/owner/repo (or git@host:owner/repo)");
+                }
+                let name = form.get("name").trim().to_string();
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    form.set_error("name", "letters, digits, - and _");
+                } else if inv.app_by_name(&name).is_some() {
+                    form.set_error("name", format!("Coolify has an application named {name}"));
+                }
+                let domain = form.get("domain").trim().trim_end_matches('/').to_string();
+                if !domain.is_empty() && !(domain.starts_with("https://") || domain.starts_with("http://")) {
+                    form.set_error("domain", "https://host");
+                }
+                if form.get("port").trim().parse::<u16>().is_err() {
+                    form.set_error("port", "a port number");
+                }
+                let pack = form.get("build_pack").to_string();
+                let python = form.get("python").trim().to_string();
+                if pack == "nixpacks" {
+                    let mut it = python.split('.').map(|x| x.parse::<u32>().ok());
+                    match (it.next().flatten(), it.next().flatten()) {
+                        (Some(a), Some(b)) if (a, b) > (3, 13) => form.set_error(
+                            "python",
+                            format!("Nixpacks provides Python up to 3.13, not {python}: build with dockerfile (python:{python}-slim) or railpack, or use 3.13"),
+                        ),
+                        (Some(_), Some(_)) => {}
+                        _ => form.set_error("python", "a version like 3.12"),
+                    }
+                }
+                if p.is_none() {
+                    form.set_error("where", "choose a project/environment");
+                }
+                if server.is_none() {
+                    form.set_error("server", "choose a server");
+                }
+                let (Some(p), Some(server)) = (p, server) else { return Err(Box::new(form)) };
+                if form.has_errors() {
+                    return Err(Box::new(form));
+                }
+                let env_uuid = p.environments.iter().find(|e| e.name == env).map(|e| e.uuid.clone()).unwrap_or_default();
+                let mut body = serde_json::json!({
+                    "project_uuid": p.uuid, "server_uuid": server.uuid, "environment_name": env, "environment_uuid": env_uuid,
+                    "git_repository": repo, "git_branch": form.get("branch"), "build_pack": pack, "ports_exposes": form.get("port").trim(),
+                    "name": name, "instant_deploy": false,
+                });
+                if !domain.is_empty() {
+                    body["domains"] = serde_json::json!(domain);
+                }
+                let mut lines = vec![
+                    format!("+ application {name} in {project}/{env} on {}", server.name),
+                    format!("  {repo} ({}), built with {pack}, port {}", form.get("branch"), form.get("port").trim()),
+                ];
+                if pack == "nixpacks" {
+                    lines.push(format!("  NIXPACKS_PYTHON_VERSION={python}"));
+                }
+                lines.push(if domain.is_empty() { "  no domain yet".into() } else { format!("  domain {domain}") });
+                let c = Confirm::new(
+                    &format!("Create {name}"),
+                    lines,
+                    &ctx,
+                    vec![Effect::Cf {
+                        to: PaneId::Deployments,
+                        label: format!("create {name}"),
+                        ops: vec![CfOp::CreateApp { name: name.clone(), body, python: (pack == "nixpacks").then_some(python) }],
+                        after: After::Inventory,
+                    }],
+                )
+                .warn("It is created stopped: nothing is deployed yet.");
+                Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
+            }
             FormKind::NewCampaign => {
                 let name = form.get("name").trim().to_string();
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -993,6 +1096,7 @@ impl Pane for DeploymentsPane {
             (_, Command::ShowInventory) => cx.go(PaneId::Versions),
             (_, Command::ShowFleet) => cx.go(PaneId::Fleet),
             (None, Command::NewCampaign) => self.new_campaign(cx),
+            (None, Command::NewApp) => self.new_app_form(cx),
             (_, Command::AddTask) => match self.selected_app(cx).map(|a| (a.uuid.clone(), a.name.clone())) {
                 Some((app, name)) => {
                     let mut f = Form::new(

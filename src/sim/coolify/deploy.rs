@@ -90,6 +90,8 @@ fn queue(w: &mut CoolifyWorld, ai: usize, force: bool, restart_only: bool, now: 
     };
     let db_url = w.apps[ai].envs.iter().find(|e| e.key == "DATABASE_URL").map(|e| e.value.clone());
     let mut rng = crate::sim::world::Rng::new(now.timestamp_millis() as u64 ^ ai as u64);
+    // Nixpacks cannot give a Python newer than its nixpkgs has: the build fails.
+    let fails = fails || crate::sim::world::nixpacks_python_too_new(&w.apps[ai], &site);
     let entries = build_log(&w.apps[ai], &site, &server, db_url.as_deref(), fails, &mut rng);
     let total = entries.last().map(|e| e.at_ms).unwrap_or(0) + 300;
     let speed = w.speed;
@@ -442,4 +444,116 @@ mod tests {
         ours.sort();
         assert_eq!(ours, documented);
     }
+}
+
+/// The fields `POST /applications/public` takes (a few of its many; the
+/// others are refused as Coolify refuses fields it does not know).
+const CREATE_FIELDS: &[&str] = &[
+    "project_uuid",
+    "server_uuid",
+    "environment_name",
+    "environment_uuid",
+    "git_repository",
+    "git_branch",
+    "build_pack",
+    "ports_exposes",
+    "destination_uuid",
+    "name",
+    "description",
+    "domains",
+    "git_commit_sha",
+    "base_directory",
+    "instant_deploy",
+    "pre_deployment_command",
+    "post_deployment_command",
+    "is_auto_deploy_enabled",
+    "is_force_https_enabled",
+    "health_check_path",
+];
+
+/// `POST /applications/public`: an application from a public Git repository,
+/// its build pack chosen; `201 {uuid, domains}`; a domain another resource
+/// serves is a 409 unless overridden.
+pub(super) async fn create_public(State(s): S, Json(b): Json<Value>) -> Response {
+    if let Err(r) = need(&s, "write") {
+        return r;
+    }
+    let invalid = |field: &str, msg: &str| {
+        json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({"message": "Validation failed.", "errors": {field: [msg]}}))
+    };
+    if let Some(bad) = b.as_object().and_then(|o| o.keys().find(|k| !CREATE_FIELDS.contains(&k.as_str()))) {
+        return invalid(bad, "This field is not allowed.");
+    }
+    for f in ["project_uuid", "server_uuid", "git_repository", "git_branch", "build_pack", "ports_exposes"] {
+        if b[f].as_str().is_none_or(str::is_empty) {
+            return invalid(f, &format!("The {} field is required.", f.replace('_', " ")));
+        }
+    }
+    let pack = b["build_pack"].as_str().unwrap_or("");
+    if !["nixpacks", "railpack", "static", "dockerfile", "dockercompose"].contains(&pack) {
+        return invalid("build_pack", "The selected build pack is invalid.");
+    }
+    let repo = b["git_repository"].as_str().unwrap_or("");
+    if !(repo.starts_with("https://") || repo.starts_with("git@")) {
+        return invalid("git_repository", "The git repository field format is invalid.");
+    }
+    let domains: Vec<String> = b["domains"]
+        .as_str()
+        .unwrap_or("")
+        .split(',')
+        .map(|d| d.trim().trim_end_matches('/').to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
+    if let Some(d) = domains.iter().find(|d| !d.starts_with("https://") && !d.starts_with("http://")) {
+        return invalid("domains", &format!("{d} is not a valid URL (https://host)."));
+    }
+    let mut w = s.world();
+    let Some(server) = w.cf.servers.iter().position(|x| Some(x.uuid.as_str()) == b["server_uuid"].as_str()) else {
+        return message(StatusCode::NOT_FOUND, "Server not found.");
+    };
+    let Some(p) = w.cf.projects.iter().find(|p| Some(p.uuid.as_str()) == b["project_uuid"].as_str()).cloned() else {
+        return message(StatusCode::NOT_FOUND, "Project not found.");
+    };
+    let Some(env) = p
+        .envs
+        .iter()
+        .find(|e| b["environment_name"].as_str() == Some(e.name.as_str()) || b["environment_uuid"].as_str() == Some(e.uuid.as_str()))
+    else {
+        return message(StatusCode::NOT_FOUND, "Environment not found.");
+    };
+    if let Some(d) = domains.iter().find(|d| w.cf.apps.iter().any(|a| a.domains().contains(d))) {
+        return json_response(
+            StatusCode::CONFLICT,
+            &json!({"message": "Domain conflicts detected. Use force_domain_override=true to proceed.", "warning": format!("{d} is used by another resource.")}),
+        );
+    }
+    let site = crate::sim::world::sites().iter().position(|x| x.name == p.name).unwrap_or(0);
+    let uuid = w.rng.cuid();
+    let commit = w.rng.hex(40);
+    let id = w.cf.next_id;
+    w.cf.next_id += 1;
+    let name = b["name"].as_str().map(str::to_string).unwrap_or_else(|| format!("{}-{uuid}", repo.rsplit('/').next().unwrap_or("app")));
+    w.cf.apps.push(crate::sim::world::CApp {
+        pre_deployment_command: b["pre_deployment_command"].as_str().map(str::to_string),
+        tasks: Vec::new(),
+        id,
+        uuid: uuid.clone(),
+        name,
+        site,
+        env_id: env.id,
+        server,
+        fqdn: domains.join(","),
+        status: "exited".into(),
+        build_pack: pack.to_string(),
+        repo: repo.to_string(),
+        branch: b["git_branch"].as_str().unwrap_or("main").to_string(),
+        commit,
+        envs: Vec::new(),
+        settings: serde_json::Map::new(),
+        compose_domains: Vec::new(),
+        live_domains: Vec::new(),
+        live_allowed_hosts: None,
+        certified_at_start: Vec::new(),
+    });
+    json_response(StatusCode::CREATED, &json!({"uuid": uuid, "domains": domains.join(",")}))
 }

@@ -51,6 +51,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/projects/{uuid}/environments", get(environments))
         .route("/api/v1/projects/{uuid}/{env}", get(environment))
         .route("/api/v1/applications", get(applications))
+        .route("/api/v1/applications/public", post(deploy::create_public))
         .route("/api/v1/applications/{uuid}", get(application).patch(deploy::patch_app))
         .route("/api/v1/applications/{uuid}/envs", get(envs::list).post(envs::create).patch(envs::update))
         .route("/api/v1/applications/{uuid}/envs/bulk", patch(envs::bulk))
