@@ -668,7 +668,7 @@ impl DeploymentsPane {
                     form.set_error("name", format!("Coolify has an application named {name}"));
                 }
                 let domain = form.get("domain").trim().trim_end_matches('/').to_string();
-                if !domain.is_empty() && !(domain.starts_with("https://") || domain.starts_with("http://")) {
+                if !(domain.is_empty() || domain.starts_with("https://") || domain.starts_with("http://")) {
                     form.set_error("domain", "https://host");
                 }
                 if form.get("port").trim().parse::<u16>().is_err() {

@@ -428,24 +428,6 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     json_response(StatusCode::OK, &json!({"uuid": uuid}))
 }
 
-#[cfg(test)]
-mod tests {
-    /// The fields PATCH takes are the documented ones, no more, no fewer.
-    #[test]
-    fn patch_takes_the_documented_fields() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/coolify.openapi.json");
-        let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let props = spec["paths"]["/applications/{uuid}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
-            .as_object()
-            .unwrap();
-        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
-        let mut ours = super::PATCH_FIELDS.to_vec();
-        documented.sort();
-        ours.sort();
-        assert_eq!(ours, documented);
-    }
-}
-
 /// The fields `POST /applications/public` takes (a few of its many; the
 /// others are refused as Coolify refuses fields it does not know).
 const CREATE_FIELDS: &[&str] = &[
@@ -556,4 +538,22 @@ pub(super) async fn create_public(State(s): S, Json(b): Json<Value>) -> Response
         certified_at_start: Vec::new(),
     });
     json_response(StatusCode::CREATED, &json!({"uuid": uuid, "domains": domains.join(",")}))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fields PATCH takes are the documented ones, no more, no fewer.
+    #[test]
+    fn patch_takes_the_documented_fields() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/coolify.openapi.json");
+        let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let props = spec["paths"]["/applications/{uuid}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+            .as_object()
+            .unwrap();
+        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut ours = super::PATCH_FIELDS.to_vec();
+        documented.sort();
+        ours.sort();
+        assert_eq!(ours, documented);
+    }
 }
