@@ -268,6 +268,11 @@ async fn an_application_is_created_with_a_python_nixpacks_provides() {
 }
 
 #[tokio::test]
+async fn an_applications_volumes_are_shown() {
+    support::play_ok("storages").await;
+}
+
+#[tokio::test]
 async fn theme_switch() {
     support::play_ok("theme").await;
 }

@@ -250,6 +250,10 @@ pub enum Effect {
         req: Box<crate::hetzner::model::NewServer>,
         user_data_file: Option<String>,
     },
+    /// An application's volumes.
+    LoadStorages {
+        app: String,
+    },
     /// Coolify's services with their parts.
     LoadServices,
     /// The last lines of a service part's log, through the API.
@@ -362,6 +366,7 @@ impl Effect {
             Effect::CheckFleet { .. } => "checking sites",
             Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServices => "loading services",
+            Effect::LoadStorages { .. } => "loading volumes",
             Effect::ServiceLogs { .. } => "reading a service's log",
             Effect::ServiceEnvs { .. } => "loading a service's variables",
             Effect::LoadServerChoices { .. } => "loading server types",

@@ -348,3 +348,12 @@ pub struct ServicePart {
     #[serde(default)]
     pub status: String,
 }
+
+/// A persistent volume of an application (uploads, media).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Storage {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default)]
+    pub host_path: Option<String>,
+}

@@ -128,6 +128,17 @@ impl Client {
             .collect())
     }
 
+    /// An application's persistent volumes (file mounts are not listed).
+    pub async fn storages(&self, app: &str) -> Result<Vec<Storage>, Error> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(default)]
+            persistent_storages: Vec<Storage>,
+        }
+        let r: R = self.get(&format!("/applications/{app}/storages")).await?;
+        Ok(r.persistent_storages)
+    }
+
     /// An application from a public Git repository (`POST /applications/public`): its uuid.
     pub async fn create_public_app(&self, body: &Value) -> Result<String, Error> {
         let v: Value = self.request(Method::POST, "/applications/public", &[], Some(body)).await?;

@@ -606,6 +606,8 @@ pub struct CApp {
     /// Documented settings set by PATCH that the world does not act on: kept
     /// and shown back, as Coolify stores them.
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// Persistent volumes: (name, mount path in the container, host path or none for a named volume).
+    pub storages: Vec<(String, String, Option<String>)>,
 }
 
 impl CApp {
@@ -889,6 +891,12 @@ impl CoolifyWorld {
                     commit: rng.hex(40),
                     envs,
                     settings: serde_json::Map::new(),
+                    // Django sites keep their uploads on a volume.
+                    storages: if site.python.is_empty() {
+                        vec![]
+                    } else {
+                        vec![(format!("{}-{env}-media", site.slug), "/app/media".into(), None)]
+                    },
                     compose_domains,
                     live_domains: Vec::new(),
                     live_allowed_hosts: None,

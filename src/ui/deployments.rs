@@ -131,6 +131,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         ],
         Tab::History => &[(Command::Open, "follow"), (Command::Deploy, "deploy")],
         Tab::Tasks => &[(Command::AddTask, "add or change"), (Command::Deploy, "deploy")],
+        Tab::Storages => &[(Command::Deploy, "deploy")],
     };
     let b = block(
         state,
@@ -156,6 +157,8 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             tab(Tab::History, "History", Command::ShowHistory),
             Span::raw(" "),
             tab(Tab::Tasks, "Tasks", Command::ShowTasks),
+            Span::raw(" "),
+            tab(Tab::Storages, "Volumes", Command::ShowStorages),
         ])),
         tabs,
     );
@@ -164,7 +167,37 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::Envs => envs(f, body, state, a, g),
         Tab::History => history(f, body, state, a, g),
         Tab::Tasks => tasks(f, body, state, a, g),
+        Tab::Storages => storages(f, body, state, a),
     }
+}
+
+/// The application's volumes: where its uploads live, to copy when it moves.
+fn storages(f: &mut Frame, area: Rect, state: &State, a: &Application) {
+    let st = &state.styles;
+    let Some((_, list)) = state.panes.deployments.storages.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Loading volumes...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if list.is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("No persistent volume: what it writes is lost with its container.", st.get(Slot::Muted))), area);
+        return;
+    }
+    let mut lines: Vec<Line> = list
+        .iter()
+        .map(|s| {
+            Line::from(vec![
+                Span::styled(format!("  {:<28}", s.name), st.get(Slot::Text)),
+                Span::styled(format!("{:<20}", s.mount_path), st.get(Slot::Info)),
+                Span::styled(s.host_path.clone().map(|h| format!("host {h}")).unwrap_or_else(|| "a Docker volume".into()), st.get(Slot::Muted)),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "A move copies these too: they are not in the Git repository nor in a database backup.",
+        st.get(Slot::Warn),
+    )));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 fn info_lines<'a>(state: &State, a: &'a Application) -> Vec<Line<'a>> {

@@ -21,6 +21,7 @@ pub enum Tab {
     Envs,
     History,
     Tasks,
+    Storages,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +185,8 @@ pub struct DeploymentsPane {
     pub log_line: Option<usize>,
     /// The selected variable shown whole.
     pub env_detail: bool,
+    /// The open application's volumes.
+    pub storages: Option<(String, Vec<crate::coolify::model::Storage>)>,
     /// The applications a campaign is being drafted from.
     pub draft: Vec<crate::checklist::campaign::DraftApp>,
 }
@@ -193,6 +196,7 @@ pub enum Msg {
     Envs { app: String, result: Result<Vec<EnvVar>, String> },
     History { app: String, result: Result<Vec<Deployment>, String> },
     Tasks { app: String, result: Result<Vec<ScheduledTask>, String> },
+    Storages { app: String, result: Result<Vec<crate::coolify::model::Storage>, String> },
     /// A deployment is being followed (a new one, or one picked from history).
     DeployFollow { app: String, deployment: String, note: Option<String> },
     /// One poll of a followed deployment: its status and the log entries new
@@ -222,6 +226,10 @@ impl PaneInfo for DeploymentsPane {
                     self.envs = Some((app, v));
                 }
                 Err(e) => cx.say(Level::Error, format!("variables: {e}")),
+            },
+            Msg::Storages { app, result } => match result {
+                Ok(v) => self.storages = Some((app, v)),
+                Err(e) => cx.say(Level::Error, format!("volumes: {e}")),
             },
             Msg::Tasks { app, result } => match result {
                 Ok(v) => {
@@ -338,6 +346,7 @@ impl DeploymentsPane {
         match tab {
             Tab::Envs => vec![Effect::LoadEnvs { app }],
             Tab::Tasks => vec![Effect::LoadTasks { app }],
+            Tab::Storages => vec![Effect::LoadStorages { app }],
             _ => vec![Effect::LoadHistory { app }],
         }
     }
@@ -1048,6 +1057,7 @@ impl Pane for DeploymentsPane {
                     let n = self.tasks.as_ref().map(|e| e.1.len()).unwrap_or(0);
                     self.task_cursor.navigate(c, n, h);
                 }
+                Tab::Storages => {}
                 // Scrolling the followed log: up moves away from the tail.
                 Tab::Overview => {
                     if let Some(f) = &mut self.follow {
@@ -1077,15 +1087,17 @@ impl Pane for DeploymentsPane {
                     return vec![match self.tab {
                         Tab::Envs => Effect::LoadEnvs { app },
                         Tab::Tasks => Effect::LoadTasks { app },
+                        Tab::Storages => Effect::LoadStorages { app },
                         _ => Effect::LoadHistory { app },
                     }];
                 }
             }
-            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks) => {
+            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks | Command::ShowStorages) => {
                 let tab = match cmd {
                     Command::ShowEnvs => Tab::Envs,
                     Command::ShowHistory => Tab::History,
                     Command::ShowTasks => Tab::Tasks,
+                    Command::ShowStorages => Tab::Storages,
                     _ => Tab::Overview,
                 };
                 match self.selected_app(cx).map(|a| a.uuid.clone()) {

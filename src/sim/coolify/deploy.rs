@@ -428,6 +428,22 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     json_response(StatusCode::OK, &json!({"uuid": uuid}))
 }
 
+/// `GET /applications/{uuid}/storages`: its persistent volumes (file mounts: none here).
+pub(super) async fn storages(State(s): S, Path(uuid): Path<String>) -> Response {
+    let w = s.world();
+    let Some(a) = w.cf.apps.iter().find(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
+    let list: Vec<Value> = a
+        .storages
+        .iter()
+        .enumerate()
+        .map(|(i, (name, mount, host))| {
+            json!({"id": i + 1, "uuid": format!("{}-storage-{i}", a.uuid), "name": name, "mount_path": mount, "host_path": host,
+                "resource_type": "App\\Models\\Application", "resource_id": a.id, "is_readonly": false})
+        })
+        .collect();
+    json_response(StatusCode::OK, &json!({"persistent_storages": list, "file_storages": []}))
+}
+
 /// The fields `POST /applications/public` takes (a few of its many; the
 /// others are refused as Coolify refuses fields it does not know).
 const CREATE_FIELDS: &[&str] = &[
@@ -532,6 +548,7 @@ pub(super) async fn create_public(State(s): S, Json(b): Json<Value>) -> Response
         commit,
         envs: Vec::new(),
         settings: serde_json::Map::new(),
+        storages: Vec::new(),
         compose_domains: Vec::new(),
         live_domains: Vec::new(),
         live_allowed_hosts: None,
