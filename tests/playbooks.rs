@@ -268,7 +268,7 @@ async fn an_application_is_created_with_a_python_nixpacks_provides() {
 }
 
 #[tokio::test]
-async fn an_applications_volumes_are_shown() {
+async fn an_applications_volumes_and_its_log_through_the_api_are_shown() {
     support::play_ok("storages").await;
 }
 

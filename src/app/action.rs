@@ -250,6 +250,10 @@ pub enum Effect {
         req: Box<crate::hetzner::model::NewServer>,
         user_data_file: Option<String>,
     },
+    /// The last lines of an application's log, through the API.
+    LoadAppLogs {
+        app: String,
+    },
     /// An application's volumes.
     LoadStorages {
         app: String,
@@ -367,6 +371,7 @@ impl Effect {
             Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServices => "loading services",
             Effect::LoadStorages { .. } => "loading volumes",
+            Effect::LoadAppLogs { .. } => "reading the log",
             Effect::ServiceLogs { .. } => "reading a service's log",
             Effect::ServiceEnvs { .. } => "loading a service's variables",
             Effect::LoadServerChoices { .. } => "loading server types",

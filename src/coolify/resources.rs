@@ -128,6 +128,12 @@ impl Client {
             .collect())
     }
 
+    /// The last `lines` of an application's log (its first container), through the API.
+    pub async fn app_logs(&self, app: &str, lines: usize) -> Result<String, Error> {
+        let v: Value = self.request(Method::GET, &format!("/applications/{app}/logs"), &[("lines", lines.to_string())], None).await?;
+        Ok(v["logs"].as_str().unwrap_or("").to_string())
+    }
+
     /// An application's persistent volumes (file mounts are not listed).
     pub async fn storages(&self, app: &str) -> Result<Vec<Storage>, Error> {
         #[derive(serde::Deserialize)]

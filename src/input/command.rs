@@ -173,6 +173,7 @@ commands! {
     AddTask => Deployments, "add_task", "Add a scheduled task (or change the one of that name)";
     ShowInventory => Deployments, "inventory", "Python/Django versions of every application";
     ShowFleet => Deployments, "fleet", "Check every site: HTTP, TLS, DNS, database, backups, last drill";
+    ShowAppLogs => Deployments, "app_logs", "The application's last log lines, through the API (no SSH needed)";
     ShowStorages => Deployments, "storages", "The application's volumes (uploads and media live there)";
     NewApp => Deployments, "new_app", "Create an application from a Git repository (build pack, port, domain)";
     NewCampaign => Deployments, "new_campaign", "Draft a campaign from the applications shown (filter first)";

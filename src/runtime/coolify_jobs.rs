@@ -73,6 +73,15 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let result = c.s3_storages().await.map_err(|e| e.to_string());
             send(Action::from(databases::Msg::S3 { db, result }), true);
         }
+        Effect::LoadAppLogs { app } => {
+            // Remote bytes: escape sequences neutralised before they reach the screen.
+            let result = c
+                .app_logs(&app, 200)
+                .await
+                .map(|t| t.lines().map(|l| crate::logs::sanitize::sanitize(l.as_bytes())).collect())
+                .map_err(|e| e.to_string());
+            send(Action::from(deployments::Msg::AppLogs { app, result }), true);
+        }
         Effect::LoadStorages { app } => {
             let result = c.storages(&app).await.map_err(|e| e.to_string());
             send(Action::from(deployments::Msg::Storages { app, result }), true);
@@ -112,6 +121,7 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         Effect::LoadS3 { db } => Action::from(databases::Msg::S3 { db, result: Err(e.to_string()) }),
         Effect::LoadServices => Action::from(services::Msg::Loaded(Err(e.to_string()))),
         Effect::LoadStorages { app } => Action::from(deployments::Msg::Storages { app, result: Err(e.to_string()) }),
+        Effect::LoadAppLogs { app } => Action::from(deployments::Msg::AppLogs { app, result: Err(e.to_string()) }),
         Effect::ServiceLogs { service, part } => Action::from(services::Msg::Logs { service, part, result: Err(e.to_string()) }),
         Effect::ServiceEnvs { service } => Action::from(services::Msg::Envs { service, result: Err(e.to_string()) }),
         Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),

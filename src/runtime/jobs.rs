@@ -475,6 +475,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::LoadS3 { .. }
         | Effect::LoadServices
         | Effect::LoadStorages { .. }
+        | Effect::LoadAppLogs { .. }
         | Effect::ServiceLogs { .. }
         | Effect::ServiceEnvs { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         e @ (Effect::LoadChecklist

@@ -132,6 +132,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::History => &[(Command::Open, "follow"), (Command::Deploy, "deploy")],
         Tab::Tasks => &[(Command::AddTask, "add or change"), (Command::Deploy, "deploy")],
         Tab::Storages => &[(Command::Deploy, "deploy")],
+        Tab::Logs => &[(Command::Refresh, "read again")],
     };
     let b = block(
         state,
@@ -159,6 +160,8 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
             tab(Tab::Tasks, "Tasks", Command::ShowTasks),
             Span::raw(" "),
             tab(Tab::Storages, "Volumes", Command::ShowStorages),
+            Span::raw(" "),
+            tab(Tab::Logs, "Log", Command::ShowAppLogs),
         ])),
         tabs,
     );
@@ -168,7 +171,24 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::History => history(f, body, state, a, g),
         Tab::Tasks => tasks(f, body, state, a, g),
         Tab::Storages => storages(f, body, state, a),
+        Tab::Logs => app_logs(f, body, state, a),
     }
+}
+
+/// The application's last log lines as Coolify gives them (its first container).
+fn app_logs(f: &mut Frame, area: Rect, state: &State, a: &Application) {
+    let st = &state.styles;
+    let Some((_, lines)) = state.panes.deployments.app_logs.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Reading the log...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if lines.is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("No log: it is not running (or Coolify did not give one).", st.get(Slot::Muted))), area);
+        return;
+    }
+    let h = area.height as usize;
+    let shown: Vec<Line> = lines.iter().skip(lines.len().saturating_sub(h)).map(|l| Line::from(Span::styled(l.clone(), st.get(Slot::Text)))).collect();
+    f.render_widget(Paragraph::new(shown), area);
 }
 
 /// The application's volumes: where its uploads live, to copy when it moves.

@@ -22,6 +22,7 @@ pub enum Tab {
     History,
     Tasks,
     Storages,
+    Logs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,6 +186,8 @@ pub struct DeploymentsPane {
     pub log_line: Option<usize>,
     /// The selected variable shown whole.
     pub env_detail: bool,
+    /// The open application's last log lines (through the API).
+    pub app_logs: Option<(String, Vec<String>)>,
     /// The open application's volumes.
     pub storages: Option<(String, Vec<crate::coolify::model::Storage>)>,
     /// The applications a campaign is being drafted from.
@@ -197,6 +200,7 @@ pub enum Msg {
     History { app: String, result: Result<Vec<Deployment>, String> },
     Tasks { app: String, result: Result<Vec<ScheduledTask>, String> },
     Storages { app: String, result: Result<Vec<crate::coolify::model::Storage>, String> },
+    AppLogs { app: String, result: Result<Vec<String>, String> },
     /// A deployment is being followed (a new one, or one picked from history).
     DeployFollow { app: String, deployment: String, note: Option<String> },
     /// One poll of a followed deployment: its status and the log entries new
@@ -226,6 +230,13 @@ impl PaneInfo for DeploymentsPane {
                     self.envs = Some((app, v));
                 }
                 Err(e) => cx.say(Level::Error, format!("variables: {e}")),
+            },
+            Msg::AppLogs { app, result } => match result {
+                Ok(v) => self.app_logs = Some((app, v)),
+                Err(e) => {
+                    self.app_logs = Some((app, vec![]));
+                    cx.say(Level::Warn, format!("log: {e}"));
+                }
             },
             Msg::Storages { app, result } => match result {
                 Ok(v) => self.storages = Some((app, v)),
@@ -347,6 +358,7 @@ impl DeploymentsPane {
             Tab::Envs => vec![Effect::LoadEnvs { app }],
             Tab::Tasks => vec![Effect::LoadTasks { app }],
             Tab::Storages => vec![Effect::LoadStorages { app }],
+            Tab::Logs => vec![Effect::LoadAppLogs { app }],
             _ => vec![Effect::LoadHistory { app }],
         }
     }
@@ -1057,7 +1069,7 @@ impl Pane for DeploymentsPane {
                     let n = self.tasks.as_ref().map(|e| e.1.len()).unwrap_or(0);
                     self.task_cursor.navigate(c, n, h);
                 }
-                Tab::Storages => {}
+                Tab::Storages | Tab::Logs => {}
                 // Scrolling the followed log: up moves away from the tail.
                 Tab::Overview => {
                     if let Some(f) = &mut self.follow {
@@ -1088,16 +1100,18 @@ impl Pane for DeploymentsPane {
                         Tab::Envs => Effect::LoadEnvs { app },
                         Tab::Tasks => Effect::LoadTasks { app },
                         Tab::Storages => Effect::LoadStorages { app },
+                        Tab::Logs => Effect::LoadAppLogs { app },
                         _ => Effect::LoadHistory { app },
                     }];
                 }
             }
-            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks | Command::ShowStorages) => {
+            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks | Command::ShowStorages | Command::ShowAppLogs) => {
                 let tab = match cmd {
                     Command::ShowEnvs => Tab::Envs,
                     Command::ShowHistory => Tab::History,
                     Command::ShowTasks => Tab::Tasks,
                     Command::ShowStorages => Tab::Storages,
+                    Command::ShowAppLogs => Tab::Logs,
                     _ => Tab::Overview,
                 };
                 match self.selected_app(cx).map(|a| a.uuid.clone()) {

@@ -428,6 +428,36 @@ pub(crate) async fn patch_app(State(s): S, Path(uuid): Path<String>, Json(body):
     json_response(StatusCode::OK, &json!({"uuid": uuid}))
 }
 
+/// `GET /applications/{uuid}/logs?lines=`: `docker logs` of its first
+/// container, ANSI stripped; a stopped application has none (400).
+pub(super) async fn app_logs(State(s): S, Path(uuid): Path<String>, Query(q): Query<Vec<(String, String)>>) -> Response {
+    let lines: u64 = match q.iter().find(|(k, _)| k == "lines").map(|(_, v)| v.parse::<u64>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+        Some(_) => {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"message": "Validation failed.", "errors": {"lines": ["The lines field must be an integer."]}}),
+            );
+        }
+    };
+    let w = s.world();
+    let Some(a) = w.cf.apps.iter().find(|a| a.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Application not found.") };
+    if !a.status.starts_with("running") {
+        return message(StatusCode::BAD_REQUEST, "Application is not running.");
+    }
+    let site = sites()[a.site].slug;
+    let mut rng = crate::sim::world::Rng::new(a.id as u64);
+    let start = chrono::Utc::now() - chrono::Duration::seconds(lines as i64 * 3);
+    let mut out: Vec<String> = Vec::new();
+    for n in 0..lines {
+        let ts = (start + chrono::Duration::seconds(n as i64 * 3)).to_rfc3339();
+        out.extend(crate::sim::logs::app_lines(&mut rng, n, &ts, site));
+    }
+    let keep = out.len().saturating_sub(lines as usize);
+    json_response(StatusCode::OK, &json!({"logs": out[keep..].join("\n")}))
+}
+
 /// `GET /applications/{uuid}/storages`: its persistent volumes (file mounts: none here).
 pub(super) async fn storages(State(s): S, Path(uuid): Path<String>) -> Response {
     let w = s.world();

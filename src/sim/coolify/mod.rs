@@ -58,6 +58,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/applications/{uuid}/envs/{env}", delete(envs::delete))
         .route("/api/v1/applications/{uuid}/scheduled-tasks", get(tasks::list).post(tasks::create))
         .route("/api/v1/applications/{uuid}/storages", get(deploy::storages))
+        .route("/api/v1/applications/{uuid}/logs", get(deploy::app_logs))
         .route("/api/v1/applications/{uuid}/scheduled-tasks/{task}", patch(tasks::update))
         .route("/api/v1/applications/{uuid}/{verb}", post(deploy::app_action).get(deploy::post_required_verb))
         .route("/api/v1/deploy", post(deploy::deploy).get(deploy::post_required))
