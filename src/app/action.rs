@@ -254,6 +254,10 @@ pub enum Effect {
     LoadAppLogs {
         app: String,
     },
+    /// The last lines of a database's log, through the API.
+    LoadDbLogs {
+        db: String,
+    },
     /// An application's volumes.
     LoadStorages {
         app: String,
@@ -371,7 +375,7 @@ impl Effect {
             Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServices => "loading services",
             Effect::LoadStorages { .. } => "loading volumes",
-            Effect::LoadAppLogs { .. } => "reading the log",
+            Effect::LoadAppLogs { .. } | Effect::LoadDbLogs { .. } => "reading the log",
             Effect::ServiceLogs { .. } => "reading a service's log",
             Effect::ServiceEnvs { .. } => "loading a service's variables",
             Effect::LoadServerChoices { .. } => "loading server types",

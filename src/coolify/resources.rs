@@ -134,6 +134,12 @@ impl Client {
         Ok(v["logs"].as_str().unwrap_or("").to_string())
     }
 
+    /// The last `lines` of a database's container log, through the API.
+    pub async fn db_logs(&self, db: &str, lines: usize) -> Result<String, Error> {
+        let v: Value = self.request(Method::GET, &format!("/databases/{db}/logs"), &[("lines", lines.to_string())], None).await?;
+        Ok(v["logs"].as_str().unwrap_or("").to_string())
+    }
+
     /// An application's persistent volumes (file mounts are not listed).
     pub async fn storages(&self, app: &str) -> Result<Vec<Storage>, Error> {
         #[derive(serde::Deserialize)]

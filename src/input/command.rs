@@ -188,6 +188,7 @@ commands! {
     ExportInventory => Versions, "export", "Export the inventory as JSON or CSV";
     BackupNow => Databases, "backup_now", "Run the database's scheduled backup now and follow it";
     DbMenu => Databases, "db_power", "Start, stop or restart the database";
+    DbLogs => Databases, "db_logs", "The database's last log lines, through the API (no SSH needed)";
     NewDatabase => Databases, "new_database", "Create a PostgreSQL database in a project's environment on a server";
     BackupSchedule => Databases, "backup_schedule", "Add a backup schedule to the database: local or to S3";
     RunStep => Checklist, "run_step", "Run (or confirm) the next step";

@@ -82,6 +82,14 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
                 .map_err(|e| e.to_string());
             send(Action::from(deployments::Msg::AppLogs { app, result }), true);
         }
+        Effect::LoadDbLogs { db } => {
+            let result = c
+                .db_logs(&db, 200)
+                .await
+                .map(|t| t.lines().map(|l| crate::logs::sanitize::sanitize(l.as_bytes())).collect())
+                .map_err(|e| e.to_string());
+            send(Action::from(databases::Msg::Logs { db, result }), true);
+        }
         Effect::LoadStorages { app } => {
             let result = c.storages(&app).await.map_err(|e| e.to_string());
             send(Action::from(deployments::Msg::Storages { app, result }), true);
@@ -122,6 +130,7 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         Effect::LoadServices => Action::from(services::Msg::Loaded(Err(e.to_string()))),
         Effect::LoadStorages { app } => Action::from(deployments::Msg::Storages { app, result: Err(e.to_string()) }),
         Effect::LoadAppLogs { app } => Action::from(deployments::Msg::AppLogs { app, result: Err(e.to_string()) }),
+        Effect::LoadDbLogs { db } => Action::from(databases::Msg::Logs { db, result: Err(e.to_string()) }),
         Effect::ServiceLogs { service, part } => Action::from(services::Msg::Logs { service, part, result: Err(e.to_string()) }),
         Effect::ServiceEnvs { service } => Action::from(services::Msg::Envs { service, result: Err(e.to_string()) }),
         Effect::LoadBackups => Action::from(WorldMsg::Backups { at: chrono::Utc::now(), result: Err(e.to_string()) }),

@@ -476,6 +476,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::LoadServices
         | Effect::LoadStorages { .. }
         | Effect::LoadAppLogs { .. }
+        | Effect::LoadDbLogs { .. }
         | Effect::ServiceLogs { .. }
         | Effect::ServiceEnvs { .. }) => super::coolify_jobs::run(e, &sv, &send).await,
         e @ (Effect::LoadChecklist

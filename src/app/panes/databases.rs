@@ -149,6 +149,8 @@ pub struct DatabasesPane {
 #[derive(Debug)]
 pub enum Msg {
     BackupDone { db: String, result: Result<String, crate::ops::Error> },
+    /// A database's last log lines (sanitised).
+    Logs { db: String, result: Result<Vec<String>, String> },
     /// Coolify's S3 destinations `(uuid, name, bucket, usable)`, for a schedule of `db`.
     S3 { db: String, result: Result<Vec<(String, String, String, bool)>, String> },
 }
@@ -167,6 +169,18 @@ impl PaneInfo for DatabasesPane {
                     Err(e) => cx.say(Level::Error, format!("backup of {name}: {e}")),
                 }
                 cx.load(Load::Backups);
+            }
+            Msg::Logs { db, result } => {
+                let name = self.table.items().iter().find(|r| r.uuid == db).map(|r| r.name.clone()).unwrap_or(db);
+                match result {
+                    Ok(lines) => {
+                        // The last 30 lines, in a notice that waits to be read.
+                        let shown: Vec<String> = lines.iter().skip(lines.len().saturating_sub(30)).map(|l| format!("  {l}")).collect();
+                        let c = Confirm::new(&format!("Log of {name} (last {} of {})", shown.len(), lines.len()), shown, &cx.world.coolify_name(), vec![]);
+                        cx.open(Dialog::Confirm(c));
+                    }
+                    Err(e) => cx.say(Level::Warn, format!("log of {name}: {e}")),
+                }
             }
             Msg::S3 { db, result: Ok(list) } => {
                 self.s3 = list;
@@ -458,6 +472,11 @@ impl Pane for DatabasesPane {
                 }
             }
             Command::NewDatabase => self.new_database_form(cx),
+            Command::DbLogs => {
+                if let Some(row) = self.selected() {
+                    return vec![Effect::LoadDbLogs { db: row.uuid.clone() }];
+                }
+            }
             Command::BackupSchedule => {
                 if let Some(row) = self.selected() {
                     return vec![Effect::LoadS3 { db: row.uuid.clone() }];

@@ -141,6 +141,29 @@ fn invalid(field: &str, msg: &str) -> Response {
     json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({"message": "Validation failed.", "errors": {field: [msg]}}))
 }
 
+/// `GET /databases/{uuid}/logs?lines=`: its container's log; a stopped one has none (400).
+pub(super) async fn logs(
+    State(s): S,
+    Path(uuid): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    let lines: u64 = match q.iter().find(|(k, _)| k == "lines").map(|(_, v)| v.parse::<u64>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+        Some(_) => return invalid("lines", "The lines field must be an integer."),
+    };
+    let w = s.world();
+    let Some(d) = w.cf.databases.iter().find(|d| d.uuid == uuid) else { return message(StatusCode::NOT_FOUND, "Database not found.") };
+    if !d.status.starts_with("running") {
+        return message(StatusCode::BAD_REQUEST, "Database is not running.");
+    }
+    let mut rng = crate::sim::world::Rng::new(d.db_name.len() as u64 * 7919);
+    let start = chrono::Utc::now() - chrono::Duration::seconds(lines as i64 * 5);
+    let text: Vec<String> =
+        (0..lines).map(|n| crate::sim::logs::db_line(&mut rng, &(start + chrono::Duration::seconds(n as i64 * 5)).to_rfc3339())).collect();
+    json_response(StatusCode::OK, &json!({"logs": text.join("\n")}))
+}
+
 /// `GET /s3-storages`: the destinations backups can go to.
 pub(super) async fn s3_storages(State(s): S) -> Response {
     let w = s.world();

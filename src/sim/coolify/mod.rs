@@ -67,6 +67,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/deployments/{uuid}/cancel", post(deploy::cancel))
         .route("/api/v1/deployments/applications/{uuid}", get(deploy::for_app))
         .route("/api/v1/databases/postgresql", post(databases::create_postgres))
+        .route("/api/v1/databases/{uuid}/logs", get(databases::logs))
         .route("/api/v1/s3-storages", get(databases::s3_storages))
         .route("/api/v1/databases/{uuid}/backups", get(databases::backups).post(databases::create_backup))
         .route("/api/v1/databases/{uuid}/backups/{backup}", patch(databases::patch_backup))
