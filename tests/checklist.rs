@@ -663,6 +663,11 @@ Assert "every step done"
 /// The restore drill as playbooks press it: fills the start form, then runs
 /// the find, file, create and restore steps.
 fn drill_playbook(live: &str, admin: &str, scratch: &str, dir: &Path) -> String {
+    drill_playbook_with(live, admin, scratch, dir, "")
+}
+
+/// As `drill_playbook`, with more fields typed after the backup directory.
+fn drill_playbook_with(live: &str, admin: &str, scratch: &str, dir: &Path, more: &str) -> String {
     format!(
         r#"Set Mode write
 WaitFor "servers loaded"
@@ -684,10 +689,10 @@ Key <Tab> <Tab>
 Type "store_customer"
 Key <Tab> <C-u>
 Type "{dir}"
-Key <Enter>
+{more}Key <Enter>
 WaitFor "Preview: "
 Key y
-WaitFor /run \S+-restore-drill(-\d+)? started: 6 steps/
+WaitFor /run \S+-restore-drill(-\d+)? started: 7 steps/
 Key x
 WaitIdle
 Assert "step 1: Find the newest successful backup of shop-uat-db: done"
@@ -765,7 +770,9 @@ WaitFor "Type drop to confirm"
 Type "drop"
 Key <Enter>
 WaitIdle
-Assert "6 of 6 settled FINISHED"
+Key x
+WaitIdle
+Assert "7 of 7 settled FINISHED"
 Key 4
 WaitFor /shop-uat-db .* passed \d+s ago, restore \d/
 "#,
@@ -795,6 +802,7 @@ WaitFor /shop-uat-db .* passed \d+s ago, restore \d/
     // 2. The same file cut short, as a full disk leaves it: Coolify still says
     // success; the restore fails and the drill says so. The scratch database
     // is dropped all the same.
+    let whole = std::fs::read(&file).unwrap();
     let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
     f.set_len(size / 2).unwrap();
     drop(f);
@@ -813,7 +821,9 @@ WaitFor "Type drop to confirm"
 Type "drop"
 Key <Enter>
 WaitIdle
-Assert "6 of 6 settled FINISHED"
+Key x
+WaitIdle
+Assert "7 of 7 settled FINISHED"
 Key 4
 WaitFor "1 drill failed"
 Assert /shop-uat-db .* FAILED \d+s ago/
@@ -831,4 +841,47 @@ Assert /shop-uat-db .* FAILED \d+s ago/
     assert!(restore.output.iter().any(|l| l.starts_with("pg_restore: error:")), "pg_restore said why: {:?}", restore.output);
     assert_eq!(drill.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'cutover_drill'"), "0");
     assert!(w.sshd.log().contains("Accepted publickey for root"), "the drill went through the real sshd");
+
+    // 3. Coolify kept it on S3 only (local copies off): the file is not on
+    // the server. The drill signs a URL for it with the keys typed at the
+    // start, the server's real curl reads that URL from stdin and fetches the
+    // real archive from the S3 store on loopback, and it restores.
+    std::fs::remove_file(&file).unwrap();
+    {
+        let mut world = w.sim.shared.world();
+        let bucket = world.cf.s3[0].bucket.clone();
+        world.pg.objects.insert(cutover::sim::pg::object_key(&bucket, &file.display().to_string()), cutover::sim::pg::Object::Bytes(whole));
+        let db = world.cf.databases.iter_mut().find(|d| d.name == "shop-uat-db").unwrap();
+        db.backups[0].save_s3 = true;
+        db.backups[0].disable_local = true;
+    }
+    let (key, secret) = (cutover::sim::world::DEMO_S3_KEY, cutover::sim::world::DEMO_S3_SECRET);
+    let keys = format!("Key <Tab> <Tab>\nType \"{key}\"\nKey <Tab>\nType \"{secret}\"\n");
+    let s3 = format!(
+        r#"{}Assert "step 4: Restore the backup into cutover_drill: the recovery time: done"
+Key x
+WaitIdle
+Assert "step 5: Row counts match the live database (within 1 %): done"
+Key x
+WaitFor "Type drop to confirm"
+Type "drop"
+Key <Enter>
+WaitIdle
+Key x
+WaitIdle
+Assert "7 of 7 settled FINISHED"
+"#,
+        drill_playbook_with(&live_url, &admin, &scratch, &dir, &keys)
+    );
+    let c = w.cutover("drill-s3", &s3);
+    w.finish("drill-s3", c);
+    let third = runs(&w).pop().unwrap();
+    assert_eq!(Drill::of(&third).unwrap().1.result, DrillResult::Passed);
+    let present = note(&third, "present");
+    assert!(present.contains("fetched from S3 hetzner-fsn1 (bucket acme-backups)"), "{present}");
+    assert!(present.contains(&format!("backup file: {size} bytes, sha256 ")), "the whole file arrived: {present}");
+    assert!(!file.exists(), "the downloaded copy was removed at the end");
+    let journal = std::fs::read_to_string(&third.journal).unwrap();
+    assert!(!journal.contains(secret), "the secret is not in the journal");
+    assert!(!journal.contains("X-Amz-Signature"), "nor the signed URL");
 }

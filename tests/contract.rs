@@ -665,9 +665,16 @@ async fn coolify_databases_and_backup_schedules_are_created_as_coolify_creates_t
     let e = status(c.create_backup(&uuid, &serde_json::json!({"frequency": "daily", "save_s3": true})).await.unwrap_err());
     assert!(e.1.contains("s3 storage uuid field is required"), "{e:?}");
     let s3 = c.s3_storages().await.unwrap();
-    let b =
-        c.create_backup(&uuid, &serde_json::json!({"frequency": "0 2 * * *", "save_s3": true, "s3_storage_uuid": s3[0].0})).await.unwrap();
-    assert!(c.backups(&uuid).await.unwrap().iter().any(|x| x.uuid == b && x.save_s3));
+    // S3 only is a switch of Coolify's UI; the API's create refuses it.
+    let body = serde_json::json!({"frequency": "0 2 * * *", "save_s3": true, "s3_storage_uuid": s3[0].uuid, "disable_local_backup": true});
+    assert!(status(c.create_backup(&uuid, &body).await.unwrap_err()).1.contains("This field is not allowed."));
+    let b = c
+        .create_backup(&uuid, &serde_json::json!({"frequency": "0 2 * * *", "save_s3": true, "s3_storage_uuid": s3[0].uuid}))
+        .await
+        .unwrap();
+    assert!(c.backups(&uuid).await.unwrap().iter().any(|x| x.uuid == b && x.save_s3 && !x.disable_local_backup));
+    // The destination is listed without its keys, which Coolify never gives.
+    assert!(s3[0].endpoint.starts_with("http://127.0.0.1:") && s3[0].bucket == "acme-backups");
     check_all(&sim.exchanges());
 }
 

@@ -1051,12 +1051,17 @@ async fn restore_drills_find_the_backup_that_restores_and_the_one_that_does_not(
     }
     // Both scratch databases were dropped; the live ones are untouched.
     let w = sim.shared.world();
-    for name in ["shop-uat-db", "hockey-uat-db"] {
+    for name in ["shop-uat-db", "hockey-uat-db", "tatis-uat-db"] {
         let d = w.cf.databases.iter().find(|d| d.name == name).unwrap();
         let dbs = &w.pg.servers[&d.uuid].dbs;
         assert!(!dbs.contains_key("cutover_drill"), "{name}: the scratch database is gone");
         assert!(dbs[&d.db_name].tables["public.store_order"].rows > 0, "{name}: the live database is untouched");
     }
+    // The file fetched from S3 was removed at the end; the object stays.
+    let tatis = w.cf.databases.iter().find(|d| d.name == "tatis-uat-db").unwrap();
+    let newest = &tatis.backups[0].executions[0].filename;
+    assert!(!w.pg.files.contains_key(newest), "the downloaded copy is gone");
+    assert!(w.pg.objects.contains_key(&cutover::sim::pg::object_key("acme-backups", newest)), "the S3 copy stays");
 }
 
 #[tokio::test]

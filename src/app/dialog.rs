@@ -51,6 +51,8 @@ pub struct Field {
     pub choices: Vec<String>,
     /// Free text with a picker over these names (`pick` opens it).
     pub(crate) pick: Option<Source>,
+    /// Shown as `*`s: a secret never reaches the screen.
+    pub secret: bool,
 }
 
 impl Field {
@@ -63,6 +65,7 @@ impl Field {
             error: None,
             choices: Vec::new(),
             pick: None,
+            secret: false,
         }
     }
 
@@ -100,6 +103,17 @@ impl Field {
     pub fn labelled(mut self, label: &str) -> Field {
         self.label = label.into();
         self
+    }
+
+    /// Typed but never shown.
+    pub fn secret(mut self) -> Field {
+        self.secret = true;
+        self
+    }
+
+    /// The text as the screen may show it.
+    pub fn shown(&self) -> String {
+        if self.secret { "*".repeat(self.input.text.chars().count()) } else { self.input.text.clone() }
     }
 
     pub fn value(&self) -> &str {

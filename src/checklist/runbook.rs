@@ -394,6 +394,22 @@ pub enum ApiAction {
     LatestBackup {
         database: String,
     },
+    /// Makes sure a backup file is on `host`: when it is not (Coolify kept it
+    /// only on S3), it is downloaded there from the database's S3 destination
+    /// through a short-lived presigned URL handed to `curl` on stdin; the
+    /// secret never leaves cutover. `{fetched}` is the file it wrote, or empty.
+    FetchBackup {
+        host: String,
+        database: String,
+        file: String,
+        #[serde(default)]
+        access_key: Option<String>,
+        #[serde(default)]
+        secret_key: Option<String>,
+        /// The S3 destination's name, when Coolify has several.
+        #[serde(default)]
+        storage: Option<String>,
+    },
     /// A snapshot of a Hetzner server's disk, followed until it is taken (the
     /// image id goes to the notes): a way back before a destructive step.
     Snapshot {
@@ -452,6 +468,7 @@ impl ApiAction {
             ApiAction::Start { app, .. } => format!("Coolify {app}: start and follow"),
             ApiAction::Backup { database } => format!("Coolify {database}: back up now"),
             ApiAction::LatestBackup { database } => format!("Coolify {database}: find the newest successful backup"),
+            ApiAction::FetchBackup { host, file, .. } => format!("on {host}: {file}, fetched from S3 when not there"),
             ApiAction::Snapshot { server, description } => {
                 format!("Hetzner {server}: snapshot{}", description.as_ref().map(|d| format!(" \"{d}\"")).unwrap_or_default())
             }
@@ -682,6 +699,7 @@ impl ApiAction {
     pub fn outputs(&self) -> &'static [&'static str] {
         match self {
             ApiAction::LatestBackup { .. } => &["backup_file", "backup_taken"],
+            ApiAction::FetchBackup { .. } => &["fetched"],
             _ => &[],
         }
     }

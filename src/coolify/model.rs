@@ -272,6 +272,19 @@ pub struct EnvVar {
     pub is_multiline: bool,
 }
 
+/// One of Coolify's S3 destinations for backups.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct S3Storage {
+    /// Not in Coolify's document; used when the answer has it.
+    pub id: Option<i64>,
+    pub uuid: String,
+    pub name: String,
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub usable: bool,
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 pub struct Backup {
     pub uuid: String,
@@ -281,6 +294,11 @@ pub struct Backup {
     pub frequency: String,
     #[serde(default)]
     pub save_s3: bool,
+    #[serde(default)]
+    pub s3_storage_id: Option<i64>,
+    /// Only the S3 copy is kept: the file is not on the server.
+    #[serde(default)]
+    pub disable_local_backup: bool,
     #[serde(default)]
     pub database_backup_retention_amount_locally: Option<i64>,
     #[serde(default)]

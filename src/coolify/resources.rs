@@ -117,13 +117,21 @@ impl Client {
         Ok(v["logs"].as_str().unwrap_or("").to_string())
     }
 
-    /// Where backups can go: `(uuid, name, bucket, usable)`.
-    pub async fn s3_storages(&self) -> Result<Vec<(String, String, String, bool)>, Error> {
+    /// Where backups can go (never with their keys: Coolify does not give them).
+    pub async fn s3_storages(&self) -> Result<Vec<S3Storage>, Error> {
         let v: Vec<Value> = self.get("/s3-storages").await?;
         Ok(v.iter()
             .map(|x| {
                 let s = |k: &str| x[k].as_str().unwrap_or("").to_string();
-                (s("uuid"), s("name"), s("bucket"), x["is_usable"].as_bool().unwrap_or(false))
+                S3Storage {
+                    id: x["id"].as_i64(),
+                    uuid: s("uuid"),
+                    name: s("name"),
+                    endpoint: s("endpoint"),
+                    bucket: s("bucket"),
+                    region: s("region"),
+                    usable: x["is_usable"].as_bool().unwrap_or(false),
+                }
             })
             .collect())
     }

@@ -1204,6 +1204,12 @@ async fn api<F: Fn(Action, bool)>(
             found.insert("backup_taken".to_string(), b.taken);
             return Ok(Produced { notes, found, ..Default::default() });
         }
+        ApiAction::FetchBackup { host, database, file, access_key, secret_key, storage } => {
+            let c = coolify()?;
+            let keys = (access_key.as_deref().unwrap_or(""), secret_key.as_deref().unwrap_or(""));
+            let found = fetch_backup(sv, &c, ctx, cancel.clone(), out, (host, database, file), keys, storage.as_deref()).await?;
+            return Ok(found);
+        }
         ApiAction::FirewallAllow { firewall, port, server } | ApiAction::FirewallRemove { firewall, port, server } => {
             let c = hetzner()?;
             let (v4, v6) = ctx.servers.get(server).cloned().ok_or_else(|| format!("no Hetzner server named {server}"))?;
@@ -1229,6 +1235,131 @@ async fn api<F: Fn(Action, bool)>(
         }
     }
     Ok(Produced { notes, ..Default::default() })
+}
+
+/// What says a backup file is there: its size and checksum, for the notes.
+fn backup_file_line(file: &str) -> String {
+    let f = sh(file);
+    format!("test -s {f} && echo \"backup file: $(wc -c < {f}) bytes, sha256 $(sha256sum < {f} | cut -d' ' -f1)\"")
+}
+
+/// How long a presigned URL for a backup lasts: long enough to start the
+/// download, short enough that a leaked one is soon worthless.
+const PRESIGNED_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// The file is on the host already, or it is downloaded there from the S3
+/// destination its schedule sent it to (Coolify's key for the object is the
+/// local path without its leading `/`). The host gets a presigned URL on
+/// curl's stdin (`-K -`), never on a command line; the secret stays here.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_backup<F: Fn(Action, bool)>(
+    sv: &Services,
+    c: &crate::coolify::Client,
+    ctx: &ExecContext,
+    mut cancel: watch::Receiver<bool>,
+    out: &mut Out<'_, F>,
+    (host, database, file): (&str, &str, &str),
+    (access_key, secret_key): (&str, &str),
+    storage: Option<&str>,
+) -> Result<Produced, String> {
+    let session = connect(sv, ctx, host).await.map_err(|f| f.message)?;
+    let present = backup_file_line(file);
+    let (exit, text) = capture(&session, &[], &present, &mut cancel).await.map_err(|f| f.message)?;
+    let line = |t: &str| t.lines().find(|l| l.starts_with("backup file: ")).map(str::to_string);
+    if exit == Exit::Code(0)
+        && let Some(l) = line(&text)
+    {
+        out.line(&l, false);
+        let found = [("fetched".to_string(), String::new())].into_iter().collect();
+        return Ok(Produced { notes: vec![l], found, ..Default::default() });
+    }
+    // Not on the server: which schedule made it, and did it go to S3?
+    let uuid = ctx.databases.get(database).cloned().unwrap_or_else(|| database.to_string());
+    let configs = c.backups(&uuid).await.map_err(|e| format!("{database}: {e}"))?;
+    let schedule = configs
+        .iter()
+        .find(|b| b.executions.iter().any(|e| e.filename.as_deref() == Some(file)))
+        .ok_or_else(|| format!("{file} is not on {host}, and no backup of {database} names it"))?;
+    if !schedule.save_s3 {
+        return Err(format!(
+            "{file} is not on {host}, and its schedule kept no S3 copy: this backup is lost (a local-only backup goes with its disk)"
+        ));
+    }
+    let storages = c.s3_storages().await.map_err(|e| format!("S3 destinations: {e}"))?;
+    let dest = pick_storage(&storages, schedule.s3_storage_id, storage)?;
+    if access_key.is_empty() || secret_key.is_empty() {
+        return Err(format!(
+            "{file} is not on {host}; it is on S3 {} (bucket {} at {}). Coolify's API does not give S3 keys: start the drill again with the destination's access key and secret (the secret is never stored)",
+            dest.name, dest.bucket, dest.endpoint
+        ));
+    }
+    let url = presigned_get(dest, access_key, secret_key, file)?;
+    out.line(&format!("{file} is not on {host}: fetching it from S3 {} (bucket {})", dest.name, dest.bucket), false);
+    let dir = std::path::Path::new(file).parent().map(|d| d.display().to_string()).unwrap_or_else(|| "/".into());
+    let part = format!("{file}.part");
+    let command = format!(
+        "mkdir -p {d} && curl -fsS --connect-timeout 20 -K - -o {p} && mv {p} {f} && {present}",
+        d = sh(&dir),
+        p = sh(&part),
+        f = sh(file)
+    );
+    // curl reads its options from stdin: the URL never shows in `ps`.
+    let input = format!("url = \"{url}\"\n");
+    let began = tokio::time::Instant::now();
+    let mut kept = None;
+    let (exit, _) = stream_raw(&session, &command, Some(input.as_bytes()), &mut cancel, Some(Duration::from_secs(6 * 3600)), |l| {
+        if let Some((l, err)) = l {
+            if l.starts_with("backup file: ") {
+                kept = Some(l.to_string());
+            }
+            out.line(l, err);
+        }
+    })
+    .await?;
+    if exit != Exit::Code(0) {
+        // A half-written file must not pass for a backup.
+        let _ = session.run(&format!("rm -f {}", sh(&part))).await;
+        return Err(format!("fetching {file} from S3 {}: {exit}", dest.name));
+    }
+    let mut notes = vec![format!("fetched from S3 {} (bucket {}) in {:.1} s", dest.name, dest.bucket, began.elapsed().as_secs_f64())];
+    notes.extend(kept);
+    let found = [("fetched".to_string(), file.to_string())].into_iter().collect();
+    Ok(Produced { notes, found, ..Default::default() })
+}
+
+/// The S3 destination a schedule uses: by id when Coolify's answer has ids,
+/// by the name the runbook gives, or the only one there is.
+fn pick_storage<'a>(
+    all: &'a [crate::coolify::model::S3Storage],
+    id: Option<i64>,
+    name: Option<&str>,
+) -> Result<&'a crate::coolify::model::S3Storage, String> {
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        return all.iter().find(|s| s.name == n || s.uuid == n).ok_or_else(|| format!("Coolify has no S3 destination named {n}"));
+    }
+    if let Some(s) = id.and_then(|i| all.iter().find(|s| s.id == Some(i))) {
+        return Ok(s);
+    }
+    match all {
+        [one] => Ok(one),
+        [] => Err("Coolify lists no S3 destination".into()),
+        many => Err(format!(
+            "Coolify has {} S3 destinations and does not say which one this schedule uses: name it ({})",
+            many.len(),
+            many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// A presigned GET of the object Coolify uploaded for `file`.
+fn presigned_get(dest: &crate::coolify::model::S3Storage, key: &str, secret: &str, file: &str) -> Result<String, String> {
+    use rusty_s3::S3Action;
+    let endpoint: url::Url = dest.endpoint.parse().map_err(|e| format!("S3 endpoint {}: {e}", dest.endpoint))?;
+    let region = if dest.region.is_empty() { "us-east-1".to_string() } else { dest.region.clone() };
+    let bucket = rusty_s3::Bucket::new(endpoint, rusty_s3::UrlStyle::Path, dest.bucket.clone(), region)
+        .map_err(|e| format!("S3 endpoint {}: {e}", dest.endpoint))?;
+    let creds = rusty_s3::Credentials::new(key, secret);
+    Ok(bucket.get_object(Some(&creds), file.trim_start_matches('/')).sign(PRESIGNED_FOR).to_string())
 }
 
 /// The newest successful backup among a database's schedules.
@@ -1263,7 +1394,11 @@ fn latest_backup(database: &str, configs: &[crate::coolify::model::Backup], now:
     let file = e.filename.clone().unwrap_or_default();
     let age = crate::coolify::schedule::age(now - at);
     let size = e.size.map(crate::coolify::schedule::bytes).unwrap_or_else(|| "size unknown".into());
-    let where_ = if b.save_s3 { "local copy, also sent to S3" } else { "local only" };
+    let where_ = match (b.save_s3, b.disable_local_backup) {
+        (true, true) => "S3 only: no local copy",
+        (true, false) => "local copy, also sent to S3",
+        _ => "local only",
+    };
     let note = format!("{file} ({size}, taken {} UTC, {age} ago; {where_})", at.format("%Y-%m-%d %H:%M:%S"));
     Ok(FoundBackup { file, taken: at.to_rfc3339(), note })
 }

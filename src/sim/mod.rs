@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod rules;
 #[cfg(test)]
 mod rules_vs_client;
+pub mod s3;
 pub mod shell;
 pub mod ssh;
 pub mod web;
@@ -316,12 +317,23 @@ impl Sim {
         let mut web = web::start(shared.clone()).await?;
         let (dns_addr, dns_task) = dns::start(shared.clone()).await?;
         let (resolver_addr, resolver_task) = dns::start_resolver(shared.clone()).await?;
+        // The S3 destinations are this object store (its address replaces
+        // the provider's, so a real curl on a test's host reaches it too).
+        let s3_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.wrap_err("binding the simulated object storage")?;
+        let s3_addr = s3_listener.local_addr()?;
+        for d in &mut shared.world().cf.s3 {
+            d.endpoint = format!("http://{s3_addr}");
+        }
+        let s3_router = s3::router(shared.clone());
         let mut tasks = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(hz_listener, hz_router).await;
             }),
             tokio::spawn(async move {
                 let _ = axum::serve(cf_listener, cf_router).await;
+            }),
+            tokio::spawn(async move {
+                let _ = axum::serve(s3_listener, s3_router).await;
             }),
             dns_task,
             resolver_task,
@@ -347,6 +359,11 @@ impl Sim {
             format!("export COOLIFY_TOKEN='{}'", self.shared.coolify_token),
             format!("# simulated SSH host: ssh -p {} root@127.0.0.1 (key {})", self.ssh.addr.port(), self.ssh.public_key),
             format!("# simulated name server: dig @127.0.0.1 -p {} example.com A", self.dns_addr.port()),
+            format!(
+                "# simulated S3 backups: access key {} secret {} (Coolify's API never shows them)",
+                world::DEMO_S3_KEY,
+                world::DEMO_S3_SECRET
+            ),
         ]
     }
 

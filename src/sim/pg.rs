@@ -43,12 +43,28 @@ pub struct Dump {
     pub truncated: bool,
 }
 
+/// An object in a simulated bucket: a backup Coolify uploaded, or bytes a
+/// test put there (a real `pg_dump` archive for a real `pg_restore`).
+#[derive(Clone, Debug)]
+pub enum Object {
+    Dump(Dump),
+    Bytes(Vec<u8>),
+}
+
+/// Where Coolify's upload of a backup file lands: `bucket/` and the path
+/// without its leading `/` (its `mc cp` into `bucket/<backup dir>/`).
+pub fn object_key(bucket: &str, file: &str) -> String {
+    format!("{bucket}/{}", file.trim_start_matches('/'))
+}
+
 #[derive(Default)]
 pub struct PgWorld {
     /// By Coolify database uuid.
     pub servers: BTreeMap<String, PgServer>,
     /// Dumps on the hosts' disks, by path.
     pub files: BTreeMap<String, Dump>,
+    /// Objects in the S3 destinations, by `bucket/key` (`sim::s3`).
+    pub objects: BTreeMap<String, Object>,
     /// Until when writes have been accounted.
     pub written_until: Option<chrono::DateTime<chrono::Utc>>,
     /// The next migrate on this database waits for a lock and times out
@@ -106,7 +122,13 @@ impl PgWorld {
                         t.seed = t.seed.wrapping_add(k as u64 + 1);
                     }
                     let truncated = k == 0 && d.name.starts_with("hockey-uat");
-                    w.files.insert(e.filename.clone(), Dump { db: then, version, truncated });
+                    let dump = Dump { db: then, version, truncated };
+                    if let (true, Some(s3)) = (b.save_s3, cf.s3.first()) {
+                        w.objects.insert(object_key(&s3.bucket, &e.filename), Object::Dump(dump.clone()));
+                    }
+                    if !b.disable_local {
+                        w.files.insert(e.filename.clone(), dump);
+                    }
                 }
             }
             dbs.insert(d.db_name.clone(), db);

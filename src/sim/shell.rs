@@ -61,14 +61,21 @@ pub fn handles(cmd: &str) -> bool {
         || cmd.contains("||")
         || cmd.contains(" | ")
         || cmd.contains("$(")
-        || matches!(first.as_str(), "psql" | "pg_dump" | "pg_restore" | "mkdir" | "test" | "rm" | "cd" | "env" | "sh")
+        || matches!(first.as_str(), "psql" | "pg_dump" | "pg_restore" | "mkdir" | "test" | "rm" | "cd" | "env" | "sh" | "curl" | "mv")
         || first.ends_with("python3")
         || (first == "docker" && (cmd.starts_with("docker run ") || cmd.starts_with("docker exec -i ")))
 }
 
-pub fn run(shared: &Shared, cmd: &str) -> Ran {
+/// Whether the command reads what cutover sends on stdin (curl's options);
+/// the others get only the libpq password lines, which the simulator ignores.
+pub fn reads_stdin(cmd: &str) -> bool {
+    cmd.contains(" -K - ")
+}
+
+pub fn run(shared: &Shared, cmd: &str, stdin: Option<&[u8]>) -> Ran {
     let mut sh = Sh { shared, lines: Vec::new() };
-    let (code, out) = sh.eval(cmd, &Ctx::default(), Data::None);
+    let input = stdin.map(|b| Data::Text(String::from_utf8_lossy(b).into_owned())).unwrap_or_default();
+    let (code, out) = sh.eval(cmd, &Ctx::default(), input);
     if let Data::Text(t) = out {
         for l in t.lines() {
             sh.lines.push((false, format!("{l}\n")));
@@ -118,6 +125,8 @@ impl Sh<'_> {
         }
         let mut code = 0;
         let mut last = Data::None;
+        // The list's commands share one input, as a shell's do; those that
+        // do not read it leave it for the next.
         let mut stdin = Some(stdin);
         for (op, part) in split_list(cmd) {
             let run = match op {
@@ -128,7 +137,10 @@ impl Sh<'_> {
             if !run {
                 continue;
             }
-            let (c, out) = self.pipeline(&part, ctx, stdin.take().unwrap_or_default());
+            let reads =
+                !matches!(super::ssh::words(&part).first().map(String::as_str), Some("mkdir" | "test" | "[" | "mv" | "rm" | "echo"));
+            let input = if reads { stdin.take().unwrap_or_default() } else { Data::None };
+            let (c, out) = self.pipeline(&part, ctx, input);
             code = c;
             if let Data::Text(t) = &last {
                 for l in t.lines() {
@@ -249,10 +261,28 @@ impl Sh<'_> {
                 self.command(&a[k..], &ctx, stdin)
             }
             "echo" => (0, Data::Text(format!("{}\n", a[1..].join(" ")))),
+            "test" | "[" if a.get(1) == Some(&"-z") => (if a.get(2).is_none_or(|x| x.is_empty()) { 0 } else { 1 }, Data::None),
             "test" | "[" => {
                 let path = a.iter().skip_while(|x| **x != "-s").nth(1).copied().unwrap_or("");
                 (if self.shared.world().pg.files.contains_key(path) { 0 } else { 1 }, Data::None)
             }
+            "mv" => {
+                let files: Vec<&str> = a.iter().skip(1).copied().filter(|f| !f.starts_with('-')).collect();
+                let [from, to] = files[..] else { return (1, Data::None) };
+                let mut w = self.shared.world();
+                match w.pg.files.remove(from) {
+                    Some(d) => {
+                        w.pg.files.insert(to.to_string(), d);
+                        (0, Data::None)
+                    }
+                    None => {
+                        drop(w);
+                        self.err(format!("mv: cannot stat '{from}': No such file or directory"));
+                        (1, Data::None)
+                    }
+                }
+            }
+            "curl" => self.curl(a, stdin),
             "cat" => match a.get(1) {
                 None => (0, stdin),
                 Some(f) => match self.shared.world().pg.files.get(*f) {
@@ -291,6 +321,42 @@ impl Sh<'_> {
             other => {
                 self.err(format!("sh: 1: {other}: not found"));
                 (127, Data::None)
+            }
+        }
+    }
+
+    /// `curl -fsS -K - -o FILE`: the URL from the options on stdin, fetched
+    /// from the simulated object store with S3's checks.
+    fn curl(&mut self, a: &[&str], stdin: Data) -> (u32, Data) {
+        let config = if a.windows(2).any(|w| w == ["-K", "-"]) { stdin.text() } else { String::new() };
+        let url = config
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("url").map(|r| r.trim_start_matches([' ', '=', ':']).trim().trim_matches('"').to_string()))
+            .or_else(|| a.iter().skip(1).find(|x| x.starts_with("http")).map(|x| x.to_string()));
+        let Some(url) = url.and_then(|u| url::Url::parse(&u).ok()) else {
+            self.err("curl: (2) no URL specified");
+            return (2, Data::None);
+        };
+        let out = flag(a, "-o");
+        match super::s3::get(self.shared, &url, jiff::Timestamp::now()) {
+            Ok(super::pg::Object::Dump(d)) => match out {
+                Some(f) => {
+                    self.shared.world().pg.files.insert(f.to_string(), d);
+                    (0, Data::None)
+                }
+                None => (0, Data::Dump(d)),
+            },
+            Ok(super::pg::Object::Bytes(_)) => {
+                self.err("curl: (23) the simulated host keeps only simulated dumps");
+                (23, Data::None)
+            }
+            Err(super::s3::Refusal::Unreachable) => {
+                self.err(format!("curl: (6) Could not resolve host: {}", url.host_str().unwrap_or("")));
+                (6, Data::None)
+            }
+            Err(super::s3::Refusal::Error { status, .. }) => {
+                self.err(format!("curl: (22) The requested URL returned error: {status}"));
+                (22, Data::None)
             }
         }
     }

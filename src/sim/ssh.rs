@@ -49,7 +49,7 @@ pub async fn start(shared: Arc<Shared>, port: u16) -> Result<SshHost> {
     let pids: Pids = Arc::default();
     let task = tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
-            let host = Host { shared: shared.clone(), running: HashMap::new(), pids: pids.clone() };
+            let host = Host { shared: shared.clone(), running: HashMap::new(), pids: pids.clone(), stdin: HashMap::new() };
             let config = config.clone();
             tokio::spawn(async move {
                 if let Ok(s) = server::run_stream(config, sock, host).await {
@@ -61,10 +61,15 @@ pub async fn start(shared: Arc<Shared>, port: u16) -> Result<SshHost> {
     Ok(SshHost { addr, public_key, task })
 }
 
+/// A command's standard input as it arrives, handed over at end of file.
+type Stdin = (Vec<u8>, tokio::sync::oneshot::Sender<Vec<u8>>);
+
 struct Host {
     shared: Arc<Shared>,
     running: HashMap<ChannelId, AbortHandle>,
     pids: Pids,
+    /// Commands that read their input (curl's `-K -`) wait for it here.
+    stdin: HashMap<ChannelId, Stdin>,
 }
 
 impl server::Handler for Host {
@@ -97,11 +102,37 @@ impl server::Handler for Host {
         let cmd = String::from_utf8_lossy(data).into_owned();
         let out = Out { h: session.handle(), ch: channel };
         let (shared, pids) = (self.shared.clone(), self.pids.clone());
+        let input = super::shell::reads_stdin(&cmd).then(|| {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            self.stdin.insert(channel, (Vec::new(), tx));
+            rx
+        });
         let task = tokio::spawn(async move {
-            let code = run(&shared, &pids, &out, &cmd).await;
+            // Bounded in size (`data`) and in time, as a real command's read is not.
+            let stdin = match input {
+                Some(rx) => tokio::time::timeout(Duration::from_secs(30), rx).await.ok().and_then(Result::ok),
+                None => None,
+            };
+            let code = run(&shared, &pids, &out, &cmd, stdin).await;
             out.finish(code).await;
         });
         self.running.insert(channel, task.abort_handle());
+        Ok(())
+    }
+
+    async fn data(&mut self, channel: ChannelId, data: &[u8], _session: &mut Session) -> Result<(), Self::Error> {
+        if let Some((buf, _)) = self.stdin.get_mut(&channel)
+            && buf.len() + data.len() <= 1 << 20
+        {
+            buf.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
+        if let Some((buf, tx)) = self.stdin.remove(&channel) {
+            let _ = tx.send(buf);
+        }
         Ok(())
     }
 
@@ -219,26 +250,26 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
-async fn run(shared: &Arc<Shared>, pids: &Pids, out: &Out, cmd: &str) -> u32 {
+async fn run(shared: &Arc<Shared>, pids: &Pids, out: &Out, cmd: &str, stdin: Option<Vec<u8>>) -> u32 {
     const PID_PREFIX: &str = "echo \"__cutover_pid=$$\" >&2; ";
     if let Some(rest) = cmd.strip_prefix(PID_PREFIX) {
         let pid = 4000 + lock(&shared.correlation).below(50_000) as u32;
         out.err(format!("__cutover_pid={pid}\n")).await;
         let inner = words(rest);
         let cmd = inner.get(3).cloned().unwrap_or_default();
-        let me = tokio::task::spawn(Box::pin(run_inner(shared.clone(), pids.clone(), Out { h: out.h.clone(), ch: out.ch }, cmd)));
+        let me = tokio::task::spawn(Box::pin(run_inner(shared.clone(), pids.clone(), Out { h: out.h.clone(), ch: out.ch }, cmd, stdin)));
         lock(pids).insert(pid, (out.h.clone(), out.ch, me.abort_handle()));
         let code = me.await.unwrap_or(143);
         lock(pids).remove(&pid);
         return code;
     }
-    run_inner(shared.clone(), pids.clone(), Out { h: out.h.clone(), ch: out.ch }, cmd.to_string()).await
+    run_inner(shared.clone(), pids.clone(), Out { h: out.h.clone(), ch: out.ch }, cmd.to_string(), stdin).await
 }
 
-async fn run_inner(shared: Arc<Shared>, pids: Pids, out: Out, cmd: String) -> u32 {
+async fn run_inner(shared: Arc<Shared>, pids: Pids, out: Out, cmd: String, stdin: Option<Vec<u8>>) -> u32 {
     // The runbooks' commands: the host's shell over the simulated databases.
     if super::shell::handles(&cmd) {
-        let ran = super::shell::run(&shared, &cmd);
+        let ran = super::shell::run(&shared, &cmd, stdin.as_deref());
         for (err, l) in ran.lines {
             let ok = if err { out.err(l).await } else { out.out(l).await };
             if !ok {

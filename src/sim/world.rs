@@ -635,6 +635,8 @@ pub struct CBackup {
     pub frequency: String,
     pub enabled: bool,
     pub save_s3: bool,
+    /// Only the S3 copy is kept (Coolify's `disable_local_backup`).
+    pub disable_local: bool,
     pub retention_local: i64,
     pub retention_s3: i64,
     pub executions: Vec<CExecution>,
@@ -719,15 +721,24 @@ pub struct CService {
     pub envs: Vec<CEnvVar>,
 }
 
+/// The demo's S3 keys: the operator types them into a drill, as they would
+/// copy them from the storage provider (Coolify's API does not give them).
+pub const DEMO_S3_KEY: &str = "CUTOVERDEMOKEY0000001";
+pub const DEMO_S3_SECRET: &str = "cutover-demo-s3-secret-never-on-a-command-line";
+
 /// An S3 destination Coolify can send backups to.
 #[derive(Clone, Debug)]
 pub struct CS3 {
     pub uuid: String,
     pub name: String,
+    /// The simulator's own object store once it listens (`sim::s3`).
     pub endpoint: String,
     pub bucket: String,
     pub region: String,
     pub is_usable: bool,
+    /// What Coolify keeps and its API never shows.
+    pub key: String,
+    pub secret: String,
 }
 
 impl CoolifyWorld {
@@ -758,6 +769,8 @@ impl CoolifyWorld {
                 bucket: "acme-backups".into(),
                 region: "fsn1".into(),
                 is_usable: true,
+                key: DEMO_S3_KEY.into(),
+                secret: DEMO_S3_SECRET.into(),
             }],
             services: Vec::new(),
         };
@@ -804,9 +817,12 @@ impl CoolifyWorld {
                     let dbuuid = rng.cuid();
                     var(&mut envs, rng, "DATABASE_URL", format!("postgres://{0}:{pw}@{dbuuid}:5432/{0}", site.slug), false, false);
                     let mut backups = Vec::new();
-                    // Production databases back up daily; one uat database has no schedule,
+                    // Production databases back up daily; a uat database has no schedule,
                     // and the recipes production backup has been failing.
-                    if prod || si % 2 == 0 {
+                    // tatis' uat backups go to S3 only (local copies off): a
+                    // drill has to fetch them.
+                    let s3_only = !prod && site.slug == "tatis";
+                    if prod || si % 2 == 0 || s3_only {
                         let mut executions = Vec::new();
                         // Runs at the schedule's last due times, relative to now, so
                         // the health shown is the same whenever the demo starts (its
@@ -847,7 +863,8 @@ impl CoolifyWorld {
                             id: w.fresh_id(),
                             frequency: freq.into(),
                             enabled: true,
-                            save_s3: prod,
+                            save_s3: prod || s3_only,
+                            disable_local: s3_only,
                             retention_local: 7,
                             retention_s3: 30,
                             executions,

@@ -150,10 +150,21 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     Span::styled(format!("Schedule {} ", b.frequency), st.get(Slot::Title)),
                     Span::styled(
                         format!(
-                            "{}{}  keep {} locally{}  ",
+                            "{}{}  keep {}{}  ",
                             if b.enabled { "" } else { "(disabled) " },
-                            if b.save_s3 { "local + S3" } else { "local only" },
-                            b.database_backup_retention_amount_locally.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                            match (b.save_s3, b.disable_local_backup) {
+                                (true, true) => "S3 only (a restore fetches it first)",
+                                (true, false) => "local + S3",
+                                _ => "local only",
+                            },
+                            if b.save_s3 && b.disable_local_backup {
+                                "none locally".to_string()
+                            } else {
+                                format!(
+                                    "{} locally",
+                                    b.database_backup_retention_amount_locally.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                                )
+                            },
                             if b.save_s3 {
                                 format!(
                                     ", {} on S3",

@@ -77,7 +77,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
                     let mut spans = vec![
                         Span::styled(if focus { format!("{} ", g.cursor) } else { "  ".into() }, st.get(Slot::Prompt)),
                         Span::styled(format!("{:>12}: ", fld.label), if focus { st.get(Slot::Prompt) } else { st.get(Slot::Muted) }),
-                        Span::styled(fld.input.text.clone(), st.get(Slot::Text)),
+                        Span::styled(fld.shown(), st.get(Slot::Text)),
                         Span::styled(
                             if fld.input.text.is_empty() && !fld.hint.is_empty() { format!("  {}", fld.hint) } else { String::new() },
                             st.get(Slot::Muted),

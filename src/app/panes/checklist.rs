@@ -451,7 +451,7 @@ impl ChecklistPane {
             // Secrets never reach the journal: they are asked again.
             let fields = missing
                 .iter()
-                .map(|k| Field::new(k, "", &format!("journal: {}", run.params.get(k).cloned().unwrap_or_default())))
+                .map(|k| Field::new(k, "", &format!("journal: {}", run.params.get(k).cloned().unwrap_or_default())).secret())
                 .collect();
             let mut f = Form::new(&format!("Resume {}", run.title), FormKind::RunSecrets { journal }, fields);
             f.note = vec!["These values were masked in the journal. Type them again to go on.".into()];
@@ -998,7 +998,7 @@ fn preflight(rb: &Runbook, values: &BTreeMap<String, String>, form: &mut Form, c
 fn strip_optional(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
-            for k in ["container", "image", "mount", "env", "only", "checksum"] {
+            for k in ["container", "image", "mount", "env", "only", "checksum", "access_key", "secret_key", "storage"] {
                 m.remove(k);
             }
             m.values_mut().for_each(strip_optional);
@@ -1029,6 +1029,9 @@ fn start_form(rb: &Runbook) -> Form {
             hint = if hint.is_empty() { what } else { format!("{what}: {hint}") };
         }
         let mut field = Field::new(&p.name, &p.default, &hint).labelled(&p.label);
+        if p.kind == ParamKind::Secret {
+            field = field.secret();
+        }
         let pick = match p.kind {
             ParamKind::Server => Some(Source::Server),
             ParamKind::App => Some(Source::App),

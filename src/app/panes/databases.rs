@@ -143,7 +143,7 @@ pub struct DatabasesPane {
     /// The backup warning was given (once; later reloads leave the status line alone).
     warned: bool,
     /// Coolify's S3 destinations, as last loaded `(uuid, name, bucket, usable)`.
-    pub s3: Vec<(String, String, String, bool)>,
+    pub s3: Vec<crate::coolify::model::S3Storage>,
 }
 
 #[derive(Debug)]
@@ -152,7 +152,7 @@ pub enum Msg {
     /// A database's last log lines (sanitised).
     Logs { db: String, result: Result<Vec<String>, String> },
     /// Coolify's S3 destinations `(uuid, name, bucket, usable)`, for a schedule of `db`.
-    S3 { db: String, result: Result<Vec<(String, String, String, bool)>, String> },
+    S3 { db: String, result: Result<Vec<crate::coolify::model::S3Storage>, String> },
 }
 
 impl PaneInfo for DatabasesPane {
@@ -263,7 +263,7 @@ impl DatabasesPane {
     /// A backup schedule: how often, where (local only, or an S3 destination), how many kept.
     fn schedule_form(&self, db: &str, cx: &mut Cx) {
         let Some(row) = self.table.items().iter().find(|r| r.uuid == db).cloned() else { return };
-        let mut dests: Vec<String> = self.s3.iter().filter(|s| s.3).map(|s| format!("S3 {} ({})", s.1, s.2)).collect();
+        let mut dests: Vec<String> = self.s3.iter().filter(|s| s.usable).map(|s| format!("S3 {} ({})", s.name, s.bucket)).collect();
         dests.push("local only".into());
         let mut f = Form::new(
             &format!("Backup schedule of {}", row.name),
@@ -275,7 +275,7 @@ impl DatabasesPane {
                 Field::choice("now", &["yes", "no"], "yes", "run the first backup at once"),
             ],
         );
-        if self.s3.iter().all(|s| !s.3) {
+        if self.s3.iter().all(|s| !s.usable) {
             f.note = vec!["Coolify has no usable S3 destination: add one in Coolify (S3 Storages) for off-server copies.".into()];
         }
         cx.open(Dialog::Form(f));
@@ -369,19 +369,19 @@ impl DatabasesPane {
                     return Err(Box::new(form));
                 }
                 let to = form.get("to").to_string();
-                let s3 = self.s3.iter().find(|s| to == format!("S3 {} ({})", s.1, s.2)).cloned();
+                let s3 = self.s3.iter().find(|s| to == format!("S3 {} ({})", s.name, s.bucket)).cloned();
                 let now = form.get("now") == "yes";
                 let keep = keep.unwrap_or(7);
                 let mut body = serde_json::json!({"frequency": freq, "enabled": true, "backup_now": now, "database_backup_retention_amount_locally": keep});
                 if let Some(s) = &s3 {
                     body["save_s3"] = serde_json::json!(true);
-                    body["s3_storage_uuid"] = serde_json::json!(s.0);
+                    body["s3_storage_uuid"] = serde_json::json!(s.uuid);
                     body["database_backup_retention_amount_s3"] = serde_json::json!(keep);
                 }
                 let mut lines = vec![
                     format!("+ backups of {name}: {freq}, {keep} kept"),
                     match &s3 {
-                        Some(s) => format!("  on the server and on S3 {} (bucket {})", s.1, s.2),
+                        Some(s) => format!("  on the server and on S3 {} (bucket {})", s.name, s.bucket),
                         None => "  on the database's server only".into(),
                     },
                 ];

@@ -31,7 +31,13 @@ pub(super) fn tick(w: &mut crate::sim::World, now: chrono::DateTime<chrono::Utc>
                     e.status = "success".into();
                     e.size = crate::sim::pg::dump_size(&dump) as i64;
                     e.message = String::new();
-                    w.pg.files.insert(e.filename.clone(), dump);
+                    if let (true, Some(s3)) = (b.save_s3, w.cf.s3.first()) {
+                        w.pg.objects
+                            .insert(crate::sim::pg::object_key(&s3.bucket, &e.filename), crate::sim::pg::Object::Dump(dump.clone()));
+                    }
+                    if !b.disable_local {
+                        w.pg.files.insert(e.filename.clone(), dump);
+                    }
                 }
             }
         }
@@ -41,7 +47,8 @@ pub(super) fn tick(w: &mut crate::sim::World, now: chrono::DateTime<chrono::Utc>
 fn backup_json(b: &crate::sim::world::CBackup) -> Value {
     json!({
         "uuid": b.uuid, "id": b.id, "enabled": b.enabled, "frequency": b.frequency, "save_s3": b.save_s3,
-        "s3_storage_id": if b.save_s3 { json!(1) } else { Value::Null }, "databases_to_backup": null, "dump_all": false,
+        "s3_storage_id": if b.save_s3 { json!(1) } else { Value::Null }, "disable_local_backup": b.disable_local,
+        "databases_to_backup": null, "dump_all": false,
         "database_backup_retention_amount_locally": b.retention_local, "database_backup_retention_days_locally": 0,
         "database_backup_retention_max_storage_locally": 0, "database_backup_retention_amount_s3": b.retention_s3,
         "database_backup_retention_days_s3": 0, "database_backup_retention_max_storage_s3": 0, "timeout": 3600,
@@ -346,6 +353,8 @@ pub(super) async fn create_backup(State(s): S, Path(uuid): Path<String>, Json(b)
         frequency: freq.to_string(),
         enabled: b["enabled"].as_bool().unwrap_or(true),
         save_s3,
+        // Turned on in Coolify's UI only: the API's create does not take it.
+        disable_local: false,
         retention_local: b["database_backup_retention_amount_locally"].as_i64().unwrap_or(0),
         retention_s3: b["database_backup_retention_amount_s3"].as_i64().unwrap_or(0),
         executions: vec![],
