@@ -456,7 +456,12 @@ fn bench_journals(dir: &std::path::Path, sites: usize) -> (cutover::checklist::c
             let at = t0 + chrono::Duration::minutes((n * 4 + k) as i64);
             let mut ev = cutover::checklist::start(&rb, &id, &campaign.values(&format!("site-{n:02}"), stage), Default::default(), at);
             if let Event::Started { part, .. } = &mut ev {
-                *part = Some(Box::new(Part { campaign: "bench".into(), site: format!("site-{n:02}"), stage: stage.to_string() }));
+                *part = Some(Box::new(Part {
+                    campaign: "bench".into(),
+                    site: format!("site-{n:02}"),
+                    stage: stage.to_string(),
+                    approved: None,
+                }));
             }
             let mut all = vec![ev];
             let steps = if k < 3 { 24 } else { 12 };

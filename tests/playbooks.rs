@@ -1126,7 +1126,7 @@ fn nine_sites() -> String {
     ];
     let mut t = String::from(
         "name = \"hetzner\"\ntitle = \"Nine sites to Hetzner\"\nparallel = 2\n\n[[stages]]\nname = \"uat\"\nrunbooks = [\"redeploy-check\"]\n\n\
-         [[stages]]\nname = \"production\"\nrunbooks = [\"redeploy-check\"]\nafter = \"uat\"\n",
+         [[stages]]\nname = \"production\"\nrunbooks = [\"redeploy-check\"]\nafter = \"uat\"\napprove = true\n",
     );
     for (slug, domain) in sites {
         t.push_str(&format!(
@@ -1139,8 +1139,14 @@ fn nine_sites() -> String {
 
 /// Starts the run of the board's cell under the cursor and runs it to the end.
 fn run_cell(site: &str, stage: &str) -> String {
+    // Production asks for a typed approval, having shown how uat went.
+    let approve = if stage == "production" {
+        format!("Key <Enter>\nWaitFor \"Approve {site} for production\"\nAssert \"uat: 1 run(s) done in\"\nType \"{site}\"\n")
+    } else {
+        String::new()
+    };
     format!(
-        "Key <Enter>\nWaitFor \"{site} / {stage}: Start: Redeploy <app>\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
+        "{approve}Key <Enter>\nWaitFor \"{site} / {stage}: Start: Redeploy <app>\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\n\
          WaitFor /run \\S+-redeploy-check(-\\d+)? started: 3 steps/\nKey x\nWaitFor \"Done: Tell\"\nKey y\nWaitIdle\nKey x\nWaitIdle\nKey x\nWaitIdle\n\
          Assert \"3 of 3 settled FINISHED\"\nKey <Esc>\nKey :\nType \"campaign hetzner\"\nKey <Enter>\n"
     )
@@ -1194,7 +1200,8 @@ async fn a_campaign_of_nine_sites_by_two_stages_with_a_lock_a_failure_and_a_cras
     // Production waits for uat.
     s1.push_str("Key l <Enter>\nAssert \"shop/production comes after uat, which is not done for shop\"\nKey h\n");
     s1.push_str(&run_cell("shop", "uat"));
-    s1.push_str("Assert /shop\\s+done 1\\/1 \\S+\\s+pending 0\\/1/\n");
+    // Its uat done, shop's production cell asks for approval.
+    s1.push_str("Assert /shop\\s+done 1\\/1 \\S+\\s+approve\\? 0\\/1/\n");
     s1.push_str(
         "Key j <Enter>\nWaitFor \"tatis / uat: Start\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor /started: 3 steps/\nKey x\nWaitFor \"Done: Tell\"\nKey y\nWaitIdle\n\
          Assert \"step 1: Tell tatis@example.net that tatis-uat is redeployed: done\"\nKey <Esc>\n",
@@ -1239,7 +1246,10 @@ async fn a_campaign_of_nine_sites_by_two_stages_with_a_lock_a_failure_and_a_cras
         s2.push_str(&format!("Key g{} l\n", " j".repeat(i)));
         if i == 0 {
             // Promotion: what production does not say comes from uat; what differs is shown.
-            s2.push_str("Key <Enter>\nWaitFor \"shop / production: Start\"\nAssert \"owner = shop@example.net (as in uat)\"\n");
+            s2.push_str("Assert /shop\\s+done 1\\/1 \\S+\\s+approve\\? 0\\/1/\n");
+            s2.push_str("Key <Enter>\nWaitFor \"Approve shop for production\"\nType \"tatis\"\nKey <Enter>\nAssert \"type shop exactly to approve\"\n");
+            s2.push_str("Key <C-u>\nType \"shop\"\nKey <Enter>\nWaitFor \"shop / production: Start\"\nAssert \"Approved by\"\n");
+            s2.push_str("Assert \"owner = shop@example.net (as in uat)\"\n");
             s2.push_str("Assert \"app: shop-uat in uat, shop-production here\"\nKey <Esc>\n");
         }
         s2.push_str(&run_cell(site, "production"));
@@ -1259,6 +1269,8 @@ async fn a_campaign_of_nine_sites_by_two_stages_with_a_lock_a_failure_and_a_cras
         assert!(md.contains(&format!("## Redeploy {site}-production and check it")), "{site}'s production run: {md}");
     }
     assert!(md.contains("attempt 1: failed"), "the failed deploy is in the report: {md}");
+    assert_eq!(md.matches("> Approved for production by").count(), 9, "each production run says who let it in: {md}");
+    assert!(md.contains("having seen: uat: 1 run(s) done in"), "{md}");
     // Every deploy the campaign made, once per run (the failed one twice).
     let deploys = sim.exchanges().iter().filter(|e| e.method == "POST" && e.path == "/api/v1/deploy").count();
     assert_eq!(deploys, 19);

@@ -201,6 +201,13 @@ pub enum FormKind {
     RunSecrets {
         journal: std::path::PathBuf,
     },
+    /// Letting a campaign's site into a stage that asks for approval.
+    ApproveStage {
+        campaign: String,
+        site: String,
+        stage: String,
+        seen: String,
+    },
     ExportReport {
         journal: std::path::PathBuf,
     },

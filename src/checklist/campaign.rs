@@ -19,6 +19,18 @@ pub struct Part {
     pub campaign: String,
     pub site: String,
     pub stage: String,
+    /// The typed approval that let the site into a stage that asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<Approval>,
+}
+
+/// Who let a site into a gated stage, when, and having seen what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// The earlier stage's result as it was shown.
+    pub seen: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -51,6 +63,10 @@ pub struct Stage {
     /// take their parameters from that stage's runs where these do not say.
     #[serde(default)]
     pub after: Option<String>,
+    /// A site enters this stage only with a typed approval (production):
+    /// the operator sees how the earlier stage went and types the site's name.
+    #[serde(default)]
+    pub approve: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -187,6 +203,8 @@ pub struct Cell {
     pub ended: Option<DateTime<Utc>>,
     /// What the cell waits for, in words (its `after` stage).
     pub blocked: Option<String>,
+    /// Its turn has come, and entering needs a typed approval.
+    pub approve: bool,
 }
 
 impl Cell {
@@ -255,6 +273,7 @@ pub fn board(c: &Campaign, runs: &[Run]) -> Vec<Vec<Cell>> {
                     run: open.or(rs.last().copied()).map(|r| r.id.clone()),
                     started: rs.first().map(|r| r.started),
                     ended: if finished == stage.runbooks.len() { latest.iter().filter_map(|r| r.finished).max() } else { None },
+                    approve: stage.approve && rs.is_empty() && blocked.is_none(),
                     blocked: if state == CellState::Pending { blocked } else { None },
                 });
             }
@@ -284,6 +303,30 @@ pub fn next_runbook<'a>(c: &'a Campaign, runs: &[Run], site: &str, stage: &str) 
         .find(|rb| !rs.iter().any(|r| &&r.runbook == rb && run_state(r) == CellState::Done))
         .map(String::as_str)
         .ok_or_else(|| format!("{site}/{stage}: every runbook is done"))
+}
+
+/// Whether starting this site's stage now needs a typed approval: the stage
+/// asks for one and none of its runs has started yet (the first run carries it).
+pub fn needs_approval(c: &Campaign, runs: &[Run], site: &str, stage: &str) -> bool {
+    c.stage(stage).is_some_and(|st| st.approve) && runs_of(runs, &c.name, site, stage).is_empty()
+}
+
+/// How the stage before a gated one went for a site, in one line.
+pub fn earlier_result(c: &Campaign, runs: &[Run], site: &str, stage: &str) -> String {
+    let Some(after) = c.stage(stage).and_then(|s| s.after.clone()) else { return "no earlier stage".into() };
+    let rs = runs_of(runs, &c.name, site, &after);
+    let first = rs.iter().map(|r| r.started).min();
+    let last = rs.iter().filter_map(|r| r.finished).max();
+    let took = match (first, last) {
+        (Some(a), Some(b)) => format!(" in {}", crate::coolify::schedule::age(b - a)),
+        _ => String::new(),
+    };
+    let skipped: usize = rs.iter().map(|r| r.steps.iter().filter(|s| matches!(s.state, StepState::Skipped { .. })).count()).sum();
+    let overridden: usize = rs.iter().map(|r| r.steps.iter().filter(|s| s.overridden.is_some()).count()).sum();
+    format!(
+        "{after}: {} run(s) done{took}, {skipped} step(s) skipped, {overridden} override(s)",
+        rs.iter().filter(|r| run_state(r) == CellState::Done).count()
+    )
 }
 
 /// What a run holds while it is open: the servers, hosts, zones, databases
@@ -390,6 +433,15 @@ pub fn report(c: &Campaign, runs: &[Run], now: DateTime<Utc>) -> String {
         for st in &c.stages {
             for r in runs_of(runs, &c.name, &site.name, &st.name) {
                 s.push_str(&format!("\n---\n\n<!-- {} / {} -->\n", site.name, st.name));
+                if let Some(a) = r.part.as_ref().and_then(|p| p.approved.as_ref()) {
+                    s.push_str(&format!(
+                        "\n> Approved for {} by {} at {} UTC, having seen: {}\n\n",
+                        st.name,
+                        a.by,
+                        a.at.format("%Y-%m-%d %H:%M:%S"),
+                        a.seen
+                    ));
+                }
                 // Each run's report, its headings one level down.
                 for l in r.report().lines() {
                     if l.starts_with('#') {
@@ -453,6 +505,10 @@ pub fn draft(name: &str, runbooks: &[String], parallel: usize, shared: &BTreeMap
         t.push_str(&format!("\n[[stages]]\nname = {}\nrunbooks = [{list}]\n", toml_str(e)));
         if i > 0 {
             t.push_str(&format!("after = {}\n", toml_str(&envs[i - 1])));
+        }
+        // Into production only with a typed approval per site.
+        if e == "production" && i > 0 {
+            t.push_str("approve = true\n");
         }
     }
     let mut projects: Vec<&str> = apps.iter().map(|a| a.project.as_str()).collect();
@@ -535,7 +591,7 @@ mod tests {
         let id = format!("{site}-{stage}-{}", at.timestamp());
         let mut ev = crate::checklist::start(&rb(), &id, &c.values(site, stage), BTreeMap::new(), at);
         if let Event::Started { part, .. } = &mut ev {
-            *part = Some(Box::new(Part { campaign: c.name.clone(), site: site.into(), stage: stage.into() }));
+            *part = Some(Box::new(Part { campaign: c.name.clone(), site: site.into(), stage: stage.into(), approved: None }));
         }
         let mut events = vec![ev];
         if done {
@@ -573,6 +629,7 @@ mod tests {
         let c = Campaign::parse(Path::new("spring.toml"), &t, &[rb()]).unwrap_or_else(|e| panic!("{e}\n{t}"));
         let stages: Vec<(&str, Option<&str>)> = c.stages.iter().map(|s| (s.name.as_str(), s.after.as_deref())).collect();
         assert_eq!(stages, [("uat", None), ("production", Some("uat"))], "production last, after uat");
+        assert_eq!(c.stages.iter().map(|s| s.approve).collect::<Vec<_>>(), [false, true], "production with a typed approval");
         assert_eq!(c.sites.len(), 2);
         let v = c.values("Shop", "uat");
         assert_eq!(

@@ -545,6 +545,8 @@ pub enum Check {
     Command {
         host: String,
         command: String,
+        /// A regex its standard output must match (stderr is shown, not matched:
+        /// a login script's warnings must not decide a check).
         #[serde(default)]
         matches: Option<String>,
         #[serde(default)]

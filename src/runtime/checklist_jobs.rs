@@ -168,6 +168,13 @@ impl<'a, F: Fn(Action, bool)> Out<'a, F> {
         }
     }
 
+    /// What a command wrote on stderr: shown, never parsed.
+    fn err_lines(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(l, true);
+        }
+    }
+
     fn flush(&mut self) {
         if !self.batch.is_empty() {
             (self.send)(
@@ -368,8 +375,9 @@ async fn execute<F: Fn(Action, bool)>(
             match d.action() {
                 DjangoAction::Plan => {
                     let cmd = manage_command(&at, "showmigrations --plan", None, None);
-                    let (exit, text) = capture(&session, &ctx.pgpass, &cmd, &mut cancel).await?;
+                    let (exit, text, err) = capture(&session, &ctx.pgpass, &cmd, &mut cancel).await?;
                     out.lines(&text);
+                    out.err_lines(&err);
                     if exit != Exit::Code(0) {
                         return Err(Failure::new(format!("showmigrations: {exit}"), true));
                     }
@@ -408,18 +416,18 @@ async fn execute<F: Fn(Action, bool)>(
                 DjangoAction::Lint => {
                     let m = d.migration.clone().unwrap_or_default();
                     let (app, name) = m.split_once('.').ok_or_else(|| Failure::new(format!("`{m}` is not app.name"), false))?;
-                    let (exit, sql) = capture(
+                    let (exit, sql, err) = capture(
                         &session,
                         &ctx.pgpass,
                         &manage_command(&at, &format!("sqlmigrate {} {}", sh(app), sh(name)), None, None),
                         &mut cancel,
                     )
                     .await?;
+                    out.lines(&sql);
+                    out.err_lines(&err);
                     if exit != Exit::Code(0) {
-                        out.lines(&sql);
                         return Err(Failure::new(format!("sqlmigrate: {exit}"), true));
                     }
-                    out.lines(&sql);
                     let lint = django::lint_sql(&sql, &d.pg_version);
                     out.line("--- lint ---", false);
                     if lint.lines().is_empty() {
@@ -625,18 +633,31 @@ async fn stream_raw(
     }
 }
 
-/// Runs a short command and returns its exit status and output (stdout then stderr).
-async fn capture(session: &Session, pg: &[String], command: &str, cancel: &mut watch::Receiver<bool>) -> Result<(Exit, String), Failure> {
-    let mut text = String::new();
+/// Runs a short command and returns its exit status, stdout and stderr
+/// apart: a value read from stdout must not take in what a login script
+/// says on stderr (a shell's `pyenv: cannot rehash`).
+async fn capture(
+    session: &Session,
+    pg: &[String],
+    command: &str,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<(Exit, String, String), Failure> {
+    let (mut out, mut err) = (String::new(), String::new());
     let (exit, _) = stream(session, pg, command, cancel, Some(Duration::from_secs(600)), |l| {
-        if let Some((l, _)) = l {
-            text.push_str(l);
-            text.push('\n');
+        if let Some((l, is_err)) = l {
+            let to = if is_err { &mut err } else { &mut out };
+            to.push_str(l);
+            to.push('\n');
         }
     })
     .await
     .map_err(|e| Failure::new(e, true))?;
-    Ok((exit, text))
+    Ok((exit, out, err))
+}
+
+/// What a failed command said: its stderr, else its stdout.
+fn said(out: &str, err: &str) -> String {
+    if err.trim().is_empty() { out.trim().to_string() } else { err.trim().to_string() }
 }
 
 /// Where a step's command runs.
@@ -809,8 +830,9 @@ async fn run_check<F: Fn(Action, bool)>(
         }
         Check::Command { host, command, matches, exit } => {
             let session = connect(sv, ctx, host).await?;
-            let (code, text) = capture(&session, &ctx.pgpass, command, &mut cancel).await?;
+            let (code, text, err) = capture(&session, &ctx.pgpass, command, &mut cancel).await?;
             out.lines(&text);
+            out.err_lines(&err);
             if code != Exit::Code(*exit) {
                 return Err(Failure::new(format!("`{command}`: {code} (expected {exit})"), true));
             }
@@ -825,9 +847,10 @@ async fn run_check<F: Fn(Action, bool)>(
         Check::Migrated(at) => {
             let session = connect(sv, ctx, &at.host).await?;
             let at = at_in_container(&session, at, ctx).await?;
-            let (code, text) =
+            let (code, text, err) =
                 capture(&session, &ctx.pgpass, &manage_command(&at, "migrate --check --plan", None, None), &mut cancel).await?;
             out.lines(&text);
+            out.err_lines(&err);
             match code {
                 Exit::Code(0) => Ok(()),
                 Exit::Code(1) => Err(Failure::new("migrations are still pending (see the plan above)", true)),
@@ -838,7 +861,7 @@ async fn run_check<F: Fn(Action, bool)>(
             let (app, name) = migration.split_once('.').ok_or_else(|| Failure::new(format!("`{migration}` is not app.name"), false))?;
             let session = connect(sv, ctx, &at.host).await?;
             let at = at_in_container(&session, at, ctx).await?;
-            let (code, text) = capture(
+            let (code, text, err) = capture(
                 &session,
                 &ctx.pgpass,
                 &manage_command(&at, &format!("showmigrations --plan {}", sh(app)), None, None),
@@ -846,6 +869,7 @@ async fn run_check<F: Fn(Action, bool)>(
             )
             .await?;
             out.lines(&text);
+            out.err_lines(&err);
             if code != Exit::Code(0) {
                 return Err(Failure::new(format!("showmigrations: {code}"), true));
             }
@@ -893,10 +917,17 @@ async fn run_check<F: Fn(Action, bool)>(
             }
             for t in checksum.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                 let sql = rows::checksum_sql(t).map_err(|e| Failure::new(e, false))?;
-                let (c1, x) = capture(&src, &ctx.pgpass, &rows::psql(source_url, &sql), &mut cancel).await?;
-                let (c2, y) = capture(dst_ref, &ctx.pgpass, &rows::psql(target_url, &sql), &mut cancel).await?;
+                let (c1, x, xe) = capture(&src, &ctx.pgpass, &rows::psql(source_url, &sql), &mut cancel).await?;
+                let (c2, y, ye) = capture(dst_ref, &ctx.pgpass, &rows::psql(target_url, &sql), &mut cancel).await?;
                 if c1 != Exit::Code(0) || c2 != Exit::Code(0) {
-                    return Err(Failure::new(format!("checksum of {t}: {}", if c1 != Exit::Code(0) { x.trim() } else { y.trim() }), true));
+                    return Err(Failure::new(
+                        format!("checksum of {t}: {}", if c1 != Exit::Code(0) { said(&x, &xe) } else { said(&y, &ye) }),
+                        true,
+                    ));
+                }
+                // What the hosts said besides (login scripts): shown, never compared.
+                for l in xe.lines().chain(ye.lines()).filter(|l| !l.trim().is_empty()) {
+                    out.line(l, true);
                 }
                 let (x, y) = (x.trim(), y.trim());
                 out.line(&format!("checksum {t}: {x} / {y}"), x != y);
@@ -921,9 +952,9 @@ async fn count_rows(
     url: &str,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<std::collections::BTreeMap<String, i64>, Failure> {
-    let (code, text) = capture(s, pg, &rows::psql(url, rows::COUNTS_SQL), cancel).await?;
+    let (code, text, err) = capture(s, pg, &rows::psql(url, rows::COUNTS_SQL), cancel).await?;
     if code != Exit::Code(0) {
-        return Err(Failure::new(format!("psql: {code}: {}", text.trim()), true));
+        return Err(Failure::new(format!("psql: {code}: {}", said(&text, &err)), true));
     }
     rows::parse_counts(&text).map_err(|e| Failure::new(e, true))
 }
@@ -1264,7 +1295,7 @@ async fn fetch_backup<F: Fn(Action, bool)>(
 ) -> Result<Produced, String> {
     let session = connect(sv, ctx, host).await.map_err(|f| f.message)?;
     let present = backup_file_line(file);
-    let (exit, text) = capture(&session, &[], &present, &mut cancel).await.map_err(|f| f.message)?;
+    let (exit, text, _) = capture(&session, &[], &present, &mut cancel).await.map_err(|f| f.message)?;
     let line = |t: &str| t.lines().find(|l| l.starts_with("backup file: ")).map(str::to_string);
     if exit == Exit::Code(0)
         && let Some(l) = line(&text)

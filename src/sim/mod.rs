@@ -116,6 +116,9 @@ pub struct World {
     pub rng: Rng,
     /// The databases, their dumps and migrations.
     pub pg: pg::PgWorld,
+    /// The hosts' shells print a warning on stderr before every command, as
+    /// a login script does (`pyenv: cannot rehash`): `Sim "login-noise"`.
+    pub login_noise: bool,
 }
 
 impl World {
@@ -291,7 +294,7 @@ impl Sim {
         // Tokens differ per run (they are printed for `eval`), the world does not.
         let mut trng = Rng::new(rand::random());
         let shared = Arc::new(Shared {
-            world: Mutex::new(World { pg: pg::PgWorld::demo(&cf), hz, cf, rng }),
+            world: Mutex::new(World { pg: pg::PgWorld::demo(&cf), hz, cf, rng, login_noise: false }),
             // The hcloud CLI insists on 64-character tokens.
             hetzner_token: opts.hetzner_token.clone().unwrap_or_else(|| token(&mut trng, 64)),
             coolify_token: opts.coolify_token.clone().unwrap_or_else(|| format!("1|{}", token(&mut trng, 40))),
@@ -406,6 +409,11 @@ impl Sim {
                 let uuid =
                     w.cf.databases.iter().find(|d| d.name == *db).map(|d| d.uuid.clone()).ok_or_else(|| format!("no database {db}"))?;
                 w.pg.locked.push(uuid);
+                Ok(())
+            }
+            // Every host's shell warns on stderr before each command.
+            ["login-noise"] => {
+                self.shared.world().login_noise = true;
                 Ok(())
             }
             // A server switched off behind the console's back.

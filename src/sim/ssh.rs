@@ -269,6 +269,9 @@ async fn run(shared: &Arc<Shared>, pids: &Pids, out: &Out, cmd: &str, stdin: Opt
 async fn run_inner(shared: Arc<Shared>, pids: Pids, out: Out, cmd: String, stdin: Option<Vec<u8>>) -> u32 {
     // The runbooks' commands: the host's shell over the simulated databases.
     if super::shell::handles(&cmd) {
+        if shared.world().login_noise {
+            out.err("pyenv: cannot rehash: /root/.pyenv/shims isn't writable\n").await;
+        }
         let ran = super::shell::run(&shared, &cmd, stdin.as_deref());
         for (err, l) in ran.lines {
             let ok = if err { out.err(l).await } else { out.out(l).await };

@@ -48,6 +48,7 @@ pub fn cell_text(c: &campaign::Cell, now: chrono::DateTime<chrono::Utc>) -> Stri
         CellState::Waiting => "waiting",
         CellState::Failed => "FAILED",
         CellState::Unknown => "UNKNOWN",
+        CellState::Pending if c.approve => "approve?",
         CellState::Pending => "pending",
     };
     let d = c.duration(now).map(|d| format!(" {}", campaign::human(d))).unwrap_or_default();
@@ -117,6 +118,7 @@ fn board(f: &mut Frame, area: Rect, state: &State, g: &Glyphs, c: &Campaign) {
             (Some(b), _) => format!("waits: it comes {b}"),
             (None, Some(id)) if cell.state != CellState::Done => format!("run {id}: Enter opens it"),
             (None, Some(id)) => format!("last run {id}"),
+            (None, None) if cell.approve => "Enter shows how the stage before went and asks for your approval (the site's name, typed)".into(),
             (None, None) => "Enter starts its first runbook".into(),
         };
         about.push(Line::from(Span::styled(next, st.get(Slot::Muted))));

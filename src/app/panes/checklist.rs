@@ -290,6 +290,25 @@ impl ChecklistPane {
                 self.values.insert(id, values);
                 Ok(Then::Dialog(Box::new(Dialog::Confirm(c))))
             }
+            FormKind::ApproveStage { campaign: name, site, stage, seen } => {
+                if form.get("approve") != site {
+                    form.set_error("approve", format!("type {site} exactly to approve, or <Esc>"));
+                    return Err(Box::new(form));
+                }
+                let Some(c) = self.campaigns.iter().find(|c| c.name == name).cloned() else {
+                    form.error = Some(format!("campaign {name} is gone: refresh (C-r)"));
+                    return Err(Box::new(form));
+                };
+                let by = cx.world.operator.clone().unwrap_or_else(|| "the operator".into());
+                let approval = campaign::Approval { by, at: chrono::Utc::now(), seen };
+                match self.campaign_start_form(&c, &site, &stage, Some(approval), cx) {
+                    Some(f) => {
+                        cx.ensure(Load::Zones);
+                        Ok(Then::Dialog(Box::new(Dialog::Form(f))))
+                    }
+                    None => Ok(Then::Effects(vec![])),
+                }
+            }
             FormKind::RunSecrets { journal } => {
                 let Some(run) = self.runs.iter().find(|r| r.journal == journal).cloned() else { return Err(Box::new(form)) };
                 let mut values = BTreeMap::new();
@@ -411,26 +430,27 @@ impl ChecklistPane {
                     return self.open_run(j, cx);
                 }
                 match campaign::next_runbook(&c, &self.runs, &site.name, &stage.name) {
-                    Ok(rb_name) => {
-                        let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == rb_name).map(|(r, _)| r.clone()) else {
-                            cx.say(Level::Error, format!("no runbook `{rb_name}`"));
-                            return vec![];
-                        };
-                        let (values, said) = campaign::promote(&c, &self.runs, &rb, &site.name, &stage.name);
-                        let mut f = start_form(&rb);
-                        f.title = format!("{} / {}: {}", site.name, stage.name, f.title);
-                        for (k, v) in &values {
-                            f.set(k, v);
-                            // A name that must be typed twice comes from the campaign file: typed there.
-                            f.set(&confirm_field(k), v);
-                        }
-                        f.kind = FormKind::StartRun { runbook: rb.name.clone(), part: Some(Part { campaign: c.name.clone(), site: site.name.clone(), stage: stage.name.clone() }) };
-                        if !said.is_empty() {
-                            f.note.push(format!("Promoted from the finished run of {}:", stage.after.clone().unwrap_or_default()));
-                            f.note.extend(said.into_iter().map(|l| format!("  {l}")));
-                        }
+                    Ok(_) if campaign::needs_approval(&c, &self.runs, &site.name, &stage.name) => {
+                        // The gate: how the earlier stage went, and the site's name typed.
+                        let seen = campaign::earlier_result(&c, &self.runs, &site.name, &stage.name);
+                        let mut f = Form::new(
+                            &format!("Approve {} for {}", site.name, stage.name),
+                            FormKind::ApproveStage { campaign: c.name.clone(), site: site.name.clone(), stage: stage.name.clone(), seen: seen.clone() },
+                            vec![Field::new("approve", "", &format!("type {} to approve", site.name)).labelled("Site")],
+                        );
+                        f.note = vec![
+                            format!("Campaign {}, context {}.", c.name, cx.world.context_name()),
+                            seen,
+                            format!("Stage {} runs: {}.", stage.name, stage.runbooks.join(" then ")),
+                            "The approval goes into the first run's journal and the campaign's report.".into(),
+                        ];
                         cx.open(Dialog::Form(f));
-                        cx.ensure(Load::Zones);
+                    }
+                    Ok(_) => {
+                        if let Some(f) = self.campaign_start_form(&c, &site.name, &stage.name, None, cx) {
+                            cx.open(Dialog::Form(f));
+                            cx.ensure(Load::Zones);
+                        }
                     }
                     Err(e) => cx.say(Level::Info, e),
                 }
@@ -438,6 +458,42 @@ impl ChecklistPane {
             _ => {}
         }
         vec![]
+    }
+
+    /// The start form of a site's next runbook in a stage, filled from the
+    /// campaign and promoted from the stage before.
+    fn campaign_start_form(&self, c: &campaign::Campaign, site: &str, stage: &str, approved: Option<campaign::Approval>, cx: &mut Cx) -> Option<Form> {
+        let rb_name = match campaign::next_runbook(c, &self.runs, site, stage) {
+            Ok(n) => n,
+            Err(e) => {
+                cx.say(Level::Info, e);
+                return None;
+            }
+        };
+        let Some(rb) = self.runbooks.iter().find(|(r, _)| r.name == rb_name).map(|(r, _)| r.clone()) else {
+            cx.say(Level::Error, format!("no runbook `{rb_name}`"));
+            return None;
+        };
+        let (values, said) = campaign::promote(c, &self.runs, &rb, site, stage);
+        let mut f = start_form(&rb);
+        f.title = format!("{site} / {stage}: {}", f.title);
+        for (k, v) in &values {
+            f.set(k, v);
+            // A name that must be typed twice comes from the campaign file: typed there.
+            f.set(&confirm_field(k), v);
+        }
+        if let Some(a) = &approved {
+            f.note.push(format!("Approved by {} at {} UTC.", a.by, a.at.format("%H:%M:%S")));
+        }
+        f.kind = FormKind::StartRun {
+            runbook: rb.name.clone(),
+            part: Some(Part { campaign: c.name.clone(), site: site.to_string(), stage: stage.to_string(), approved }),
+        };
+        if !said.is_empty() {
+            f.note.push(format!("Promoted from the finished run of {}:", c.stage(stage).and_then(|s| s.after.clone()).unwrap_or_default()));
+            f.note.extend(said.into_iter().map(|l| format!("  {l}")));
+        }
+        Some(f)
     }
 
     fn open_run(&mut self, journal: PathBuf, cx: &mut Cx) -> Vec<Effect> {
