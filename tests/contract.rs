@@ -179,6 +179,49 @@ async fn server_actions_follow_to_the_end() {
     check_all(&sim.exchanges());
 }
 
+/// Primary IPs move only between servers that are off, in one location, to a
+/// server without an address of that family; a server deleted takes its own.
+#[tokio::test]
+async fn primary_ips_move_as_hetzner_moves_them() {
+    let sim = Sim::start(fast_sim_opts()).await.unwrap();
+    let c = hz_client(&sim);
+    let ips = c.primary_ips().await.unwrap();
+    assert_eq!(ips.len(), 17, "two per server and the kept one");
+    let kept = ips.iter().find(|p| p.name == "shop-ip").unwrap();
+    assert_eq!((kept.assignee_id, kept.auto_delete, kept.kind.as_str()), (None, false, "ipv4"));
+    let web = server_id(&c, "web-prod-1").await;
+    let own = ips.iter().find(|p| p.assignee_id == Some(web) && p.kind == "ipv4").unwrap().clone();
+    let code = |e: hetzner::Error| e.api_code().unwrap_or("").to_string();
+    // Running: refused. Off, with an IPv4 still: refused. Elsewhere: refused.
+    assert_eq!(code(c.primary_ip_action(kept.id, "assign", Some(web)).await.unwrap_err()), "server_not_stopped");
+    assert_eq!(code(c.primary_ip_action(own.id, "unassign", None).await.unwrap_err()), "server_not_stopped");
+    sim.control("power-off web-prod-1").unwrap();
+    assert_eq!(code(c.primary_ip_action(kept.id, "assign", Some(web)).await.unwrap_err()), "server_has_ipv4");
+    let other = ips.iter().find(|p| p.assignee_id.is_some() && p.assignee_id != Some(web) && p.kind == "ipv4").unwrap();
+    assert_eq!(code(c.primary_ip_action(other.id, "assign", Some(web)).await.unwrap_err()), "primary_ip_already_assigned");
+    let a = c.primary_ip_action(own.id, "unassign", None).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(c.server(web).await.unwrap().ipv4(), None);
+    let a = c.primary_ip_action(kept.id, "assign", Some(web)).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert_eq!(c.server(web).await.unwrap().ipv4(), Some("203.0.113.200"));
+    // Filters as Hetzner's: by address and by name.
+    let (hz, token) = (sim.hetzner_endpoint(), sim.shared.hetzner_token.clone());
+    let r = reqwest::Client::new().get(format!("{hz}/primary_ips?ip=203.0.113.200")).bearer_auth(&token).send().await.unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["primary_ips"].as_array().unwrap().len(), 1);
+    assert_eq!(v["primary_ips"][0]["assignee_id"], serde_json::json!(web));
+    // A deleted server takes its auto-deleted addresses along; a kept one stays.
+    let scratch = server_id(&c, "scratch").await;
+    let a = c.delete_server(scratch).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let after = c.primary_ips().await.unwrap();
+    assert!(after.iter().all(|p| p.assignee_id != Some(scratch)));
+    assert_eq!(after.len(), 15, "scratch's two went with it; web-prod-1's own stays, unassigned");
+    assert!(after.iter().any(|p| p.id == own.id && p.assignee_id.is_none()));
+    check_all(&sim.exchanges());
+}
+
 #[tokio::test]
 async fn firewall_rules_are_validated_and_set() {
     let sim = Sim::start(fast_sim_opts()).await.unwrap();

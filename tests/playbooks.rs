@@ -1044,6 +1044,19 @@ async fn rehearse_refreshing_a_preview_database_on_the_simulated_world() {
 }
 
 #[tokio::test]
+async fn a_primary_ip_moves_to_another_server() {
+    let (r, sim) = support::play("primary_ips", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let web = w.hz.servers.iter().find(|s| s.name == "web-prod-1").unwrap();
+    assert_eq!(web.ipv4.as_deref(), Some("203.0.113.200"));
+    let own = w.hz.primary_ips.iter().find(|p| p.ip == "198.51.100.10").unwrap();
+    assert_eq!(own.assignee, None, "its own address is kept, unassigned");
+}
+
+#[tokio::test]
 async fn restore_drills_find_the_backup_that_restores_and_the_one_that_does_not() {
     let (r, sim) = support::play("restore_drill", SimOptions::default()).await;
     if let Err(f) = r {

@@ -128,6 +128,7 @@ pub enum Effect {
         generation: u64,
     },
     LoadPricing,
+    LoadPrimaryIps,
     LoadCoolifyVersion,
     /// The Coolify inventory; `known` is reused where it cannot have changed unseen.
     LoadCoolify {
@@ -345,6 +346,7 @@ impl Effect {
         match self {
             Effect::LoadServers { .. } => "loading servers",
             Effect::LoadPricing => "loading prices",
+            Effect::LoadPrimaryIps => "loading primary IPs",
             Effect::LoadCoolifyVersion => "checking Coolify",
             Effect::LoadCoolify { .. } => "loading Coolify resources",
             Effect::LoadZones => "loading DNS zones",

@@ -21,6 +21,7 @@ pub enum Changed {
     /// The server list is complete (or failed).
     Servers,
     Pricing,
+    PrimaryIps,
     Coolify,
     Zones,
     Backups,
@@ -38,6 +39,7 @@ pub enum Load {
         quiet: bool,
     },
     Pricing,
+    PrimaryIps,
     Coolify,
     /// All of it again (the operator's reload): nothing reused.
     CoolifyFresh,

@@ -221,6 +221,9 @@ pub enum FormKind {
     VolumeAttach {
         id: i64,
     },
+    IpAssign {
+        id: i64,
+    },
     VolumeResize {
         id: i64,
     },

@@ -10,7 +10,7 @@ use super::state::Level;
 use crate::coolify::Inventory;
 use crate::coolify::model::{Application, Backup};
 use crate::coolify::schedule::{self, Health};
-use crate::hetzner::model::{Pricing, Volume, Zone};
+use crate::hetzner::model::{Pricing, PrimaryIp, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::ssh::HostRef;
 use chrono::{DateTime, Utc};
@@ -93,6 +93,8 @@ pub struct World {
     pub load: Load,
     /// Prices and volumes, for the monthly cost.
     pub pricing: Option<(Pricing, Vec<Volume>)>,
+    /// The project's Primary IPs (loaded when their view opens).
+    pub primary_ips: Option<Vec<PrimaryIp>>,
     /// Monthly cost per server id and in total (recomputed when prices or servers change).
     pub costs: Option<Costs>,
     pub rate: Option<RateLimit>,
@@ -128,6 +130,7 @@ pub enum WorldMsg {
         rate: Option<RateLimit>,
     },
     Pricing(Result<(Pricing, Vec<Volume>), String>),
+    PrimaryIps(Result<Vec<PrimaryIp>, String>),
     CoolifyVersion(Result<String, String>),
     CoolifyInventory(Result<Inventory, String>),
     Zones(Result<Vec<Zone>, String>),
@@ -300,6 +303,7 @@ impl World {
                 vec![Effect::LoadServers { generation: self.reload_servers(quiet) }]
             }
             LoadWhat::Pricing if force || self.pricing.is_none() => vec![Effect::LoadPricing],
+            LoadWhat::PrimaryIps if force || self.primary_ips.is_none() => vec![Effect::LoadPrimaryIps],
             LoadWhat::Coolify if force || self.coolify.is_none() => {
                 vec![Effect::LoadCoolify { known: self.coolify.clone().map(Box::new) }]
             }
@@ -371,6 +375,16 @@ impl World {
                 }
                 Err(e) => {
                     out.say(Level::Error, format!("prices: {e}"));
+                    None
+                }
+            },
+            WorldMsg::PrimaryIps(r) => match r {
+                Ok(p) => {
+                    self.primary_ips = Some(p);
+                    Some(Changed::PrimaryIps)
+                }
+                Err(e) => {
+                    out.say(Level::Error, format!("primary IPs: {e}"));
                     None
                 }
             },
@@ -466,6 +480,7 @@ impl World {
                     self.contexts.hetzner_endpoint = Some(endpoint);
                     self.servers.clear();
                     self.pricing = None;
+                    self.primary_ips = None;
                     self.costs = None;
                     self.rate = None;
                     self.zones = Zones::default();

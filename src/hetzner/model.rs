@@ -276,6 +276,32 @@ pub struct BackupPrice {
     pub percentage: String,
 }
 
+/// A Primary IP: a server's public address, which can outlive it and move
+/// to another server in its location (both off).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PrimaryIp {
+    pub id: i64,
+    pub name: String,
+    pub ip: String,
+    /// `ipv4` or `ipv6`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub assignee_id: Option<i64>,
+    #[serde(default)]
+    pub auto_delete: bool,
+    #[serde(default)]
+    pub protection: Protection,
+    pub location: Location,
+    #[serde(default)]
+    pub dns_ptr: Vec<DnsPtr>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct DnsPtr {
+    pub ip: String,
+    pub dns_ptr: String,
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct Volume {
     pub id: i64,

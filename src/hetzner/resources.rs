@@ -198,6 +198,18 @@ impl Client {
         Ok((r.action, r.root_password))
     }
 
+    pub async fn primary_ips(&self) -> Result<Vec<PrimaryIp>, Error> {
+        self.list_all("/primary_ips", "primary_ips", &[]).await
+    }
+
+    /// `assign` (to `server`) or `unassign` a Primary IP; both want the server off.
+    pub async fn primary_ip_action(&self, id: i64, verb: &str, server: Option<i64>) -> Result<Action, Error> {
+        // `unassign` takes no body at all.
+        let body = (verb == "assign").then(|| json!({"assignee_id": server, "assignee_type": "server"}));
+        let r: OneAction = self.request(reqwest::Method::POST, &format!("/primary_ips/{id}/actions/{verb}"), &[], body.as_ref()).await?;
+        Ok(r.action)
+    }
+
     /// `attach` (to `server`), `detach`, or `resize` (to `size` GB) a volume.
     pub async fn volume_action(&self, id: i64, verb: &str, server: Option<i64>, size: Option<i64>) -> Result<Action, Error> {
         // `detach` takes no body at all.

@@ -40,6 +40,12 @@ pub enum HzOp {
         id: i64,
         description: String,
     },
+    /// `assign` (to `server`) or `unassign` a Primary IP.
+    PrimaryIp {
+        id: i64,
+        verb: String,
+        server: Option<i64>,
+    },
     /// `attach` (to `server`), `detach` or `resize` (to `size` GB).
     Volume {
         id: i64,
@@ -141,6 +147,7 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::ServerDnsPtr { id, ip, ptr } => vec![c.server_dns_ptr(*id, ip, ptr.as_deref()).await?],
         HzOp::Snapshot { id, description } => vec![c.create_snapshot(*id, description).await?.1],
         HzOp::Volume { id, verb, server, size } => vec![c.volume_action(*id, verb, *server, *size).await?],
+        HzOp::PrimaryIp { id, verb, server } => vec![c.primary_ip_action(*id, verb, *server).await?],
         HzOp::ChangeType { id, server_type, upgrade_disk } => vec![c.change_type(*id, server_type, *upgrade_disk).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,

@@ -357,6 +357,13 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(WorldMsg::Pricing(r)), true);
         }
+        Effect::LoadPrimaryIps => {
+            let r = match sv.hetzner() {
+                Some(c) => c.primary_ips().await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::from(WorldMsg::PrimaryIps(r)), true);
+        }
         Effect::LoadMetrics { id } => {
             let now = chrono::Utc::now();
             let result = match sv.hetzner() {

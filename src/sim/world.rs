@@ -202,6 +202,23 @@ pub struct HetznerWorld {
     /// Snapshots taken (`create_image`); system images are `images()`.
     pub snapshots: Vec<SSnapshot>,
     pub ssh_keys: Vec<SSshKey>,
+    /// Every Primary IP; a server's `ipv4`/`ipv6` are the ones assigned to it.
+    pub primary_ips: Vec<SPrimaryIp>,
+}
+
+/// A Primary IP: created with a server (deleted with it when `auto_delete`),
+/// or kept apart, and moved between servers that are off.
+#[derive(Clone, Debug)]
+pub struct SPrimaryIp {
+    pub id: i64,
+    pub name: String,
+    pub ip: String,
+    pub v6: bool,
+    pub loc_idx: usize,
+    pub assignee: Option<i64>,
+    pub auto_delete: bool,
+    pub protect_delete: bool,
+    pub created: String,
 }
 
 /// An ed25519 public key of the project, its bytes made from `seed`.
@@ -269,6 +286,7 @@ impl HetznerWorld {
             volumes: Vec::new(),
             zones: Vec::new(),
             snapshots: Vec::new(),
+            primary_ips: Vec::new(),
             ssh_keys: ["ops-laptop", "ci-deploy"]
                 .iter()
                 .enumerate()
@@ -380,7 +398,45 @@ impl HetznerWorld {
             firewalls: Vec::new(),
             volumes: Vec::new(),
         });
+        if let Some(sv) = self.servers.last().cloned() {
+            self.primary_ips_of(&sv);
+        }
         id
+    }
+
+    /// The Primary IPs a new server comes with (deleted with it).
+    pub fn primary_ips_of(&mut self, s: &SServer) {
+        for (ip, id, v6) in [(&s.ipv4, s.ipv4_id, false), (&s.ipv6, s.ipv6_id, true)] {
+            if let Some(ip) = ip {
+                self.primary_ips.push(SPrimaryIp {
+                    id,
+                    name: format!("primary_ip-{id}"),
+                    ip: ip.clone(),
+                    v6,
+                    loc_idx: s.loc_idx,
+                    assignee: Some(s.id),
+                    auto_delete: true,
+                    protect_delete: false,
+                    created: s.created.clone(),
+                });
+            }
+        }
+    }
+
+    pub fn primary_ip_json(&self, p: &SPrimaryIp) -> Value {
+        let ptr = if p.v6 {
+            json!([])
+        } else {
+            let host = self.servers.iter().find(|s| Some(s.id) == p.assignee).and_then(|s| s.dns_ptr.clone());
+            let default = format!("static.{}.clients.your-server.de", p.ip.split('.').rev().collect::<Vec<_>>().join("."));
+            json!([{"ip": p.ip, "dns_ptr": host.unwrap_or(default)}])
+        };
+        json!({
+            "id": p.id, "name": p.name, "ip": p.ip, "type": if p.v6 { "ipv6" } else { "ipv4" },
+            "assignee_id": p.assignee, "assignee_type": "server", "auto_delete": p.auto_delete, "blocked": false,
+            "created": p.created, "dns_ptr": ptr, "labels": {}, "protection": {"delete": p.protect_delete},
+            "location": Self::location_json(&self.locations[p.loc_idx]),
+        })
     }
 
     pub fn type_json(&self, t: &SType) -> Value {
@@ -1218,6 +1274,18 @@ impl HetznerWorld {
             self.volumes.push(SVolume { id: 100_231, name: "pgdata-prod".into(), size: 100, server: Some(id), loc_idx: loc });
         }
         self.volumes.push(SVolume { id: 100_232, name: "old-uploads".into(), size: 20, server: None, loc_idx: 1 });
+        // An address kept for a cut-over: assigned to nothing, billed all the same.
+        self.primary_ips.push(SPrimaryIp {
+            id: 58_001,
+            name: "shop-ip".into(),
+            ip: "203.0.113.200".into(),
+            v6: false,
+            loc_idx: 0,
+            assignee: None,
+            auto_delete: false,
+            protect_delete: true,
+            created: "2026-02-10T09:00:00Z".into(),
+        });
         let mut zid = 770_000;
         for (i, site) in sites().iter().enumerate() {
             zid += 1 + rng.below(9) as i64;
@@ -1295,7 +1363,14 @@ impl HetznerWorld {
                         s.status = status;
                     }
                 }
-                Effect::ServerDelete { id } => self.servers.retain(|s| s.id != id),
+                Effect::ServerDelete { id } => {
+                    self.servers.retain(|s| s.id != id);
+                    // Its IPs go with it unless kept (`auto_delete` off).
+                    self.primary_ips.retain(|p| p.assignee != Some(id) || !p.auto_delete);
+                    for p in self.primary_ips.iter_mut().filter(|p| p.assignee == Some(id)) {
+                        p.assignee = None;
+                    }
+                }
                 Effect::None => {}
             }
         }

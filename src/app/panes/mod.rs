@@ -112,6 +112,7 @@ macro_rules! for_each_pane {
             Fleet fleet FleetPane;
             Services services ServicesPane;
             Volumes volumes VolumesPane;
+            PrimaryIps primary_ips PrimaryIpsPane;
         }
     };
 }

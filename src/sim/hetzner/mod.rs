@@ -62,6 +62,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/actions/{id}", get(actions::get))
         .route("/v1/volumes", get(firewalls::volumes))
         .route("/v1/volumes/{id}/actions/{verb}", post(servers::volume_action))
+        .route("/v1/primary_ips", get(servers::primary_ips))
+        .route("/v1/primary_ips/{id}", get(servers::primary_ip))
+        .route("/v1/primary_ips/{id}/actions/{verb}", post(servers::primary_ip_action))
         .route("/v1/images", get(actions::images))
         .route("/v1/firewalls", get(firewalls::list).post(firewalls::create))
         .route("/v1/firewalls/{id}", get(firewalls::get).put(firewalls::update).delete(firewalls::delete))
@@ -226,12 +229,14 @@ pub fn filtered(p: &Params, mut items: Vec<Value>, takes: &[&str], sorts: &[&str
     let statuses = if takes.contains(&"status") { p.all("status") } else { vec![] };
     let ids: Vec<i64> = if takes.contains(&"id") { p.all("id").iter().filter_map(|i| i.parse().ok()).collect() } else { vec![] };
     let name = takes.contains(&"name").then(|| p.get("name")).flatten();
+    let ip = takes.contains(&"ip").then(|| p.get("ip")).flatten();
     items.retain(|v| {
         let labels: std::collections::BTreeMap<String, String> = v["labels"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
             .unwrap_or_default();
         name.is_none_or(|n| v["name"].as_str() == Some(n))
+            && ip.is_none_or(|i| v["ip"].as_str() == Some(i))
             && (statuses.is_empty() || v["status"].as_str().is_some_and(|st| statuses.contains(&st)))
             && (ids.is_empty() || v["id"].as_i64().is_some_and(|i| ids.contains(&i)))
             && selector.as_ref().is_none_or(|sel| sel.matches(&labels))

@@ -211,6 +211,7 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
         has_keys: !key_ids.is_empty(),
     };
     let v = hz.server_json(&server);
+    hz.primary_ips_of(&server);
     hz.servers.push(server);
     for f in &fw_ids {
         if let Some(fw) = hz.firewalls.iter_mut().find(|x| x.id == *f)
@@ -238,6 +239,112 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
 
 /// `POST /volumes/{id}/actions/{attach|detach|resize}`: a volume follows its
 /// server's location; it is attached to one server at a time; it only grows.
+/// `GET /primary_ips`, with Hetzner's filters.
+pub(super) async fn primary_ips(State(s): S, Query(q): Q) -> Response {
+    let p = Params(q);
+    let (page, per_page) = match p.paging(50) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let w = s.world();
+    let items = w.hz.primary_ips.iter().map(|x| w.hz.primary_ip_json(x)).collect();
+    match super::filtered(&p, items, &["name", "label_selector", "ip"], &["id", "created"]) {
+        Ok(items) => page_of("primary_ips", items, page, per_page),
+        Err(r) => r,
+    }
+}
+
+/// `GET /primary_ips/{id}`.
+pub(super) async fn primary_ip(State(s): S, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let w = s.world();
+    match w.hz.primary_ips.iter().find(|p| p.id == id) {
+        Some(p) => json_response(StatusCode::OK, &json!({"primary_ip": w.hz.primary_ip_json(p)})),
+        None => super::not_found("primary_ip"),
+    }
+}
+
+/// `assign` (to a server that is off, in its location, without an address
+/// of that family) or `unassign` (from a server that is off) a Primary IP.
+pub(super) async fn primary_ip_action(
+    State(s): S,
+    axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let b = match super::json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
+    let now = chrono::Utc::now();
+    let mut w = s.world();
+    w.hz.tick(now);
+    let Some(i) = w.hz.primary_ips.iter().position(|p| p.id == id) else { return super::not_found("primary_ip") };
+    if w.hz.busy(id, now) {
+        return error(StatusCode::LOCKED, "locked", "primary_ip is locked: another action is running", Value::Null);
+    }
+    let unprocessable = |code: &str, msg: &str| error(StatusCode::UNPROCESSABLE_ENTITY, code, msg, Value::Null);
+    let v6 = w.hz.primary_ips[i].v6;
+    let (command, server) = match verb.as_str() {
+        "assign" => {
+            let Some(server) = b["assignee_id"].as_i64() else { return invalid_input("assignee_id", "is required") };
+            if b["assignee_type"].as_str().is_some_and(|t| t != "server") {
+                return invalid_input("assignee_type", "must be server");
+            }
+            let Some(sv) = w.hz.servers.iter().find(|x| x.id == server) else { return invalid_input("assignee_id", "server not found") };
+            if w.hz.primary_ips[i].assignee.is_some() {
+                return unprocessable("primary_ip_already_assigned", "Primary IP is already assigned to a different Server");
+            }
+            if sv.status != "off" {
+                return unprocessable("server_not_stopped", "The Server is running, but needs to be powered off");
+            }
+            if !v6 && sv.ipv4.is_some() {
+                return unprocessable("server_has_ipv4", "The Server already has an IPv4 address");
+            }
+            if v6 && sv.ipv6.is_some() {
+                return unprocessable("server_has_ipv6", "The Server already has an IPv6 address");
+            }
+            if sv.loc_idx != w.hz.primary_ips[i].loc_idx {
+                return invalid_input("assignee_id", "Primary IP and Server must be in the same location");
+            }
+            let ip = w.hz.primary_ips[i].ip.clone();
+            w.hz.primary_ips[i].assignee = Some(server);
+            if let Some(sv) = w.hz.servers.iter_mut().find(|x| x.id == server) {
+                if v6 {
+                    (sv.ipv6, sv.ipv6_id) = (Some(ip), id);
+                } else {
+                    (sv.ipv4, sv.ipv4_id, sv.dns_ptr) = (Some(ip), id, None);
+                }
+            }
+            ("assign_primary_ip", server)
+        }
+        "unassign" => {
+            if !b.is_null() && b.as_object().is_none_or(|o| !o.is_empty()) {
+                return invalid_input("body", "this action takes no parameters");
+            }
+            let Some(server) = w.hz.primary_ips[i].assignee else {
+                return unprocessable("invalid_input", "Primary IP is not assigned");
+            };
+            let Some(sv) = w.hz.servers.iter().find(|x| x.id == server) else { return super::not_found("server") };
+            if sv.status != "off" {
+                return unprocessable("server_not_stopped", "The Server is running, but needs to be powered off");
+            }
+            w.hz.primary_ips[i].assignee = None;
+            if let Some(sv) = w.hz.servers.iter_mut().find(|x| x.id == server) {
+                if v6 {
+                    sv.ipv6 = None;
+                } else {
+                    (sv.ipv4, sv.dns_ptr) = (None, None);
+                }
+            }
+            ("unassign_primary_ip", server)
+        }
+        other => return error(StatusCode::NOT_FOUND, "not_found", &format!("action {other} not found"), Value::Null),
+    };
+    let a = w.hz.start_action(command, vec![(id, "primary_ip"), (server, "server")], 1000, vec![], vec![]).json(now);
+    created(json!({"action": a}))
+}
+
 pub(super) async fn volume_action(
     State(s): S,
     axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
