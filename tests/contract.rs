@@ -222,6 +222,50 @@ async fn primary_ips_move_as_hetzner_moves_them() {
     check_all(&sim.exchanges());
 }
 
+/// Networks: a private range with subnets inside it; a server joins with an
+/// address of its zone's subnet (or one it asks for, if free), once.
+#[tokio::test]
+async fn networks_are_created_and_joined_as_hetzner_does() {
+    let sim = Sim::start(fast_sim_opts()).await.unwrap();
+    let c = hz_client(&sim);
+    let nets = c.networks().await.unwrap();
+    let private = nets.iter().find(|n| n.name == "private").unwrap().clone();
+    assert_eq!(private.subnets[0].gateway.as_deref(), Some("10.0.0.1"));
+    let code = |e: hetzner::Error| e.api_code().unwrap_or("").to_string();
+    // Ranges: private, no host bits, subnets inside.
+    assert_eq!(code(c.create_network("pub", "100.64.0.0/16", "100.64.1.0/24", "eu-central").await.unwrap_err()), "invalid_input");
+    assert_eq!(code(c.create_network("bits", "10.1.0.1/16", "10.1.1.0/24", "eu-central").await.unwrap_err()), "invalid_input");
+    assert_eq!(code(c.create_network("out", "10.1.0.0/16", "10.2.1.0/24", "eu-central").await.unwrap_err()), "invalid_input");
+    assert_eq!(code(c.create_network("private", "10.1.0.0/16", "10.1.1.0/24", "eu-central").await.unwrap_err()), "uniqueness_error");
+    let backend = c.create_network("backend", "10.1.0.0/16", "10.1.1.0/24", "eu-central").await.unwrap();
+    // Joining: once; the server then says its address.
+    let web2 = server_id(&c, "web-prod-2").await;
+    let a = c.server_network(web2, private.id, true).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    let s = c.server(web2).await.unwrap();
+    assert_eq!(s.private_net.iter().map(|p| (p.network, p.ip.as_str())).collect::<Vec<_>>(), [(private.id, "10.0.1.4")]);
+    assert_eq!(code(c.server_network(web2, private.id, true).await.unwrap_err()), "server_already_attached");
+    assert_eq!(code(c.server_network(web2, backend.id, false).await.unwrap_err()), "server_not_attached");
+    let a = c.server_network(web2, private.id, false).await.unwrap();
+    c.wait_actions(&[a.id], std::time::Duration::from_millis(20), |_| {}).await.unwrap();
+    assert!(c.server(web2).await.unwrap().private_net.is_empty());
+    // A new server on a network from the start.
+    let req = hetzner::model::NewServer {
+        name: "app-2".into(),
+        server_type: "cpx22".into(),
+        image: "debian-12".into(),
+        location: "fsn1".into(),
+        networks: vec![backend.id],
+        start_after_create: true,
+        ..Default::default()
+    };
+    let (s, _, _) = c.create_server(&req).await.unwrap();
+    assert_eq!(s.private_net.iter().map(|p| p.ip.as_str()).collect::<Vec<_>>(), ["10.1.1.2"]);
+    let bad = hetzner::model::NewServer { name: "app-3".into(), networks: vec![999], ..req };
+    assert_eq!(code(c.create_server(&bad).await.unwrap_err()), "invalid_input");
+    check_all(&sim.exchanges());
+}
+
 #[tokio::test]
 async fn firewall_rules_are_validated_and_set() {
     let sim = Sim::start(fast_sim_opts()).await.unwrap();

@@ -184,6 +184,9 @@ async fn servers_are_created_with_keys_firewalls_labels_and_cloud_init() {
     let fw = w.hz.firewalls.iter().find(|f| f.name == "web").unwrap();
     let s = w.hz.servers.iter().find(|s| s.name == "web-prod-3").unwrap();
     assert!(fw.servers.contains(&s.id), "the firewall applies from the start");
+    assert_eq!(b["networks"], serde_json::json!([4711]));
+    let private = w.hz.networks.iter().find(|n| n.name == "private").unwrap();
+    assert!(private.servers.iter().any(|(id, _)| *id == s.id), "on the private network from the start");
     // The root password was on screen once; it is in no request the console sent.
     let second = creates[1].request_body.clone().unwrap();
     assert_eq!(second["ssh_keys"], serde_json::json!([]));
@@ -1054,6 +1057,18 @@ async fn a_primary_ip_moves_to_another_server() {
     assert_eq!(web.ipv4.as_deref(), Some("203.0.113.200"));
     let own = w.hz.primary_ips.iter().find(|p| p.ip == "198.51.100.10").unwrap();
     assert_eq!(own.assignee, None, "its own address is kept, unassigned");
+}
+
+#[tokio::test]
+async fn networks_are_joined_left_and_created() {
+    let (r, sim) = support::play("networks", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let names: Vec<&str> = w.hz.networks.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["private", "backend"]);
+    assert_eq!(w.hz.networks[0].servers.len(), 2, "web-prod-2 joined and left again");
 }
 
 #[tokio::test]

@@ -129,6 +129,7 @@ pub enum Effect {
     },
     LoadPricing,
     LoadPrimaryIps,
+    LoadNetworks,
     LoadCoolifyVersion,
     /// The Coolify inventory; `known` is reused where it cannot have changed unseen.
     LoadCoolify {
@@ -347,6 +348,7 @@ impl Effect {
             Effect::LoadServers { .. } => "loading servers",
             Effect::LoadPricing => "loading prices",
             Effect::LoadPrimaryIps => "loading primary IPs",
+            Effect::LoadNetworks => "loading networks",
             Effect::LoadCoolifyVersion => "checking Coolify",
             Effect::LoadCoolify { .. } => "loading Coolify resources",
             Effect::LoadZones => "loading DNS zones",

@@ -22,6 +22,7 @@ pub enum Changed {
     Servers,
     Pricing,
     PrimaryIps,
+    Networks,
     Coolify,
     Zones,
     Backups,
@@ -40,6 +41,7 @@ pub enum Load {
     },
     Pricing,
     PrimaryIps,
+    Networks,
     Coolify,
     /// All of it again (the operator's reload): nothing reused.
     CoolifyFresh,

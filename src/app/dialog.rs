@@ -224,6 +224,13 @@ pub enum FormKind {
     IpAssign {
         id: i64,
     },
+    NetworkAttach {
+        id: i64,
+    },
+    NetworkDetach {
+        id: i64,
+    },
+    CreateNetwork,
     VolumeResize {
         id: i64,
     },

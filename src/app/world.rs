@@ -10,7 +10,7 @@ use super::state::Level;
 use crate::coolify::Inventory;
 use crate::coolify::model::{Application, Backup};
 use crate::coolify::schedule::{self, Health};
-use crate::hetzner::model::{Pricing, PrimaryIp, Volume, Zone};
+use crate::hetzner::model::{Network, Pricing, PrimaryIp, Volume, Zone};
 use crate::hetzner::{self, RateLimit, Server};
 use crate::ssh::HostRef;
 use chrono::{DateTime, Utc};
@@ -95,6 +95,8 @@ pub struct World {
     pub pricing: Option<(Pricing, Vec<Volume>)>,
     /// The project's Primary IPs (loaded when their view opens).
     pub primary_ips: Option<Vec<PrimaryIp>>,
+    /// The project's private networks (loaded when their view opens).
+    pub networks: Option<Vec<Network>>,
     /// Monthly cost per server id and in total (recomputed when prices or servers change).
     pub costs: Option<Costs>,
     pub rate: Option<RateLimit>,
@@ -131,6 +133,7 @@ pub enum WorldMsg {
     },
     Pricing(Result<(Pricing, Vec<Volume>), String>),
     PrimaryIps(Result<Vec<PrimaryIp>, String>),
+    Networks(Result<Vec<Network>, String>),
     CoolifyVersion(Result<String, String>),
     CoolifyInventory(Result<Inventory, String>),
     Zones(Result<Vec<Zone>, String>),
@@ -304,6 +307,7 @@ impl World {
             }
             LoadWhat::Pricing if force || self.pricing.is_none() => vec![Effect::LoadPricing],
             LoadWhat::PrimaryIps if force || self.primary_ips.is_none() => vec![Effect::LoadPrimaryIps],
+            LoadWhat::Networks if force || self.networks.is_none() => vec![Effect::LoadNetworks],
             LoadWhat::Coolify if force || self.coolify.is_none() => {
                 vec![Effect::LoadCoolify { known: self.coolify.clone().map(Box::new) }]
             }
@@ -385,6 +389,16 @@ impl World {
                 }
                 Err(e) => {
                     out.say(Level::Error, format!("primary IPs: {e}"));
+                    None
+                }
+            },
+            WorldMsg::Networks(r) => match r {
+                Ok(n) => {
+                    self.networks = Some(n);
+                    Some(Changed::Networks)
+                }
+                Err(e) => {
+                    out.say(Level::Error, format!("networks: {e}"));
                     None
                 }
             },
@@ -481,6 +495,7 @@ impl World {
                     self.servers.clear();
                     self.pricing = None;
                     self.primary_ips = None;
+                    self.networks = None;
                     self.costs = None;
                     self.rate = None;
                     self.zones = Zones::default();

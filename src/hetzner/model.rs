@@ -276,6 +276,32 @@ pub struct BackupPrice {
     pub percentage: String,
 }
 
+/// A private network: servers on it talk without the public interface (and
+/// without the Cloud Firewalls, which filter only that one).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Network {
+    pub id: i64,
+    pub name: String,
+    pub ip_range: String,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(default)]
+    pub servers: Vec<i64>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Subnet {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub ip_range: Option<String>,
+    pub network_zone: String,
+    #[serde(default)]
+    pub gateway: Option<String>,
+}
+
 /// A Primary IP: a server's public address, which can outlive it and move
 /// to another server in its location (both off).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -459,6 +485,9 @@ pub struct NewServer {
     #[serde(serialize_with = "firewall_refs")]
     pub firewalls: Vec<i64>,
     pub labels: BTreeMap<String, String>,
+    /// Network ids it is attached to from the start; omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<i64>,
     /// cloud-init; omitted when empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,

@@ -198,6 +198,28 @@ impl Client {
         Ok((r.action, r.root_password))
     }
 
+    pub async fn networks(&self) -> Result<Vec<Network>, Error> {
+        self.list_all("/networks", "networks", &[]).await
+    }
+
+    /// A network with one subnet of type `cloud` in `zone`.
+    pub async fn create_network(&self, name: &str, ip_range: &str, subnet: &str, zone: &str) -> Result<Network, Error> {
+        #[derive(serde::Deserialize)]
+        struct Created {
+            network: Network,
+        }
+        let body = json!({"name": name, "ip_range": ip_range, "subnets": [{"type": "cloud", "ip_range": subnet, "network_zone": zone}]});
+        let r: Created = self.post("/networks", &body).await?;
+        Ok(r.network)
+    }
+
+    /// Attaches a server to a network (an address from its zone's subnet), or detaches it.
+    pub async fn server_network(&self, id: i64, network: i64, attach: bool) -> Result<Action, Error> {
+        let verb = if attach { "attach_to_network" } else { "detach_from_network" };
+        let r: OneAction = self.post(&format!("/servers/{id}/actions/{verb}"), &json!({"network": network})).await?;
+        Ok(r.action)
+    }
+
     pub async fn primary_ips(&self) -> Result<Vec<PrimaryIp>, Error> {
         self.list_all("/primary_ips", "primary_ips", &[]).await
     }

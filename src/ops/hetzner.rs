@@ -40,6 +40,18 @@ pub enum HzOp {
         id: i64,
         description: String,
     },
+    /// A server attached to a network, or detached from it.
+    ServerNetwork {
+        id: i64,
+        network: i64,
+        attach: bool,
+    },
+    CreateNetwork {
+        name: String,
+        ip_range: String,
+        subnet: String,
+        zone: String,
+    },
     /// `assign` (to `server`) or `unassign` a Primary IP.
     PrimaryIp {
         id: i64,
@@ -148,6 +160,11 @@ async fn start(c: &Client, op: &HzOp) -> Result<Vec<Action>, Error> {
         HzOp::Snapshot { id, description } => vec![c.create_snapshot(*id, description).await?.1],
         HzOp::Volume { id, verb, server, size } => vec![c.volume_action(*id, verb, *server, *size).await?],
         HzOp::PrimaryIp { id, verb, server } => vec![c.primary_ip_action(*id, verb, *server).await?],
+        HzOp::ServerNetwork { id, network, attach } => vec![c.server_network(*id, *network, *attach).await?],
+        HzOp::CreateNetwork { name, ip_range, subnet, zone } => {
+            c.create_network(name, ip_range, subnet, zone).await?;
+            vec![]
+        }
         HzOp::ChangeType { id, server_type, upgrade_disk } => vec![c.change_type(*id, server_type, *upgrade_disk).await?],
         HzOp::SetRules { firewall, rules } => c.set_rules(*firewall, rules).await?,
         HzOp::Apply { firewall, servers, selectors } => c.apply_firewall(*firewall, servers, selectors).await?,

@@ -364,6 +364,13 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
             };
             send(Action::from(WorldMsg::PrimaryIps(r)), true);
         }
+        Effect::LoadNetworks => {
+            let r = match sv.hetzner() {
+                Some(c) => c.networks().await.map_err(|e| e.to_string()),
+                None => Err(sv.no_hetzner()),
+            };
+            send(Action::from(WorldMsg::Networks(r)), true);
+        }
         Effect::LoadMetrics { id } => {
             let now = chrono::Utc::now();
             let result = match sv.hetzner() {
@@ -613,14 +620,15 @@ async fn run_ops(
 
 /// What the new-server form offers, as the API lists it now.
 async fn server_choices(c: &hetzner::Client) -> Result<servers::Choices, hetzner::Error> {
-    let (types, images, locations, keys, firewalls) =
-        tokio::try_join!(c.server_types(), c.system_images(), c.locations(), c.ssh_keys(), c.firewalls())?;
+    let (types, images, locations, keys, firewalls, networks) =
+        tokio::try_join!(c.server_types(), c.system_images(), c.locations(), c.ssh_keys(), c.firewalls(), c.networks())?;
     Ok(servers::Choices {
         types,
         images: images.into_iter().filter_map(|i| i.name).collect(),
         locations: locations.into_iter().map(|l| l.name).collect(),
         keys: keys.into_iter().map(|k| k.name).collect(),
         firewalls: firewalls.into_iter().map(|f| (f.id, f.name)).collect(),
+        networks: networks.into_iter().map(|n| (n.id, n.name)).collect(),
     })
 }
 

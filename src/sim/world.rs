@@ -204,6 +204,23 @@ pub struct HetznerWorld {
     pub ssh_keys: Vec<SSshKey>,
     /// Every Primary IP; a server's `ipv4`/`ipv6` are the ones assigned to it.
     pub primary_ips: Vec<SPrimaryIp>,
+    /// Private networks; the servers attached and their addresses are kept here.
+    pub networks: Vec<SNetwork>,
+}
+
+/// A private network: its range, its subnets (one per network zone here),
+/// and the servers on it with their private address.
+#[derive(Clone, Debug)]
+pub struct SNetwork {
+    pub id: i64,
+    pub name: String,
+    pub ip_range: String,
+    /// (ip_range, network_zone, type)
+    pub subnets: Vec<(String, String, String)>,
+    pub servers: Vec<(i64, std::net::Ipv4Addr)>,
+    pub labels: Vec<(String, String)>,
+    pub protect_delete: bool,
+    pub created: String,
 }
 
 /// A Primary IP: created with a server (deleted with it when `auto_delete`),
@@ -287,6 +304,7 @@ impl HetznerWorld {
             zones: Vec::new(),
             snapshots: Vec::new(),
             primary_ips: Vec::new(),
+            networks: Vec::new(),
             ssh_keys: ["ops-laptop", "ci-deploy"]
                 .iter()
                 .enumerate()
@@ -423,6 +441,22 @@ impl HetznerWorld {
         }
     }
 
+    pub fn network_json(&self, n: &SNetwork) -> Value {
+        let gateway = n
+            .ip_range
+            .split('/')
+            .next()
+            .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .map(|a| std::net::Ipv4Addr::from(u32::from(a) + 1));
+        json!({
+            "id": n.id, "name": n.name, "ip_range": n.ip_range,
+            "subnets": n.subnets.iter().map(|(r, z, t)| json!({"type": t, "ip_range": r, "network_zone": z, "gateway": gateway.map(|g| g.to_string())})).collect::<Vec<_>>(),
+            "routes": [], "servers": n.servers.iter().map(|(id, _)| id).collect::<Vec<_>>(), "load_balancers": [],
+            "protection": {"delete": n.protect_delete}, "created": n.created, "expose_routes_to_vswitch": false,
+            "labels": n.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+
     pub fn primary_ip_json(&self, p: &SPrimaryIp) -> Value {
         let ptr = if p.v6 {
             json!([])
@@ -526,7 +560,10 @@ impl HetznerWorld {
                 "floating_ips": [],
                 "firewalls": s.firewalls.iter().map(|id| json!({"id": id, "status": "applied"})).collect::<Vec<_>>(),
             },
-            "private_net": [],
+            "private_net": self.networks.iter().filter_map(|n| {
+                let ip = n.servers.iter().find(|(id, _)| *id == s.id)?.1;
+                Some(json!({"network": n.id, "ip": ip.to_string(), "alias_ips": [], "mac_address": format!("86:00:00:{:02x}:{:02x}:{:02x}", (s.id >> 16) & 0xff, (s.id >> 8) & 0xff, s.id & 0xff)}))
+            }).collect::<Vec<_>>(),
             "server_type": self.type_json(t),
             "location": Self::location_json(&self.locations[s.loc_idx]),
             "image": {
@@ -1286,6 +1323,20 @@ impl HetznerWorld {
             protect_delete: true,
             created: "2026-02-10T09:00:00Z".into(),
         });
+        // A private network for database traffic: db-prod-1 and web-prod-1 are
+        // on it, web-prod-2 not yet.
+        let on: Vec<i64> =
+            ["db-prod-1", "web-prod-1"].iter().filter_map(|n| self.servers.iter().find(|s| s.name == *n).map(|s| s.id)).collect();
+        self.networks.push(SNetwork {
+            id: 4_711,
+            name: "private".into(),
+            ip_range: "10.0.0.0/16".into(),
+            subnets: vec![("10.0.1.0/24".into(), "eu-central".into(), "cloud".into())],
+            servers: on.into_iter().zip(2u8..).map(|(id, n)| (id, std::net::Ipv4Addr::new(10, 0, 1, n))).collect(),
+            labels: vec![("env".into(), "production".into())],
+            protect_delete: false,
+            created: "2026-02-10T09:00:00Z".into(),
+        });
         let mut zid = 770_000;
         for (i, site) in sites().iter().enumerate() {
             zid += 1 + rng.below(9) as i64;
@@ -1365,6 +1416,9 @@ impl HetznerWorld {
                 }
                 Effect::ServerDelete { id } => {
                     self.servers.retain(|s| s.id != id);
+                    for n in &mut self.networks {
+                        n.servers.retain(|(s, _)| *s != id);
+                    }
                     // Its IPs go with it unless kept (`auto_delete` off).
                     self.primary_ips.retain(|p| p.assignee != Some(id) || !p.auto_delete);
                     for p in self.primary_ips.iter_mut().filter(|p| p.assignee == Some(id)) {

@@ -217,6 +217,19 @@ fn detail(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         ),
         kv(
             state,
+            "private",
+            if s.private_net.is_empty() {
+                "no private network".into()
+            } else {
+                // A network's name when `:networks` has loaded them, else its id.
+                let name = |id: i64| {
+                    state.world.networks.as_ref().and_then(|ns| ns.iter().find(|n| n.id == id)).map(|n| n.name.clone()).unwrap_or_else(|| id.to_string())
+                };
+                s.private_net.iter().map(|p| format!("{} on {}", p.ip, name(p.network))).collect::<Vec<_>>().join(", ")
+            },
+        ),
+        kv(
+            state,
             "firewalls",
             if s.public_net.firewalls.is_empty() {
                 "none".into()

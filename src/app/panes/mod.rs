@@ -113,6 +113,7 @@ macro_rules! for_each_pane {
             Services services ServicesPane;
             Volumes volumes VolumesPane;
             PrimaryIps primary_ips PrimaryIpsPane;
+            Networks networks NetworksPane;
         }
     };
 }

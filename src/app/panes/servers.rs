@@ -120,6 +120,7 @@ pub struct Choices {
     pub locations: Vec<String>,
     pub keys: Vec<String>,
     pub firewalls: Vec<(i64, String)>,
+    pub networks: Vec<(i64, String)>,
 }
 
 /// A type as the form offers it: name, size, monthly price in `location`,
@@ -302,6 +303,7 @@ impl ServersPane {
             Field::choice("location", &c.locations.iter().map(String::as_str).collect::<Vec<_>>(), "", "<Left>/<Right>"),
             Field::new("ssh_keys", &c.keys.join(", "), &format!("names, comma separated (the project has: {}); none: a root password is shown once", if c.keys.is_empty() { "none".into() } else { c.keys.join(", ") })),
             Field::new("firewalls", "", &format!("names, comma separated ({})", if c.firewalls.is_empty() { "none yet".into() } else { c.firewalls.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ") })),
+            Field::new("networks", "", &format!("private networks, comma separated ({})", if c.networks.is_empty() { "none yet".into() } else { c.networks.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ") })),
             Field::new("labels", "", "key=value, key=value"),
             Field::new("cloud_init", "", "a local file of cloud-init user data (at most 32 KiB), or empty"),
         ];
@@ -438,6 +440,7 @@ impl ServersPane {
         let split = |k: &str| form.get(k).split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>();
         let keys = split("ssh_keys");
         let fw_names = split("firewalls");
+        let net_names = split("networks");
         for k in &keys {
             if !c.keys.contains(k) {
                 form.set_error("ssh_keys", format!("no SSH key named {k} in the project"));
@@ -448,6 +451,13 @@ impl ServersPane {
             match c.firewalls.iter().find(|(_, f)| f == n) {
                 Some((id, _)) => firewalls.push(*id),
                 None => form.set_error("firewalls", format!("no firewall named {n}")),
+            }
+        }
+        let mut networks = Vec::new();
+        for n in &net_names {
+            match c.networks.iter().find(|(_, x)| x == n) {
+                Some((id, _)) => networks.push(*id),
+                None => form.set_error("networks", format!("no network named {n}")),
             }
         }
         let labels = match crate::hetzner::label_selector::parse_labels(form.get("labels")) {
@@ -474,6 +484,9 @@ impl ServersPane {
         if !fw_names.is_empty() {
             lines.push(format!("  firewalls from the start: {}", fw_names.join(", ")));
         }
+        if !net_names.is_empty() {
+            lines.push(format!("  on private networks: {}", net_names.join(", ")));
+        }
         if !labels.is_empty() {
             lines.push(format!("  labels: {}", labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")));
         }
@@ -488,6 +501,7 @@ impl ServersPane {
             ssh_keys: keys,
             firewalls,
             labels,
+            networks,
             user_data: None,
             start_after_create: true,
         };

@@ -117,6 +117,14 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
         return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
     }
     let command = match verb.as_str() {
+        "attach_to_network" | "detach_from_network" => match super::networks::server_verb(&mut w.hz, i, &verb, &b) {
+            Ok(c) => {
+                let net = b["network"].as_i64().unwrap_or(0);
+                let a = w.hz.start_action(c, vec![(id, "server"), (net, "network")], 1000, vec![], vec![]).json(now);
+                return created(json!({"action": a}));
+            }
+            Err(r) => return r,
+        },
         "change_protection" => {
             let (del, reb) = (b["delete"].as_bool(), b["rebuild"].as_bool());
             if del.is_none() && reb.is_none() {

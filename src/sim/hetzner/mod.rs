@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod firewalls;
+mod networks;
 pub mod servers;
 mod zonefile_import;
 mod zones;
@@ -62,6 +63,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/actions/{id}", get(actions::get))
         .route("/v1/volumes", get(firewalls::volumes))
         .route("/v1/volumes/{id}/actions/{verb}", post(servers::volume_action))
+        .route("/v1/networks", get(networks::list).post(networks::create))
+        .route("/v1/networks/{id}", get(networks::get))
         .route("/v1/primary_ips", get(servers::primary_ips))
         .route("/v1/primary_ips/{id}", get(servers::primary_ip))
         .route("/v1/primary_ips/{id}/actions/{verb}", post(servers::primary_ip_action))

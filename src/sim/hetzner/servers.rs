@@ -172,8 +172,13 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
         }
         fw_ids.push(id);
     }
-    if b["networks"].as_array().is_some_and(|n| !n.is_empty()) {
-        return invalid_input("networks", "network not found");
+    let mut net_ids = Vec::new();
+    for n in b["networks"].as_array().into_iter().flatten() {
+        let Some(id) = n.as_i64() else { return invalid_input("networks", "must be network ids") };
+        if !hz.networks.iter().any(|x| x.id == id) {
+            return invalid_input("networks", &format!("network {id} not found"));
+        }
+        net_ids.push(id);
     }
     // Addresses from the project's pool: the next free ones.
     let used: Vec<String> = hz.servers.iter().filter_map(|sv| sv.ipv4.clone()).collect();
@@ -210,9 +215,21 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
         disk_gb: None,
         has_keys: !key_ids.is_empty(),
     };
-    let v = hz.server_json(&server);
     hz.primary_ips_of(&server);
     hz.servers.push(server);
+    // Attached from the start: an address in each network's subnet of its zone.
+    let at = hz.servers.len() - 1;
+    for n in &net_ids {
+        if let Err(r) = super::networks::server_verb(hz, at, "attach_to_network", &json!({"network": n})) {
+            hz.servers.pop();
+            hz.primary_ips.retain(|p| p.assignee != Some(id));
+            for net in &mut hz.networks {
+                net.servers.retain(|(s, _)| *s != id);
+            }
+            return r;
+        }
+    }
+    let v = hz.server_json(&hz.servers[at]);
     for f in &fw_ids {
         if let Some(fw) = hz.firewalls.iter_mut().find(|x| x.id == *f)
             && !fw.servers.contains(&id)
@@ -237,8 +254,6 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
     json_response(StatusCode::CREATED, &json!({"server": v, "action": create, "next_actions": next, "root_password": password}))
 }
 
-/// `POST /volumes/{id}/actions/{attach|detach|resize}`: a volume follows its
-/// server's location; it is attached to one server at a time; it only grows.
 /// `GET /primary_ips`, with Hetzner's filters.
 pub(super) async fn primary_ips(State(s): S, Query(q): Q) -> Response {
     let p = Params(q);
@@ -345,6 +360,8 @@ pub(super) async fn primary_ip_action(
     created(json!({"action": a}))
 }
 
+/// `POST /volumes/{id}/actions/{attach|detach|resize}`: a volume follows its
+/// server's location; it is attached to one server at a time; it only grows.
 pub(super) async fn volume_action(
     State(s): S,
     axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
