@@ -241,6 +241,7 @@ pub const COOLIFY_KNOWN: &[Divergence] = &[
         "201 {uuid, internal_db_url}; the document says 200 \"Database updated\" (DatabasesController)",
     ),
     d("GET", "/applications/{uuid}/start", 405, "405 on GET since v4.2.0 (state-changing routes)"),
+    d("GET", "/services/{uuid}/logs", 422, "Laravel's validation (`sub_service_name` is required) answers 422; undocumented"),
 ];
 
 /// Where the real Hetzner API differs from its published document: none met.
@@ -258,6 +259,26 @@ pub fn check_exchanges(exchanges: &[Exchange]) {
         });
     }
     assert!(problems.is_empty(), "{} contract problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// As `check_exchanges`, for clients that are not ours: what they send is
+/// theirs to get right (coolipy sends `environment_name` alone, which Coolify
+/// takes though its document marks `environment_uuid` required); every answer
+/// the simulator gave them must conform.
+pub fn check_answers(exchanges: &[Exchange]) {
+    let hz = Spec::load("hetzner-cloud.openapi.json", "/v1");
+    let cf = Spec::load("coolify.openapi.json", "/api/v1");
+    let request_side =
+        |p: &String| p.contains(": request body") || p.contains("sent a body") || p.contains("query parameter") || p.contains(": query `");
+    let mut problems = Vec::new();
+    for ex in exchanges.iter().filter(|e| !e.wire_fault) {
+        let found = match ex.api {
+            cutover::sim::Api::Hetzner => hz.check(ex, HETZNER_KNOWN),
+            cutover::sim::Api::Coolify => cf.check(ex, COOLIFY_KNOWN),
+        };
+        problems.extend(found.into_iter().filter(|p| !request_side(p)));
+    }
+    assert!(problems.is_empty(), "{} contract problems in the answers:\n{}", problems.len(), problems.join("\n"));
 }
 
 fn typed(schema: &Value, v: &str) -> Value {

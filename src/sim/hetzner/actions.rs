@@ -191,9 +191,12 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
             return created(json!({"image": image, "action": a}));
         }
         "change_type" => {
-            let (Some(t), Some(upgrade)) = (b["server_type"].as_str(), b["upgrade_disk"].as_bool()) else {
+            // By name or by id, as the API takes it (the hcloud CLI sends the id).
+            let t = b["server_type"].as_str().map(str::to_string).or_else(|| b["server_type"].as_i64().map(|i| i.to_string()));
+            let (Some(t), Some(upgrade)) = (t, b["upgrade_disk"].as_bool()) else {
                 return invalid_input("server_type", "server_type and upgrade_disk are required");
             };
+            let t = t.as_str();
             let sv = &w.hz.servers[i];
             if sv.status != "off" {
                 return error(

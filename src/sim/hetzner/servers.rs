@@ -200,7 +200,8 @@ pub(super) async fn create_server(State(s): S, Json(b): Json<Value>) -> Response
         created: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         type_idx,
         loc_idx,
-        ipv6: Some(format!("2001:db8:1a00:{:x}::1", id % 0xffff)),
+        // A /64 network, as Hetzner gives a server (clients split it at the `/`).
+        ipv6: Some(format!("{}/64", std::net::Ipv6Addr::new(0x2001, 0xdb8, 0x1b00, (id % 0xffff) as u16, 0, 0, 0, 0))),
         ipv4: Some(ipv4),
         ipv4_id: 60_000 + id,
         ipv6_id: 70_000 + id,
