@@ -765,6 +765,25 @@ async fn coolify_databases_and_backup_schedules_are_created_as_coolify_creates_t
     check_all(&sim.exchanges());
 }
 
+/// Previews: the pull requests the deployments name, those that still exist
+/// read one by one; a deleted one is gone (its deployments stay).
+#[tokio::test]
+async fn previews_are_read_and_deleted_as_coolify_does() {
+    let sim = recording_sim().await;
+    let c = cf_client(&sim);
+    let app = app_uuid(&c, "shop-uat").await;
+    let prs = |v: &[coolify::model::PreviewRow]| v.iter().map(|r| r.preview.pull_request_id).collect::<Vec<_>>();
+    let list = c.previews(&app).await.unwrap();
+    assert_eq!(prs(&list), [44, 41], "newest first; #38's was deleted");
+    assert_eq!(list[0].preview.fqdn.as_deref(), Some("https://44.uat.example.com"));
+    assert!(c.app_deployments(&app, 0, 100).await.unwrap().iter().any(|d| d.pull_request_id == 38), "its deployment stays");
+    assert_eq!(c.preview(&app, 38).await.unwrap(), None);
+    c.delete_preview(&app, 41).await.unwrap();
+    assert_eq!(c.delete_preview(&app, 41).await.unwrap_err().status(), Some(404));
+    assert_eq!(prs(&c.previews(&app).await.unwrap()), [44]);
+    check_all(&sim.exchanges());
+}
+
 #[tokio::test]
 async fn applications_are_created_and_nixpacks_refuses_a_python_it_lacks() {
     let sim = recording_sim().await;

@@ -1072,6 +1072,17 @@ async fn networks_are_joined_left_and_created() {
 }
 
 #[tokio::test]
+async fn previews_are_listed_with_their_urls_and_deleted() {
+    let (r, sim) = support::play("previews", SimOptions::default()).await;
+    if let Err(f) = r {
+        panic!("{f}");
+    }
+    let w = sim.shared.world();
+    let app = w.cf.apps.iter().find(|a| a.name == "shop-uat").unwrap();
+    assert_eq!(app.previews.iter().map(|p| p.pr).collect::<Vec<_>>(), [44], "#41 deleted, #44 kept");
+}
+
+#[tokio::test]
 async fn restore_drills_find_the_backup_that_restores_and_the_one_that_does_not() {
     let (r, sim) = support::play("restore_drill", SimOptions::default()).await;
     if let Err(f) = r {

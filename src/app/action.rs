@@ -87,6 +87,8 @@ pub enum After {
     Envs(String),
     /// The application's scheduled tasks changed.
     Tasks(String),
+    /// A preview of the application was deleted.
+    Previews(String),
     /// Domains changed: offer the deployment that brings them to the proxy.
     OfferRedeploy {
         app: String,
@@ -264,6 +266,10 @@ pub enum Effect {
     LoadStorages {
         app: String,
     },
+    /// An application's preview deployments.
+    LoadPreviews {
+        app: String,
+    },
     /// Coolify's services with their parts.
     LoadServices,
     /// The last lines of a service part's log, through the API.
@@ -379,6 +385,7 @@ impl Effect {
             Effect::LoadS3 { .. } => "loading S3 destinations",
             Effect::LoadServices => "loading services",
             Effect::LoadStorages { .. } => "loading volumes",
+            Effect::LoadPreviews { .. } => "loading previews",
             Effect::LoadAppLogs { .. } | Effect::LoadDbLogs { .. } => "reading the log",
             Effect::ServiceLogs { .. } => "reading a service's log",
             Effect::ServiceEnvs { .. } => "loading a service's variables",

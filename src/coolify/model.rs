@@ -16,6 +16,27 @@ pub struct Server {
     pub port: Option<u16>,
 }
 
+/// A preview deployment of a pull request (`GET .../previews/{pull_request_id}`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+pub struct Preview {
+    pub pull_request_id: i64,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub fqdn: Option<String>,
+    #[serde(default)]
+    pub pull_request_html_url: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// A preview as the console lists it: the preview, and its newest deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewRow {
+    pub preview: Preview,
+    pub last: Option<Deployment>,
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 pub struct Application {
     pub uuid: String,
@@ -38,6 +59,11 @@ pub struct Application {
     pub docker_compose_domains: Option<String>,
     #[serde(default)]
     pub last_deployment_status: Option<String>,
+    #[serde(default)]
+    pub is_preview_deployments_enabled: bool,
+    /// `{{pr_id}}.{{domain}}` by default.
+    #[serde(default)]
+    pub preview_url_template: Option<String>,
     /// Filled in by cutover from `/servers/{uuid}/resources`.
     #[serde(skip)]
     pub server_uuid: Option<String>,
@@ -155,6 +181,9 @@ pub struct Deployment {
     /// A JSON-encoded array of entries; absent without `read:sensitive`.
     #[serde(default)]
     pub logs: Option<String>,
+    /// The pull request a preview deployment is of; 0 for the application itself.
+    #[serde(default)]
+    pub pull_request_id: i64,
 }
 
 impl Deployment {

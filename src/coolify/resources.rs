@@ -62,6 +62,41 @@ impl Client {
         Ok(r.deployments)
     }
 
+    /// The preview of a pull request; `None` when it is gone (deleted, or never made).
+    pub async fn preview(&self, app: &str, pr: i64) -> Result<Option<Preview>, Error> {
+        match self.get::<Preview>(&format!("/applications/{app}/previews/{pr}")).await {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The previews that exist: the pull requests the last 100 deployments
+    /// name (newest first, at most 20), each asked for.
+    pub async fn previews(&self, app: &str) -> Result<Vec<PreviewRow>, Error> {
+        let deps = self.app_deployments(app, 0, 100).await?;
+        let mut prs: Vec<i64> = Vec::new();
+        for d in deps.iter().filter(|d| d.pull_request_id > 0) {
+            if !prs.contains(&d.pull_request_id) && prs.len() < 20 {
+                prs.push(d.pull_request_id);
+            }
+        }
+        let found = futures::future::join_all(prs.iter().map(|pr| self.preview(app, *pr))).await;
+        let mut out = Vec::new();
+        for (pr, f) in prs.iter().zip(found) {
+            if let Some(preview) = f? {
+                let last = deps.iter().find(|d| d.pull_request_id == *pr).cloned();
+                out.push(PreviewRow { preview, last });
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn delete_preview(&self, app: &str, pr: i64) -> Result<String, Error> {
+        let v: Value = self.request(Method::DELETE, &format!("/applications/{app}/previews/{pr}"), &[], None).await?;
+        Ok(v["message"].as_str().unwrap_or("deleted").to_string())
+    }
+
     pub async fn cancel_deployment(&self, uuid: &str) -> Result<String, Error> {
         let v: Value = self.request(Method::POST, &format!("/deployments/{uuid}/cancel"), &[], None).await?;
         Ok(v["message"].as_str().unwrap_or("cancelled").to_string())

@@ -175,6 +175,8 @@ commands! {
     ShowFleet => Deployments, "fleet", "Check every site: HTTP, TLS, DNS, database, backups, last drill";
     ShowAppLogs => Deployments, "app_logs", "The application's last log lines, through the API (no SSH needed)";
     ShowStorages => Deployments, "storages", "The application's volumes (uploads and media live there)";
+    ShowPreviews => Deployments, "previews", "The application's preview deployments, one per pull request, with their URLs";
+    DeletePreview => Deployments, "delete_preview", "Delete the selected preview deployment (typed)";
     NewApp => Deployments, "new_app", "Create an application from a Git repository (build pack, port, domain)";
     NewCampaign => Deployments, "new_campaign", "Draft a campaign from the applications shown (filter first)";
     WrapLog => Deployments, "wrap_log", "Wrap the deployment log's long lines on/off";
@@ -244,6 +246,7 @@ impl Command {
                 | Command::DeleteEnv
                 | Command::BulkEnv
                 | Command::AddTask
+                | Command::DeletePreview
                 | Command::BackupNow
                 | Command::DbMenu
                 | Command::RunStep
@@ -277,6 +280,7 @@ impl Command {
             EditDomains => "editing domains is disabled",
             AddEnv | EditEnv | DeleteEnv | BulkEnv => "changing environment variables is disabled",
             AddTask => "changing scheduled tasks is disabled",
+            DeletePreview => "deleting previews is disabled",
             BackupNow | DbMenu => "database actions are disabled",
             RunStep | SkipStep | MarkStep | AbandonRun => "checklist runs are disabled (viewing and reports work)",
             _ => "changes are disabled",

@@ -60,6 +60,11 @@ pub enum CfOp {
         body: serde_json::Value,
         python: Option<String>,
     },
+    /// A pull request's preview: its containers and domain go.
+    DeletePreview {
+        app: String,
+        pr: i64,
+    },
     /// `start`, `stop` or `restart` a service.
     ServiceAction {
         service: String,
@@ -225,6 +230,7 @@ async fn run_one(c: &Client, op: &CfOp, poll: Duration, on: &mut impl FnMut(Foll
             c.delete_env(app, uuid).await?;
             format!("deleted {key}")
         }
+        CfOp::DeletePreview { app, pr } => c.delete_preview(app, *pr).await?,
         CfOp::Bulk { app, items } => match c.bulk_envs(app, items).await {
             Ok(_) => format!("set {}", items.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")),
             Err(e) => return Err(Error::Failed(bulk_failure(c, app, items, &e).await)),

@@ -94,6 +94,10 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             let result = c.storages(&app).await.map_err(|e| e.to_string());
             send(Action::from(deployments::Msg::Storages { app, result }), true);
         }
+        Effect::LoadPreviews { app } => {
+            let result = c.previews(&app).await.map_err(|e| e.to_string());
+            send(Action::from(deployments::Msg::Previews { app, result }), true);
+        }
         Effect::LoadServices => {
             let result = c.services().await.map_err(|e| e.to_string());
             send(Action::from(services::Msg::Loaded(result)), true);
@@ -129,6 +133,7 @@ fn fail(effect: Effect, e: crate::ops::Error) -> Action {
         Effect::LoadS3 { db } => Action::from(databases::Msg::S3 { db, result: Err(e.to_string()) }),
         Effect::LoadServices => Action::from(services::Msg::Loaded(Err(e.to_string()))),
         Effect::LoadStorages { app } => Action::from(deployments::Msg::Storages { app, result: Err(e.to_string()) }),
+        Effect::LoadPreviews { app } => Action::from(deployments::Msg::Previews { app, result: Err(e.to_string()) }),
         Effect::LoadAppLogs { app } => Action::from(deployments::Msg::AppLogs { app, result: Err(e.to_string()) }),
         Effect::LoadDbLogs { db } => Action::from(databases::Msg::Logs { db, result: Err(e.to_string()) }),
         Effect::ServiceLogs { service, part } => Action::from(services::Msg::Logs { service, part, result: Err(e.to_string()) }),

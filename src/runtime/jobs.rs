@@ -489,6 +489,7 @@ pub async fn run(effect: Effect, sv: Services, tx: mpsc::UnboundedSender<Event>)
         | Effect::LoadS3 { .. }
         | Effect::LoadServices
         | Effect::LoadStorages { .. }
+        | Effect::LoadPreviews { .. }
         | Effect::LoadAppLogs { .. }
         | Effect::LoadDbLogs { .. }
         | Effect::ServiceLogs { .. }

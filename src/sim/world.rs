@@ -669,6 +669,8 @@ pub struct CEnvVar {
 
 #[derive(Clone, Debug)]
 pub struct CApp {
+    /// Preview deployments that exist (one per pull request).
+    pub previews: Vec<CPreview>,
     /// Commands Coolify runs in the container on a schedule.
     pub tasks: Vec<crate::sim::coolify::tasks::CTask>,
     /// Run in the new release's container before it takes traffic.
@@ -761,11 +763,23 @@ pub struct CDatabase {
     pub backups: Vec<CBackup>,
 }
 
+/// A preview deployment of a pull request: its containers and domain.
+#[derive(Clone, Debug)]
+pub struct CPreview {
+    pub pr: i64,
+    pub uuid: String,
+    pub fqdn: String,
+    pub status: String,
+    pub created_at: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct CDeployment {
     pub id: i64,
     pub uuid: String,
     pub app: usize,
+    /// The pull request of a preview deployment; 0 for the application itself.
+    pub pr: i64,
     pub commit: String,
     pub force: bool,
     pub restart_only: bool,
@@ -835,6 +849,39 @@ pub struct CS3 {
 }
 
 impl CoolifyWorld {
+    /// shop-uat deploys its pull requests as previews: #41 and #44 are up
+    /// (#44's last build failed), #38's preview was deleted (its deployments
+    /// stay in the history).
+    fn demo_previews(&mut self, rng: &mut Rng) {
+        let Some(ai) = self.apps.iter().position(|a| a.name == "shop-uat") else { return };
+        let now = chrono::Utc::now();
+        let domain = self.apps[ai].fqdn.split(',').next().unwrap_or("").trim_start_matches("https://").to_string();
+        self.apps[ai].settings.insert("is_preview_deployments_enabled".into(), true.into());
+        self.apps[ai].settings.insert("preview_url_template".into(), "{{pr_id}}.{{domain}}".into());
+        for (pr, hours, fails, live) in [(38i64, 200i64, false, false), (41, 26, false, true), (44, 3, false, true), (44, 1, true, true)] {
+            let run = DeployRun {
+                created: now - chrono::Duration::hours(hours),
+                queued_ms: 800,
+                build_ms: 60_000,
+                fails,
+                entries: Vec::new(),
+                cancelled_at: None,
+                applied: true,
+            };
+            let (id, uuid) = (self.fresh_id(), rng.cuid());
+            self.deployments.push(CDeployment { id, uuid, app: ai, pr, commit: rng.hex(40), force: false, restart_only: false, run });
+            if live && !self.apps[ai].previews.iter().any(|p| p.pr == pr) {
+                self.apps[ai].previews.push(CPreview {
+                    pr,
+                    uuid: rng.cuid(),
+                    fqdn: format!("https://{pr}.{domain}"),
+                    status: "running:healthy".into(),
+                    created_at: (now - chrono::Duration::hours(hours)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                });
+            }
+        }
+    }
+
     pub fn demo(rng: &mut Rng, hz: &HetznerWorld) -> CoolifyWorld {
         let started = chrono::Utc::now();
         let ip_of = |n: &str| hz.servers.iter().find(|s| s.name == n).and_then(|s| s.ipv4.clone()).unwrap_or_default();
@@ -985,6 +1032,7 @@ impl CoolifyWorld {
                 };
                 let app_id = w.fresh_id();
                 w.apps.push(CApp {
+                    previews: Vec::new(),
                     pre_deployment_command: None,
                     tasks: Vec::new(),
                     id: app_id,
@@ -1089,9 +1137,10 @@ impl CoolifyWorld {
                 };
                 let (id, uuid) = (w.fresh_id(), rng.cuid());
                 let commit = if k == 2 { w.apps[ai].commit.clone() } else { rng.hex(40) };
-                w.deployments.push(CDeployment { id, uuid, app: ai, commit, force: false, restart_only: false, run });
+                w.deployments.push(CDeployment { id, uuid, app: ai, pr: 0, commit, force: false, restart_only: false, run });
             }
         }
+        w.demo_previews(rng);
         w
     }
 

@@ -133,6 +133,7 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::Tasks => &[(Command::AddTask, "add or change"), (Command::Deploy, "deploy")],
         Tab::Storages => &[(Command::Deploy, "deploy")],
         Tab::Logs => &[(Command::Refresh, "read again")],
+        Tab::Previews => &[(Command::DeletePreview, "delete preview"), (Command::Refresh, "reload")],
     };
     let b = block(
         state,
@@ -144,24 +145,28 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
     f.render_widget(b, area);
     let [info, tabs, body] = Layout::vertical([Constraint::Length(4), Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     f.render_widget(Paragraph::new(info_lines(state, a)), info);
-    let tab = |t: Tab, label: &str, cmd: Command| {
+    // Short labels on a narrow screen (80 columns), so every tab shows.
+    let narrow = tabs.width < 100;
+    let tab = |t: Tab, label: &str, short: &str, cmd: Command| {
         let key = state.keymap.hint(cmd).unwrap_or_default();
-        let text = format!(" {label} ({key}) ");
+        let text = format!(" {} ({key}) ", if narrow { short } else { label });
         if d.tab == t { Span::styled(text, st.get(Slot::TabActive)) } else { Span::styled(text, st.get(Slot::Tab)) }
     };
     f.render_widget(
         Paragraph::new(Line::from(vec![
-            tab(Tab::Overview, "Deployment", Command::ShowOverview),
+            tab(Tab::Overview, "Deployment", "Deploy", Command::ShowOverview),
             Span::raw(" "),
-            tab(Tab::Envs, "Variables", Command::ShowEnvs),
+            tab(Tab::Envs, "Variables", "Vars", Command::ShowEnvs),
             Span::raw(" "),
-            tab(Tab::History, "History", Command::ShowHistory),
+            tab(Tab::History, "History", "Hist", Command::ShowHistory),
             Span::raw(" "),
-            tab(Tab::Tasks, "Tasks", Command::ShowTasks),
+            tab(Tab::Tasks, "Tasks", "Tasks", Command::ShowTasks),
             Span::raw(" "),
-            tab(Tab::Storages, "Volumes", Command::ShowStorages),
+            tab(Tab::Storages, "Volumes", "Vols", Command::ShowStorages),
             Span::raw(" "),
-            tab(Tab::Logs, "Log", Command::ShowAppLogs),
+            tab(Tab::Logs, "Log", "Log", Command::ShowAppLogs),
+            Span::raw(" "),
+            tab(Tab::Previews, "Previews", "PRs", Command::ShowPreviews),
         ])),
         tabs,
     );
@@ -172,7 +177,54 @@ fn app(f: &mut Frame, area: Rect, state: &State, g: &Glyphs) {
         Tab::Tasks => tasks(f, body, state, a, g),
         Tab::Storages => storages(f, body, state, a),
         Tab::Logs => app_logs(f, body, state, a),
+        Tab::Previews => previews(f, body, state, a, g),
     }
+}
+
+/// The previews that exist, one per pull request: where each is served and
+/// how its newest deployment went.
+fn previews(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs) {
+    let st = &state.styles;
+    let d = &state.panes.deployments;
+    let Some((_, list)) = d.previews.as_ref().filter(|(x, _)| *x == a.uuid) else {
+        f.render_widget(Paragraph::new(Span::styled("Loading previews...", st.get(Slot::Muted))), area);
+        return;
+    };
+    if list.is_empty() {
+        let why = if a.is_preview_deployments_enabled {
+            "No preview deployment: none of its pull requests is deployed."
+        } else {
+            "No preview deployment: previews are off for this application (Coolify: Preview Deployments)."
+        };
+        f.render_widget(Paragraph::new(Span::styled(why, st.get(Slot::Muted))), area);
+        return;
+    }
+    let now = state.now;
+    let h = area.height as usize;
+    let off = d.preview_cursor.pos.saturating_sub(h.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, r) in list.iter().enumerate().skip(off).take(h) {
+        let sel = i == d.preview_cursor.pos;
+        let style = if sel { st.get(Slot::Selection) } else { st.get(Slot::Text) };
+        let when = r
+            .last
+            .as_ref()
+            .and_then(|dep| dep.created_at.as_deref().and_then(parse_time))
+            .map(|c| format!("{} ago", age(now - c)))
+            .unwrap_or_default();
+        let last = r.last.as_ref().map(|dep| dep.status.to_string()).unwrap_or_else(|| "-".into());
+        let slot = r.last.as_ref().map(|dep| deploy_slot(&dep.status)).unwrap_or(Slot::Muted);
+        let commit = r.last.as_ref().and_then(|x| x.commit.as_deref()).map(|c| c[..c.len().min(7)].to_string()).unwrap_or_default();
+        let url = crate::logs::sanitize::sanitize(r.preview.fqdn.clone().unwrap_or_default().as_bytes());
+        lines.push(Line::from(vec![
+            Span::styled(if sel { format!("{} ", g.cursor) } else { "  ".into() }, style),
+            Span::styled(format!("#{:<6}", r.preview.pull_request_id), style),
+            Span::styled(format!("{:<17}", last), if sel { style } else { st.get(slot) }),
+            Span::styled(format!("{when:<9} {commit:<8} "), style),
+            Span::styled(url, st.get(Slot::Info)),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 /// The application's last log lines as Coolify gives them (its first container).
@@ -477,12 +529,15 @@ fn history(f: &mut Frame, area: Rect, state: &State, a: &Application, g: &Glyphs
             _ => String::new(),
         };
         let commit = dep.commit.as_deref().map(|c| &c[..c.len().min(7)]).unwrap_or("");
-        let mut kind = Vec::new();
+        let mut kind: Vec<String> = Vec::new();
+        if dep.pull_request_id > 0 {
+            kind.push(format!("PR #{}", dep.pull_request_id));
+        }
         if dep.force_rebuild {
-            kind.push("force");
+            kind.push("force".into());
         }
         if dep.restart_only {
-            kind.push("restart");
+            kind.push("restart".into());
         }
         let style = if sel { st.get(Slot::Selection) } else { st.get(Slot::Text) };
         lines.push(Line::from(vec![

@@ -106,9 +106,10 @@ impl Spec {
         let path_item = &self.doc["paths"][tpl];
         let diverges = known.iter().any(|d| d.method.eq_ignore_ascii_case(&ex.method) && d.path == tpl && d.status == ex.status);
         let Some(op) = path_item.get(ex.method.to_lowercase()) else {
-            // A method the document lacks is a problem unless the divergence is
-            // exactly that (GET on a state-changing route answers 405).
-            return if diverges && ex.status == 405 { Vec::new() } else { vec![format!("{where_}: method not in the spec for {tpl}")] };
+            // A method the document lacks is a problem unless a divergence names
+            // it (GET on a state-changing route answers 405; a route the service
+            // has outside its document).
+            return if diverges { Vec::new() } else { vec![format!("{where_}: method not in the spec for {tpl}")] };
         };
         let mut problems = Vec::new();
         // Query parameters.
@@ -241,6 +242,13 @@ pub const COOLIFY_KNOWN: &[Divergence] = &[
         "201 {uuid, internal_db_url}; the document says 200 \"Database updated\" (DatabasesController)",
     ),
     d("GET", "/applications/{uuid}/start", 405, "405 on GET since v4.2.0 (state-changing routes)"),
+    d(
+        "GET",
+        "/applications/{uuid}/previews/{pull_request_id}",
+        200,
+        "Coolify v4.3 reads a preview (docs: get-preview-deployment-by-pull-request-id); the document has only DELETE",
+    ),
+    d("GET", "/applications/{uuid}/previews/{pull_request_id}", 404, "the same route: `Preview not found.` for a deleted one"),
     d("GET", "/services/{uuid}/logs", 422, "Laravel's validation (`sub_service_name` is required) answers 422; undocumented"),
 ];
 

@@ -23,6 +23,7 @@ pub enum Tab {
     Tasks,
     Storages,
     Logs,
+    Previews,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,6 +191,9 @@ pub struct DeploymentsPane {
     pub app_logs: Option<(String, Vec<String>)>,
     /// The open application's volumes.
     pub storages: Option<(String, Vec<crate::coolify::model::Storage>)>,
+    /// The open application's preview deployments, and the one selected.
+    pub previews: Option<(String, Vec<crate::coolify::model::PreviewRow>)>,
+    pub preview_cursor: Cursor,
     /// The applications a campaign is being drafted from.
     pub draft: Vec<crate::checklist::campaign::DraftApp>,
 }
@@ -200,6 +204,7 @@ pub enum Msg {
     History { app: String, result: Result<Vec<Deployment>, String> },
     Tasks { app: String, result: Result<Vec<ScheduledTask>, String> },
     Storages { app: String, result: Result<Vec<crate::coolify::model::Storage>, String> },
+    Previews { app: String, result: Result<Vec<crate::coolify::model::PreviewRow>, String> },
     AppLogs { app: String, result: Result<Vec<String>, String> },
     /// A deployment is being followed (a new one, or one picked from history).
     DeployFollow { app: String, deployment: String, note: Option<String> },
@@ -241,6 +246,13 @@ impl PaneInfo for DeploymentsPane {
             Msg::Storages { app, result } => match result {
                 Ok(v) => self.storages = Some((app, v)),
                 Err(e) => cx.say(Level::Error, format!("volumes: {e}")),
+            },
+            Msg::Previews { app, result } => match result {
+                Ok(v) => {
+                    self.preview_cursor.clamp(v.len());
+                    self.previews = Some((app, v));
+                }
+                Err(e) => cx.say(Level::Error, format!("previews: {e}")),
             },
             Msg::Tasks { app, result } => match result {
                 Ok(v) => {
@@ -358,6 +370,7 @@ impl DeploymentsPane {
             Tab::Envs => vec![Effect::LoadEnvs { app }],
             Tab::Tasks => vec![Effect::LoadTasks { app }],
             Tab::Storages => vec![Effect::LoadStorages { app }],
+            Tab::Previews => vec![Effect::LoadPreviews { app }],
             Tab::Logs => vec![Effect::LoadAppLogs { app }],
             _ => vec![Effect::LoadHistory { app }],
         }
@@ -1069,6 +1082,10 @@ impl Pane for DeploymentsPane {
                     let n = self.tasks.as_ref().map(|e| e.1.len()).unwrap_or(0);
                     self.task_cursor.navigate(c, n, h);
                 }
+                Tab::Previews => {
+                    let n = self.previews.as_ref().map(|e| e.1.len()).unwrap_or(0);
+                    self.preview_cursor.navigate(c, n, h);
+                }
                 Tab::Storages | Tab::Logs => {}
                 // Scrolling the followed log: up moves away from the tail.
                 Tab::Overview => {
@@ -1100,17 +1117,41 @@ impl Pane for DeploymentsPane {
                         Tab::Envs => Effect::LoadEnvs { app },
                         Tab::Tasks => Effect::LoadTasks { app },
                         Tab::Storages => Effect::LoadStorages { app },
+                        Tab::Previews => Effect::LoadPreviews { app },
                         Tab::Logs => Effect::LoadAppLogs { app },
                         _ => Effect::LoadHistory { app },
                     }];
                 }
             }
-            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks | Command::ShowStorages | Command::ShowAppLogs) => {
+            (Some(app), Command::DeletePreview) if self.tab == Tab::Previews => {
+                let Some(r) = self.previews.as_ref().filter(|(a, _)| *a == app).and_then(|(_, v)| v.get(self.preview_cursor.pos)).cloned() else {
+                    cx.say(Level::Info, "no preview selected");
+                    return vec![];
+                };
+                let name = cx.world.app(&app).map(|a| a.name.clone()).unwrap_or_else(|| app.clone());
+                let pr = r.preview.pull_request_id;
+                let url = r.preview.fqdn.clone().unwrap_or_default();
+                let c = Confirm::new(
+                    &format!("Delete the preview of PR #{pr}"),
+                    vec![format!("- preview #{pr} of {name}"), format!("  its containers and {url} go; the pull request stays")],
+                    &cx.world.contexts.coolify.clone().unwrap_or_default(),
+                    vec![Effect::Cf {
+                        to: PaneId::Deployments,
+                        label: format!("delete preview #{pr} of {name}"),
+                        ops: vec![CfOp::DeletePreview { app: app.clone(), pr }],
+                        after: After::Previews(app),
+                    }],
+                )
+                .typed(&format!("#{pr}"));
+                cx.open(Dialog::Confirm(c));
+            }
+            (_, Command::ShowOverview | Command::ShowEnvs | Command::ShowHistory | Command::ShowTasks | Command::ShowStorages | Command::ShowAppLogs | Command::ShowPreviews) => {
                 let tab = match cmd {
                     Command::ShowEnvs => Tab::Envs,
                     Command::ShowHistory => Tab::History,
                     Command::ShowTasks => Tab::Tasks,
                     Command::ShowStorages => Tab::Storages,
+                    Command::ShowPreviews => Tab::Previews,
                     Command::ShowAppLogs => Tab::Logs,
                     _ => Tab::Overview,
                 };
@@ -1174,6 +1215,7 @@ impl Pane for DeploymentsPane {
                 self.tab = Tab::Tasks;
                 vec![Effect::LoadTasks { app: app.clone() }]
             }
+            After::Previews(app) => vec![Effect::LoadPreviews { app: app.clone() }],
             After::OfferRedeploy { app, name } => {
                 if ok {
                     self.offer_redeploy(app, name, cx);

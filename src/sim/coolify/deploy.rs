@@ -45,7 +45,7 @@ pub(crate) fn deployment_json(w: &CoolifyWorld, d: &CDeployment, now: chrono::Da
         "id": d.id,
         "application_id": a.id.to_string(),
         "deployment_uuid": d.uuid,
-        "pull_request_id": 0,
+        "pull_request_id": d.pr,
         "force_rebuild": d.force,
         "commit": d.commit,
         "commit_message": "Bump dependencies",
@@ -112,7 +112,7 @@ fn queue(w: &mut CoolifyWorld, ai: usize, force: bool, restart_only: bool, now: 
     };
     let uuid = rng.cuid();
     let id = w.fresh_id();
-    w.deployments.push(CDeployment { id, uuid: uuid.clone(), app: ai, commit, force, restart_only, run });
+    w.deployments.push(CDeployment { id, uuid: uuid.clone(), app: ai, pr: 0, commit, force, restart_only, run });
     Some(uuid)
 }
 
@@ -562,6 +562,7 @@ pub(super) async fn create_public(State(s): S, Json(b): Json<Value>) -> Response
     w.cf.next_id += 1;
     let name = b["name"].as_str().map(str::to_string).unwrap_or_else(|| format!("{}-{uuid}", repo.rsplit('/').next().unwrap_or("app")));
     w.cf.apps.push(crate::sim::world::CApp {
+        previews: Vec::new(),
         pre_deployment_command: b["pre_deployment_command"].as_str().map(str::to_string),
         tasks: Vec::new(),
         id,

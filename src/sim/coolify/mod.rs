@@ -5,6 +5,7 @@
 mod databases;
 pub(crate) mod deploy;
 mod envs;
+mod previews;
 mod services;
 pub mod tasks;
 
@@ -59,6 +60,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/applications/{uuid}/scheduled-tasks", get(tasks::list).post(tasks::create))
         .route("/api/v1/applications/{uuid}/storages", get(deploy::storages))
         .route("/api/v1/applications/{uuid}/logs", get(deploy::app_logs))
+        .route("/api/v1/applications/{uuid}/previews/{pr}", get(previews::get).delete(previews::delete))
         .route("/api/v1/applications/{uuid}/scheduled-tasks/{task}", patch(tasks::update))
         .route("/api/v1/applications/{uuid}/{verb}", post(deploy::app_action).get(deploy::post_required_verb))
         .route("/api/v1/deploy", post(deploy::deploy).get(deploy::post_required))
@@ -193,7 +195,8 @@ fn env_json(e: &super::world::CEnv, project_id: i64) -> Value {
 pub fn app_json(w: &CoolifyWorld, a: &CApp) -> Value {
     let server = &w.servers[a.server];
     let now = chrono::Utc::now();
-    let last = w.deployments.iter().filter(|d| w.apps[d.app].uuid == a.uuid).max_by_key(|d| d.id);
+    // The application's own deployments: a preview's do not make it fail.
+    let last = w.deployments.iter().filter(|d| w.apps[d.app].uuid == a.uuid && d.pr == 0).max_by_key(|d| d.id);
     let compose = if a.compose_domains.is_empty() {
         Value::Null
     } else {
