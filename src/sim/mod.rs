@@ -411,6 +411,11 @@ impl Sim {
                 w.pg.locked.push(uuid);
                 Ok(())
             }
+            // The sites stop writing to their databases (a quiet hour).
+            ["pause-writes"] => {
+                self.shared.world().pg.writes_paused = true;
+                Ok(())
+            }
             // Every host's shell warns on stderr before each command.
             ["login-noise"] => {
                 self.shared.world().login_noise = true;

@@ -67,6 +67,9 @@ pub struct PgWorld {
     pub objects: BTreeMap<String, Object>,
     /// Until when writes have been accounted.
     pub written_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The sites write nothing (`Sim "pause-writes"`): counts that do not
+    /// depend on how long a test took.
+    pub writes_paused: bool,
     /// The next migrate on this database waits for a lock and times out
     /// (a long transaction of the running site): `Sim "pg-lock UUID"`.
     pub locked: Vec<String>,
@@ -142,6 +145,9 @@ impl PgWorld {
     /// sessions to the database its DATABASE_URL names.
     pub fn write(&mut self, hz: &HetznerWorld, cf: &CoolifyWorld, now: chrono::DateTime<chrono::Utc>) {
         let since = self.written_until.replace(now).unwrap_or(now);
+        if self.writes_paused {
+            return;
+        }
         let ms = (now - since).num_milliseconds().max(0) as u64;
         let rows = ms * WRITES_PER_SEC / 1000;
         if rows == 0 {

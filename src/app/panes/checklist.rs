@@ -797,7 +797,30 @@ impl ChecklistPane {
                         let c = Confirm::new(&format!("Run: {}", shown.title), vec![format!("~ {}", shown.summary())], &ctx_line, yes)
                             .warn("A destructive step.")
                             .typed(&sr.step.id);
-                        cx.open(Dialog::Confirm(c));
+                        // On a Hetzner server with no snapshot taken in this run:
+                        // the way back is offered first.
+                        match snapshot_offer(run, i, &real, cx) {
+                            Some(server) => {
+                                let snap = Step {
+                                    id: format!("{}-snapshot", sr.step.id),
+                                    title: format!("Snapshot {server} before: {}", shown.title),
+                                    text: "Offered before a destructive step: the way back if it goes wrong.".into(),
+                                    api: Some(crate::checklist::runbook::ApiAction::Snapshot { server: server.clone(), description: None }),
+                                    ..Default::default()
+                                };
+                                let insert = Effect::Journal { journal: run.journal.clone(), event: Event::StepsInserted { after: i - 1, steps: vec![snap] } };
+                                let items = vec![
+                                    MenuItem {
+                                        label: format!("Snapshot {server} first"),
+                                        detail: "adds that step before this one; run it, then this".into(),
+                                        then: Then::Effects(vec![insert]),
+                                    },
+                                    MenuItem { label: "Run it now".into(), detail: "typed".into(), then: Then::Dialog(Box::new(Dialog::Confirm(c))) },
+                                ];
+                                cx.open(Dialog::Menu(Menu { title: format!("Destructive: {}", shown.title), items, cursor: 0 }));
+                            }
+                            None => cx.open(Dialog::Confirm(c)),
+                        }
                         vec![]
                     }
                     _ if matches!(sr.state, StepState::Unknown) => {
@@ -1155,6 +1178,19 @@ fn collect_hosts(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
 
 fn url_password(v: &str) -> Option<String> {
     crate::coolify::redact::url_password(v).map(str::to_string)
+}
+
+/// The Hetzner server a destructive step runs on, when no snapshot of it was
+/// taken earlier in the run (and a step can go before it).
+fn snapshot_offer(run: &Run, i: usize, step: &Step, cx: &Cx) -> Option<String> {
+    let host = step.ssh.as_ref().map(|s| s.host.clone()).or_else(|| step.django.as_ref().map(|d| d.host.clone()))?;
+    let server = cx.world.server_named(&host)?.name.clone();
+    let taken = run.steps[..i].iter().any(|s| {
+        s.state == StepState::Done
+            && matches!(&s.step.api, Some(crate::checklist::runbook::ApiAction::Snapshot { server: x, .. })
+                if render(x, &ChecklistPane::shown_params(run)) == server)
+    });
+    (i > 0 && !taken).then_some(server)
 }
 
 /// A destructive step right after a gate the operator passed.
