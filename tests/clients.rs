@@ -30,6 +30,7 @@ fn run(sim: &Sim, program: &str, args: &[&str]) -> Output {
         .env("COOLIFY_URL", sim.coolify_url())
         .env("COOLIFY_TOKEN", &sim.shared.coolify_token)
         .env("HOME", dir.path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("NO_PROXY", "127.0.0.1")
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY");

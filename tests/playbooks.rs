@@ -711,6 +711,10 @@ async fn play_with_runbooks(
     std::fs::write(&path, text).unwrap();
     let pb = cutover::playbook::Playbook::load(&path).unwrap();
     let sim = std::sync::Arc::new(cutover::sim::Sim::start(SimOptions { record: true, ..opts }).await.unwrap());
+    // What the world does before the console starts (a fault on its first loads).
+    for line in text.lines().filter_map(|l| l.strip_prefix("# before: ")) {
+        sim.control(line).unwrap();
+    }
     let mut st = support::state();
     let mut sv = cutover::demo::services(&mut st, &sim).unwrap();
     let own = dir.path().join("runbooks");
@@ -880,6 +884,27 @@ async fn ctrl_c_cancels_a_deploy_step_in_coolify() {
     .await;
     ok(r);
     assert!(sim.exchanges().iter().any(|e| e.method == "POST" && e.path.ends_with("/cancel")), "the deployment was cancelled in Coolify");
+}
+
+/// A step started before the console has Coolify's resources (a slow link
+/// right after launch) still finds the application by name: the runtime asks
+/// Coolify itself, never sending a name where a uuid belongs (it was a 404,
+/// "No resources found", now and then on a loaded machine).
+#[tokio::test]
+async fn a_step_started_before_coolify_is_loaded_finds_the_app_by_name() {
+    let (r, sim) = play_with_runbooks(
+        "# before: fault coolify GET /api/v1/applications stall 6s\n\
+         Set Mode write\nSim \"deploy-speed 0.05\"\nWaitFor \"8 servers loaded\"\nKey 6\nWaitFor \"Redeploy <app>\"\nKey G\n\
+         Assert /▶ Redeploy/\nKey <Enter>\nWaitFor \"Start: Redeploy\"\nType \"shop-production\"\nKey <Enter>\nWaitFor \"Preview: \"\nKey y\nWaitFor \"run \"\n\
+         Key x\nWaitIdle 30s\nAssert /\\[done\\]\\s+1\\. Deploy shop-production/\n",
+        SimOptions::default(),
+        &[("redeploy", DEPLOY_RUNBOOK)],
+    )
+    .await;
+    ok(r);
+    let deploys: Vec<String> = sim.exchanges().iter().filter(|e| e.path == "/api/v1/deploy").map(|e| e.query.clone()).collect();
+    assert_eq!(deploys.len(), 1, "{deploys:?}");
+    assert!(!deploys[0].contains("shop-production"), "a uuid, not the name: {deploys:?}");
 }
 
 #[tokio::test]

@@ -265,6 +265,17 @@ impl<T: Row> Table<T> {
         self.filter.as_ref()
     }
 
+    /// The filter as typed (empty without one), for the command line.
+    pub fn filter_text(&self) -> String {
+        self.filter.as_ref().map(|f| f.source.clone()).unwrap_or_default()
+    }
+
+    /// A filter typed on the command line, the cursor kept on screen.
+    pub fn apply_filter(&mut self, text: &str, height: usize) {
+        self.set_filter(Filter::parse(text));
+        self.scroll_to_cursor(height);
+    }
+
     /// The row at a view position.
     pub fn row(&self, pos: usize) -> Option<&T> {
         self.view.get(pos).map(|&i| &self.items[i as usize])

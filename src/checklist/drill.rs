@@ -30,6 +30,17 @@ pub struct Drill {
     pub backup_taken: Option<DateTime<Utc>>,
 }
 
+/// Whether a journal file can hold a drill, from its name alone (a run's id
+/// ends with its runbook's name, then `-N` when two started in one second).
+pub fn may_be_drill(journal: &std::path::Path) -> bool {
+    let stem = journal.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = match stem.rsplit_once('-') {
+        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) && b.ends_with(RUNBOOK) => b,
+        _ => stem,
+    };
+    base.ends_with(&format!("-{RUNBOOK}"))
+}
+
 impl Drill {
     /// What a drill run says, if `run` is one (and names its database).
     pub fn of(run: &Run) -> Option<(String, Drill)> {
@@ -139,6 +150,15 @@ mod tests {
             });
         }
         Run::replay(format!("/runs/{id}.jsonl").into(), &events).expect("replays")
+    }
+
+    #[test]
+    fn only_a_drill_journal_is_read_again() {
+        use std::path::Path;
+        assert!(may_be_drill(Path::new("/r/20261130-101500-restore-drill.jsonl")));
+        assert!(may_be_drill(Path::new("/r/20261130-101500-restore-drill-2.jsonl")));
+        assert!(!may_be_drill(Path::new("/r/20261130-101500-move-site.jsonl")));
+        assert!(!may_be_drill(Path::new("/r/20261130-101500-move-site-2.jsonl")));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             send(Action::from(checklist::Msg::Event { journal, result }), true);
         }
         Effect::ExecStep { journal, index, template, step, ctx, settle } => {
+            let ctx = with_coolify_names(sv, *ctx).await;
             let (ctx_tx, rx) = watch::channel(false);
             super::jobs::lock(&sv.step_cancels).insert(journal.clone(), ctx_tx);
             let j = Journal::open(&journal);
@@ -60,8 +61,34 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
     }
 }
 
+/// The context with Coolify's application and database names when the
+/// console had not loaded them yet (a step started right after launch):
+/// read from the API, so a name is never sent where a uuid belongs.
+async fn with_coolify_names(sv: &Services, mut ctx: ExecContext) -> ExecContext {
+    if !(ctx.apps.is_empty() && ctx.databases.is_empty()) {
+        return ctx;
+    }
+    let Some(c) = sv.coolify.clone() else { return ctx };
+    if let Ok(inv) = c.inventory().await {
+        for a in &inv.applications {
+            ctx.apps.insert(a.name.clone(), a.uuid.clone());
+            ctx.apps.insert(a.uuid.clone(), a.uuid.clone());
+        }
+        for d in &inv.databases {
+            ctx.databases.insert(d.name.clone(), d.uuid.clone());
+            ctx.databases.insert(d.uuid.clone(), d.uuid.clone());
+        }
+    }
+    ctx
+}
+
 /// A drill's journal moved on: the world hears how the drill stands now.
 fn drill_moved(journal: &Path, send: &impl Fn(Action, bool)) {
+    // A run's file is named by its id (`{when}-{runbook}[-N]`): only a
+    // drill's journal is read again, not every run's after every event.
+    if !crate::checklist::drill::may_be_drill(journal) {
+        return;
+    }
     let Ok(r) = Journal::open(journal).read() else { return };
     if let Ok(run) = Run::replay(journal.to_path_buf(), &r.events)
         && let Some((database, drill)) = crate::checklist::drill::Drill::of(&run)

@@ -7,6 +7,8 @@ import os
 import sys
 from urllib.parse import urlparse
 
+from checks import Checks
+
 from coolipy import Coolipy
 from coolipy.exceptions import CoolipyHTTPError
 from coolipy.models.applications import ApplicationPublicModelCreate
@@ -14,31 +16,13 @@ from coolipy.models.databases import DatabaseBackupCreate, PostgreSQLModelCreate
 
 u = urlparse(os.environ["COOLIFY_URL"])
 c = Coolipy(coolify_api_key=os.environ["COOLIFY_TOKEN"], coolify_endpoint=u.hostname, coolify_port=u.port)
-failed = 0
+checks = Checks(CoolipyHTTPError, lambda e: e.status_code)
 
 
 def check(name, f, refused=None):
-    global failed
-    try:
-        r = f()
-    except CoolipyHTTPError as e:
-        if refused and e.status_code == refused:
-            print(f"refused {name} {e.status_code}")
-            return None
-        failed += 1
-        print(f"FAIL {name}: {e.status_code} {e}")
-        return None
-    except Exception as e:  # noqa: BLE001 - a client that cannot read an answer is a failure
-        failed += 1
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
-        return None
-    if refused:
-        failed += 1
-        print(f"FAIL {name}: accepted, Coolify answers {refused}")
-        return None
-    print(f"ok {name}")
-    return r.data
-
+    """As Checks.check, with the response's data."""
+    r = checks.check(name, f, refused)
+    return r.data if r is not None else None
 
 check("version", c.version)
 projects = check("projects.list", c.projects.list) or []
@@ -93,5 +77,4 @@ if talks and servers:
     missing = PostgreSQLModelCreate(project_uuid="nope", server_uuid=servers[0].uuid, environment_name="production")
     check("databases.create in no project", lambda: c.databases.create(missing), refused=404)
 
-print(f"{failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.done())

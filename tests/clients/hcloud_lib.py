@@ -6,6 +6,8 @@ Run by tests/clients.rs with HCLOUD_ENDPOINT and HCLOUD_TOKEN set."""
 import os
 import sys
 
+from checks import Checks
+
 from hcloud import APIException, Client
 from hcloud.images import Image
 from hcloud.locations import Location
@@ -14,41 +16,8 @@ from hcloud.server_types import ServerType
 from hcloud.ssh_keys import SSHKey
 
 c = Client(token=os.environ["HCLOUD_TOKEN"], api_endpoint=os.environ["HCLOUD_ENDPOINT"], poll_interval=0.05)
-failed = 0
-
-
-def check(name, f, refused=None):
-    """Runs f; a refusal counts as expected only with Hetzner's code for it."""
-    global failed
-    try:
-        out = f()
-    except APIException as e:
-        if refused and e.code == refused:
-            print(f"refused {name} {e.code}")
-            return None
-        failed += 1
-        print(f"FAIL {name}: {e.code} {e.message}")
-        return None
-    except Exception as e:  # noqa: BLE001 - a client that cannot read an answer is a failure
-        failed += 1
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
-        return None
-    if refused:
-        failed += 1
-        print(f"FAIL {name}: accepted, Hetzner answers {refused}")
-        return None
-    print(f"ok {name}")
-    return out
-
-
-def expect(name, cond, what):
-    global failed
-    if cond:
-        print(f"ok {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}: {what}")
-
+checks = Checks(APIException, lambda e: e.code)
+check, expect = checks.check, checks.expect
 
 servers = check("servers.get_all", lambda: c.servers.get_all())
 expect("servers count", servers is not None and len(servers) == 8, f"{servers and len(servers)} servers")
@@ -130,5 +99,4 @@ if fw:
 # Changing a type wants the server off.
 check("servers.change_type running", lambda: c.servers.change_type(web2, ServerType(name="cpx42"), upgrade_disk=True), refused="server_not_stopped")
 
-print(f"{failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.done())

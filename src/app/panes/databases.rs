@@ -6,7 +6,7 @@ use crate::app::action::{After, CfOp, Effect};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::table::{Align, Column, Row, SortKey, Table};
 use crate::app::world::World;
 use crate::coolify::schedule::Health;
 use crate::input::{Command, Scope};
@@ -539,12 +539,11 @@ impl Pane for DatabasesPane {
     }
 
     fn filter(&self) -> Option<String> {
-        self.detail.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        self.detail.is_none().then(|| self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn relayout(&mut self, height: usize) {

@@ -7,7 +7,7 @@ use crate::app::action::{After, CfOp, Effect};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Cursor, Filter, Row, SortKey, Table, cursor_delta, move_cursor};
+use crate::app::table::{Align, Column, Cursor, Row, SortKey, Table, cursor_delta, move_cursor};
 use crate::coolify::env::{check_database_url, env_key_ok};
 use crate::coolify::model::{Application, DeployStatus, Deployment, EnvVar, Inventory, ScheduledTask};
 use crate::coolify::redact::{mask_value, unmask};
@@ -1258,12 +1258,11 @@ impl Pane for DeploymentsPane {
     }
 
     fn filter(&self) -> Option<String> {
-        self.app.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        self.app.is_none().then(|| self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn submit(&mut self, form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {

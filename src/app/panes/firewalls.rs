@@ -8,7 +8,7 @@ use crate::app::action::{After, Effect, HzOp};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Then};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Cursor, Filter, Row, Table};
+use crate::app::table::{Align, Column, Cursor, Row, Table};
 use crate::hetzner::label_selector::Selector;
 use crate::hetzner::model::{Firewall, Rule};
 use crate::input::{Command, Scope};
@@ -454,12 +454,11 @@ impl Pane for FirewallsPane {
     }
 
     fn filter(&self) -> Option<String> {
-        self.open.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        self.open.is_none().then(|| self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn submit(&mut self, mut form: Form, cx: &mut Cx) -> Result<Then, Box<Form>> {

@@ -8,7 +8,7 @@ use super::{Pane, PaneId, PaneInfo};
 use crate::app::action::{Effect, FleetTarget};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::table::{Align, Column, Row, SortKey, Table};
 use crate::app::world::World;
 use crate::input::{Command, Scope};
 use std::borrow::Cow;
@@ -339,12 +339,11 @@ impl Pane for FleetPane {
     }
 
     fn filter(&self) -> Option<String> {
-        Some(self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        Some(self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn relayout(&mut self, height: usize) {

@@ -97,6 +97,28 @@ pub trait PaneInfo: Pane {
     fn on_msg(&mut self, msg: Self::Msg, cx: &mut Cx) -> Vec<Effect>;
 }
 
+/// The keys the list views under a tab share: moving, `<Esc>` (clears the
+/// filter, else back to the tab), `<C-r>` (reloads what the view shows).
+/// True when the key was theirs.
+pub(crate) fn list_view_keys<R: crate::app::table::Row>(
+    table: &mut crate::app::table::Table<R>,
+    cmd: Command,
+    cx: &mut Cx,
+    parent: PaneId,
+    reload: crate::app::cx::Load,
+) -> bool {
+    if table.navigate_in(cmd, cx.height, cx.width) {
+        return true;
+    }
+    match cmd {
+        Command::Back if table.filter().is_some() => table.set_filter(None),
+        Command::Back => cx.go(parent),
+        Command::Refresh => cx.load(reload),
+        _ => return false,
+    }
+    true
+}
+
 /// The registry: `id module Type;`, tabs in this order.
 macro_rules! for_each_pane {
     ($m:ident) => {

@@ -8,7 +8,7 @@ use crate::app::action::{After, Effect, HzOp};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::table::{Align, Column, Row, SortKey, Table};
 use crate::app::world::World;
 use crate::input::{Command, Scope};
 use std::borrow::Cow;
@@ -173,19 +173,13 @@ impl Pane for PrimaryIpsPane {
     }
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
-        if self.table.navigate_in(cmd, cx.height, cx.width) {
+        if super::list_view_keys(&mut self.table, cmd, cx, PaneId::Servers, Load::PrimaryIps) {
             return vec![];
         }
-        match cmd {
-            Command::Back if self.table.filter().is_some() => self.table.set_filter(None),
-            Command::Back => cx.go(PaneId::Servers),
-            Command::Refresh => cx.load(Load::PrimaryIps),
-            Command::ServerMenu => {
-                if let Some(r) = self.table.selected().cloned() {
-                    self.menu(&r, cx);
-                }
-            }
-            _ => {}
+        if cmd == Command::ServerMenu
+            && let Some(r) = self.table.selected().cloned()
+        {
+            self.menu(&r, cx);
         }
         vec![]
     }
@@ -245,12 +239,11 @@ impl Pane for PrimaryIpsPane {
     }
 
     fn filter(&self) -> Option<String> {
-        Some(self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        Some(self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn relayout(&mut self, height: usize) {

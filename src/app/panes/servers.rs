@@ -8,7 +8,7 @@ use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::prompt::{Prompt, PromptKind};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::table::{Align, Column, Row, SortKey, Table};
 use crate::hetzner::Server;
 use crate::hetzner::label_selector::{Selector, Term};
 use crate::hetzner::model::Metrics;
@@ -900,12 +900,11 @@ impl Pane for ServersPane {
     }
 
     fn filter(&self) -> Option<String> {
-        self.detail.is_none().then(|| self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        self.detail.is_none().then(|| self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn relayout(&mut self, height: usize) {

@@ -8,7 +8,7 @@ use crate::app::action::{After, Effect, HzOp};
 use crate::app::cx::{Changed, Cx, Load};
 use crate::app::dialog::{Confirm, Dialog, Field, Form, FormKind, Menu, MenuItem, Then};
 use crate::app::state::Level;
-use crate::app::table::{Align, Column, Filter, Row, SortKey, Table};
+use crate::app::table::{Align, Column, Row, SortKey, Table};
 use crate::app::world::World;
 use crate::input::{Command, Scope};
 use std::borrow::Cow;
@@ -157,19 +157,13 @@ impl Pane for VolumesPane {
     }
 
     fn on_command(&mut self, cmd: Command, cx: &mut Cx) -> Vec<Effect> {
-        if self.table.navigate_in(cmd, cx.height, cx.width) {
+        if super::list_view_keys(&mut self.table, cmd, cx, PaneId::Servers, Load::Pricing) {
             return vec![];
         }
-        match cmd {
-            Command::Back if self.table.filter().is_some() => self.table.set_filter(None),
-            Command::Back => cx.go(PaneId::Servers),
-            Command::Refresh => cx.load(Load::Pricing),
-            Command::ServerMenu => {
-                if let Some(v) = self.table.selected().cloned() {
-                    self.menu(&v, cx);
-                }
-            }
-            _ => {}
+        if cmd == Command::ServerMenu
+            && let Some(v) = self.table.selected().cloned()
+        {
+            self.menu(&v, cx);
         }
         vec![]
     }
@@ -239,12 +233,11 @@ impl Pane for VolumesPane {
     }
 
     fn filter(&self) -> Option<String> {
-        Some(self.table.filter().map(|f| f.source.clone()).unwrap_or_default())
+        Some(self.table.filter_text())
     }
 
     fn set_filter(&mut self, text: &str, cx: &mut Cx) {
-        self.table.set_filter(Filter::parse(text));
-        self.table.scroll_to_cursor(cx.height);
+        self.table.apply_filter(text, cx.height);
     }
 
     fn relayout(&mut self, height: usize) {
