@@ -44,7 +44,7 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
             send(Action::from(checklist::Msg::Event { journal, result }), true);
         }
         Effect::ExecStep { journal, index, template, step, ctx, settle } => {
-            let ctx = with_coolify_names(sv, *ctx).await;
+            let ctx = with_coolify_names(sv, &step, *ctx).await;
             let (ctx_tx, rx) = watch::channel(false);
             super::jobs::lock(&sv.step_cancels).insert(journal.clone(), ctx_tx);
             let j = Journal::open(&journal);
@@ -64,12 +64,13 @@ pub async fn run(effect: Effect, sv: &Services, send: &impl Fn(Action, bool)) {
 /// The context with Coolify's application and database names when the
 /// console had not loaded them yet (a step started right after launch):
 /// read from the API, so a name is never sent where a uuid belongs.
-async fn with_coolify_names(sv: &Services, mut ctx: ExecContext) -> ExecContext {
-    if !(ctx.apps.is_empty() && ctx.databases.is_empty()) {
+async fn with_coolify_names(sv: &Services, step: &Step, mut ctx: ExecContext) -> ExecContext {
+    if !(ctx.apps.is_empty() && ctx.databases.is_empty() && names_coolify(step)) {
         return ctx;
     }
     let Some(c) = sv.coolify.clone() else { return ctx };
-    if let Ok(inv) = c.inventory().await {
+    // Bounded: a Coolify that does not answer must not hold the step long.
+    if let Ok(Ok(inv)) = tokio::time::timeout(Duration::from_secs(20), c.inventory()).await {
         for a in &inv.applications {
             ctx.apps.insert(a.name.clone(), a.uuid.clone());
             ctx.apps.insert(a.uuid.clone(), a.uuid.clone());
@@ -80,6 +81,17 @@ async fn with_coolify_names(sv: &Services, mut ctx: ExecContext) -> ExecContext 
         }
     }
     ctx
+}
+
+/// Whether a step names a Coolify application or database (an API call on
+/// one, or a command in one's container): only then are names resolved.
+fn names_coolify(step: &Step) -> bool {
+    let Ok(v) = serde_json::to_value(step) else { return false };
+    let api = v["api"].as_object().and_then(|o| o.values().next()).and_then(|a| a.as_object());
+    let filled = |x: &serde_json::Value| x.as_str().is_some_and(|s| !s.is_empty());
+    api.is_some_and(|a| a.contains_key("app") || a.contains_key("database"))
+        || filled(&v["ssh"]["container"])
+        || filled(&v["django"]["container"])
 }
 
 /// A drill's journal moved on: the world hears how the drill stands now.
@@ -1482,6 +1494,17 @@ fn server_values(ctx: &ExecContext, server: Option<&str>, rtype: &str, values: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_steps_naming_coolify_resources_resolve_names() {
+        let step = |toml: &str| -> Step { toml::from_str(&format!("id = \"s\"\ntitle = \"t\"\n{toml}")).unwrap() };
+        assert!(names_coolify(&step("[api.deploy]\napp = \"shop\"")));
+        assert!(names_coolify(&step("[api.latest_backup]\ndatabase = \"shop-db\"")));
+        assert!(names_coolify(&step("[ssh]\nhost = \"h\"\ncommand = \"true\"\ncontainer = \"shop-db\"")));
+        assert!(!names_coolify(&step("[ssh]\nhost = \"h\"\ncommand = \"true\"")));
+        assert!(!names_coolify(&step("[api.snapshot]\nserver = \"web-1\"")));
+        assert!(!names_coolify(&step("")));
+    }
 
     #[test]
     fn a_server_stands_for_its_addresses() {
