@@ -104,17 +104,16 @@ pub(super) async fn server_action(State(s): S, Path((id, verb)): Path<(String, S
     if matches!(verb.as_str(), "poweron" | "poweroff" | "reboot" | "reset" | "shutdown") {
         return power(State(s), Path((id, verb))).await;
     }
-    let b = match super::json_body(&body) {
+    let (b, id) = match super::action_args(&id, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.hz.tick(now);
     let Some(i) = w.hz.servers.iter().position(|sv| sv.id == id) else { return not_found("server") };
     if w.hz.busy(id, now) {
-        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+        return super::locked("server");
     }
     let command = match verb.as_str() {
         "attach_to_network" | "detach_from_network" => match super::networks::server_verb(&mut w.hz, i, &verb, &b) {
@@ -286,7 +285,7 @@ pub(super) async fn power(State(s): S, Path((id, verb)): Path<(String, String)>)
         return not_found("server");
     };
     if w.hz.busy(id, now) {
-        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+        return super::locked("server");
     }
     let st = |s: &str| Effect::ServerStatus { id, status: s.into() };
     let res = vec![(id, "server")];
@@ -330,7 +329,7 @@ pub(super) async fn delete(State(s): S, Path(id): Path<String>) -> Response {
         return error(StatusCode::LOCKED, "protected", "server is protected: disable delete protection first", Value::Null);
     }
     if w.hz.busy(id, now) {
-        return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+        return super::locked("server");
     }
     if let Some(sv) = w.hz.servers.iter_mut().find(|sv| sv.id == id) {
         sv.status = "deleting".into();

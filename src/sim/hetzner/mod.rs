@@ -43,6 +43,19 @@ pub fn json_body(body: &[u8]) -> Result<Value, Response> {
     serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, "json_error", &format!("invalid JSON: {e}"), Value::Null))
 }
 
+/// What a `POST .../{id}/actions/{verb}` starts with: its optional JSON body
+/// and its numeric id.
+pub fn action_args(id: &str, body: &[u8]) -> Result<(Value, i64), Response> {
+    let b = json_body(body)?;
+    let id = id.parse::<i64>().map_err(|_| invalid_input("id", "must be an integer"))?;
+    Ok((b, id))
+}
+
+/// Hetzner's 423 while another action runs on the resource.
+pub fn locked(what: &str) -> Response {
+    error(StatusCode::LOCKED, "locked", &format!("{what} is locked: another action is running"), Value::Null)
+}
+
 pub fn created(v: Value) -> Response {
     json_response(StatusCode::CREATED, &v)
 }

@@ -287,17 +287,16 @@ pub(super) async fn primary_ip_action(
     axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    let b = match super::json_body(&body) {
+    let (b, id) = match super::action_args(&id, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.hz.tick(now);
     let Some(i) = w.hz.primary_ips.iter().position(|p| p.id == id) else { return super::not_found("primary_ip") };
     if w.hz.busy(id, now) {
-        return error(StatusCode::LOCKED, "locked", "primary_ip is locked: another action is running", Value::Null);
+        return super::locked("primary_ip");
     }
     let unprocessable = |code: &str, msg: &str| error(StatusCode::UNPROCESSABLE_ENTITY, code, msg, Value::Null);
     let v6 = w.hz.primary_ips[i].v6;
@@ -368,17 +367,16 @@ pub(super) async fn volume_action(
     axum::extract::Path((id, verb)): axum::extract::Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    let b = match super::json_body(&body) {
+    let (b, id) = match super::action_args(&id, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return invalid_input("id", "must be an integer") };
     let now = chrono::Utc::now();
     let mut w = s.world();
     w.hz.tick(now);
     let Some(i) = w.hz.volumes.iter().position(|v| v.id == id) else { return super::not_found("volume") };
     if w.hz.busy(id, now) {
-        return error(StatusCode::LOCKED, "locked", "volume is locked: another action is running", Value::Null);
+        return super::locked("volume");
     }
     let mut res = vec![(id, "volume")];
     let command = match verb.as_str() {
@@ -397,7 +395,7 @@ pub(super) async fn volume_action(
                 return invalid_input("server", "server and volume must be in the same location");
             }
             if w.hz.busy(server, now) {
-                return error(StatusCode::LOCKED, "locked", "server is locked: another action is running", Value::Null);
+                return super::locked("server");
             }
             w.hz.volumes[i].server = Some(server);
             if let Some(sv) = w.hz.servers.iter_mut().find(|x| x.id == server) {
